@@ -1,0 +1,354 @@
+"""IR -> Python source. The only module that imports astor.
+
+Names: every value gets a Python name from its hint (the user's ``x``, ``dx``, ``bx``;
+``t`` for a temporary), made unique with a numeric suffix, in program order, so the text
+is the same from run to run. A loop's carried values, its results and, when nothing else
+reads it, its initial value share one name; so do a cond's results across its branches.
+
+Expressions: a pure value read once, in the region that defines it, is written into the
+expression that reads it instead of getting a line of its own, unless the user named it.
+Constants are written as literals. A value read more than once gets a line.
+
+Scalars call `math` (``math.sin``), arrays call NumPy (``np.sin``); see
+`adcompile.ir.primitives`. The tape is a list: ``tape = []``, ``tape.append(v)``,
+``v = tape.pop()``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+import math
+
+import astor
+import numpy as np
+
+from ..ir.nodes import (Function, Op, Region, Value, loop_body, loop_carried_inputs,
+                        loop_carried_params, walk_ops)
+from ..ir.primitives import PRIMITIVES
+
+_BINARY = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
+           "//": ast.FloorDiv, "%": ast.Mod}
+_COMPARE = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
+            "!=": ast.NotEq}
+_RESERVED = {"math", "np", "sum_to", *dir(builtins)}
+
+
+def to_source(fn: Function, name: str | None = None) -> tuple[str, dict]:
+    """The Python source of `fn`, and the constants (arrays) it reads by name."""
+    return _Codegen(fn, name or fn.name).module()
+
+
+class _Codegen:
+    def __init__(self, fn: Function, name: str):
+        self.fn = fn
+        self.function_name = name
+        self.names: dict[Value, str] = {}
+        self.taken: set[str] = set()
+        self.constants: dict[str, object] = {}
+        self.modules: set[str] = set()
+        self.defs: dict[Value, Op] = {}
+        self.def_region: dict[Value, Region] = {}
+        self.uses: dict[Value, int] = {}
+        self.use_region: dict[Value, Region] = {}
+        self.user: dict[Value, Op] = {}  # the op reading a value (the last, if several)
+        self._readers: dict[Value, list[Op]] = {}
+        self._enclosing: dict[Op, Op] = {}  # op in a nested region -> the op owning it
+        self._index(fn.body)
+        self.user_names = self._collect_user_names()
+
+    # ---- analysis -------------------------------------------------------------------
+    def _index(self, region: Region, parent: Op | None = None) -> None:
+        for param in region.params:
+            self.def_region[param] = region
+        for op in region.ops:
+            if parent is not None:
+                self._enclosing[op] = parent
+            for value in op.inputs:
+                self._use(value, region)
+                self.user[value] = op
+                self._readers.setdefault(value, []).append(op)
+            for out in op.outputs:
+                self.defs[out] = op
+                self.def_region[out] = region
+            for inner in op.regions:
+                self._index(inner, op)
+        for value in region.results:
+            self._use(value, region)
+
+    def _collect_user_names(self) -> set[str]:
+        names = {_identifier(v.hint) for v in self.def_region if v.strong_name and v.hint}
+        return names | set(self.fn.param_names)
+
+    def _use(self, value: Value, region: Region) -> None:
+        self.uses[value] = self.uses.get(value, 0) + 1
+        self.use_region[value] = region
+
+    def is_literal(self, value: Value) -> bool:
+        op = self.defs.get(value)
+        return op is not None and op.prim == "const" and \
+            not isinstance(op.params["value"], np.ndarray)
+
+    def is_inlined(self, value: Value) -> bool:
+        op = self.defs.get(value)
+        if op is None or self.is_literal(value):
+            return op is not None
+        return (op.prim in PRIMITIVES and PRIMITIVES[op.prim].pure and not op.regions
+                and len(op.outputs) == 1 and self.uses.get(value, 0) == 1
+                and self.use_region.get(value) is self.def_region[value]
+                and not value.strong_name)
+
+    # ---- names ----------------------------------------------------------------------
+    def fresh(self, hint: str | None) -> str:
+        base = _identifier(hint)
+        candidate, n = base, 0
+        # A temporary never takes a name the user wrote, so `t` stays the user's `t`.
+        avoid = self.user_names if hint is None else ()
+        while candidate in self.taken or candidate in _RESERVED or candidate in avoid or \
+                keyword.iskeyword(candidate):
+            n += 1
+            candidate = f"{base}{n}" if base == "t" else f"{base}_{n}"
+        self.taken.add(candidate)
+        return candidate
+
+    def name(self, value: Value) -> str:
+        if value not in self.names:
+            self.names[value] = self.fresh(value.hint)
+        return self.names[value]
+
+    def share(self, values: list[Value], name: str) -> None:
+        for value in values:
+            self.names.setdefault(value, name)
+
+    # ---- expressions ----------------------------------------------------------------
+    def expr(self, value: Value) -> ast.expr:
+        if self.is_inlined(value):
+            return self.op_expr(self.defs[value])
+        return ast.Name(self.name(value), ast.Load())
+
+    def op_expr(self, op: Op) -> ast.expr:
+        if op.prim == "const":
+            return self.literal(op.params["value"])
+        if op.prim == "pop":
+            return self.method(op.inputs[0], "pop", [])
+        prim = PRIMITIVES[op.prim]
+        args = [self.expr(v) for v in op.inputs]
+        if prim.infix == "not":
+            return ast.UnaryOp(ast.Not(), args[0])
+        if prim.infix == "-" and prim.arity == 1:
+            return ast.UnaryOp(ast.USub(), args[0])
+        if prim.infix in _BINARY:
+            return ast.BinOp(args[0], _BINARY[prim.infix](), args[1])
+        if prim.infix in _COMPARE:
+            return ast.Compare(args[0], [_COMPARE[prim.infix]()], [args[1]])
+        on_arrays = any(v.type is not None and v.type.is_array for v in op.inputs)
+        dotted = prim.array_fn if on_arrays else prim.scalar_fn
+        return ast.Call(self.dotted(dotted), args, [])
+
+    def dotted(self, dotted: str) -> ast.expr:
+        parts = dotted.split(".")
+        if len(parts) == 1:
+            return ast.Name(parts[0], ast.Load())
+        self.modules.add(parts[0])
+        return ast.Attribute(ast.Name(parts[0], ast.Load()), parts[1], ast.Load())
+
+    def method(self, target: Value, method: str, args: list[ast.expr]) -> ast.expr:
+        callee = ast.Attribute(ast.Name(self.name(target), ast.Load()), method, ast.Load())
+        return ast.Call(callee, args, [])
+
+    def literal(self, value) -> ast.expr:
+        if isinstance(value, np.ndarray):
+            name = f"_const{len(self.constants)}"
+            self.constants[name] = value
+            return ast.Name(name, ast.Load())
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and not math.isfinite(value):
+            return ast.Call(ast.Name("float", ast.Load()), [ast.Constant(repr(value))], [])
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+        return ast.Constant(value)
+
+    # ---- statements -----------------------------------------------------------------
+    def assign(self, targets: list[Value], sources: list[ast.expr]) -> list[ast.stmt]:
+        """`a, b = x, y`, leaving out the pairs that are already the same name."""
+        pairs = [(t, s) for t, s in zip(targets, sources)
+                 if not (isinstance(s, ast.Name) and s.id == self.name(t))]
+        if not pairs:
+            return []
+        if len(pairs) == 1:
+            return [ast.Assign([ast.Name(self.name(pairs[0][0]), ast.Store())], pairs[0][1])]
+        target = ast.Tuple([ast.Name(self.name(t), ast.Store()) for t, _ in pairs], ast.Store())
+        return [ast.Assign([target], ast.Tuple([s for _, s in pairs], ast.Load()))]
+
+    def block(self, region: Region) -> list[ast.stmt]:
+        body: list[ast.stmt] = []
+        for op in region.ops:
+            body.extend(self.statement(op))
+        return body
+
+    def statement(self, op: Op) -> list[ast.stmt]:
+        if op.prim == "cond":
+            return self.cond(op)
+        if op.prim == "loop":
+            return self.loop(op)
+        if op.prim == "tape_new":
+            return [ast.Assign([ast.Name(self.name(op.output), ast.Store())],
+                               ast.List([], ast.Load()))]
+        if op.prim == "push":
+            return [ast.Expr(self.method(op.inputs[0], "append", [self.expr(op.inputs[1])]))]
+        if self.is_inlined(op.output):
+            return []
+        return [ast.Assign([ast.Name(self.name(op.output), ast.Store())], self.op_expr(op))]
+
+    def cond(self, op: Op) -> list[ast.stmt]:
+        for k, out in enumerate(op.outputs):
+            name = self.name(out)
+            for region in op.regions:
+                result = region.results[k]
+                if self.defs.get(result) is not None and self.def_region[result] is region \
+                        and not self.is_inlined(result) and result not in self.names \
+                        and self.uses[result] == 1:
+                    self.names[result] = name
+        branches = []
+        for region in op.regions:
+            stmts = self.block(region)
+            stmts += self.assign(op.outputs, [self.expr(v) for v in region.results])
+            branches.append(stmts or [ast.Pass()])
+        return [ast.If(self.expr(op.inputs[0]), branches[0],
+                       [] if branches[1] == [ast.Pass()] and not op.outputs else branches[1])]
+
+    def loop(self, op: Op) -> list[ast.stmt]:
+        kind = op.params["kind"]
+        body = loop_body(op)
+        inits = loop_carried_inputs(op)
+        params = loop_carried_params(op)
+        for k, out in enumerate(op.outputs):
+            name = self.name(out)
+            group = [params[k]]
+            if kind == "while":
+                group.append(op.regions[0].params[k])
+            init = inits[k]
+            if init not in self.names and self.defs.get(init) is not None and \
+                    self.uses[init] == 1 and not self.is_literal(init) and \
+                    self.def_region[init] is self.def_region[out]:
+                group.append(init)
+            self.share(group, name)
+        self._name_updates_in_place(body, params, op.outputs)
+        before = self.assign(op.outputs, [self.expr(v) for v in inits])
+        stmts = self.block(body)
+        exit_flag = body.results[-1]
+        carried_params = set(params)
+        exit_expr = None
+        if not (self.is_literal(exit_flag) and self.defs[exit_flag].params["value"] is False):
+            if self.is_inlined(exit_flag) and self._reads(exit_flag) & carried_params:
+                self.names.pop(exit_flag, None)
+                stmts.append(ast.Assign([ast.Name(self.name(exit_flag), ast.Store())],
+                                        self.op_expr(self.defs[exit_flag])))
+                exit_expr = ast.Name(self.name(exit_flag), ast.Load())
+            else:
+                exit_expr = self.expr(exit_flag)
+        stmts += self.assign(op.outputs, [self.expr(v) for v in body.results[:-1]])
+        if exit_expr is not None:
+            stmts.append(ast.If(exit_expr, [ast.Break()], []))
+        if kind == "range":
+            index = body.params[0]
+            target = self.name(index) if self.uses.get(index) else self.fresh("_")
+            start, stop, step = op.inputs[:3]
+            args = [self.expr(stop)]
+            if not (self._is_const(start, 0) and self._is_const(step, 1)):
+                args.insert(0, self.expr(start))
+                if not self._is_const(step, 1):
+                    args.append(self.expr(step))
+            loop = ast.For(ast.Name(target, ast.Store()),
+                           ast.Call(ast.Name("range", ast.Load()), args, []),
+                           stmts or [ast.Pass()], [], None)
+            return before + [loop]
+        test = op.regions[0]
+        test_stmts = self.block(test)
+        if not test_stmts:
+            return before + [ast.While(self.expr(test.results[0]), stmts or [ast.Pass()], [])]
+        leave = ast.If(ast.UnaryOp(ast.Not(), self.expr(test.results[0])), [ast.Break()], [])
+        return before + [ast.While(ast.Constant(True), test_stmts + [leave] + stmts, [])]
+
+    def _name_updates_in_place(self, body: Region, params: list[Value],
+                               outputs: list[Value]) -> None:
+        """Let `y = y + t` assign the carried name directly when nothing reads the old
+        `y` after that line (an inlined expression is read where it is written)."""
+        position = {op: i for i, op in enumerate(body.ops)}
+        end = len(body.ops)
+
+        def read_at(op: Op) -> int:
+            while op not in position:  # inside a nested region: its top-level op
+                op = self._enclosing[op]
+            out = op.outputs[0] if len(op.outputs) == 1 else None
+            if out is not None and self.is_inlined(out):
+                reader = self.user.get(out)
+                return read_at(reader) if reader is not None and \
+                    self.use_region[out] is body else end
+            return position[op]
+
+        for k, result in enumerate(body.results[:-1]):
+            op = self.defs.get(result)
+            if op is None or op not in position or result in self.names or \
+                    self.is_inlined(result) or self.uses[result] != 1 or len(op.outputs) != 1:
+                continue
+            param = params[k]
+            readers = [reader for reader in self._readers.get(param, [])]
+            if param in body.results or any(read_at(r) > position[op] for r in readers):
+                continue
+            self.names[result] = self.name(outputs[k])
+
+    def _reads(self, value: Value) -> set[Value]:
+        """The named values an inlined expression reads."""
+        if not self.is_inlined(value):
+            return {value}
+        found: set[Value] = set()
+        for v in self.defs[value].inputs:
+            found |= self._reads(v)
+        return found
+
+    def _is_const(self, value: Value, number) -> bool:
+        op = self.defs.get(value)
+        return op is not None and op.prim == "const" and op.params["value"] == number and \
+            not isinstance(op.params["value"], bool)
+
+    # ---- the module -----------------------------------------------------------------
+    def module(self) -> tuple[str, dict]:
+        fn = self.fn
+        for param, pname in zip(fn.params, fn.param_names):
+            self.names[param] = pname
+            self.taken.add(pname)
+        self.taken.add(self.function_name)
+        body = self.block(fn.body)
+        results = [self.expr(v) for v in fn.results]
+        value = ast.Tuple(results, ast.Load()) if fn.returns_tuple else results[0]
+        body.append(ast.Return(value))
+        defaults = [self.literal(fn.defaults[n]) for n in fn.param_names if n in fn.defaults]
+        args = ast.arguments(posonlyargs=[], args=[ast.arg(n, None) for n in fn.param_names],
+                             vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                             defaults=defaults)
+        function = ast.FunctionDef(self.function_name, args, body, [], None)
+        imports = []
+        if "math" in self.modules:
+            imports.append(ast.Import([ast.alias("math", None)]))
+        if "np" in self.modules:
+            imports.append(ast.Import([ast.alias("numpy", "np")]))
+        if any(op.prim == "sum_to" for op in walk_ops(fn.body)):
+            imports.append(ast.ImportFrom("adcompile.runtime", [ast.alias("sum_to", None)], 0))
+        module = ast.Module(imports + [function], [])
+        source = astor.to_source(module)
+        if imports:
+            head = "".join(astor.to_source(ast.Module([i], [])) for i in imports)
+            source = head + "\n\n" + source[len(head):].lstrip("\n")
+        return source, dict(self.constants)
+
+
+def _identifier(hint: str | None) -> str:
+    if not hint:
+        return "t"
+    cleaned = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in hint)
+    if cleaned[0].isdigit():
+        cleaned = "_" + cleaned
+    return cleaned

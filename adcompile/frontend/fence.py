@@ -1,0 +1,110 @@
+"""Reject, before lowering, every construct adcompile does not compile.
+
+Each refusal names the construct, points at it, and says what to write instead. Checks
+that need name resolution (calls to functions with no source, reads of unbound names)
+happen during lowering, with the same kind of message.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..errors import UnsupportedSyntaxError
+from .parse import ParsedFunction
+
+# node type -> (what it is, what to write instead)
+_REFUSED = {
+    gast.Try: ("try/except", "remove the try block: a derivative cannot flow through an "
+               "exception handler; check the condition with `if` instead"),
+    gast.With: ("a with block", "move the with block outside the function you differentiate"),
+    gast.AsyncWith: ("async with", "differentiate synchronous code only"),
+    gast.AsyncFor: ("async for", "differentiate synchronous code only"),
+    gast.AsyncFunctionDef: ("an async function", "differentiate synchronous code only"),
+    gast.Global: ("a global statement", "pass the value in as an argument and return "
+                  "the new value instead of writing a global"),
+    gast.Nonlocal: ("a nonlocal statement", "pass the value in as an argument and return "
+                    "the new value instead of writing an enclosing variable"),
+    gast.Yield: ("yield", "return a value (or a tuple of values) instead of yielding"),
+    gast.YieldFrom: ("yield from", "return a value instead of yielding"),
+    gast.Await: ("await", "differentiate synchronous code only"),
+    gast.ClassDef: ("a class definition", "define the class outside the function"),
+    gast.FunctionDef: ("a nested function definition", "define the helper at module level; "
+                       "calls to it are compiled too"),
+    gast.Lambda: ("a lambda", "define the function with `def` at module level"),
+    gast.Delete: ("del", "leave the variable alone; it costs nothing"),
+    gast.Raise: ("raise", "check inputs before calling the differentiated function"),
+    gast.Assert: ("assert", "check inputs before calling the differentiated function"),
+    gast.Import: ("an import inside the function", "import at module level"),
+    gast.ImportFrom: ("an import inside the function", "import at module level"),
+    gast.ListComp: ("a list comprehension", "write a for loop over range(...)"),
+    gast.SetComp: ("a set comprehension", "write a for loop over range(...)"),
+    gast.DictComp: ("a dict comprehension", "write a for loop over range(...)"),
+    gast.GeneratorExp: ("a generator expression", "write a for loop over range(...)"),
+    gast.List: ("a list", "use a tuple, or a NumPy array built outside the function"),
+    gast.Dict: ("a dict", "pass separate arguments"),
+    gast.Set: ("a set", "pass separate arguments"),
+    gast.JoinedStr: ("an f-string", "remove string formatting from the differentiated code"),
+    gast.NamedExpr: ("an assignment expression (:=)", "assign on its own line"),
+    gast.Starred: ("a starred expression", "pass arguments one by one"),
+    gast.Match: ("a match statement", "use if/elif/else"),
+}
+
+
+def fence(parsed: ParsedFunction) -> None:
+    """Raise `UnsupportedSyntaxError` at the first construct adcompile cannot compile."""
+    fn = parsed.node
+    args = fn.args
+    if args.vararg or args.kwarg or args.kwonlyargs or getattr(args, "posonlyargs", None):
+        raise UnsupportedSyntaxError(
+            "only plain positional parameters are supported", parsed.loc(fn),
+            "write each parameter by name: def f(x, y, threshold=1e-4)")
+    for stmt in fn.body:
+        _check(stmt, parsed, in_loop=False)
+
+
+def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
+    kind = type(node)
+    if kind in _REFUSED:
+        what, hint = _REFUSED[kind]
+        raise UnsupportedSyntaxError(f"{what} is not supported", parsed.loc(node), hint)
+    if isinstance(node, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
+        targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+        for target in targets:
+            _check_target(target, parsed)
+    elif isinstance(node, gast.Return) and in_loop:
+        raise UnsupportedSyntaxError(
+            "return inside a loop is not supported", parsed.loc(node),
+            "assign the result to a variable, `break`, and return after the loop")
+    elif isinstance(node, (gast.For, gast.While)) and node.orelse:
+        raise UnsupportedSyntaxError(
+            "a loop with an else clause is not supported", parsed.loc(node.orelse[0]),
+            "set a flag before `break` and test it after the loop")
+    elif isinstance(node, gast.Expr) and not isinstance(node.value, gast.Constant):
+        raise UnsupportedSyntaxError(
+            "an expression whose value is thrown away is not supported", parsed.loc(node),
+            "assign the value to a variable, or remove the statement (a call made only for "
+            "its side effect, such as print, cannot be compiled)")
+    elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+            node.func.id in ("eval", "exec", "compile", "globals", "locals", "setattr"):
+        raise UnsupportedSyntaxError(
+            f"{node.func.id}() is not supported", parsed.loc(node),
+            "write the computation out directly")
+    for child in gast.iter_child_nodes(node):
+        _check(child, parsed, in_loop or isinstance(node, (gast.For, gast.While)))
+
+
+def _check_target(target, parsed: ParsedFunction) -> None:
+    if isinstance(target, gast.Name):
+        return
+    if isinstance(target, gast.Tuple):
+        for element in target.elts:
+            _check_target(element, parsed)
+        return
+    what = {gast.Attribute: "assignment to an attribute",
+            gast.Subscript: "assignment to an element or slice"}.get(type(target),
+                                                                      "this assignment target")
+    raise UnsupportedSyntaxError(
+        f"{what} is not supported: adcompile differentiates code without mutation",
+        parsed.loc(target),
+        "build a new value instead (for arrays: np.where, or np.concatenate of pieces), "
+        "and return it")

@@ -1,0 +1,569 @@
+"""gast -> IR: SSA through an environment of names.
+
+Lowering walks the function's statements with an environment mapping each name to what
+it holds now: an IR `Value`, a tuple of them, or a `Static` Python object known while
+compiling (a module, a function, a global constant). Assignment rebinds a name; nothing
+is mutated, so SSA falls out:
+
+- ``if``: each branch lowers with its own copy of the environment; the names either branch
+  rebinds become the results of one ``cond`` op. A ``return`` inside an ``if`` takes the
+  statements after the ``if`` into both branches, so every path ends in one return.
+- loops: the names the body assigns that were bound before the loop are carried. A
+  ``break`` or ``continue`` sets flags in the environment (``.break``, ``.skip``); the
+  statements after one that may have fired are lowered under ``if not .skip``, and
+  ``.break`` becomes the loop's exit condition.
+- calls to user functions are inlined; calls to math/NumPy functions become primitives;
+  a call to a transform (``grad(g)(x)``) becomes an ``apply`` op the transforms expand.
+
+Lowering knows nothing of derivatives.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+from dataclasses import dataclass
+
+import gast
+import numpy as np
+
+from ..errors import Loc, UnsupportedSyntaxError
+from ..ir.builder import Builder
+from ..ir.nodes import Function, Region, Value
+from ..ir.primitives import PRIMITIVES, primitive_for
+from .fence import fence
+from .parse import ParsedFunction, parse_function
+
+
+@dataclass(frozen=True)
+class Static:
+    """A Python object known at compile time: a module, a function, a number."""
+
+    obj: object
+
+
+_BINARY = {gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div",
+           gast.Pow: "pow", gast.FloorDiv: "floordiv", gast.Mod: "mod"}
+_COMPARE = {gast.Lt: "lt", gast.LtE: "le", gast.Gt: "gt", gast.GtE: "ge", gast.Eq: "eq",
+            gast.NotEq: "ne"}
+_FLAGS = (".skip", ".break")
+_NUMBER = (int, float, bool, np.number, np.bool_)
+
+
+def lower_function(fn) -> Function:
+    """Build the IR of a Python function from its source."""
+    parsed = parse_function(fn)
+    fence(parsed)
+    names = [arg.id for arg in parsed.node.args.args]
+    loc = parsed.loc(parsed.node)
+    params = [Value(name, loc, strong_name=True) for name in names]
+    body = Region(params=params)
+    lowerer = _Lowerer(fn, parsed, Builder(body, loc), (fn.__code__,))
+    result = lowerer.lower_body(dict(zip(names, params)))
+    results = _flatten(result)
+    if any(isinstance(r, Static) for r in results):
+        results = [lowerer.materialize(r) for r in results]
+    body.results = results
+    defaults = {name: param.default
+                for name, param in inspect.signature(fn).parameters.items()
+                if param.default is not inspect.Parameter.empty}
+    return Function(fn.__name__, body, names, defaults, isinstance(result, tuple), loc)
+
+
+def _flatten(binding) -> list:
+    if isinstance(binding, tuple):
+        flat = []
+        for item in binding:
+            if isinstance(item, tuple):
+                raise UnsupportedSyntaxError("nested tuples are not supported")
+            flat.append(item)
+        return flat
+    return [binding]
+
+
+def _unflatten(like, values: list):
+    return tuple(values) if isinstance(like, tuple) else values[0]
+
+
+def _assigned_names(stmts) -> set[str]:
+    names = set()
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                names.add(node.id)
+    return names
+
+
+def _returns(node) -> bool:
+    return any(isinstance(n, gast.Return) for n in gast.walk(node))
+
+
+class _Lowerer:
+    def __init__(self, fn, parsed: ParsedFunction, builder: Builder, stack: tuple):
+        self.fn = fn
+        self.parsed = parsed
+        self.b = builder
+        self.stack = stack
+        closure = fn.__closure__ or ()
+        self.closure = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in closure)))
+        # name -> why it may be unbound here, for a better message than NameError
+        self.unbound_reason: dict[str, str] = {}
+
+    # ---- errors and locations -------------------------------------------------------
+    def loc(self, node) -> Loc:
+        return self.parsed.loc(node)
+
+    def error(self, node, message: str, hint: str | None = None):
+        return UnsupportedSyntaxError(message, self.loc(node), hint)
+
+    def at(self, node) -> None:
+        self.b.loc = self.loc(node)
+
+    # ---- statements -----------------------------------------------------------------
+    def lower_body(self, env: dict):
+        """Lower the whole function body; return what it returns."""
+        stmts = self.parsed.node.body
+        returned = self.lower_stmts(stmts, env)
+        if returned is None:
+            self.at(stmts[-1])
+            return self.b.const(None)
+        return returned
+
+    def lower_stmts(self, stmts: list, env: dict):
+        """Lower statements into the current region, rebinding `env`.
+
+        Returns what a `return` among them returns, or None when control falls through.
+        """
+        for index, stmt in enumerate(stmts):
+            rest = stmts[index + 1:]
+            if isinstance(stmt, gast.Return):
+                self.at(stmt)
+                return self.b.const(None) if stmt.value is None else self.expr(stmt.value, env)
+            if isinstance(stmt, gast.If) and _returns(stmt):
+                return self.lower_returning_if(stmt, rest, env)
+            if isinstance(stmt, (gast.Break, gast.Continue)):
+                env[".skip"] = Static(True)
+                if isinstance(stmt, gast.Break):
+                    env[".break"] = Static(True)
+                return None  # what follows a break or continue never runs
+            self.stmt(stmt, env)
+            if rest and ".skip" in env and env[".skip"] != Static(False):
+                self.lower_guarded(rest, env)
+                return None
+        return None
+
+    def stmt(self, node, env: dict) -> None:
+        self.at(node)
+        if isinstance(node, gast.Assign):
+            value = self.expr(node.value, env)
+            for target in node.targets:
+                self.bind(target, value, env)
+        elif isinstance(node, gast.AugAssign):
+            current = self.expr(gast.Name(node.target.id, gast.Load(), None, None), env) \
+                if isinstance(node.target, gast.Name) else None
+            if current is None:
+                raise self.error(node.target, "augmented assignment to this target is not "
+                                 "supported", "assign to a plain variable name")
+            self.at(node)
+            value = self.b.apply(_augmented_primitive(node, self), self.value(current, node),
+                                 self.value(self.expr(node.value, env), node.value))
+            self.bind(node.target, value, env)
+        elif isinstance(node, gast.AnnAssign):
+            if node.value is not None:
+                self.bind(node.target, self.expr(node.value, env), env)
+        elif isinstance(node, gast.If):
+            pred = self.value(self.expr(node.test, env), node.test)
+            self.branch(pred, lambda e: self.lower_stmts(node.body, e),
+                        lambda e: self.lower_stmts(node.orelse, e), env)
+        elif isinstance(node, (gast.For, gast.While)):
+            self.lower_loop(node, env)
+        elif isinstance(node, gast.Pass):
+            pass
+        elif isinstance(node, gast.Expr):
+            pass  # a docstring: the fence lets no other bare expression through
+        else:
+            raise self.error(node, f"{type(node).__name__} statements are not supported")
+
+    def bind(self, target, binding, env: dict) -> None:
+        if isinstance(target, gast.Name):
+            if isinstance(binding, Value) and not binding.strong_name:
+                binding.hint = target.id
+                binding.strong_name = True
+            env[target.id] = binding
+            self.unbound_reason.pop(target.id, None)
+            return
+        elements = binding if isinstance(binding, tuple) else None
+        if elements is None or len(elements) != len(target.elts):
+            raise self.error(target, "cannot unpack this value into "
+                             f"{len(target.elts)} names",
+                             "unpack only tuples of the same length")
+        for element_target, element in zip(target.elts, elements):
+            self.bind(element_target, element, env)
+
+    def branch(self, pred: Value, lower_then, lower_else, env: dict) -> None:
+        """Lower two alternatives into one `cond` op; rebind the names they change."""
+        envs, regions = [], []
+        for lower in (lower_then, lower_else):
+            region, branch_env = Region(), dict(env)
+            with self.b.into(region):
+                returned = lower(branch_env)
+                if returned is not None:
+                    branch_env[".return"] = returned
+            envs.append(branch_env)
+            regions.append(region)
+        then_env, else_env = envs
+        changed = [name for name in dict.fromkeys([*then_env, *else_env])
+                   if then_env.get(name, _MISSING) is not else_env.get(name, _MISSING)]
+        merged_names, then_flat, else_flat, likes = [], [], [], []
+        for name in changed:
+            if name not in then_env or name not in else_env:
+                env.pop(name, None)
+                self.unbound_reason[name] = "it is assigned in only one branch of an if"
+                continue
+            left, right = then_env[name], else_env[name]
+            if isinstance(left, Static) and left == right:
+                env[name] = left
+                continue
+            left_flat, right_flat = _flatten(left), _flatten(right)
+            if len(left_flat) != len(right_flat):
+                raise UnsupportedSyntaxError(
+                    f"{name!r} holds tuples of different lengths in the two branches",
+                    self.b.loc)
+            with self.b.into(regions[0]):
+                then_flat += [self.materialize(v) for v in left_flat]
+            with self.b.into(regions[1]):
+                else_flat += [self.materialize(v) for v in right_flat]
+            merged_names.append(name)
+            likes.append((left, len(left_flat)))
+        regions[0].results, regions[1].results = then_flat, else_flat
+        op = self.b.emit("cond", [pred], n_out=len(then_flat), regions=regions)
+        outputs = list(op.outputs)
+        for name, (like, count) in zip(merged_names, likes):
+            values, outputs = outputs[:count], outputs[count:]
+            for value in values:
+                value.hint = name.lstrip(".") if name != ".return" else None
+                value.strong_name = not name.startswith(".")
+            env[name] = _unflatten(like, values)
+
+    def lower_returning_if(self, node, rest: list, env: dict):
+        pred = self.value(self.expr(node.test, env), node.test)
+
+        def lower(stmts):
+            def run(branch_env):
+                returned = self.lower_stmts(stmts, branch_env)
+                if returned is None:
+                    self.at(node)
+                    returned = self.b.const(None)
+                return returned
+            return run
+
+        self.branch(pred, lower(node.body + rest), lower(node.orelse + rest), env)
+        return env.pop(".return")
+
+    def lower_guarded(self, stmts: list, env: dict) -> None:
+        """Lower `stmts` so they run only when no break or continue fired before them."""
+        skip = self.materialize(env[".skip"])
+
+        def run(branch_env):
+            for flag in _FLAGS:
+                if flag in branch_env:
+                    branch_env[flag] = Static(False)
+            self.lower_stmts(stmts, branch_env)
+
+        self.branch(skip, lambda e: None, run, env)
+
+    def lower_loop(self, node, env: dict) -> None:
+        assigned = _assigned_names(node.body)
+        loop_var = None
+        if isinstance(node, gast.For):
+            if not isinstance(node.target, gast.Name):
+                raise self.error(node.target, "only a single loop variable is supported",
+                                 "write `for i in range(n):` and index inside the body")
+            loop_var = node.target.id
+            range_args = self.range_args(node, env)
+        carried = [name for name in env
+                   if name in assigned and name != loop_var and not name.startswith(".")]
+        for name in carried:
+            if isinstance(env[name], Static):
+                env[name] = self.materialize(env[name])
+        likes = [env[name] for name in carried]
+        init = [v for like in likes for v in _flatten(like)]
+
+        hints = [name for name, like in zip(carried, likes) for _ in _flatten(like)]
+
+        def fresh_params():
+            params = [Value(hint, v.loc, strong_name=True) for hint, v in zip(hints, init)]
+            scope = dict(env)
+            rest = list(params)
+            for name, like in zip(carried, likes):
+                count = len(_flatten(like))
+                scope[name] = _unflatten(like, rest[:count])
+                rest = rest[count:]
+            for flag in _FLAGS:  # this loop's own break and continue start unset
+                scope[flag] = Static(False)
+            return params, scope
+
+        regions = []
+        if isinstance(node, gast.While):
+            test_params, test_env = fresh_params()
+            test = Region(params=test_params)
+            with self.b.into(test):
+                test.results = [self.value(self.expr(node.test, test_env), node.test)]
+            regions.append(test)
+        body_params, body_env = fresh_params()
+        if loop_var is not None:
+            index = Value(loop_var, self.loc(node.target), strong_name=True)
+            body_params.insert(0, index)
+            body_env[loop_var] = index
+        body = Region(params=body_params)
+        with self.b.into(body):
+            self.lower_stmts(node.body, body_env)
+            results = []
+            for name in carried:
+                results += [self.materialize(v) for v in _flatten(body_env[name])]
+            results.append(self.materialize(body_env.get(".break", Static(False))))
+        body.results = results
+        regions.append(body)
+        self.at(node)
+        if loop_var is None:
+            op = self.b.emit("loop", init, {"kind": "while"}, n_out=len(init), regions=regions)
+        else:
+            op = self.b.emit("loop", [*range_args, *init], {"kind": "range"},
+                             n_out=len(init), regions=regions)
+        outputs = list(op.outputs)
+        for value, hint in zip(outputs, hints):
+            value.hint, value.strong_name = hint, True
+        for name, like in zip(carried, likes):
+            count = len(_flatten(like))
+            env[name] = _unflatten(like, outputs[:count])
+            outputs = outputs[count:]
+        for name in assigned - set(carried):
+            env.pop(name, None)
+            self.unbound_reason[name] = "it is assigned only inside a loop"
+
+    def range_args(self, node, env: dict) -> list[Value]:
+        call = node.iter
+        callee = self.expr(call.func, env) if isinstance(call, gast.Call) else None
+        if callee != Static(range) or call.keywords or not 1 <= len(call.args) <= 3:
+            raise self.error(node.iter, "only `for ... in range(...)` loops are supported",
+                             "loop over indices: `for i in range(len(xs)):`")
+        args = [self.value(self.expr(arg, env), arg) for arg in call.args]
+        self.at(node.iter)
+        if len(args) == 1:
+            args.insert(0, self.b.const(0))
+        if len(args) == 2:
+            args.append(self.b.const(1))
+        return args
+
+    # ---- expressions ----------------------------------------------------------------
+    def materialize(self, binding) -> Value:
+        """A Value for a binding: numbers known at compile time become constants."""
+        if isinstance(binding, Value):
+            return binding
+        if isinstance(binding, Static) and (isinstance(binding.obj, _NUMBER) or
+                                            binding.obj is None or
+                                            isinstance(binding.obj, np.ndarray)):
+            return self.b.const(binding.obj)
+        raise UnsupportedSyntaxError(
+            f"{_describe(binding)} cannot be used as a number here", self.b.loc,
+            "use numbers, tuples of numbers, or NumPy arrays")
+
+    def value(self, binding, node) -> Value:
+        self.at(node)
+        if isinstance(binding, tuple):
+            raise self.error(node, "a tuple cannot be used as a number here")
+        return self.materialize(binding)
+
+    def expr(self, node, env: dict):
+        self.at(node)
+        if isinstance(node, gast.Constant):
+            if isinstance(node.value, (str, bytes)):
+                raise self.error(node, "strings are not supported in compiled code")
+            return self.b.const(node.value)
+        if isinstance(node, gast.Name):
+            return self.name(node, env)
+        if isinstance(node, gast.Tuple):
+            return tuple(self.expr(e, env) for e in node.elts)
+        if isinstance(node, gast.BinOp):
+            prim = _BINARY.get(type(node.op))
+            if prim is None:
+                raise self.error(node, f"the operator {type(node.op).__name__} is not "
+                                 "supported", "matrix products arrive with array support")
+            left = self.value(self.expr(node.left, env), node.left)
+            right = self.value(self.expr(node.right, env), node.right)
+            self.at(node)
+            return self.b.apply(prim, left, right)
+        if isinstance(node, gast.UnaryOp):
+            operand = self.value(self.expr(node.operand, env), node.operand)
+            self.at(node)
+            if isinstance(node.op, gast.USub):
+                return self.b.apply("neg", operand)
+            if isinstance(node.op, gast.UAdd):
+                return operand
+            if isinstance(node.op, gast.Not):
+                return self.b.apply("not", operand)
+            raise self.error(node, "bitwise inversion (~) is not supported")
+        if isinstance(node, gast.BoolOp):
+            return self.bool_op(node, list(node.values), env)
+        if isinstance(node, gast.Compare):
+            return self.compare(node, env)
+        if isinstance(node, gast.IfExp):
+            pred = self.value(self.expr(node.test, env), node.test)
+            scope = dict(env)
+            self.branch(pred, lambda e: e.__setitem__(".value", self.expr(node.body, e)),
+                        lambda e: e.__setitem__(".value", self.expr(node.orelse, e)), scope)
+            return scope[".value"]
+        if isinstance(node, gast.Call):
+            return self.call(node, env)
+        if isinstance(node, gast.Attribute):
+            base = self.expr(node.value, env)
+            if isinstance(base, Static) and hasattr(base.obj, node.attr):
+                return self.static(getattr(base.obj, node.attr))
+            raise self.error(node, f"reading the attribute .{node.attr} is not supported",
+                             "pass the value in as an argument")
+        if isinstance(node, gast.Subscript):
+            base = self.expr(node.value, env)
+            index = node.slice
+            if isinstance(base, tuple) and isinstance(index, gast.Constant) and \
+                    isinstance(index.value, int) and -len(base) <= index.value < len(base):
+                return base[index.value]
+            raise self.error(node, "indexing is supported only for tuples, with a constant "
+                             "index", "unpack the tuple: `a, b = pair`")
+        raise self.error(node, f"{type(node).__name__} expressions are not supported")
+
+    def static(self, obj):
+        return self.b.const(obj) if isinstance(obj, _NUMBER) else Static(obj)
+
+    def name(self, node, env: dict):
+        name = node.id
+        if name in env:
+            return env[name]
+        if name in self.unbound_reason:
+            raise self.error(node, f"{name!r} may be unbound here: "
+                             f"{self.unbound_reason[name]}",
+                             f"give {name!r} a value before that statement")
+        for scope in (self.closure, self.fn.__globals__, vars(builtins)):
+            if name in scope:
+                return self.static(scope[name])
+        raise self.error(node, f"name {name!r} is not defined")
+
+    def bool_op(self, node, operands: list, env: dict):
+        """`a and b` is `b if a else a`; `a or b` is `a if a else b`: b runs only if needed."""
+        first = self.value(self.expr(operands[0], env), operands[0])
+        if len(operands) == 1:
+            return first
+        scope = dict(env)
+        rest = lambda e: e.__setitem__(".value", self.bool_op(node, operands[1:], e))
+        keep = lambda e: e.__setitem__(".value", first)
+        if isinstance(node.op, gast.And):
+            self.branch(first, rest, keep, scope)
+        else:
+            self.branch(first, keep, rest, scope)
+        return scope[".value"]
+
+    def compare(self, node, env: dict):
+        left = self.value(self.expr(node.left, env), node.left)
+        result = None
+        for op, right_node in zip(node.ops, node.comparators):
+            prim = _COMPARE.get(type(op))
+            if prim is None:
+                raise self.error(node, f"the comparison {type(op).__name__} is not supported",
+                                 "compare numbers with <, <=, >, >=, == or !=")
+            right = self.value(self.expr(right_node, env), right_node)
+            self.at(node)
+            test = self.b.apply(prim, left, right)
+            if result is None:
+                result = test
+            else:
+                scope = dict(env)
+                earlier = result
+                self.branch(earlier, lambda e: e.__setitem__(".value", test),
+                            lambda e: e.__setitem__(".value", earlier), scope)
+                result = scope[".value"]
+            left = right
+        return result
+
+    def call(self, node, env: dict):
+        callee = self.expr(node.func, env)
+        if not isinstance(callee, Static):
+            raise self.error(node.func, "calling a computed value is not supported",
+                             "call a function defined at module level by its name")
+        fn = callee.obj
+        args = [self.expr(arg, env) for arg in node.args]
+        kwargs = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
+        self.at(node)
+        stage = getattr(fn, "__adcompile_apply__", None)
+        if stage is not None:
+            if kwargs:
+                raise self.error(node, "keyword arguments to a transformed function are not "
+                                 "supported", "pass them by position")
+            return stage(self.b, [self.value(a, n) for a, n in zip(args, node.args)])
+        prim = self.primitive(fn, len(args))
+        if prim is not None:
+            if kwargs:
+                raise self.error(node, f"keyword arguments to {_describe(callee)} are not "
+                                 "supported", "pass them by position")
+            values = [self.value(a, n) for a, n in zip(args, node.args)]
+            self.at(node)
+            if fn is np.square:
+                return self.b.apply("pow", values[0], self.b.const(2))
+            if len(values) != PRIMITIVES[prim].arity:
+                raise self.error(node, f"{_describe(callee)} takes "
+                                 f"{PRIMITIVES[prim].arity} argument(s) here")
+            return self.b.apply(prim, *values)
+        if inspect.isfunction(fn):
+            return self.inline(fn, args, kwargs, node)
+        raise self.error(node, f"{_describe(callee)} has no Python source and no "
+                         "derivative rule, so it cannot be compiled",
+                         "use a math or NumPy function adcompile knows, or write the "
+                         "computation as a Python function")
+
+    @staticmethod
+    def primitive(fn, n_args: int) -> str | None:
+        if fn is np.square:
+            return "pow"
+        if fn in (max, min):
+            return ("maximum" if fn is max else "minimum") if n_args == 2 else None
+        return primitive_for(fn)
+
+    def inline(self, fn, args: list, kwargs: dict, node):
+        if fn.__code__ in self.stack:
+            raise self.error(node, f"recursive call to {fn.__name__!r} is not supported",
+                             "write the recursion as a loop")
+        parsed = parse_function(fn)
+        fence(parsed)
+        try:
+            bound = inspect.signature(fn).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise self.error(node, f"bad call to {fn.__name__!r}: {exc}") from None
+        bound.apply_defaults()
+        env = {name: self.static(v) if not isinstance(v, (Value, tuple, Static)) else v
+               for name, v in bound.arguments.items()}
+        saved_loc = self.b.loc
+        inner = _Lowerer(fn, parsed, self.b, self.stack + (fn.__code__,))
+        result = inner.lower_body(env)
+        self.b.loc = saved_loc
+        return result
+
+
+def _augmented_primitive(node, lowerer):
+    prim = _BINARY.get(type(node.op))
+    if prim is None:
+        raise lowerer.error(node, f"the operator {type(node.op).__name__}= is not supported")
+    return prim
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()
+
+
+def _describe(binding) -> str:
+    obj = binding.obj if isinstance(binding, Static) else binding
+    module = getattr(obj, "__module__", None)
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if name:
+        return f"{module}.{name}" if module and module != "builtins" else name
+    return repr(obj)

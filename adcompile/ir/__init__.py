@@ -1,0 +1,1 @@
+"""The IR: nodes, primitives, type inference, printing, DOT and verification."""

@@ -1,0 +1,187 @@
+"""The SSA graph IR: values, operations, regions and functions.
+
+A `Value` is defined once: by an `Op` (one of its outputs) or as a parameter of a
+`Region`. An `Op` applies a primitive to input values; structured control flow is an
+`Op` that owns regions:
+
+- ``cond``: inputs ``[predicate]``; regions ``[then, else]``, neither with parameters;
+  each region's results are the op's outputs.
+- ``loop``: params ``kind`` (``"range"`` or ``"while"``). For ``range`` the inputs are
+  ``[start, stop, step, *carried_init]`` and the one region ``body`` takes
+  ``[index, *carried]``; for ``while`` the inputs are ``[*carried_init]`` and the regions
+  are ``[test, body]``, both taking ``[*carried]``, ``test`` yielding one boolean. ``body``
+  yields ``[*carried_next, exit]``: after an iteration whose ``exit`` is true the loop
+  stops (this is where a data-dependent ``break`` goes). Outputs are the final carried.
+
+Regions see every value of the regions around them (lexical scope), so only values
+that change from one iteration to the next are carried.
+
+Values keep a name hint (the user's variable name, or one derived from it, such as
+``dx`` for the tangent of ``x``) and a source location; after type inference they keep
+a `Type`. Identity is by object: two values are the same value only if they are the same
+object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from ..errors import Loc
+
+
+@dataclass(frozen=True)
+class Type:
+    """What is known of a value before running: Python scalar or ndarray, and its dtype.
+
+    ``shape`` is None for a Python scalar (float, int, bool) and a tuple for an ndarray.
+    ``dtype`` is ``"float"``, ``"int"``, ``"bool"`` or ``"none"`` for Python values and
+    a NumPy dtype name for arrays. ``"tape"`` types the runtime tape.
+    """
+
+    shape: tuple | None
+    dtype: str
+
+    @property
+    def is_array(self) -> bool:
+        return self.shape is not None
+
+    @property
+    def is_float(self) -> bool:
+        return self.dtype == "float" or self.dtype.startswith(("float", "complex"))
+
+    def __str__(self) -> str:
+        if self.shape is None:
+            return self.dtype
+        return f"{self.dtype}{list(self.shape)}"
+
+
+FLOAT = Type(None, "float")
+INT = Type(None, "int")
+BOOL = Type(None, "bool")
+NONE = Type(None, "none")
+TAPE = Type(None, "tape")
+
+
+class Value:
+    """One SSA value."""
+
+    __slots__ = ("hint", "loc", "type", "strong_name")
+
+    def __init__(self, hint: str | None = None, loc: Loc | None = None,
+                 type: Type | None = None, strong_name: bool = False):
+        self.hint = hint
+        self.loc = loc
+        self.type = type
+        # True when the user wrote this name in an assignment: codegen keeps such a value
+        # as its own statement instead of folding it into the expression that uses it.
+        self.strong_name = strong_name
+
+    def __repr__(self) -> str:
+        return f"<Value {self.hint or '_'} {self.type or '?'}>"
+
+
+@dataclass(eq=False)
+class Region:
+    params: list[Value] = field(default_factory=list)
+    ops: list["Op"] = field(default_factory=list)
+    results: list[Value] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Op:
+    prim: str
+    inputs: list[Value]
+    outputs: list[Value]
+    params: dict[str, Any] = field(default_factory=dict)
+    regions: list[Region] = field(default_factory=list)
+    loc: Loc | None = None
+
+    @property
+    def output(self) -> Value:
+        assert len(self.outputs) == 1, self.prim
+        return self.outputs[0]
+
+    def __repr__(self) -> str:
+        return f"<Op {self.prim}>"
+
+
+@dataclass(eq=False)
+class Function:
+    """A whole function: its body region's params are the function's parameters.
+
+    ``defaults`` maps a parameter name to its default value (a Python constant).
+    ``returns_tuple`` says whether the body's results are returned as a tuple.
+    """
+
+    name: str
+    body: Region
+    param_names: list[str]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    returns_tuple: bool = False
+    loc: Loc | None = None
+
+    @property
+    def params(self) -> list[Value]:
+        return self.body.params
+
+    @property
+    def results(self) -> list[Value]:
+        return self.body.results
+
+
+def walk_ops(region: Region) -> Iterator[Op]:
+    """Every op in the region and in the regions nested in it, in program order."""
+    for op in region.ops:
+        yield op
+        for inner in op.regions:
+            yield from walk_ops(inner)
+
+
+def loop_body(op: Op) -> Region:
+    return op.regions[-1]
+
+
+def loop_carried_inputs(op: Op) -> list[Value]:
+    return op.inputs[3:] if op.params["kind"] == "range" else op.inputs
+
+
+def loop_carried_params(op: Op) -> list[Value]:
+    body = loop_body(op)
+    return body.params[1:] if op.params["kind"] == "range" else body.params
+
+
+def defined_in(region: Region) -> set[Value]:
+    """The values a region defines, its nested regions included."""
+    found: set[Value] = set(region.params)
+    for op in region.ops:
+        found.update(op.outputs)
+        for inner in op.regions:
+            found |= defined_in(inner)
+    return found
+
+
+def used_in(region: Region) -> set[Value]:
+    """Every value read anywhere in the region, nested regions included."""
+    found: set[Value] = set(region.results)
+    for op in region.ops:
+        found.update(op.inputs)
+        for inner in op.regions:
+            found |= used_in(inner)
+    return found
+
+
+def free_values(region: Region) -> set[Value]:
+    """Values a region reads but does not define: those it takes from around it."""
+    return used_in(region) - defined_in(region)
+
+
+def substitute(region: Region, mapping: dict[Value, Value]) -> None:
+    """Replace, in place, every use of a key of `mapping` by its value."""
+    if not mapping:
+        return
+    region.results = [mapping.get(v, v) for v in region.results]
+    for op in region.ops:
+        op.inputs = [mapping.get(v, v) for v in op.inputs]
+        for inner in op.regions:
+            substitute(inner, mapping)

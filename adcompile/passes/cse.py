@@ -1,0 +1,61 @@
+"""Common-subexpression elimination: an op computed twice is computed once.
+
+Two pure ops are the same when they apply the same primitive, with the same params, to
+the same inputs (in either order, for + and *). A region sees the expressions of the
+regions around it, so a value computed before a branch is reused inside it, never the
+other way round.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir.nodes import Function, Region, Value, substitute
+from ..ir.primitives import PRIMITIVES
+
+_COMMUTATIVE = {"add", "mul", "maximum", "minimum", "eq", "ne"}
+
+
+def cse(fn: Function) -> bool:
+    replacements: dict[Value, Value] = {}
+    order: dict[Value, int] = {}
+    _region(fn.body, {}, replacements, order)
+    if replacements:
+        substitute(fn.body, replacements)
+    return bool(replacements)
+
+
+def _key(op, order: dict):
+    if op.prim == "const":
+        value = op.params["value"]
+        if isinstance(value, np.ndarray):
+            return ("const", id(value))
+        return ("const", type(value).__name__, repr(value))
+    ids = [order.setdefault(v, len(order)) for v in op.inputs]
+    if op.prim in _COMMUTATIVE:
+        ids.sort()
+    params = tuple(sorted((k, repr(v)) for k, v in op.params.items()))
+    return (op.prim, tuple(ids), params)
+
+
+def _region(region: Region, seen: dict, replacements: dict, order: dict) -> None:
+    seen = dict(seen)
+    kept = []
+    for op in region.ops:
+        op.inputs = [replacements.get(v, v) for v in op.inputs]
+        for inner in op.regions:
+            _region(inner, seen, replacements, order)
+        if op.regions or not (op.prim == "const" or PRIMITIVES[op.prim].pure):
+            kept.append(op)
+            continue
+        key = _key(op, order)
+        earlier = seen.get(key)
+        if earlier is None or earlier.type != op.output.type:
+            seen[key] = op.output
+            kept.append(op)
+            continue
+        replacements[op.output] = earlier
+        if earlier.hint is None or (op.output.strong_name and not earlier.strong_name):
+            earlier.hint, earlier.strong_name = op.output.hint, op.output.strong_name
+    region.ops = kept
+    region.results = [replacements.get(v, v) for v in region.results]

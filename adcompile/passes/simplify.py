@@ -1,0 +1,283 @@
+"""Constant folding and algebraic simplification, with symbolic zeros and ones.
+
+    x + 0 -> x      x * 1 -> x      x * 0 -> 0 (scalars)     x ** 1 -> x
+    0 - x -> -x     x * -1 -> -x    --x -> x                 c1 op c2 -> folded
+    if True: a else: b -> a         a branch yielding True/False -> the predicate
+
+A rewrite that would change a value's type (an int ``i + 0.0`` becoming a float, a scalar
+becoming an array) is not made. ``x * 0`` becomes 0 even where x could be inf or nan:
+the zeros come from derivatives that are zero by construction, as JAX's symbolic zeros.
+Folding evaluates through `adcompile.ir.primitives.evaluate`, the same functions the
+generated code calls, so a folded constant equals what the code would compute.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..ir.infer import infer_op, type_of
+from ..ir.nodes import (Function, Op, Region, Value, loop_body, loop_carried_inputs,
+                        loop_carried_params, substitute, walk_ops)
+from ..ir.primitives import PRIMITIVES, evaluate
+
+_UNFOLDABLE = {"const", "cond", "loop", "push", "pop", "tape_new"}
+
+
+def simplify(fn: Function) -> bool:
+    """Simplify `fn` in place; return whether anything changed."""
+    simplifier = _Simplifier(fn)
+    changed = simplifier.region(fn.body, {})
+    if simplifier.replacements:
+        substitute(fn.body, {v: simplifier.follow(v) for v in simplifier.replacements})
+    return changed or bool(simplifier.replacements)
+
+
+class _NotConst:
+    pass
+
+
+_NOT_CONST = _NotConst()
+
+
+class _Simplifier:
+    def __init__(self, fn: Function):
+        self.replacements: dict[Value, Value] = {}
+        self.defs = {out: op for op in walk_ops(fn.body) for out in op.outputs}
+
+    def follow(self, value: Value) -> Value:
+        while value in self.replacements:
+            value = self.replacements[value]
+        return value
+
+    def replace(self, old: Value, new: Value) -> None:
+        self.replacements[old] = new
+        if new.hint is None:
+            new.hint, new.strong_name = old.hint, old.strong_name
+
+    def make(self, prim: str, *inputs: Value, **params) -> Value:
+        """A new op, placed just before the op being rewritten."""
+        op = Op(prim, list(inputs), [Value()], params)
+        infer_op(op)
+        self.pending.append(op)
+        self.defs[op.output] = op
+        return op.output
+
+    def negated(self, value: Value) -> Value | None:
+        """x when `value` is -x."""
+        op = self.defs.get(value)
+        return op.inputs[0] if op is not None and op.prim == "neg" else None
+
+    def region(self, region: Region, outer_consts: dict) -> bool:
+        consts = dict(outer_consts)
+        changed = False
+        new_ops: list[Op] = []
+        for op in region.ops:
+            op.inputs = [self.follow(v) for v in op.inputs]
+            for inner in op.regions:
+                changed |= self.region(inner, consts)
+                inner.results = [self.follow(v) for v in inner.results]
+            if op.prim == "const":
+                consts[op.output] = op.params["value"]
+                new_ops.append(op)
+                continue
+            if op.prim == "loop":
+                changed |= self.loop_invariants(op)
+            if op.prim == "cond":
+                kept = self.cond(op, consts)
+                changed |= kept != [op]
+                new_ops.extend(kept)
+                continue
+            self.pending = []
+            rewrite = self.rewrite(op, consts)
+            new_ops.extend(self.pending)
+            if rewrite is None:
+                new_ops.append(op)
+                continue
+            changed = True
+            kind, payload = rewrite
+            if kind == "value":
+                self.replace(op.output, payload)
+            elif kind == "const":
+                op.prim, op.inputs, op.params = "const", [], {"value": payload}
+                consts[op.output] = payload
+                new_ops.append(op)
+            else:  # the same value by another primitive
+                op.prim, op.inputs = payload
+                new_ops.append(op)
+        region.ops = new_ops
+        return changed
+
+    def rewrite(self, op: Op, consts: dict):
+        """None, or ("value", v) / ("const", c) / ("prim", (name, inputs))."""
+        if op.prim in _UNFOLDABLE or not PRIMITIVES[op.prim].pure:
+            return None
+        values = [consts.get(v, _NOT_CONST) for v in op.inputs]
+        if values and all(v is not _NOT_CONST for v in values):
+            folded = _fold(op, values)
+            if folded is not None:
+                return "const", folded
+        a = op.inputs[0] if op.inputs else None
+        c = op.inputs[1] if len(op.inputs) > 1 else None
+        ca = values[0] if values else _NOT_CONST
+        cc = values[1] if len(values) > 1 else _NOT_CONST
+        scalar = op.output.type is not None and not op.output.type.is_array
+        if op.prim == "add":
+            if _is(cc, 0) and _same_type(op, a):
+                return "value", a
+            if _is(ca, 0) and _same_type(op, c):
+                return "value", c
+            if self.negated(c) is not None:
+                return "prim", ("sub", [a, self.negated(c)])
+            if self.negated(a) is not None:
+                return "prim", ("sub", [c, self.negated(a)])
+            if a is c and op.output.type.is_float:
+                return "prim", ("mul", [self.make("const", value=2), a])
+        elif op.prim == "sub":
+            if self.negated(c) is not None:
+                return "prim", ("add", [a, self.negated(c)])
+            if _is(cc, 0) and _same_type(op, a):
+                return "value", a
+            if _is(ca, 0) and c.type == op.output.type:
+                return "prim", ("neg", [c])
+            if a is c and scalar and op.output.type.is_float:
+                return "const", 0.0
+        elif op.prim == "mul":
+            if _is(cc, 1) and _same_type(op, a):
+                return "value", a
+            if _is(ca, 1) and _same_type(op, c):
+                return "value", c
+            if (_is(ca, 0) or _is(cc, 0)) and scalar:
+                return "const", 0.0 if op.output.type.is_float else 0
+            if _is(cc, -1) and _same_type(op, a):
+                return "prim", ("neg", [a])
+            if _is(ca, -1) and _same_type(op, c):
+                return "prim", ("neg", [c])
+            neg_a, neg_c = self.negated(a), self.negated(c)
+            if neg_a is not None and neg_c is not None:
+                return "prim", ("mul", [neg_a, neg_c])
+            if neg_a is not None or neg_c is not None:
+                return "prim", ("neg", [self.make("mul", neg_a or a, neg_c or c)])
+            merged = self.merge_constant_factors(ca, c, consts) or \
+                self.merge_constant_factors(cc, a, consts)
+            if merged is not None and merged[1].type == op.output.type:
+                return "prim", ("mul", [self.make("const", value=merged[0]), merged[1]])
+        elif op.prim == "div":
+            if _is(cc, 1) and _same_type(op, a):
+                return "value", a
+            if self.negated(a) is not None:
+                return "prim", ("neg", [self.make("div", self.negated(a), c)])
+            if _is(ca, 0) and scalar and op.output.type.is_float:
+                return "const", 0.0
+        elif op.prim == "neg":
+            inner = self.negated(a)
+            if inner is not None and _same_type(op, inner):
+                return "value", inner
+        elif op.prim == "pow":
+            if _is(cc, 1) and _same_type(op, a):
+                return "value", a
+            if _is(cc, 0) and scalar:
+                return "const", 1.0 if op.output.type.is_float else 1
+        return None
+
+    def loop_invariants(self, op: Op) -> bool:
+        """A carried value the body passes on unchanged is its initial value throughout."""
+        body = loop_body(op)
+        regions = op.regions if op.params["kind"] == "while" else []
+        changed = False
+        for k, (param, init, out) in enumerate(zip(loop_carried_params(op),
+                                                     loop_carried_inputs(op), op.outputs)):
+            if body.results[k] is param and out not in self.replacements and \
+                    param.type == init.type:
+                self.replace(param, init)
+                self.replace(out, init)
+                if regions:
+                    self.replace(regions[0].params[k], init)
+                changed = True
+        return changed
+
+    def merge_constant_factors(self, constant, other: Value, consts: dict):
+        """c1 * (c2 * x) -> (c1*c2, x), when that is exact (one factor a power of two,
+        or both ints), so the result is the same to the bit."""
+        inner = self.defs.get(other)
+        if constant is _NOT_CONST or inner is None or inner.prim != "mul":
+            return None
+        for k in (0, 1):
+            inner_constant = consts.get(inner.inputs[k], _NOT_CONST)
+            if inner_constant is not _NOT_CONST and _exact_product(constant, inner_constant):
+                return constant * inner_constant, inner.inputs[1 - k]
+        return None
+
+    def cond(self, op: Op, consts: dict) -> list[Op]:
+        """The ops to put in place of a cond: itself, fewer of its outputs, or a branch."""
+        pred = consts.get(op.inputs[0], _NOT_CONST)
+        if pred is not _NOT_CONST and not isinstance(pred, np.ndarray):
+            chosen = op.regions[0] if pred else op.regions[1]
+            for out, result in zip(op.outputs, chosen.results):
+                self.replace(out, result)
+            return list(chosen.ops)
+        then, other = op.regions
+        keep = []
+        for k, out in enumerate(op.outputs):
+            left, right = then.results[k], other.results[k]
+            if left is right:
+                self.replace(out, left)
+                continue
+            cl = (consts | _region_consts(then)).get(left, _NOT_CONST)
+            cr = (consts | _region_consts(other)).get(right, _NOT_CONST)
+            if op.inputs[0].type == out.type and cl is True and cr is False:
+                self.replace(out, op.inputs[0])
+                continue
+            keep.append(k)
+        if len(keep) == len(op.outputs):
+            return [op]
+        op.outputs = [op.outputs[k] for k in keep]
+        for region in op.regions:
+            region.results = [region.results[k] for k in keep]
+        return [op]
+
+def _exact_product(a, b) -> bool:
+    numbers = (int, float)
+    if not (isinstance(a, numbers) and isinstance(b, numbers)) or \
+            isinstance(a, bool) or isinstance(b, bool):
+        return False
+    if isinstance(a, int) and isinstance(b, int):
+        return True
+    return any(v != 0 and math.isfinite(v) and math.frexp(abs(v))[0] == 0.5 for v in (a, b))
+
+
+def _same_type(op: Op, value: Value) -> bool:
+    return value.type == op.output.type
+
+
+def _is(value, number) -> bool:
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        return False
+    if isinstance(value, (int, float, np.number)):
+        return value == number
+    return False
+
+
+def _fold(op: Op, values: list):
+    on_arrays = any(isinstance(v, np.ndarray) for v in values)
+    try:
+        with np.errstate(all="raise"):
+            result = evaluate(op.prim, values, on_arrays)
+    except (ArithmeticError, ValueError, TypeError, FloatingPointError, OverflowError):
+        return None
+    if isinstance(result, float) and not math.isfinite(result):
+        return None
+    if isinstance(result, np.generic):
+        result = result.item()
+    try:
+        if type_of(result) != op.output.type:
+            return None
+    except TypeError:
+        return None
+    return result
+
+
+def _region_consts(region: Region) -> dict:
+    return {op.output: op.params["value"] for op in region.ops if op.prim == "const"}
+

@@ -1,0 +1,66 @@
+"""Rules for elementwise functions of one argument, and for max/min and casts.
+
+Each derivative is written with the primitives themselves, using the function's output
+where that is cheaper (tanh: 1 - y*y; exp: y), so the rules' output can be differentiated
+again.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .registry import defrule, defunary, defzero
+
+
+def _one_minus_square(b, x):
+    return b.call("sub", b.const(1.0), b.call("mul", x, x))
+
+
+defunary("sin", lambda b, x, out: b.call("cos", x))
+defunary("cos", lambda b, x, out: b.call("neg", b.call("sin", x)))
+defunary("tan", lambda b, x, out: b.call("add", b.const(1.0), b.call("mul", out, out)))
+defunary("arcsin", lambda b, x, out: b.call(
+    "div", b.const(1.0), b.call("sqrt", _one_minus_square(b, x))))
+defunary("arccos", lambda b, x, out: b.call(
+    "div", b.const(-1.0), b.call("sqrt", _one_minus_square(b, x))))
+defunary("arctan", lambda b, x, out: b.call(
+    "div", b.const(1.0), b.call("add", b.const(1.0), b.call("mul", x, x))))
+defunary("sinh", lambda b, x, out: b.call("cosh", x))
+defunary("cosh", lambda b, x, out: b.call("sinh", x))
+defunary("tanh", lambda b, x, out: _one_minus_square(b, out))
+defunary("exp", lambda b, x, out: out)
+defunary("expm1", lambda b, x, out: b.call("add", out, b.const(1.0)))
+defunary("log", lambda b, x, out: b.call("div", b.const(1.0), x))
+defunary("log1p", lambda b, x, out: b.call(
+    "div", b.const(1.0), b.call("add", b.const(1.0), x)))
+defunary("log2", lambda b, x, out: b.call(
+    "div", b.const(1.0), b.call("mul", x, b.const(math.log(2.0)))))
+defunary("log10", lambda b, x, out: b.call(
+    "div", b.const(1.0), b.call("mul", x, b.const(math.log(10.0)))))
+defunary("sqrt", lambda b, x, out: b.call("div", b.const(0.5), out))
+defunary("abs", lambda b, x, out: b.call("sign", x))
+
+
+def _selection_rules(test: str, complement: str):
+    """max/min: the derivative of whichever operand was chosen (the first, on ties)."""
+    def jvp(b, p, t, out):
+        return b.add(_masked(b, t[0], b.call(test, p[0], p[1])),
+                     _masked(b, t[1], b.call(complement, p[0], p[1])))
+
+    def vjp(b, p, out, g):
+        return [b.unbroadcast(_masked(b, g, b.call(test, p[0], p[1])), p[0]),
+                b.unbroadcast(_masked(b, g, b.call(complement, p[0], p[1])), p[1])]
+    return jvp, vjp
+
+
+def _masked(b, value, mask):
+    return None if value is None else b.mul(value, mask)
+
+
+_max_jvp, _max_vjp = _selection_rules("ge", "lt")
+_min_jvp, _min_vjp = _selection_rules("le", "gt")
+defrule("maximum", jvp=_max_jvp, vjp=_max_vjp)
+defrule("minimum", jvp=_min_jvp, vjp=_min_vjp)
+defrule("float", jvp=lambda b, p, t, out: t[0], vjp=lambda b, p, out, g: [g])
+
+defzero("sign", "floor", "ceil", "int", "factorial", "zeros_like", "ones_like")

@@ -1,0 +1,110 @@
+"""The registry of derivative rules: one entry per primitive, forward and reverse.
+
+A rule emits IR through a `DiffBuilder`, so a rule is written in terms of other
+primitives and the program it produces can be differentiated again. The signatures are
+fixed:
+
+- ``jvp(b, primals, tangents, out, **params) -> tangent of out``
+- ``vjp(b, primals, out, g, **params) -> [cotangent of each primal]``
+
+A tangent or cotangent that is zero is ``None`` (a symbolic zero): the builder's
+arithmetic skips it, so no work is emitted for it. A primitive whose derivative is zero
+everywhere it exists (``floor``, ``sign``, comparisons) is registered with `defzero`.
+
+Primitives with side effects (the tape's ``push`` and ``pop``) register an effect rule
+instead: it emits the primal op and its tangent together, because their order on the
+tape matters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..ir.builder import Builder
+from ..ir.nodes import Value
+
+
+@dataclass(frozen=True)
+class Rule:
+    jvp: Callable | None = None
+    vjp: Callable | None = None
+    zero: bool = False
+    effect_jvp: Callable | None = None
+
+
+RULES: dict[str, Rule] = {}
+
+
+def defrule(prim: str, *, jvp: Callable, vjp: Callable) -> None:
+    assert prim not in RULES, f"two rules for {prim}"
+    RULES[prim] = Rule(jvp=jvp, vjp=vjp)
+
+
+def defzero(*prims: str) -> None:
+    for prim in prims:
+        assert prim not in RULES, f"two rules for {prim}"
+        RULES[prim] = Rule(zero=True)
+
+
+def defeffect(prim: str, *, jvp: Callable) -> None:
+    assert prim not in RULES, f"two rules for {prim}"
+    RULES[prim] = Rule(effect_jvp=jvp)
+
+
+def defunary(prim: str, derivative: Callable) -> None:
+    """An elementwise function of one argument, given ``derivative(b, x, out) -> f'(x)``."""
+    defrule(prim,
+            jvp=lambda b, primals, tangents, out: b.mul(tangents[0],
+                                                        derivative(b, primals[0], out)),
+            vjp=lambda b, primals, out, g: [b.mul(g, derivative(b, primals[0], out))])
+
+
+class DiffBuilder(Builder):
+    """A builder whose arithmetic treats None as a symbolic zero."""
+
+    def add(self, a: Value | None, c: Value | None) -> Value | None:
+        if a is None:
+            return c
+        if c is None:
+            return a
+        return self.apply("add", a, c)
+
+    def sub(self, a: Value | None, c: Value | None) -> Value | None:
+        if c is None:
+            return a
+        if a is None:
+            return self.apply("neg", c)
+        return self.apply("sub", a, c)
+
+    def mul(self, a: Value | None, c: Value | None) -> Value | None:
+        if a is None or c is None:
+            return None
+        return self.apply("mul", a, c)
+
+    def div(self, a: Value | None, c: Value) -> Value | None:
+        return None if a is None else self.apply("div", a, c)
+
+    def neg(self, a: Value | None) -> Value | None:
+        return None if a is None else self.apply("neg", a)
+
+    def call(self, prim: str, *args: Value) -> Value:
+        return self.apply(prim, *args)
+
+    def unbroadcast(self, g: Value | None, like: Value) -> Value | None:
+        """`g` summed down to the shape of `like`, when broadcasting made it larger."""
+        if g is None or g.type.shape == like.type.shape:
+            return g
+        return self.apply("sum_to", g, like)
+
+    def zeros(self, like: Value) -> Value:
+        """A zero of the type of `like`, for where a symbolic zero must become a value."""
+        if like.type is not None and like.type.is_array:
+            return self.apply("zeros_like", like)
+        if like.type is not None and like.type.dtype == "none":
+            return self.const(None)
+        return self.const(0.0)
+
+
+def rule_for(prim: str) -> Rule | None:
+    return RULES.get(prim)

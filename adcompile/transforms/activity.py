@@ -1,0 +1,59 @@
+"""Activity analysis: which values depend, differentiably, on the inputs of interest.
+
+A value is active when it is a float (Python float or float array) computed from an
+active value by a primitive whose derivative is not identically zero. Only active values
+get tangents or adjoints; ints, booleans, loop counters and constants never do.
+"""
+
+from __future__ import annotations
+
+from ..ir.nodes import Function, Op, Region, Value, loop_body, loop_carried_inputs
+from ..rules import rule_for
+
+
+def _float(value: Value) -> bool:
+    return value.type is not None and value.type.is_float
+
+
+def active_values(fn: Function, seeds: list[Value]) -> set[Value]:
+    active = {v for v in seeds if _float(v)}
+    _region(fn.body, active)
+    return active
+
+
+def _region(region: Region, active: set[Value]) -> None:
+    for op in region.ops:
+        _op(op, active)
+
+
+def _op(op: Op, active: set[Value]) -> None:
+    if op.prim == "cond":
+        for region in op.regions:
+            _region(region, active)
+        for k, out in enumerate(op.outputs):
+            if _float(out) and any(r.results[k] in active for r in op.regions):
+                active.add(out)
+    elif op.prim == "loop":
+        _loop(op, active)
+    elif op.prim not in ("const", "tape_new"):
+        rule = rule_for(op.prim)
+        if rule is not None and rule.zero:
+            return
+        if any(v in active for v in op.inputs):
+            active.update(out for out in op.outputs if _float(out))
+
+
+def _loop(op: Op, active: set[Value]) -> None:
+    body = loop_body(op)
+    marks = [v in active for v in loop_carried_inputs(op)]
+    while True:
+        for region in op.regions:
+            params = region.params[1:] if region is body and op.params["kind"] == "range" \
+                else region.params
+            active.update(p for p, mark in zip(params, marks) if mark and _float(p))
+            _region(region, active)
+        widened = [mark or (result in active) for mark, result in zip(marks, body.results)]
+        if widened == marks:
+            break
+        marks = widened
+    active.update(out for out, mark in zip(op.outputs, marks) if mark and _float(out))

@@ -1,0 +1,178 @@
+"""Forward mode (JVP): IR of f -> IR computing f and its tangent along the inputs' tangents.
+
+Each op is copied, then its JVP rule emits the tangent of its output from the tangents
+of its inputs. A zero tangent is ``None`` and costs nothing. A ``cond`` carries tangents
+out of its branches as extra results; a ``loop`` carries them as extra carried values
+(found by iterating to a fixed point, since a tangent can appear in a later iteration).
+The tape's push and pop have effect rules that keep values and tangents in
+last-in-first-out order, so forward mode runs over reverse-mode programs: that is how
+Hessians (forward over reverse) go through loops.
+"""
+
+from __future__ import annotations
+
+from ..errors import NonDifferentiableError
+from ..ir.infer import infer_op
+from ..ir.nodes import Function, Op, Region, Value, loop_body
+from ..rules import DiffBuilder, rule_for
+
+
+def tangent_hint(hint: str | None) -> str | None:
+    return None if hint is None else "d" + hint
+
+
+def forward(fn: Function, wrt: list[int], *, seed_ones: bool, with_value: bool) -> Function:
+    """The forward-mode derivative of `fn` along the parameters `wrt`.
+
+    With `seed_ones` the tangent of each parameter in `wrt` is one (an elementwise
+    derivative: the new function takes f's parameters); otherwise the new function takes
+    one tangent parameter per entry of `wrt` after f's parameters. It returns f's results
+    (when `with_value`) followed by the tangent of each result.
+    """
+    return _Forward(fn).run(wrt, seed_ones, with_value)
+
+
+class _Forward:
+    def __init__(self, fn: Function):
+        self.fn = fn
+        self.vmap: dict[Value, Value] = {}
+        self.tmap: dict[Value, Value] = {}
+        self.slots_with_tangent: set[int] = set()
+
+    def run(self, wrt: list[int], seed_ones: bool, with_value: bool) -> Function:
+        fn = self.fn
+        body = Region(params=[self._fresh(p) for p in fn.params])
+        b = DiffBuilder(body, fn.loc)
+        names = list(fn.param_names)
+        for i in wrt:
+            param, new = fn.params[i], self.vmap[fn.params[i]]
+            if seed_ones:
+                self.tmap[param] = b.const(1.0) if not new.type.is_array else \
+                    b.apply("ones_like", new)
+            else:
+                tangent = Value(tangent_hint(param.hint), param.loc, new.type)
+                body.params.append(tangent)
+                names.append(tangent.hint)
+                self.tmap[param] = tangent
+        self.region(fn.body, b)
+        results = [self.vmap[r] for r in fn.results] if with_value else []
+        for r in fn.results:
+            results.append(self.tmap.get(r) or b.zeros(self.vmap[r]))
+        body.results = results
+        returns_tuple = with_value or fn.returns_tuple
+        return Function(fn.name, body, names, dict(fn.defaults), returns_tuple, fn.loc)
+
+    def _fresh(self, old: Value) -> Value:
+        new = Value(old.hint, old.loc, old.type, old.strong_name)
+        self.vmap[old] = new
+        return new
+
+    def region(self, region: Region, b: DiffBuilder) -> None:
+        for op in region.ops:
+            if op.prim == "cond":
+                self.cond(op, b)
+            elif op.prim == "loop":
+                self.loop(op, b)
+            else:
+                self.primitive(op, b)
+
+    def primitive(self, op: Op, b: DiffBuilder) -> None:
+        primals = [self.vmap[v] for v in op.inputs]
+        tangents = [self.tmap.get(v) for v in op.inputs]
+        rule = rule_for(op.prim)
+        b.loc = op.loc
+        if rule is not None and rule.effect_jvp is not None:
+            outs, touts = rule.effect_jvp(b, primals, tangents, op, self.slots_with_tangent)
+            for old, new, tangent in zip(op.outputs, outs, touts):
+                self._bind(old, new, tangent)
+            return
+        new = b.emit(op.prim, primals, op.params, n_out=len(op.outputs), loc=op.loc)
+        for old, out in zip(op.outputs, new.outputs):
+            out.hint, out.strong_name = old.hint, old.strong_name
+            self.vmap[old] = out
+        if all(t is None for t in tangents) or (rule is not None and rule.zero):
+            return
+        if not new.output.type.is_float:
+            return
+        if rule is None or rule.jvp is None:
+            raise NonDifferentiableError(f"no forward-mode rule for {op.prim!r}", op.loc)
+        tangent = rule.jvp(b, primals, tangents, new.output, **op.params)
+        self._bind(op.output, new.output, tangent)
+
+    def _bind(self, old: Value, new: Value, tangent: Value | None) -> None:
+        self.vmap[old] = new
+        if tangent is not None:
+            if tangent.hint is None or tangent.hint == new.hint:
+                tangent.hint = tangent_hint(old.hint)
+            self.tmap[old] = tangent
+
+    def _subregion(self, region: Region, b: DiffBuilder, params: list[Value],
+                   tangent_params: list[int], tangent_results: list[int]) -> Region:
+        """Transform a region: `tangent_params` and `tangent_results` are positions whose
+        tangents it takes after its params and yields after its results."""
+        new = Region(params=[self._fresh(p) for p in params])
+        for k in tangent_params:
+            tangent = Value(tangent_hint(params[k].hint), params[k].loc, self.vmap[params[k]].type)
+            new.params.append(tangent)
+            self.tmap[params[k]] = tangent
+        with b.into(new):
+            self.region(region, b)
+            new.results = [self.vmap[v] for v in region.results]
+            new.results += [self.tmap.get(region.results[k]) or b.zeros(self.vmap[region.results[k]])
+                            for k in tangent_results]
+        return new
+
+    def cond(self, op: Op, b: DiffBuilder) -> None:
+        regions = [self._subregion(r, b, [], [], []) for r in op.regions]
+        with_tangent = [k for k in range(len(op.outputs))
+                        if any(r.results[k] in self.tmap for r in op.regions)]
+        for region, new in zip(op.regions, regions):
+            with b.into(new):
+                new.results += [self.tmap.get(region.results[k]) or
+                                b.zeros(self.vmap[region.results[k]]) for k in with_tangent]
+        n = len(op.outputs)
+        new = b.emit("cond", [self.vmap[op.inputs[0]]], n_out=n + len(with_tangent),
+                     regions=regions, loc=op.loc)
+        infer_op(new)
+        for old, out in zip(op.outputs, new.outputs):
+            out.hint, out.strong_name = old.hint, old.strong_name
+            self.vmap[old] = out
+        for k, out in zip(with_tangent, new.outputs[n:]):
+            out.hint = tangent_hint(op.outputs[k].hint)
+            self.tmap[op.outputs[k]] = out
+
+    def loop(self, op: Op, b: DiffBuilder) -> None:
+        kind = op.params["kind"]
+        offset = 3 if kind == "range" else 0
+        inits = op.inputs[offset:]
+        n = len(inits)
+        carried = [k for k, v in enumerate(inits) if v in self.tmap]
+        body = loop_body(op)
+        while True:
+            saved = (dict(self.vmap), dict(self.tmap))
+            first = 1 if kind == "range" else 0
+            regions = [self._subregion(r, b, r.params,
+                                       [first + k if r is body else k for k in carried],
+                                       carried if r is body else [])
+                       for r in op.regions]
+            produced = [k for k in range(n) if body.results[k] in self.tmap]
+            widened = sorted(set(carried) | set(produced))
+            if widened == carried:
+                break
+            self.vmap, self.tmap = saved
+            carried = widened
+        new_body = regions[-1]
+        exit_flag = new_body.results.pop(n)
+        new_body.results.append(exit_flag)
+        tangent_inits = []
+        for k in carried:
+            tangent_inits.append(self.tmap.get(inits[k]) or b.zeros(self.vmap[inits[k]]))
+        new = b.emit("loop", [self.vmap[v] for v in op.inputs] + tangent_inits, op.params,
+                     n_out=n + len(carried), regions=regions, loc=op.loc)
+        infer_op(new)
+        for old, out in zip(op.outputs, new.outputs):
+            out.hint, out.strong_name = old.hint, old.strong_name
+            self.vmap[old] = out
+        for k, out in zip(carried, new.outputs[n:]):
+            out.hint = tangent_hint(op.outputs[k].hint)
+            self.tmap[op.outputs[k]] = out

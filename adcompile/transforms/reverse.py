@@ -1,0 +1,365 @@
+"""Reverse mode (VJP): IR of f -> IR of a function computing f's value and its adjoints.
+
+The result runs a forward sweep (a copy of f's ops) and then a reverse sweep that walks
+the ops backwards, applying each primitive's VJP rule to the adjoint of its output and
+summing into the adjoints of its inputs. Adjoints of values that are not active (ints,
+flags, constants) are never made; a zero adjoint is ``None`` until a value is needed.
+
+Structured ops:
+
+- ``cond``: its adjoint is a second ``cond`` on the same predicate whose branches run
+  the adjoints of the branches. The values the adjoint branch reads from its forward
+  branch leave the forward ``cond`` as extra results (the other branch yields None).
+- ``loop``: the forward sweep runs the loop, counts its trips, and pushes onto a tape,
+  at the end of each iteration, exactly the values that iteration's adjoint reads. The
+  reverse sweep is a ``range`` loop over the trip count whose body pops them back, in
+  reverse order, and runs the adjoint of the body. Values the body reads from outside
+  the loop have their adjoints accumulated in carried values.
+
+Reverse mode over a program that already has a tape (reverse of reverse through a loop)
+is refused with a clear error; forward mode over it works (hessian is forward-over-reverse).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import NonDifferentiableError
+from ..ir.infer import infer_op
+from ..ir.nodes import (INT, Function, Op, Region, Value, defined_in, free_values,
+                        loop_body, loop_carried_inputs, loop_carried_params, substitute,
+                        used_in, walk_ops)
+from ..rules import DiffBuilder, rule_for
+from .activity import active_values
+
+
+def adjoint_hint(hint: str | None) -> str | None:
+    return None if hint is None else "b" + hint
+
+
+@dataclass
+class _LoopPlan:
+    forward: Op            # the forward sweep's loop
+    adjoint_body: Region   # params: [index, *carried adjoints, *accumulators]
+    carried: list[int]     # positions of the active carried values
+    free: list[Value]      # active values from outside the loop the body reads
+    trips: Value           # how many iterations the forward sweep ran
+
+
+def reverse(fn: Function, wrt: list[int], *, with_value: bool,
+            cotangent_params: bool) -> Function:
+    """The reverse-mode derivative of `fn` with respect to the parameters `wrt`.
+
+    The new function takes f's parameters, then (when `cotangent_params`) one cotangent
+    per result of f; without them the single result is seeded with 1.0. It returns f's
+    results (when `with_value`) followed by one adjoint per parameter in `wrt`.
+    """
+    if any(op.prim == "pop" for op in walk_ops(fn.body)):
+        raise NonDifferentiableError(
+            "reverse mode over a program that already runs a tape (the reverse of a "
+            "reverse through a loop) is not supported",
+            fn.loc, "use forward mode over it: hessian() and derivative() do")
+    return _Reverse(fn).run(wrt, with_value, cotangent_params)
+
+
+class _Reverse:
+    def __init__(self, fn: Function):
+        self.fn = fn
+        self.vmap: dict[Value, Value] = {}
+        self.forward_conds: dict[Op, Op] = {}
+        self.loop_plans: dict[Op, _LoopPlan] = {}
+        self.tape: Value | None = None
+        self.next_slot = 0
+
+    def run(self, wrt: list[int], with_value: bool, cotangent_params: bool) -> Function:
+        fn = self.fn
+        body = Region(params=[self._map(p, Value(p.hint, p.loc, p.type, p.strong_name))
+                              for p in fn.params])
+        self.body = body
+        self.active = active_values(fn, [fn.params[i] for i in wrt])
+        b = DiffBuilder(body, fn.loc)
+        self.forward_region(fn.body, b)
+        adj: dict[Value, Value] = {}
+        if cotangent_params:
+            for result in fn.results:
+                ct = Value(adjoint_hint(result.hint) or "g", fn.loc, result.type)
+                body.params.append(ct)
+                self._accumulate(b, adj, result, ct)
+        else:
+            self._accumulate(b, adj, fn.results[0], b.const(1.0))
+        self.adjoint_region(fn.body, b, adj)
+        grads = []
+        for i in wrt:
+            param = fn.params[i]
+            grads.append(adj.get(param) or b.zeros(self.vmap[param]))
+        body.results = ([self.vmap[r] for r in fn.results] if with_value else []) + grads
+        names = list(fn.param_names) + ([p.hint for p in body.params[len(fn.params):]])
+        return Function(fn.name, body, names, dict(fn.defaults), True, fn.loc)
+
+    def _map(self, old: Value, new: Value) -> Value:
+        self.vmap[old] = new
+        return new
+
+    # ---- forward sweep --------------------------------------------------------------
+    def forward_region(self, region: Region, b: DiffBuilder) -> None:
+        for op in region.ops:
+            if op.prim == "cond":
+                self.forward_cond(op, b)
+            elif op.prim == "loop":
+                self.forward_loop(op, b)
+            else:
+                new = b.emit(op.prim, [self.vmap[v] for v in op.inputs], op.params,
+                             n_out=len(op.outputs), loc=op.loc)
+                for old, out in zip(op.outputs, new.outputs):
+                    out.hint, out.strong_name, out.type = old.hint, old.strong_name, old.type
+                    self.vmap[old] = out
+
+    def _forward_subregion(self, region: Region, b: DiffBuilder, params: list[Value]) -> Region:
+        new = Region(params=[self._map(p, Value(p.hint, p.loc, p.type, p.strong_name))
+                             for p in params])
+        with b.into(new):
+            self.forward_region(region, b)
+        new.results = [self.vmap[v] for v in region.results]
+        return new
+
+    def forward_cond(self, op: Op, b: DiffBuilder) -> None:
+        regions = [self._forward_subregion(r, b, []) for r in op.regions]
+        new = b.emit("cond", [self.vmap[op.inputs[0]]], n_out=len(op.outputs),
+                     regions=regions, loc=op.loc)
+        self._copy_outputs(op, new)
+        self.forward_conds[op] = new
+
+    def _copy_outputs(self, old: Op, new: Op) -> None:
+        for before, after in zip(old.outputs, new.outputs):
+            after.hint, after.strong_name, after.type = before.hint, before.strong_name, before.type
+            self.vmap[before] = after
+
+    def forward_loop(self, op: Op, b: DiffBuilder) -> None:
+        kind = op.params["kind"]
+        body = loop_body(op)
+        regions = [self._forward_subregion(r, b, r.params) for r in op.regions]
+        forward_body = regions[-1]
+        carried = [k for k, out in enumerate(op.outputs) if out in self.active]
+        free = sorted((v for v in free_values(body) if v in self.active),
+                      key=_first_use_order(body))
+        if not carried and not free:
+            new = b.emit("loop", [self.vmap[v] for v in op.inputs], op.params,
+                         n_out=len(op.outputs), regions=regions, loc=op.loc)
+            self._copy_outputs(op, new)
+            return
+
+        # Count the trips: one more carried value, after the user's.
+        zero = b.const(0)
+        trips_param = Value("trip", op.loc, INT)
+        forward_body.params.append(trips_param)
+        if kind == "while":
+            regions[0].params.append(Value("trip", op.loc, INT))
+        with b.into(forward_body):
+            trips_next = b.apply("add", trips_param, b.const(1))
+        forward_body.results.insert(len(forward_body.results) - 1, trips_next)
+
+        adjoint_body, pushed = self._adjoint_loop_body(op, b, forward_body, carried, free)
+        tape = self._tape(b)
+        slots = []
+        with b.into(forward_body):
+            for value in pushed:
+                slots.append(self.next_slot)
+                b.emit("push", [tape, value], {"slot": self.next_slot})
+                self.next_slot += 1
+        pops = []
+        popped = {}
+        for value, slot in reversed(list(zip(pushed, slots))):
+            out = Value(value.hint, value.loc, value.type, value.strong_name)
+            pops.append(Op("pop", [tape], [out], {"slot": slot}, [], op.loc))
+            popped[value] = out
+        adjoint_body.ops[:0] = pops
+        substitute(adjoint_body, popped)
+
+        new = b.emit("loop", [self.vmap[v] for v in op.inputs] + [zero], op.params,
+                     n_out=len(op.outputs) + 1, regions=regions, loc=op.loc)
+        self._copy_outputs(op, new)
+        trips = new.outputs[-1]
+        trips.hint, trips.type = "trips", INT
+        self.loop_plans[op] = _LoopPlan(new, adjoint_body, carried, free, trips)
+
+    def _adjoint_loop_body(self, op: Op, b: DiffBuilder, forward_body: Region,
+                           carried: list[int], free: list[Value]):
+        """The reverse sweep's body, and the forward body's values it reads (to tape)."""
+        body = loop_body(op)
+        index = Value("_", op.loc, INT)
+        carried_cts = [Value(adjoint_hint(op.outputs[k].hint), op.loc, op.outputs[k].type)
+                       for k in carried]
+        accumulators = [Value(adjoint_hint(v.hint), op.loc, self.vmap[v].type) for v in free]
+        region = Region(params=[index, *carried_cts, *accumulators])
+        adj: dict[Value, Value] = dict(zip(free, accumulators))
+        with b.into(region):
+            for k, ct in zip(carried, carried_cts):
+                self._accumulate(b, adj, body.results[k], ct)
+            self.adjoint_region(body, b, adj)
+            params = loop_carried_params(op)
+            results = [adj.get(params[k]) or b.zeros(self.vmap[params[k]]) for k in carried]
+            results += [adj.get(v) or acc for v, acc in zip(free, accumulators)]
+            results.append(b.const(False))
+        region.results = results
+        _rematerialize_constants(region, forward_body)
+        inside = defined_in(forward_body)
+        reads = used_in(region)
+        pushed = [v for v in _definition_order(forward_body) if v in inside and v in reads]
+        return region, pushed
+
+    def _tape(self, b: DiffBuilder) -> Value:
+        if self.tape is None:
+            tape_op = Op("tape_new", [], [Value("tape", self.fn.loc)], {}, [], self.fn.loc)
+            infer_op(tape_op)
+            self.body.ops.insert(0, tape_op)
+            self.tape = tape_op.output
+        return self.tape
+
+    # ---- reverse sweep --------------------------------------------------------------
+    def adjoint_region(self, region: Region, b: DiffBuilder, adj: dict) -> None:
+        for op in reversed(region.ops):
+            if op.prim == "cond":
+                self.adjoint_cond(op, b, adj)
+            elif op.prim == "loop":
+                self.adjoint_loop(op, b, adj)
+            elif any(out in self.active for out in op.outputs):
+                self.adjoint_primitive(op, b, adj)
+
+    def adjoint_primitive(self, op: Op, b: DiffBuilder, adj: dict) -> None:
+        g = adj.get(op.output)
+        if g is None:
+            return
+        rule = rule_for(op.prim)
+        if rule is None or rule.vjp is None:
+            raise NonDifferentiableError(f"no reverse-mode rule for {op.prim!r}", op.loc)
+        b.loc = op.loc
+        cts = rule.vjp(b, [self.vmap[v] for v in op.inputs], self.vmap[op.output], g,
+                       **op.params)
+        for value, ct in zip(op.inputs, cts):
+            if value in self.active and ct is not None:
+                self._accumulate(b, adj, value, ct)
+
+    def _accumulate(self, b: DiffBuilder, adj: dict, value: Value, ct: Value) -> None:
+        total = b.add(adj.get(value), ct)
+        if total.hint is None:
+            total.hint = adjoint_hint(value.hint)
+        adj[value] = total
+
+    def adjoint_cond(self, op: Op, b: DiffBuilder, adj: dict) -> None:
+        cts = [adj.get(out) for out in op.outputs]
+        if all(ct is None for ct in cts):
+            return
+        free = sorted((v for r in op.regions for v in free_values(r) if v in self.active),
+                      key=_first_use_order(*op.regions))
+        free = list(dict.fromkeys(free))
+        regions, locals_ = [], []
+        for branch in op.regions:
+            region = Region()
+            local = {v: adj[v] for v in free if v in adj}
+            with b.into(region):
+                for out, ct, result in zip(op.outputs, cts, branch.results):
+                    if ct is not None and result in self.active:
+                        self._accumulate(b, local, result, ct)
+                self.adjoint_region(branch, b, local)
+            regions.append(region)
+            locals_.append(local)
+        changed = [v for v in free if any(local.get(v) is not adj.get(v) for local in locals_)]
+        for region, local in zip(regions, locals_):
+            with b.into(region):
+                region.results = [local.get(v) or b.zeros(self.vmap[v]) for v in changed]
+        new = b.emit("cond", [self.vmap[op.inputs[0]]], n_out=len(changed), regions=regions,
+                     loc=op.loc)
+        for v, out in zip(changed, new.outputs):
+            out.hint = adjoint_hint(v.hint)
+            adj[v] = out
+        infer_op(new)
+        self._export(self.forward_conds[op], regions)
+
+    def _export(self, forward: Op, adjoint_regions: list[Region]) -> None:
+        """Make the values the adjoint branches read from forward branches results."""
+        for region, adjoint in zip(forward.regions, adjoint_regions):
+            _rematerialize_constants(adjoint, region)
+        mapping = {}
+        reads = set().union(*(used_in(r) for r in adjoint_regions))
+        for k, region in enumerate(forward.regions):
+            inside = defined_in(region)
+            for value in _definition_order(region):
+                if value not in inside or value not in reads or value in mapping:
+                    continue
+                out = Value(value.hint, value.loc, value.type, value.strong_name)
+                forward.outputs.append(out)
+                for j, other in enumerate(forward.regions):
+                    if j == k:
+                        other.results.append(value)
+                    else:
+                        placeholder = Op("const", [], [Value(None, value.loc)],
+                                         {"value": None}, [], value.loc)
+                        infer_op(placeholder)
+                        other.ops.append(placeholder)
+                        other.results.append(placeholder.output)
+                mapping[value] = out
+        for region in adjoint_regions:
+            substitute(region, mapping)
+
+    def adjoint_loop(self, op: Op, b: DiffBuilder, adj: dict) -> None:
+        plan = self.loop_plans.get(op)
+        if plan is None or all(adj.get(op.outputs[k]) is None for k in plan.carried):
+            return
+        cts = [adj.get(op.outputs[k]) or b.zeros(self.vmap[op.outputs[k]])
+               for k in plan.carried]
+        accumulators = [adj.get(v) or b.zeros(self.vmap[v]) for v in plan.free]
+        start, step = b.const(0), b.const(1)
+        new = b.emit("loop", [start, plan.trips, step, *cts, *accumulators],
+                     {"kind": "range"}, n_out=len(cts) + len(accumulators),
+                     regions=[plan.adjoint_body], loc=op.loc)
+        infer_op(new)
+        outputs = list(new.outputs)
+        inits = loop_carried_inputs(op)
+        for k, out in zip(plan.carried, outputs):
+            out.hint = adjoint_hint(inits[k].hint)
+            if inits[k] in self.active:
+                self._accumulate(b, adj, inits[k], out)
+        for v, out in zip(plan.free, outputs[len(plan.carried):]):
+            out.hint = adjoint_hint(v.hint)
+            adj[v] = out
+
+
+def _rematerialize_constants(reader: Region, source: Region) -> None:
+    """Copy into `reader` the constants it reads from `source`: a constant is cheaper to
+    write again than to carry out of a branch or onto the tape."""
+    constants = {op.output: op for op in walk_ops(source) if op.prim == "const"}
+    copies = {}
+    for value in _reads_in_order(reader):
+        if value in constants and value not in copies:
+            op = constants[value]
+            copies[value] = Value(value.hint, value.loc, value.type)
+            reader.ops.insert(0, Op("const", [], [copies[value]], dict(op.params), [], op.loc))
+    substitute(reader, copies)
+
+
+def _definition_order(region: Region) -> list[Value]:
+    """The values a region defines, params first, then in program order."""
+    order = list(region.params)
+    for op in region.ops:
+        order.extend(op.outputs)
+    return order
+
+
+def _reads_in_order(region: Region) -> list[Value]:
+    """Every value the region reads, nested regions included, in program order."""
+    found = []
+    for op in region.ops:
+        found.extend(op.inputs)
+        for inner in op.regions:
+            found.extend(_reads_in_order(inner))
+    found.extend(region.results)
+    return found
+
+
+def _first_use_order(*regions: Region):
+    """A sort key giving values in the order the regions first read them: deterministic."""
+    order: dict[Value, int] = {}
+    for region in regions:
+        for value in _reads_in_order(region):
+            order.setdefault(value, len(order))
+    return lambda v: order.get(v, len(order))
