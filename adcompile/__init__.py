@@ -4,10 +4,14 @@ Write an ordinary Python/NumPy function; adcompile reads its source, builds an S
 differentiates it, and emits Python you can read, save and differentiate again.
 """
 
-from .api import grad, value_and_grad
+from . import testing
+from .api import (derivative, grad, hessian, jacobian, jvp, primal, value_and_grad, vjp)
+from .api import plot, to_dot
 from .errors import (AdcompileError, GraphvizNotFoundError, NonDifferentiableError,
                      SourceUnavailableError, UnsupportedSyntaxError)
 
-__all__ = ["grad", "value_and_grad", "UnsupportedSyntaxError", "SourceUnavailableError",
-           "NonDifferentiableError", "GraphvizNotFoundError", "AdcompileError"]
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "hessian", "jacobian", "derivative",
+           "primal", "to_dot", "plot", "testing", "UnsupportedSyntaxError",
+           "SourceUnavailableError", "NonDifferentiableError", "GraphvizNotFoundError",
+           "AdcompileError"]
 __version__ = "0.1.0"

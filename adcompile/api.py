@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
+import shutil
+import subprocess
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -23,8 +26,10 @@ import numpy as np
 
 from .backend.codegen import to_source
 from .backend.compile import compile_source
+from .errors import GraphvizNotFoundError
 from .frontend.lower import lower_function
 from .ir.clone import clone_function
+from .ir.dot import function_to_dot
 from .ir.infer import infer_function, type_of
 from .ir.nodes import Function, Type
 from .ir.printer import format_function
@@ -63,6 +68,8 @@ def specialize(fun, arg_types: list[Type]) -> Function:
     return optimize(fn)
 
 
+
+
 @dataclass
 class _Compiled:
     ir: Function
@@ -71,13 +78,18 @@ class _Compiled:
 
 
 class Transformed:
-    """A function transformed by adcompile: call it, or read `.source` and `.ir`."""
+    """A function transformed by adcompile: call it, or read `.source` and `.ir`.
+
+    `fun` is a Python function or another `Transformed` (so ``grad(grad(f))`` composes
+    the transforms on the IR). `kind` is one of ``primal``, ``grad``,
+    ``value_and_grad``, ``hessian``, ``jacobian``, ``derivative``, ``jvp``, ``vjp``.
+    """
 
     def __init__(self, fun: Callable, kind: str, argnums=0, order: int = 1):
-        if isinstance(fun, Transformed):
-            fun = fun._as_python()
         if not callable(fun):
             raise TypeError(f"{kind} expects a function, got {fun!r}")
+        if kind == "derivative" and (not isinstance(order, int) or order < 0):
+            raise ValueError(f"order must be a non-negative int, not {order!r}")
         self.fun = fun
         self.kind = kind
         self.argnums = argnums
@@ -92,12 +104,13 @@ class Transformed:
         return f"<adcompile {self._label()}>"
 
     def _label(self) -> str:
-        name = getattr(self.fun, "__name__", "f")
-        if self.kind == "derivative":
-            return f"derivative({name}, order={self.order})"
+        inner = self.fun._label() if isinstance(self.fun, Transformed) else \
+            getattr(self.fun, "__name__", "f")
         if self.kind == "primal":
-            return name
-        return f"{self.kind}({name}, argnums={self.argnums})"
+            return inner
+        if self.kind == "derivative":
+            return f"derivative({inner}, order={self.order})"
+        return f"{self.kind}({inner}, argnums={self.argnums})"
 
     # ---- calling --------------------------------------------------------------------
     def _bind(self, args, kwargs) -> list:
@@ -105,16 +118,27 @@ class Transformed:
         bound.apply_defaults()
         return list(bound.arguments.values())
 
-    def __call__(self, *args, **kwargs):
-        values = self._bind(args, kwargs)
+    def compiled(self, values: list) -> _Compiled:
+        """The compiled code for arguments like `values`, from the cache if it is there."""
         key = tuple(_signature_key(v) for v in values)
         compiled = self._cache.get(key)
         if compiled is None:
             self._check_arguments(values)
-            compiled = self._compile([type_of(_as_value(v)) for v in values])
+            compiled = self._compile([type_of(v) for v in values])
             self._cache[key] = compiled
         self._last = compiled
-        return self._finish(compiled.function(*values), values)
+        return compiled
+
+    def __call__(self, *args, **kwargs):
+        values = self._bind(args, kwargs)
+        compiled = self.compiled(values)
+        if self.kind in ("hessian", "jacobian"):
+            return self._sweep(compiled.function, values)
+        result = compiled.function(*values)
+        if self.kind == "value_and_grad":
+            grads = result[1] if isinstance(self.argnums, int) else result[1:]
+            return result[0], grads
+        return result
 
     def _check_arguments(self, values: list) -> None:
         if self.kind == "primal":
@@ -123,73 +147,69 @@ class Transformed:
         for position in self._positions:
             if position >= len(values):
                 raise TypeError(f"argnums {self.argnums} is out of range for "
-                                f"{self.fun.__name__} with {len(values)} arguments")
+                                f"{self._label()}, which takes {len(values)} arguments")
             value = values[position]
-            t = type_of(_as_value(value))
-            if not t.is_float:
+            if not type_of(value).is_float:
                 raise TypeError(
-                    f"{self.kind}({self.fun.__name__}) differentiates with respect to "
-                    f"argument {names[position]!r} (position {position}), which was passed "
-                    f"{value!r} of type {type(value).__name__}: derivatives need float inputs. "
-                    f"Pass a float (e.g. {float(np.asarray(value).flat[0])!r}) or an array "
-                    f"of floats, or leave this argument out of argnums.")
+                    f"{self._label()} differentiates with respect to argument "
+                    f"{names[position]!r} (position {position}), which was passed {value!r} "
+                    f"of type {type(value).__name__}: derivatives need float inputs. Pass "
+                    f"a float (such as {float(np.asarray(value).flat[0])!r}) or an array of "
+                    "floats, or leave this argument out of argnums.")
 
-    def _finish(self, result, values):
-        if self.kind in ("grad", "primal_tuple"):
-            return result[0] if isinstance(self.argnums, int) else tuple(result)
-        if self.kind == "value_and_grad":
-            value, grads = result[0], result[1:]
-            return value, grads[0] if isinstance(self.argnums, int) else tuple(grads)
-        if self.kind == "hessian":
-            return _hessian_from_hvp(result_fn=self._last.function, values=values,
-                                     positions=self._positions, argnums=self.argnums)
-        return result
+    def _sweep(self, tangent_fn: Callable, values: list):
+        """Jacobian or Hessian, a column per basis direction of each differentiated input."""
+        blocks = _basis_sweep(tangent_fn, values, self._positions)
+        single = isinstance(self.argnums, int)
+        if self.kind == "hessian":  # blocks[i][j]: d(gradient i) / d(input j)
+            return blocks[0][0] if single else tuple(tuple(row) for row in blocks)
+        outputs = [row[0] if single else tuple(row) for row in blocks]
+        return tuple(outputs) if self._returns_tuple else outputs[0]
 
     # ---- compiling ------------------------------------------------------------------
     def build_ir(self, arg_types: list[Type]) -> Function:
         """The optimized IR of this transform for arguments of these types."""
-        fn = specialize(self.fun, arg_types)
-        if self.kind == "primal":
+        if isinstance(self.fun, Transformed):
+            fn = self.fun.build_ir(arg_types)
+        else:
+            fn = specialize(self.fun, arg_types)
+        self._returns_tuple = fn.returns_tuple
+        positions = list(self._positions)
+        kind = self.kind
+        if kind == "primal":
             return fn
-        if self.kind in ("grad", "value_and_grad", "hessian"):
+        if kind in ("grad", "value_and_grad", "hessian"):
             _require_scalar_output(fn, self)
-            grad_ir = optimize(reverse(fn, list(self._positions),
-                                       with_value=self.kind == "value_and_grad",
-                                       cotangent_params=False))
-            if self.kind != "hessian":
-                return grad_ir
-            return optimize(forward(grad_ir, list(self._positions), seed_ones=False,
-                                    with_value=False))
-        if self.kind == "vjp":
-            return optimize(reverse(fn, list(self._positions), with_value=False,
-                                    cotangent_params=True))
-        if self.kind == "jvp":
-            return optimize(forward(fn, list(self._positions), seed_ones=False,
-                                    with_value=True))
-        if self.kind == "derivative":
+            ir = optimize(reverse(fn, positions, with_value=kind == "value_and_grad",
+                                  cotangent_params=False))
+            if kind == "hessian":
+                ir = optimize(forward(ir, positions, seed_ones=False, with_value=False))
+            ir.returns_tuple = not (kind == "grad" and isinstance(self.argnums, int))
+            return ir
+        if kind == "vjp":
+            return optimize(reverse(fn, positions, with_value=False, cotangent_params=True))
+        if kind in ("jvp", "jacobian"):
+            ir = optimize(forward(fn, positions, seed_ones=False, with_value=kind == "jvp"))
+            ir.returns_tuple = True
+            return ir
+        if kind == "derivative":
             _require_scalar_output(fn, self)
             for _ in range(self.order):
                 fn = optimize(forward(fn, [0], seed_ones=True, with_value=False))
             return fn
-        raise ValueError(self.kind)
+        raise ValueError(f"unknown transform {kind!r}")
 
     def _compile(self, arg_types: list[Type]) -> _Compiled:
         ir = self.build_ir(arg_types)
-        name = _python_name(self._label())
+        name = _python_name(self)
         source, constants = to_source(ir, name)
         return _Compiled(ir, source, compile_source(source, name, constants))
 
     def _default_compiled(self) -> _Compiled:
         if self._last is None:
-            types = []
-            for param in self._signature.parameters.values():
-                default = param.default
-                types.append(type_of(default) if default is not inspect.Parameter.empty
-                             else type_of(1.0))
-            key = ("default",)
-            if key not in self._cache:
-                self._cache[key] = self._compile(types)
-            self._last = self._cache[key]
+            values = [param.default if param.default is not inspect.Parameter.empty else 1.0
+                      for param in self._signature.parameters.values()]
+            self.compiled(values)
         return self._last
 
     @property
@@ -200,23 +220,19 @@ class Transformed:
     @property
     def ir(self):
         """The IR of the generated function; print() shows it as text."""
-        return _PrintableIR(self._default_compiled().ir)
+        return PrintableIR(self._default_compiled().ir)
 
     def result_types(self, arg_types: list[Type]) -> list[Type]:
         return [v.type for v in self.build_ir(arg_types).results]
 
-    def _as_python(self):
-        """The compiled function for floats, as a plain Python function."""
-        return self._default_compiled().function
-
     # ---- staging inside another compiled function -----------------------------------
     def __adcompile_apply__(self, builder, values):
         if self.kind not in ("grad", "value_and_grad", "derivative", "primal"):
-            raise TypeError(f"{self._label()} cannot be called inside a compiled function")
+            raise TypeError(f"{self._label()} cannot be called inside a compiled function; "
+                            "call grad, value_and_grad or derivative there")
         n = len(self._positions)
         n_out = {"grad": n, "value_and_grad": 1 + n}.get(self.kind, 1)
-        op = builder.emit("apply", values, {"callee": self}, n_out=n_out)
-        outputs = op.outputs
+        outputs = builder.emit("apply", values, {"callee": self}, n_out=n_out).outputs
         if self.kind == "grad":
             return outputs[0] if isinstance(self.argnums, int) else tuple(outputs)
         if self.kind == "value_and_grad":
@@ -225,7 +241,9 @@ class Transformed:
         return outputs[0]
 
 
-class _PrintableIR:
+class PrintableIR:
+    """An IR function that prints as text."""
+
     def __init__(self, fn: Function):
         self.function = fn
 
@@ -235,51 +253,175 @@ class _PrintableIR:
     __repr__ = __str__
 
 
-def _as_value(value):
-    return value
-
-
 def _signature_key(value) -> tuple:
     if isinstance(value, np.ndarray):
         return ("array", value.shape, value.dtype.str)
     return (type(value),)
 
 
-def _python_name(label: str) -> str:
-    head = label.split("(")[0]
-    inner = label[len(head) + 1:].split(",")[0].rstrip(")") if "(" in label else ""
-    return f"{inner}_{head}" if inner else head
+def _python_name(transform: Transformed) -> str:
+    parts = []
+    while isinstance(transform, Transformed):
+        if transform.kind != "primal":
+            kind = transform.kind
+            parts.append(f"d{transform.order}" if kind == "derivative" else kind)
+        transform = transform.fun
+    name = getattr(transform, "__name__", "f")
+    return "_".join([name, *reversed(parts)]) if parts else name
 
 
 def _require_scalar_output(fn: Function, transform: Transformed) -> None:
-    name = transform.fun.__name__
+    label = transform._label()
     if fn.returns_tuple:
-        raise TypeError(f"{transform.kind}({name}) needs a function returning one scalar; "
-                        f"{name} returns a tuple of {len(fn.results)}. Use jacobian or vjp.")
+        raise TypeError(f"{label} needs a function returning one scalar, but it returns a "
+                        f"tuple of {len(fn.results)}: use jacobian or vjp")
     t = fn.results[0].type
     if t.is_array and transform.kind != "derivative" and int(np.prod(t.shape)) != 1:
-        raise TypeError(f"{transform.kind}({name}) needs a function returning one scalar; "
-                        f"{name} returns an array of shape {t.shape}. Use jacobian or vjp, "
-                        "or reduce it (np.sum) first.")
-    if not t.is_float and t.dtype != "int":
-        raise TypeError(f"{transform.kind}({name}) needs a float result; {name} returns "
-                        f"{t}")
+        raise TypeError(f"{label} needs a function returning one scalar, but it returns an "
+                        f"array of shape {t.shape}: use jacobian or vjp, or reduce it first "
+                        "(np.sum)")
+    if not t.is_float and t.dtype not in ("int", "bool"):
+        raise TypeError(f"{label} needs a numeric result, but the function returns {t}")
 
 
-def _hessian_from_hvp(result_fn, values, positions, argnums):
-    raise NotImplementedError
+def _basis_sweep(tangent_fn: Callable, values: list, positions: tuple) -> list[list]:
+    """blocks[i][j]: d(output i)/d(input positions[j]), shaped output.shape + input.shape.
+
+    `tangent_fn(*values, *tangents)` returns the tangent of each output.
+    """
+    columns: list[list[list]] = []
+    for j, position in enumerate(positions):
+        shape = np.shape(values[position])
+        per_direction = []
+        for index in np.ndindex(*shape):
+            tangents = []
+            for p in positions:
+                zero = np.zeros_like(values[p], dtype=float) if isinstance(
+                    values[p], np.ndarray) else 0.0
+                if p == position:
+                    if isinstance(zero, np.ndarray):
+                        zero[index] = 1.0
+                    else:
+                        zero = 1.0
+                tangents.append(zero)
+            out = tangent_fn(*values, *tangents)
+            per_direction.append(out if isinstance(out, tuple) else (out,))
+        columns.append(per_direction)
+    n_outputs = len(columns[0][0])
+    blocks = []
+    for i in range(n_outputs):
+        row = []
+        for j, position in enumerate(positions):
+            shape = np.shape(values[position])
+            pieces = [np.asarray(direction[i], dtype=float) for direction in columns[j]]
+            if not shape:
+                row.append(pieces[0].item() if pieces[0].ndim == 0 else pieces[0])
+                continue
+            stacked = np.stack(pieces, axis=-1)
+            row.append(stacked.reshape(stacked.shape[:-1] + shape))
+        blocks.append(row)
+    return blocks
 
 
-def _decorator(kind: str):
+def _decorator(kind: str, doc: str):
     def transform(fun=None, argnums=0):
         if fun is None:
             return lambda f: Transformed(f, kind, argnums)
         return Transformed(fun, kind, argnums)
     transform.__name__ = kind
+    transform.__doc__ = doc
+    transform.__adcompile_static__ = True
     return transform
 
 
-grad = _decorator("grad")
-grad.__doc__ = "The gradient of a scalar function with respect to `argnums`."
-value_and_grad = _decorator("value_and_grad")
-value_and_grad.__doc__ = "The value of a scalar function and its gradient, in one pass."
+grad = _decorator("grad", "The gradient of a scalar function with respect to `argnums` "
+                          "(an int gives one gradient, a tuple a tuple of them).")
+value_and_grad = _decorator("value_and_grad", "The value of a scalar function and its "
+                                              "gradient, computed in one pass.")
+hessian = _decorator("hessian", "The Hessian of a scalar function, by forward-over-reverse. "
+                                "With a tuple `argnums`, a tuple of tuples of blocks.")
+jacobian = _decorator("jacobian", "The Jacobian of a function, by forward mode: "
+                                  "output.shape + input.shape for each input.")
+
+
+def derivative(fun=None, order: int = 1):
+    """The `order`-th derivative of a scalar -> scalar function, by forward mode applied
+    `order` times; applied to an array, an elementwise function gives elementwise
+    derivatives."""
+    if fun is None:
+        return lambda f: Transformed(f, "derivative", 0, order)
+    return Transformed(fun, "derivative", 0, order)
+
+
+derivative.__adcompile_static__ = True
+
+
+def jvp(fun, primals, tangents):
+    """Forward mode: ``(f(*primals), the derivative of f at primals along tangents)``."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise TypeError(f"jvp got {len(primals)} primals and {len(tangents)} tangents")
+    positions = tuple(i for i, v in enumerate(primals) if type_of(v).is_float)
+    transform = Transformed(fun, "jvp", positions)
+    compiled = transform.compiled(list(primals))
+    out = compiled.function(*primals, *(tangents[i] for i in positions))
+    n = len(out) // 2
+    values, tangents_out = out[:n], out[n:]
+    if compiled.ir.returns_tuple and transform._returns_tuple:
+        return tuple(values), tuple(tangents_out)
+    return values[0], tangents_out[0]
+
+
+def vjp(fun, *primals):
+    """Reverse mode: ``(f(*primals), pullback)``; ``pullback(g)`` gives a cotangent for
+    each primal (None for ints), for a cotangent `g` shaped like f's result."""
+    positions = tuple(i for i, v in enumerate(primals) if type_of(v).is_float)
+    transform = Transformed(fun, "vjp", positions)
+    compiled = transform.compiled(list(primals))
+    value = fun(*primals)
+
+    def pullback(g):
+        cotangents = g if transform._returns_tuple else (g,)
+        out = compiled.function(*primals, *cotangents)
+        by_position = dict(zip(positions, out))
+        return tuple(by_position.get(i) for i in range(len(primals)))
+
+    return value, pullback
+
+
+def primal(fun) -> Transformed:
+    """`fun` itself, compiled: for reading its IR, drawing it, or timing it."""
+    return fun if isinstance(fun, Transformed) else Transformed(fun, "primal")
+
+
+def _ir_for_drawing(fun) -> Function:
+    return primal(fun)._default_compiled().ir
+
+
+def to_dot(fun, verbose: bool = False) -> str:
+    """The DOT text of the IR of `fun` (a function, or a transform such as grad(f)).
+
+    With `verbose`, values are labelled with their type (shape and dtype for arrays).
+    """
+    return function_to_dot(_ir_for_drawing(fun), verbose)
+
+
+def plot(fun, path, verbose: bool = False) -> str:
+    """Render the IR of `fun` to `path` (.png, .svg or .pdf) with Graphviz's `dot`."""
+    path = os.fspath(path)
+    fmt = os.path.splitext(path)[1].lstrip(".").lower() or "png"
+    if fmt not in ("png", "svg", "pdf"):
+        raise ValueError(f"plot writes .png, .svg or .pdf files, not {path!r}")
+    dot = shutil.which("dot")
+    if dot is None:
+        raise GraphvizNotFoundError(
+            "plot needs Graphviz's `dot` program, which is not on PATH. Install Graphviz: "
+            "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
+            "`conda install graphviz`, or see https://graphviz.org/download/. "
+            "to_dot() gives the DOT text without it.")
+    text = to_dot(fun, verbose)
+    done = subprocess.run([dot, f"-T{fmt}", "-o", path], input=text.encode(),
+                          capture_output=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace')}")
+    return path

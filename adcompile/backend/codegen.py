@@ -325,7 +325,10 @@ class _Codegen:
         results = [self.expr(v) for v in fn.results]
         value = ast.Tuple(results, ast.Load()) if fn.returns_tuple else results[0]
         body.append(ast.Return(value))
-        defaults = [self.literal(fn.defaults[n]) for n in fn.param_names if n in fn.defaults]
+        defaults = []  # Python takes defaults only for a final run of parameters
+        for pname in fn.param_names:
+            defaults = defaults + [self.literal(fn.defaults[pname])] \
+                if pname in fn.defaults else []
         args = ast.arguments(posonlyargs=[], args=[ast.arg(n, None) for n in fn.param_names],
                              vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
                              defaults=defaults)

@@ -489,6 +489,8 @@ class _Lowerer:
             raise self.error(node.func, "calling a computed value is not supported",
                              "call a function defined at module level by its name")
         fn = callee.obj
+        if getattr(fn, "__adcompile_static__", False):
+            return self.static_call(fn, node, env)
         args = [self.expr(arg, env) for arg in node.args]
         kwargs = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
         self.at(node)
@@ -517,6 +519,28 @@ class _Lowerer:
                          "derivative rule, so it cannot be compiled",
                          "use a math or NumPy function adcompile knows, or write the "
                          "computation as a Python function")
+
+    def static_call(self, fn, node, env: dict) -> Static:
+        """Call `fn` now, while compiling: a transform factory such as `grad`, whose
+        arguments (a function, argnums) are known before the code runs."""
+        args = [self.static_value(arg, env) for arg in node.args]
+        kwargs = {kw.arg: self.static_value(kw.value, env) for kw in node.keywords}
+        return Static(fn(*args, **kwargs))
+
+    def static_value(self, node, env: dict):
+        if isinstance(node, gast.Constant):
+            return node.value
+        if isinstance(node, gast.Tuple):
+            return tuple(self.static_value(e, env) for e in node.elts)
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+            return -self.static_value(node.operand, env)
+        if isinstance(node, (gast.Name, gast.Attribute)) and not (
+                isinstance(node, gast.Name) and node.id in env):
+            found = self.expr(node, env)
+            if isinstance(found, Static):
+                return found.obj
+        raise self.error(node, "this argument must be known before the code runs",
+                         "pass a function defined at module level, or a constant")
 
     @staticmethod
     def primitive(fn, n_args: int) -> str | None:
