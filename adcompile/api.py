@@ -98,7 +98,7 @@ class Transformed:
         self._cache: dict[tuple, _Compiled] = {}
         self._last: _Compiled | None = None
         self._signature = inspect.signature(fun)
-        functools.update_wrapper(self, fun)
+        functools.update_wrapper(self, fun, updated=())
 
     def __repr__(self) -> str:
         return f"<adcompile {self._label()}>"

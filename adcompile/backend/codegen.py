@@ -11,7 +11,7 @@ Constants are written as literals. A value read more than once gets a line.
 
 Scalars call `math` (``math.sin``), arrays call NumPy (``np.sin``); see
 `adcompile.ir.primitives`. The tape is a list: ``tape = []``, ``tape.append(v)``,
-``v = tape.pop()``.
+``v = tape.pop()``, one list for each value the reverse sweep reads.
 """
 
 from __future__ import annotations

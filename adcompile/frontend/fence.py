@@ -63,6 +63,12 @@ def fence(parsed: ParsedFunction) -> None:
 
 
 def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
+    if isinstance(node, gast.Assign) and isinstance(node.value, gast.List) and \
+            not node.value.elts and all(isinstance(t, gast.Name) for t in node.targets):
+        return  # `tape = []`: a tape, as in adcompile's own output
+    if isinstance(node, gast.Expr) and _is_tape_push(node.value):
+        _check(node.value.args[0], parsed, in_loop)
+        return
     kind = type(node)
     if kind in _REFUSED:
         what, hint = _REFUSED[kind]
@@ -91,6 +97,13 @@ def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
             "write the computation out directly")
     for child in gast.iter_child_nodes(node):
         _check(child, parsed, in_loop or isinstance(node, (gast.For, gast.While)))
+
+
+def _is_tape_push(call) -> bool:
+    """`tape.append(value)`: a push onto a tape, as in adcompile's own output."""
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+        call.func.attr == "append" and isinstance(call.func.value, gast.Name) and \
+        len(call.args) == 1 and not call.keywords
 
 
 def _check_target(target, parsed: ParsedFunction) -> None:

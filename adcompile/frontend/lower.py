@@ -108,6 +108,7 @@ class _Lowerer:
         self.closure = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in closure)))
         # name -> why it may be unbound here, for a better message than NameError
         self.unbound_reason: dict[str, str] = {}
+        self.tapes: set[Value] = set()  # lists made by `name = []`, used as stacks
 
     # ---- errors and locations -------------------------------------------------------
     def loc(self, node) -> Loc:
@@ -154,7 +155,12 @@ class _Lowerer:
 
     def stmt(self, node, env: dict) -> None:
         self.at(node)
-        if isinstance(node, gast.Assign):
+        if isinstance(node, gast.Assign) and isinstance(node.value, gast.List):
+            tape = self.b.emit("tape_new", []).output
+            self.tapes.add(tape)
+            for target in node.targets:
+                self.bind(target, tape, env)
+        elif isinstance(node, gast.Assign):
             value = self.expr(node.value, env)
             for target in node.targets:
                 self.bind(target, value, env)
@@ -179,6 +185,11 @@ class _Lowerer:
             self.lower_loop(node, env)
         elif isinstance(node, gast.Pass):
             pass
+        elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call):
+            tape = self.tape(node.value.func.value, env)
+            value = self.value(self.expr(node.value.args[0], env), node.value.args[0])
+            self.at(node)
+            self.b.emit("push", [tape, value])
         elif isinstance(node, gast.Expr):
             pass  # a docstring: the fence lets no other bare expression through
         else:
@@ -355,6 +366,13 @@ class _Lowerer:
             args.append(self.b.const(1))
         return args
 
+    def tape(self, node, env: dict) -> Value:
+        found = env.get(node.id) if isinstance(node, gast.Name) else None
+        if found not in self.tapes:
+            raise self.error(node, "only tapes made with `name = []` can be pushed to and "
+                             "popped from", "build a new value instead of mutating one")
+        return found
+
     # ---- expressions ----------------------------------------------------------------
     def materialize(self, binding) -> Value:
         """A Value for a binding: numbers known at compile time become constants."""
@@ -414,6 +432,9 @@ class _Lowerer:
                         lambda e: e.__setitem__(".value", self.expr(node.orelse, e)), scope)
             return scope[".value"]
         if isinstance(node, gast.Call):
+            if isinstance(node.func, gast.Attribute) and node.func.attr == "pop" and \
+                    not node.args and isinstance(node.func.value, gast.Name):
+                return self.b.emit("pop", [self.tape(node.func.value, env)]).output
             return self.call(node, env)
         if isinstance(node, gast.Attribute):
             base = self.expr(node.value, env)

@@ -23,8 +23,8 @@ class Builder:
         outputs = [Value(hint, loc) for _ in range(n_out)]
         op = Op(prim, list(inputs), outputs, dict(params or {}), list(regions or []), loc)
         self.region.ops.append(op)
-        # Structured ops are typed by whoever fills their regions; a pop by its push.
-        if prim not in ("cond", "loop", "pop") and all(v.type is not None for v in inputs):
+        # Structured ops are typed by whoever fills their regions.
+        if prim not in ("cond", "loop") and all(v.type is not None for v in inputs):
             infer_op(op)
         return op
 

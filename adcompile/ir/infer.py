@@ -92,7 +92,14 @@ def infer_op(op: Op) -> None:
         for out, t in zip(op.outputs, op.params["callee"].result_types(
                 [v.type for v in op.inputs])):
             out.type = t
-    elif op.prim not in ("push", "pop"):  # a pop is typed when emitted, from its push
+    elif op.prim == "push":  # pushes come before the pops of their tape
+        tape, value = op.inputs
+        tape.type = Type(None, "tape", join(tape.type.element if tape.type else None,
+                                            value.type))
+    elif op.prim == "pop":
+        element = op.inputs[0].type.element if op.inputs[0].type else None
+        op.output.type = element or op.output.type
+    else:
         op.output.type = result_type(op.prim, [v.type for v in op.inputs])
 
 

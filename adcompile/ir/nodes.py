@@ -36,11 +36,13 @@ class Type:
 
     ``shape`` is None for a Python scalar (float, int, bool) and a tuple for an ndarray.
     ``dtype`` is ``"float"``, ``"int"``, ``"bool"`` or ``"none"`` for Python values and
-    a NumPy dtype name for arrays. ``"tape"`` types the runtime tape.
+    a NumPy dtype name for arrays. ``"tape"`` types a tape of the runtime, whose
+    ``element`` is the type of the values pushed onto it.
     """
 
     shape: tuple | None
     dtype: str
+    element: "Type | None" = None  # for a tape: the type of what is pushed onto it
 
     @property
     def is_array(self) -> bool:

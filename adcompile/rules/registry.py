@@ -11,9 +11,10 @@ A tangent or cotangent that is zero is ``None`` (a symbolic zero): the builder's
 arithmetic skips it, so no work is emitted for it. A primitive whose derivative is zero
 everywhere it exists (``floor``, ``sign``, comparisons) is registered with `defzero`.
 
-Primitives with side effects (the tape's ``push`` and ``pop``) register an effect rule
-instead: it emits the primal op and its tangent together, because their order on the
-tape matters.
+Primitives with side effects (the tape's ``push`` and ``pop``) register effect rules
+instead. The forward one emits the primal op and its tangent together, because their
+order on the tape matters; the reverse one gets a function giving each tape's adjoint
+tape: the adjoint of a pop is a push onto it, and the adjoint of a push a pop from it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Rule:
     vjp: Callable | None = None
     zero: bool = False
     effect_jvp: Callable | None = None
+    effect_vjp: Callable | None = None
 
 
 RULES: dict[str, Rule] = {}
@@ -47,9 +49,9 @@ def defzero(*prims: str) -> None:
         RULES[prim] = Rule(zero=True)
 
 
-def defeffect(prim: str, *, jvp: Callable) -> None:
+def defeffect(prim: str, *, jvp: Callable, vjp: Callable | None = None) -> None:
     assert prim not in RULES, f"two rules for {prim}"
-    RULES[prim] = Rule(effect_jvp=jvp)
+    RULES[prim] = Rule(effect_jvp=jvp, effect_vjp=vjp)
 
 
 def defunary(prim: str, derivative: Callable) -> None:

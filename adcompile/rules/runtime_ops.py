@@ -1,9 +1,10 @@
 """Rules for the runtime's operations: summing to a shape, and the tape.
 
-``sum_to(g, like)`` is linear in ``g``. The tape's ``push`` and ``pop`` are effects: in
-forward mode a push of a value with a nonzero tangent pushes the tangent after it, and
-the matching pop (the same ``slot``) pops the tangent first, so the tape stays
-last-in-first-out. The forward transform keeps the set of slots whose tangent was pushed.
+``sum_to(g, like)`` is linear in ``g``. Each value the reverse sweep of a loop reads has
+a tape of its own; the tape ops are effects. In forward mode every tape gets a tangent
+tape beside it; a push of a value with a nonzero tangent also pushes the tangent onto
+the tangent tape, and a pop from a tape that received tangents pops one too. Tangent
+tapes nobody pops are removed by dead-code elimination.
 """
 
 from __future__ import annotations
@@ -16,23 +17,28 @@ defrule("sum_to",
         vjp=lambda b, p, out, g: [b.mul(g, b.call("ones_like", p[0])), None])
 
 
-def _push_jvp(b, primals, tangents, op, slots_with_tangent: set):
+def _tape_new_jvp(b, primals, tangents, op, tapes_with_tangents: set):
+    tape = b.emit("tape_new", [], hint=op.output.hint).output
+    tangent_tape = b.emit("tape_new", [], hint=_tangent_hint(op.output.hint)).output
+    return [tape], [tangent_tape]
+
+
+def _push_jvp(b, primals, tangents, op, tapes_with_tangents: set):
     tape, value = primals
-    b.emit("push", [tape, value], op.params)
+    b.emit("push", [tape, value])
     if tangents[1] is not None:
-        b.emit("push", [tape, tangents[1]], op.params)
-        slots_with_tangent.add(op.params["slot"])
+        b.emit("push", [tangents[0], tangents[1]])
+        tapes_with_tangents.add(tape)
     return [], []
 
 
-def _pop_jvp(b, primals, tangents, op, slots_with_tangent: set):
+def _pop_jvp(b, primals, tangents, op, tapes_with_tangents: set):
     tape = primals[0]
-    tangent = None
-    if op.params["slot"] in slots_with_tangent:
-        tangent = b.emit("pop", [tape], op.params, hint=_tangent_hint(op.output.hint)).output
-    value = b.emit("pop", [tape], op.params, hint=op.output.hint).output
+    value = b.emit("pop", [tape], hint=op.output.hint).output
     value.type = op.output.type
-    if tangent is not None:
+    tangent = None
+    if tape in tapes_with_tangents:
+        tangent = b.emit("pop", [tangents[0]], hint=_tangent_hint(op.output.hint)).output
         tangent.type = op.output.type
     return [value], [tangent]
 
@@ -41,5 +47,26 @@ def _tangent_hint(hint):
     return None if hint is None else "d" + hint
 
 
-defeffect("push", jvp=_push_jvp)
-defeffect("pop", jvp=_pop_jvp)
+def _adjoint_hint(hint):
+    return None if hint is None else "b" + hint
+
+
+def _push_vjp(b, primals, op, adjoint_tape):
+    """The adjoint of pushing v is popping v's adjoint from the adjoint tape."""
+    tape, value = primals
+    cotangent = b.emit("pop", [adjoint_tape(tape)], hint=_adjoint_hint(value.hint)).output
+    cotangent.type = value.type
+    return [None, cotangent]
+
+
+def _pop_vjp(b, primals, op, adjoint_tape, g):
+    """The adjoint of popping v is pushing v's adjoint (zero, if none) onto the adjoint
+    tape: every pop is mirrored, so the adjoint tape stays in step."""
+    out = op.outputs[0]
+    b.emit("push", [adjoint_tape(primals[0]), g if g is not None else b.zeros(out)])
+    return [None]
+
+
+defeffect("tape_new", jvp=_tape_new_jvp)
+defeffect("push", jvp=_push_jvp, vjp=_push_vjp)
+defeffect("pop", jvp=_pop_jvp, vjp=_pop_vjp)

@@ -2,7 +2,8 @@
 
 A value is active when it is a float (Python float or float array) computed from an
 active value by a primitive whose derivative is not identically zero. Only active values
-get tangents or adjoints; ints, booleans, loop counters and constants never do.
+get tangents or adjoints; ints, booleans, loop counters and constants never do. A tape
+is active when an active value is pushed onto it, and then what is popped is active.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ def _op(op: Op, active: set[Value]) -> None:
                 active.add(out)
     elif op.prim == "loop":
         _loop(op, active)
+    elif op.prim == "push":  # a tape is active when an active value is pushed onto it
+        if op.inputs[1] in active:
+            active.add(op.inputs[0])
+    elif op.prim == "pop":
+        if op.inputs[0] in active and _float(op.output):
+            active.add(op.output)
     elif op.prim not in ("const", "tape_new"):
         rule = rule_for(op.prim)
         if rule is not None and rule.zero:

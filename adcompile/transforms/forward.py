@@ -4,9 +4,8 @@ Each op is copied, then its JVP rule emits the tangent of its output from the ta
 of its inputs. A zero tangent is ``None`` and costs nothing. A ``cond`` carries tangents
 out of its branches as extra results; a ``loop`` carries them as extra carried values
 (found by iterating to a fixed point, since a tangent can appear in a later iteration).
-The tape's push and pop have effect rules that keep values and tangents in
-last-in-first-out order, so forward mode runs over reverse-mode programs: that is how
-Hessians (forward over reverse) go through loops.
+The tape ops have effect rules that give each tape a tangent tape, so forward mode runs
+over reverse-mode programs: that is how Hessians (forward over reverse) go through loops.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ class _Forward:
         self.fn = fn
         self.vmap: dict[Value, Value] = {}
         self.tmap: dict[Value, Value] = {}
-        self.slots_with_tangent: set[int] = set()
+        self.tapes_with_tangents: set[Value] = set()
 
     def run(self, wrt: list[int], seed_ones: bool, with_value: bool) -> Function:
         fn = self.fn
@@ -82,7 +81,7 @@ class _Forward:
         rule = rule_for(op.prim)
         b.loc = op.loc
         if rule is not None and rule.effect_jvp is not None:
-            outs, touts = rule.effect_jvp(b, primals, tangents, op, self.slots_with_tangent)
+            outs, touts = rule.effect_jvp(b, primals, tangents, op, self.tapes_with_tangents)
             for old, new, tangent in zip(op.outputs, outs, touts):
                 self._bind(old, new, tangent)
             return

@@ -10,14 +10,14 @@ Structured ops:
 - ``cond``: its adjoint is a second ``cond`` on the same predicate whose branches run
   the adjoints of the branches. The values the adjoint branch reads from its forward
   branch leave the forward ``cond`` as extra results (the other branch yields None).
-- ``loop``: the forward sweep runs the loop, counts its trips, and pushes onto a tape,
-  at the end of each iteration, exactly the values that iteration's adjoint reads. The
-  reverse sweep is a ``range`` loop over the trip count whose body pops them back, in
-  reverse order, and runs the adjoint of the body. Values the body reads from outside
+- ``loop``: the forward sweep runs the loop, counts its trips, and pushes, at the end of
+  each iteration, exactly the values that iteration's adjoint reads, each onto a tape
+  (a stack) of its own. The reverse sweep is a ``range`` loop over the trip count whose
+  body pops them back and runs the adjoint of the body. Values the body reads from outside
   the loop have their adjoints accumulated in carried values.
 
-Reverse mode over a program that already has a tape (reverse of reverse through a loop)
-is refused with a clear error; forward mode over it works (hessian is forward-over-reverse).
+Reverse mode over a program that already has tapes (the reverse of a reverse through a
+loop) gives each active tape an adjoint tape, through the tape ops' effect rules.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class _LoopPlan:
     carried: list[int]     # positions of the active carried values
     free: list[Value]      # active values from outside the loop the body reads
     trips: Value           # how many iterations the forward sweep ran
+    effects: bool          # the body pushes or pops an active tape: its adjoint must run
 
 
 def reverse(fn: Function, wrt: list[int], *, with_value: bool,
@@ -54,11 +55,6 @@ def reverse(fn: Function, wrt: list[int], *, with_value: bool,
     per result of f; without them the single result is seeded with 1.0. It returns f's
     results (when `with_value`) followed by one adjoint per parameter in `wrt`.
     """
-    if any(op.prim == "pop" for op in walk_ops(fn.body)):
-        raise NonDifferentiableError(
-            "reverse mode over a program that already runs a tape (the reverse of a "
-            "reverse through a loop) is not supported",
-            fn.loc, "use forward mode over it: hessian() and derivative() do")
     return _Reverse(fn).run(wrt, with_value, cotangent_params)
 
 
@@ -68,8 +64,8 @@ class _Reverse:
         self.vmap: dict[Value, Value] = {}
         self.forward_conds: dict[Op, Op] = {}
         self.loop_plans: dict[Op, _LoopPlan] = {}
-        self.tape: Value | None = None
-        self.next_slot = 0
+        self.tapes_made = 0
+        self.adjoint_tapes: dict[Value, Value] = {}
 
     def run(self, wrt: list[int], with_value: bool, cotangent_params: bool) -> Function:
         fn = self.fn
@@ -140,9 +136,10 @@ class _Reverse:
         regions = [self._forward_subregion(r, b, r.params) for r in op.regions]
         forward_body = regions[-1]
         carried = [k for k, out in enumerate(op.outputs) if out in self.active]
-        free = sorted((v for v in free_values(body) if v in self.active),
+        free = sorted((v for v in free_values(body) if v in self.active and _float(v)),
                       key=_first_use_order(body))
-        if not carried and not free:
+        effects = self._has_active_tape_ops(op)
+        if not carried and not free and not effects:
             new = b.emit("loop", [self.vmap[v] for v in op.inputs], op.params,
                          n_out=len(op.outputs), regions=regions, loc=op.loc)
             self._copy_outputs(op, new)
@@ -159,18 +156,15 @@ class _Reverse:
         forward_body.results.insert(len(forward_body.results) - 1, trips_next)
 
         adjoint_body, pushed = self._adjoint_loop_body(op, b, forward_body, carried, free)
-        tape = self._tape(b)
-        slots = []
+        tapes = [self._new_tape(f"tape_{v.hint}" if v.hint else "tape") for v in pushed]
         with b.into(forward_body):
-            for value in pushed:
-                slots.append(self.next_slot)
-                b.emit("push", [tape, value], {"slot": self.next_slot})
-                self.next_slot += 1
+            for value, tape in zip(pushed, tapes):
+                b.emit("push", [tape, value])
         pops = []
         popped = {}
-        for value, slot in reversed(list(zip(pushed, slots))):
+        for value, tape in reversed(list(zip(pushed, tapes))):
             out = Value(value.hint, value.loc, value.type, value.strong_name)
-            pops.append(Op("pop", [tape], [out], {"slot": slot}, [], op.loc))
+            pops.append(Op("pop", [tape], [out], {}, [], op.loc))
             popped[value] = out
         adjoint_body.ops[:0] = pops
         substitute(adjoint_body, popped)
@@ -180,7 +174,7 @@ class _Reverse:
         self._copy_outputs(op, new)
         trips = new.outputs[-1]
         trips.hint, trips.type = "trips", INT
-        self.loop_plans[op] = _LoopPlan(new, adjoint_body, carried, free, trips)
+        self.loop_plans[op] = _LoopPlan(new, adjoint_body, carried, free, trips, effects)
 
     def _adjoint_loop_body(self, op: Op, b: DiffBuilder, forward_body: Region,
                            carried: list[int], free: list[Value]):
@@ -207,13 +201,13 @@ class _Reverse:
         pushed = [v for v in _definition_order(forward_body) if v in inside and v in reads]
         return region, pushed
 
-    def _tape(self, b: DiffBuilder) -> Value:
-        if self.tape is None:
-            tape_op = Op("tape_new", [], [Value("tape", self.fn.loc)], {}, [], self.fn.loc)
-            infer_op(tape_op)
-            self.body.ops.insert(0, tape_op)
-            self.tape = tape_op.output
-        return self.tape
+    def _new_tape(self, hint: str) -> Value:
+        """A tape (a stack), made at the start of the function."""
+        tape_op = Op("tape_new", [], [Value(hint, self.fn.loc)], {}, [], self.fn.loc)
+        infer_op(tape_op)
+        self.body.ops.insert(self.tapes_made, tape_op)
+        self.tapes_made += 1
+        return tape_op.output
 
     # ---- reverse sweep --------------------------------------------------------------
     def adjoint_region(self, region: Region, b: DiffBuilder, adj: dict) -> None:
@@ -222,6 +216,11 @@ class _Reverse:
                 self.adjoint_cond(op, b, adj)
             elif op.prim == "loop":
                 self.adjoint_loop(op, b, adj)
+            elif op.prim in ("push", "pop"):
+                if op.inputs[0] in self.active:
+                    self.adjoint_effect(op, b, adj)
+            elif op.prim == "tape_new":
+                continue
             elif any(out in self.active for out in op.outputs):
                 self.adjoint_primitive(op, b, adj)
 
@@ -239,6 +238,29 @@ class _Reverse:
             if value in self.active and ct is not None:
                 self._accumulate(b, adj, value, ct)
 
+    def adjoint_effect(self, op: Op, b: DiffBuilder, adj: dict) -> None:
+        rule = rule_for(op.prim)
+        primals = [self.vmap[v] for v in op.inputs]
+        b.loc = op.loc
+        if op.prim == "pop":
+            rule.effect_vjp(b, primals, op, self._adjoint_tape, adj.get(op.output))
+            return
+        _, ct = rule.effect_vjp(b, primals, op, self._adjoint_tape)
+        if op.inputs[1] in self.active:
+            self._accumulate(b, adj, op.inputs[1], ct)
+
+    def _adjoint_tape(self, tape: Value) -> Value:
+        if tape not in self.adjoint_tapes:
+            new = self._new_tape(adjoint_hint(tape.hint) or "btape")
+            self.adjoint_tapes[tape] = new
+        return self.adjoint_tapes[tape]
+
+    def _has_active_tape_ops(self, op: Op) -> bool:
+        """Whether a structured op pushes or pops an active tape: then its adjoint must run
+        even when no adjoint reaches its results, to keep the adjoint tapes in step."""
+        return any(inner.prim in ("push", "pop") and inner.inputs[0] in self.active
+                   for region in op.regions for inner in walk_ops(region))
+
     def _accumulate(self, b: DiffBuilder, adj: dict, value: Value, ct: Value) -> None:
         total = b.add(adj.get(value), ct)
         if total.hint is None:
@@ -247,9 +269,10 @@ class _Reverse:
 
     def adjoint_cond(self, op: Op, b: DiffBuilder, adj: dict) -> None:
         cts = [adj.get(out) for out in op.outputs]
-        if all(ct is None for ct in cts):
+        if all(ct is None for ct in cts) and not self._has_active_tape_ops(op):
             return
-        free = sorted((v for r in op.regions for v in free_values(r) if v in self.active),
+        free = sorted((v for r in op.regions for v in free_values(r)
+                       if v in self.active and _float(v)),
                       key=_first_use_order(*op.regions))
         free = list(dict.fromkeys(free))
         regions, locals_ = [], []
@@ -303,7 +326,8 @@ class _Reverse:
 
     def adjoint_loop(self, op: Op, b: DiffBuilder, adj: dict) -> None:
         plan = self.loop_plans.get(op)
-        if plan is None or all(adj.get(op.outputs[k]) is None for k in plan.carried):
+        if plan is None or (not plan.effects and
+                            all(adj.get(op.outputs[k]) is None for k in plan.carried)):
             return
         cts = [adj.get(op.outputs[k]) or b.zeros(self.vmap[op.outputs[k]])
                for k in plan.carried]
@@ -322,6 +346,10 @@ class _Reverse:
         for v, out in zip(plan.free, outputs[len(plan.carried):]):
             out.hint = adjoint_hint(v.hint)
             adj[v] = out
+
+
+def _float(value: Value) -> bool:
+    return value.type is not None and value.type.is_float
 
 
 def _rematerialize_constants(reader: Region, source: Region) -> None:
