@@ -252,8 +252,9 @@ class _Lowerer:
         for name, (like, count) in zip(merged_names, likes):
             values, outputs = outputs[:count], outputs[count:]
             for value in values:
-                value.hint = name.lstrip(".") if name != ".return" else None
-                value.strong_name = not name.startswith(".")
+                internal = name.startswith(".")  # a flag or a return value: no user name
+                value.hint = None if internal else name
+                value.strong_name = not internal
             env[name] = _unflatten(like, values)
 
     def lower_returning_if(self, node, rest: list, env: dict):

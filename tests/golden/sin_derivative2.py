@@ -1,0 +1,5 @@
+import math
+
+
+def sin_d2(x):
+    return -math.sin(x)

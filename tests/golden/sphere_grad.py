@@ -1,0 +1,2 @@
+def sphere_grad(x, y):
+    return 2 * x, 2 * y

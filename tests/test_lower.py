@@ -1,0 +1,637 @@
+"""Tests for adcompile/frontend/lower.py: gast -> SSA IR.
+
+Two kinds of tests:
+
+- the shape of the IR: every value is defined once and used only where it is in scope,
+  and each `if` / conditional expression / `and` / `or` becomes one ``cond`` op and each
+  loop one ``loop`` op (counted with `walk_ops` in ``.ir.function``);
+- the meaning of the IR: the compiled primal (`ad.primal`) computes what Python computes,
+  for helpers, elif chains, chained comparisons, short-circuit `and`/`or` and tuples;
+
+and the errors lowering raises (it resolves names, so it is where calls with no rule,
+loops over lists and maybe-unbound names are refused), each located with a caret.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+from collections import Counter
+
+import numpy as np
+import pytest
+
+import adcompile as ad
+from adcompile.frontend.lower import lower_function
+from adcompile.ir.nodes import Function, Region, walk_ops
+
+SOME_LIST = [1.0, 2.0, 3.0]
+
+
+# ---- helpers --------------------------------------------------------------------------
+
+def prims(fn) -> Counter:
+    """How many ops of each primitive the compiled primal's IR has."""
+    return Counter(op.prim for op in walk_ops(ad.primal(fn).ir.function.body))
+
+
+def assert_ssa(fn: Function) -> None:
+    """Each value is defined once (a parameter or an op output) and each use sees a
+    definition in its own region, earlier, or in an enclosing region."""
+    defined: set[int] = set()
+
+    def define(value):
+        assert id(value) not in defined, f"{value!r} is defined twice"
+        defined.add(id(value))
+
+    def region(r: Region, scope: frozenset):
+        visible = set(scope)
+        for p in r.params:
+            define(p)
+            visible.add(id(p))
+        for op in r.ops:
+            for v in op.inputs:
+                assert id(v) in visible, f"{op!r} reads {v!r} before it is defined"
+            for inner in op.regions:
+                region(inner, frozenset(visible))
+            for v in op.outputs:
+                define(v)
+                visible.add(id(v))
+        for v in r.results:
+            assert id(v) in visible, f"a region yields {v!r}, which it cannot see"
+
+    region(fn.body, frozenset())
+
+
+def assert_same_as_python(fn, points):
+    compiled = ad.primal(fn)
+    for args in points:
+        expected = fn(*args)
+        got = compiled(*args)
+        assert got == pytest.approx(expected, rel=1e-12, abs=1e-12), args
+
+
+def assert_points_at(err, fn, snippet: str, *words: str):
+    """`err` locates the first occurrence of `snippet` in `fn`'s source, with a caret
+    under it and a hint (see tests/test_fence.py for the same check on the fence)."""
+    lines, first_line = inspect.getsourcelines(fn)
+    offset = next(i for i, line in enumerate(lines) if snippet in line)
+    text = lines[offset].rstrip("\n")
+    expected = (first_line + offset, text.index(snippet))
+    message = str(err)
+    assert os.path.realpath(err.loc.filename) == os.path.realpath(__file__), message
+    assert (err.loc.line, err.loc.col) == expected, message
+    assert f"{err.loc.filename}:{expected[0]}:{expected[1] + 1}:" in message, message
+    shown = message.splitlines()
+    caret = next(i for i, line in enumerate(shown) if line.strip() == "^")
+    assert shown[caret - 1].strip() == text.strip(), message
+    assert shown[caret - 1][shown[caret].index("^"):].startswith(snippet), message
+    assert err.hint and f"hint: {err.hint}" in message, message
+    for word in words:
+        assert word.lower() in err.message.lower(), f"{word!r} not in:\n{message}"
+
+
+def refuse(fn, *args):
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(fn)(*(args or (1.5,)))
+    return info.value
+
+
+# ---- programs -------------------------------------------------------------------------
+
+def straight_line(x, y):
+    a = x * y
+    b = a + math.sin(x)
+    a = b * b
+    return a - y
+
+
+def one_if(x):
+    if x > 0.0:
+        y = x * 2.0
+    else:
+        y = -x
+    return y
+
+
+def elif_chain(x):
+    if x > 2.0:
+        y = x * x
+    elif x > 1.0:
+        y = 3.0 * x
+    elif x > 0.0:
+        y = x + 1.0
+    else:
+        y = -x
+    return y
+
+
+def if_without_else(x):
+    y = x
+    if x > 1.0:
+        y = y * 3.0
+    return y
+
+
+def conditional_expression(x, y):
+    return x if x < y else y * 2.0
+
+
+def early_return(x):
+    if x > 1.0:
+        return x * x
+    y = x + 1.0
+    return y * 2.0
+
+
+def one_for(x):
+    s = 0.0
+    for i in range(4):
+        s = s + x * i
+    return s
+
+
+def one_while(x):
+    n = 0
+    while x < 100.0:
+        x = x * 2.0
+        n += 1
+    return x + n
+
+
+def nested_loops(x):
+    s = 0.0
+    for i in range(3):
+        for j in range(i + 1):
+            s = s + x * j
+    return s
+
+
+def loop_with_break(x):
+    s = 0.0
+    for i in range(50):
+        s = s + x
+        if s > 5.0:
+            break
+    return s
+
+
+def branch_in_loop(x):
+    s = 0.0
+    for i in range(5):
+        if i % 2 == 0:
+            s = s + x
+        else:
+            s = s * x
+    return s
+
+
+def loop_in_branch(x):
+    s = x
+    if x > 0.0:
+        for i in range(3):
+            s = s * x
+    else:
+        s = -s
+    return s
+
+
+def sin_helper(t):
+    return math.sin(t) * t
+
+
+def scaled(t, factor=3.0):
+    return t * factor
+
+
+def calls_helpers(x):
+    a = sin_helper(x)
+    b = scaled(x)
+    c = scaled(a, 0.5)
+    return a + b + c
+
+
+def inner_helper(t):
+    return t * t
+
+
+def outer_helper(t):
+    return inner_helper(t) + inner_helper(2.0 * t)
+
+
+def calls_nested_helpers(x):
+    return outer_helper(x) * 2.0
+
+
+def looping_helper(t, n):
+    s = 0.0
+    for i in range(n):
+        s = s + t
+    return s
+
+
+def calls_looping_helper(x):
+    return looping_helper(x, 3) + looping_helper(x * x, 2)
+
+
+def chained(x, lo, hi):
+    if lo < x < hi:
+        return x * x
+    return x
+
+
+def chained_three(x):
+    if 0.0 < x <= 1.0 < x * 2.0:
+        return 1.0
+    return 0.0
+
+
+def and_short_circuit(x):
+    if x != 0.0 and 1.0 / x > 2.0:
+        return x * x
+    return x
+
+
+def or_short_circuit(x):
+    if x == 0.0 or 1.0 / x < 0.5:
+        return x * 3.0
+    return x
+
+
+def and_or_values(x, y):
+    return (x > 0.0 and y > 0.0) or x > y
+
+
+def not_operator(x):
+    if not x > 1.0:
+        return x
+    return 2.0 * x
+
+
+def swap(x, y):
+    x, y = y, x
+    return x - 2.0 * y
+
+
+def pair(t):
+    return t * 2.0, t + 1.0
+
+
+def unpacks_helper_result(x):
+    a, b = pair(x)
+    return a * b
+
+
+def tuple_variable(x, y):
+    p = (x, y)
+    a, b = p
+    return a * p[1] + b
+
+
+def carries_a_tuple(x):
+    a, b = x, 1.0
+    for i in range(4):
+        a, b = a + b, a * b
+    return a + b
+
+
+def returns_a_tuple(x, y):
+    return x * y, x + y
+
+
+def augmented(x):
+    y = x
+    y += 1.0
+    y *= x
+    y -= 2.0
+    y /= 3.0
+    y **= 2
+    return y
+
+
+# ---- the SSA invariant ------------------------------------------------------------------
+
+ALL_PROGRAMS = [straight_line, one_if, elif_chain, if_without_else, conditional_expression,
+                early_return, one_for, one_while, nested_loops, loop_with_break,
+                branch_in_loop, loop_in_branch, calls_helpers, calls_nested_helpers,
+                calls_looping_helper, chained, chained_three, and_short_circuit,
+                or_short_circuit, not_operator, swap, unpacks_helper_result,
+                tuple_variable, carries_a_tuple, returns_a_tuple, augmented]
+
+
+@pytest.mark.parametrize("fn", ALL_PROGRAMS, ids=lambda f: f.__name__)
+def test_lowered_ir_is_ssa(fn):
+    assert_ssa(lower_function(fn))
+
+
+@pytest.mark.parametrize("fn", ALL_PROGRAMS, ids=lambda f: f.__name__)
+def test_compiled_ir_is_ssa(fn):
+    assert_ssa(ad.primal(fn).ir.function)
+
+
+def test_parameters_keep_their_names():
+    fn = lower_function(straight_line)
+    assert fn.param_names == ["x", "y"]
+    assert [p.hint for p in fn.params] == ["x", "y"]
+    assert not fn.returns_tuple
+    assert lower_function(returns_a_tuple).returns_tuple
+    assert len(lower_function(returns_a_tuple).results) == 2
+
+
+def test_rebinding_makes_new_values():
+    fn = lower_function(straight_line)
+    hints = [v.hint for op in walk_ops(fn.body) for v in op.outputs]
+    assert hints.count("a") == 2   # `a` assigned twice: two values, both named a
+
+
+# ---- the shape of control flow ----------------------------------------------------------
+
+@pytest.mark.parametrize("fn, conds, loops", [
+    (straight_line, 0, 0),
+    (one_if, 1, 0),
+    (elif_chain, 3, 0),
+    (if_without_else, 1, 0),
+    (conditional_expression, 1, 0),
+    (early_return, 1, 0),
+    (one_for, 0, 1),
+    (one_while, 0, 1),
+    (nested_loops, 0, 2),
+    (branch_in_loop, 1, 1),
+    (loop_in_branch, 1, 1),
+    (calls_looping_helper, 0, 2),
+], ids=lambda v: getattr(v, "__name__", str(v)))
+def test_cond_and_loop_counts(fn, conds, loops):
+    counts = prims(fn)
+    assert (counts["cond"], counts["loop"]) == (conds, loops), counts
+
+
+def test_break_becomes_the_exit_condition():
+    fn = ad.primal(loop_with_break).ir.function
+    loops = [op for op in walk_ops(fn.body) if op.prim == "loop"]
+    assert len(loops) == 1
+    assert loops[0].params["kind"] == "range"
+    body = loops[0].regions[-1]
+    exit_value = body.results[-1]
+    # the exit flag is computed in the body (from `s > 5.0`), not a constant False
+    producers = {id(v): op for op in body.ops for v in op.outputs}
+    assert producers[id(exit_value)].prim == "gt"
+
+
+def test_while_loop_has_a_test_region():
+    fn = ad.primal(one_while).ir.function
+    (loop,) = [op for op in walk_ops(fn.body) if op.prim == "loop"]
+    assert loop.params["kind"] == "while"
+    test, body = loop.regions
+    assert len(test.results) == 1
+    assert len(body.results) == len(loop.outputs) + 1   # carried values, then exit
+
+
+def test_loop_carries_only_what_changes():
+    fn = ad.primal(one_for).ir.function
+    (loop,) = [op for op in walk_ops(fn.body) if op.prim == "loop"]
+    assert len(loop.outputs) == 1     # s is carried; x is read from the enclosing scope
+
+
+# ---- helpers are inlined ----------------------------------------------------------------
+
+def test_helpers_are_inlined():
+    counts = prims(calls_helpers)
+    assert "apply" not in counts and "call" not in counts
+    assert counts["sin"] == 1
+    assert_same_as_python(calls_helpers, [(0.3,), (-1.2,), (2.5,)])
+    x = 0.7
+    expected = (math.cos(x) * x + math.sin(x)) * 1.5 + 3.0
+    assert ad.grad(calls_helpers)(x) == pytest.approx(expected, rel=1e-12)
+
+
+def test_nested_helpers_are_inlined():
+    assert prims(calls_nested_helpers)["mul"] >= 2
+    assert_same_as_python(calls_nested_helpers, [(0.5,), (-2.0,)])
+    assert ad.grad(calls_nested_helpers)(1.5) == pytest.approx(20.0 * 1.5)
+
+
+def test_helper_with_a_loop_is_inlined_with_its_int_argument():
+    assert_same_as_python(calls_looping_helper, [(0.5,), (-2.0,)])
+    x = 1.25
+    assert ad.grad(calls_looping_helper)(x) == pytest.approx(3.0 + 4.0 * x)
+
+
+def recursive(x):
+    if x > 1.0:
+        return recursive(x / 2.0)
+    return x
+
+
+def test_recursion_is_refused():
+    assert_points_at(refuse(recursive), recursive, "recursive(x / 2.0)", "recursive")
+
+
+# ---- elif chains --------------------------------------------------------------------------
+
+def test_elif_chain_takes_each_branch():
+    assert_same_as_python(elif_chain, [(3.0,), (1.5,), (0.5,), (-0.5,)])
+    grad = ad.grad(elif_chain)
+    assert grad(3.0) == pytest.approx(6.0)
+    assert grad(1.5) == pytest.approx(3.0)
+    assert grad(0.5) == pytest.approx(1.0)
+    assert grad(-0.5) == pytest.approx(-1.0)
+
+
+def test_early_return_runs_the_rest_only_on_the_other_path():
+    assert_same_as_python(early_return, [(2.0,), (0.5,)])
+    assert ad.grad(early_return)(2.0) == pytest.approx(4.0)
+    assert ad.grad(early_return)(0.5) == pytest.approx(2.0)
+
+
+# ---- chained comparisons ------------------------------------------------------------------
+
+@pytest.mark.parametrize("x", [-1.0, 0.5, 1.0, 1.5, 2.0, 3.0])
+def test_chained_comparison(x):
+    assert ad.primal(chained)(x, 0.0, 2.0) == chained(x, 0.0, 2.0)
+    expected = 2.0 * x if 0.0 < x < 2.0 else 1.0
+    assert ad.grad(chained)(x, 0.0, 2.0) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("x", [-0.5, 0.25, 0.5, 0.75, 1.0, 1.5])
+def test_three_way_chained_comparison(x):
+    assert ad.primal(chained_three)(x) == chained_three(x)
+
+
+def counts_calls(t):
+    return t * 1.0
+
+
+def middle_once(x):
+    # the middle operand of a chained comparison is evaluated once
+    if 0.0 < counts_calls(x) * 2.0 < 3.0:
+        return x * x
+    return x
+
+
+def test_chained_comparison_evaluates_the_middle_once():
+    assert prims(middle_once)["mul"] <= 3   # t * 1.0, * 2.0 and x * x, not twice
+    assert ad.grad(middle_once)(1.0) == pytest.approx(2.0)
+    assert ad.grad(middle_once)(2.0) == pytest.approx(1.0)
+
+
+# ---- and / or short-circuit ---------------------------------------------------------------
+
+def test_and_does_not_evaluate_the_right_side_when_the_left_is_false():
+    assert ad.primal(and_short_circuit)(0.0) == 0.0          # no ZeroDivisionError
+    assert ad.grad(and_short_circuit)(0.0) == pytest.approx(1.0)
+    assert ad.primal(and_short_circuit)(0.25) == pytest.approx(0.0625)
+    assert ad.grad(and_short_circuit)(0.25) == pytest.approx(0.5)
+    assert ad.grad(and_short_circuit)(1.0) == pytest.approx(1.0)
+
+
+def test_or_does_not_evaluate_the_right_side_when_the_left_is_true():
+    assert ad.primal(or_short_circuit)(0.0) == 0.0
+    assert ad.grad(or_short_circuit)(0.0) == pytest.approx(3.0)
+    assert ad.grad(or_short_circuit)(4.0) == pytest.approx(3.0)
+    assert ad.grad(or_short_circuit)(1.0) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("x, y", [(1.0, 2.0), (-1.0, 2.0), (2.0, -1.0), (-2.0, -1.0),
+                                  (-1.0, -2.0), (1.0, -2.0)])
+def test_and_or_values(x, y):
+    assert ad.primal(and_or_values)(x, y) == and_or_values(x, y)
+
+
+@pytest.mark.parametrize("x", [0.5, 2.0])
+def test_not(x):
+    assert ad.primal(not_operator)(x) == not_operator(x)
+    assert ad.grad(not_operator)(x) == pytest.approx(1.0 if x <= 1.0 else 2.0)
+
+
+# ---- tuples --------------------------------------------------------------------------------
+
+def test_swap():
+    assert ad.primal(swap)(1.0, 5.0) == swap(1.0, 5.0)
+    assert ad.grad(swap, argnums=(0, 1))(1.0, 5.0) == pytest.approx((-2.0, 1.0))
+
+
+def test_unpacking_a_helper_result():
+    x = 1.5
+    assert ad.primal(unpacks_helper_result)(x) == pytest.approx(unpacks_helper_result(x))
+    assert ad.grad(unpacks_helper_result)(x) == pytest.approx(4.0 * x + 2.0)
+
+
+def test_tuple_variable_and_constant_index():
+    assert ad.primal(tuple_variable)(2.0, 3.0) == tuple_variable(2.0, 3.0)
+    assert ad.grad(tuple_variable, argnums=(0, 1))(2.0, 3.0) == pytest.approx((3.0, 3.0))
+
+
+def test_loop_carried_tuple():
+    assert_same_as_python(carries_a_tuple, [(0.5,), (1.1,), (-0.3,)])
+
+
+def test_tuple_return():
+    assert ad.primal(returns_a_tuple)(2.0, 3.0) == (6.0, 5.0)
+
+
+def test_augmented_assignment():
+    assert_same_as_python(augmented, [(0.5,), (2.0,), (-1.5,)])
+
+
+def unpack_mismatch(x):
+    a, b = pair(x), x
+    c, d, e = a
+    return c + d + e + b
+
+
+def test_unpacking_the_wrong_number_of_values_is_refused():
+    assert_points_at(refuse(unpack_mismatch), unpack_mismatch, "c, d, e", "unpack")
+
+
+# ---- errors lowering raises -----------------------------------------------------------------
+
+def calls_gamma(x):
+    y = x * 2.0
+    return math.gamma(y)
+
+
+def calls_det(a):
+    d = np.linalg.det(a)
+    return d * 2.0
+
+
+def loops_over_a_list(x):
+    s = 0.0
+    for v in SOME_LIST:
+        s = s + v * x
+    return s
+
+
+def assigned_in_one_branch(x):
+    if x > 0.0:
+        y = x * 2.0
+    return y * 3.0
+
+
+def assigned_in_one_branch_of_elif(x):
+    if x > 0.0:
+        y = x * 2.0
+    elif x > -1.0:
+        y = x
+    else:
+        z = x
+    return x + y
+
+
+def assigned_only_in_loop(x):
+    for i in range(3):
+        z = x * i
+    return z + 1.0
+
+
+def assigned_only_in_while(x):
+    while x < 10.0:
+        x = x * 2.0
+        w = x
+    return w
+
+
+def undefined_name(x):
+    return x * not_defined_anywhere  # noqa: F821
+
+
+def test_call_with_no_source_and_no_rule_is_refused():
+    assert_points_at(refuse(calls_gamma), calls_gamma, "math.gamma(y)", "gamma", "no")
+
+
+def test_numpy_function_with_no_rule_is_refused():
+    err = refuse(calls_det, np.eye(2))
+    assert_points_at(err, calls_det, "np.linalg.det(a)", "det")
+
+
+def test_for_over_a_list_is_refused():
+    assert_points_at(refuse(loops_over_a_list), loops_over_a_list, "SOME_LIST:", "range")
+
+
+def test_name_assigned_in_one_branch_is_refused():
+    assert_points_at(refuse(assigned_in_one_branch), assigned_in_one_branch,
+                     "y * 3.0", "'y'", "branch")
+
+
+def test_name_assigned_in_some_branches_of_an_elif_is_refused():
+    assert_points_at(refuse(assigned_in_one_branch_of_elif),
+                     assigned_in_one_branch_of_elif, "y\n".strip() + "\n" and "x + y",
+                     "'y'", "branch")
+
+
+def test_name_assigned_only_inside_a_for_loop_is_refused():
+    assert_points_at(refuse(assigned_only_in_loop), assigned_only_in_loop,
+                     "z + 1.0", "'z'", "loop")
+
+
+def test_name_assigned_only_inside_a_while_loop_is_refused():
+    assert_points_at(refuse(assigned_only_in_while), assigned_only_in_while,
+                     "return w", "'w'", "loop")
+
+
+def test_undefined_name_is_refused():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(undefined_name)(1.5)
+    assert "not_defined_anywhere" in str(info.value)
+    assert info.value.loc.line == inspect.getsourcelines(undefined_name)[1] + 1
