@@ -26,7 +26,7 @@ import numpy as np
 
 from .backend.codegen import to_source
 from .backend.compile import compile_source
-from .errors import GraphvizNotFoundError
+from .errors import GraphvizNotFoundError, SourceUnavailableError
 from .frontend.lower import lower_function
 from .ir.clone import clone_function
 from .ir.dot import function_to_dot
@@ -37,6 +37,7 @@ from .passes import optimize
 from .transforms.forward import forward
 from .transforms.inline import inline_applies
 from .transforms.reverse import reverse
+from .transforms.taylor import TaylorUnsupported, nth_derivative
 
 _LOWERED: dict[Any, Function] = {}
 
@@ -97,7 +98,14 @@ class Transformed:
         self._positions = _normalize_argnums(argnums)
         self._cache: dict[tuple, _Compiled] = {}
         self._last: _Compiled | None = None
-        self._signature = inspect.signature(fun)
+        try:
+            self._signature = inspect.signature(fun)
+        except (TypeError, ValueError):
+            raise SourceUnavailableError(
+                f"{getattr(fun, '__name__', fun)!r} is not a Python function with source "
+                "code (it may be a builtin or a NumPy ufunc): adcompile compiles functions "
+                "from their source. Wrap it in a `def`.") from None
+        self._arity = len(self._signature.parameters)
         functools.update_wrapper(self, fun, updated=())
 
     def __repr__(self) -> str:
@@ -120,7 +128,7 @@ class Transformed:
 
     def compiled(self, values: list) -> _Compiled:
         """The compiled code for arguments like `values`, from the cache if it is there."""
-        key = tuple(_signature_key(v) for v in values)
+        key = _fast_key(values)
         compiled = self._cache.get(key)
         if compiled is None:
             self._check_arguments(values)
@@ -130,8 +138,13 @@ class Transformed:
         return compiled
 
     def __call__(self, *args, **kwargs):
-        values = self._bind(args, kwargs)
-        compiled = self.compiled(values)
+        # The common call, every argument by position, skips inspect's binding: it would
+        # cost more than a scalar gradient itself.
+        values = args if not kwargs and len(args) == self._arity else self._bind(args, kwargs)
+        compiled = self._cache.get(_fast_key(values))
+        if compiled is None:
+            compiled = self.compiled(values)
+        self._last = compiled
         if self.kind in ("hessian", "jacobian"):
             return self._sweep(compiled.function, values)
         result = compiled.function(*values)
@@ -194,9 +207,14 @@ class Transformed:
             return ir
         if kind == "derivative":
             _require_scalar_output(fn, self)
-            for _ in range(self.order):
-                fn = optimize(forward(fn, [0], seed_ones=True, with_value=False))
-            return fn
+            if self.order == 0:
+                return fn
+            try:
+                return optimize(nth_derivative(fn, self.order))
+            except TaylorUnsupported:
+                for _ in range(self.order):
+                    fn = optimize(forward(fn, [0], seed_ones=True, with_value=False))
+                return fn
         raise ValueError(f"unknown transform {kind!r}")
 
     def _compile(self, arg_types: list[Type]) -> _Compiled:
@@ -253,10 +271,10 @@ class PrintableIR:
     __repr__ = __str__
 
 
-def _signature_key(value) -> tuple:
-    if isinstance(value, np.ndarray):
-        return ("array", value.shape, value.dtype.str)
-    return (type(value),)
+def _fast_key(values) -> tuple:
+    """The cache key of a call: each argument's type, and shape and dtype for arrays."""
+    return tuple([v.__class__ if v.__class__ is not np.ndarray else (v.shape, v.dtype.str)
+                  for v in values])
 
 
 def _python_name(transform: Transformed) -> str:
@@ -345,8 +363,9 @@ jacobian = _decorator("jacobian", "The Jacobian of a function, by forward mode: 
 
 
 def derivative(fun=None, order: int = 1):
-    """The `order`-th derivative of a scalar -> scalar function, by forward mode applied
-    `order` times; applied to an array, an elementwise function gives elementwise
+    """The `order`-th derivative of a function of its first argument, in Taylor mode
+    (one pass, quadratic in `order`; forward mode applied `order` times where Taylor
+    mode has no rule). Applied to an array, an elementwise function gives elementwise
     derivatives."""
     if fun is None:
         return lambda f: Transformed(f, "derivative", 0, order)
@@ -363,8 +382,9 @@ def jvp(fun, primals, tangents):
         raise TypeError(f"jvp got {len(primals)} primals and {len(tangents)} tangents")
     positions = tuple(i for i, v in enumerate(primals) if type_of(v).is_float)
     transform = Transformed(fun, "jvp", positions)
-    compiled = transform.compiled(list(primals))
-    out = compiled.function(*primals, *(tangents[i] for i in positions))
+    values = transform._bind(primals, {})  # parameters left out take their defaults
+    compiled = transform.compiled(values)
+    out = compiled.function(*values, *(tangents[i] for i in positions))
     n = len(out) // 2
     values, tangents_out = out[:n], out[n:]
     if compiled.ir.returns_tuple and transform._returns_tuple:
@@ -377,12 +397,13 @@ def vjp(fun, *primals):
     each primal (None for ints), for a cotangent `g` shaped like f's result."""
     positions = tuple(i for i, v in enumerate(primals) if type_of(v).is_float)
     transform = Transformed(fun, "vjp", positions)
-    compiled = transform.compiled(list(primals))
+    values = transform._bind(primals, {})  # parameters left out take their defaults
+    compiled = transform.compiled(values)
     value = fun(*primals)
 
     def pullback(g):
         cotangents = g if transform._returns_tuple else (g,)
-        out = compiled.function(*primals, *cotangents)
+        out = compiled.function(*values, *cotangents)
         by_position = dict(zip(positions, out))
         return tuple(by_position.get(i) for i in range(len(primals)))
 

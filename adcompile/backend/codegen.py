@@ -24,7 +24,7 @@ import math
 import astor
 import numpy as np
 
-from ..ir.nodes import (Function, Op, Region, Value, loop_body, loop_carried_inputs,
+from ..ir.nodes import (FLOAT, Function, Op, Region, Value, loop_body, loop_carried_inputs,
                         loop_carried_params, walk_ops)
 from ..ir.primitives import PRIMITIVES
 
@@ -33,6 +33,7 @@ _BINARY = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Po
 _COMPARE = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
             "!=": ast.NotEq}
 _RESERVED = {"math", "np", "sum_to", *dir(builtins)}
+_FLOAT_ARITHMETIC = ("+", "-", "*", "/")
 
 
 def to_source(fn: Function, name: str | None = None) -> tuple[str, dict]:
@@ -134,6 +135,11 @@ class _Codegen:
             return self.method(op.inputs[0], "pop", [])
         prim = PRIMITIVES[op.prim]
         args = [self.expr(v) for v in op.inputs]
+        if prim.infix in _FLOAT_ARITHMETIC and op.output.type == FLOAT:
+            # `2.0 * x`, not `2 * x`: the same value, but CPython's float-with-float path
+            # is faster than float-with-int.
+            args = [self.literal(float(self.defs[v].params["value"]))
+                    if self._is_int_literal(v) else arg for v, arg in zip(op.inputs, args)]
         if prim.infix == "not":
             return ast.UnaryOp(ast.Not(), args[0])
         if prim.infix == "-" and prim.arity == 1:
@@ -159,7 +165,7 @@ class _Codegen:
 
     def literal(self, value) -> ast.expr:
         if isinstance(value, np.ndarray):
-            name = f"_const{len(self.constants)}"
+            name = self.fresh("const")
             self.constants[name] = value
             return ast.Name(name, ast.Load())
         if isinstance(value, np.generic):
@@ -309,6 +315,11 @@ class _Codegen:
             found |= self._reads(v)
         return found
 
+    def _is_int_literal(self, value: Value) -> bool:
+        op = self.defs.get(value)
+        return op is not None and op.prim == "const" and type(op.params["value"]) is int \
+            and abs(op.params["value"]) < 2 ** 53
+
     def _is_const(self, value: Value, number) -> bool:
         op = self.defs.get(value)
         return op is not None and op.prim == "const" and op.params["value"] == number and \
@@ -318,18 +329,21 @@ class _Codegen:
     def module(self) -> tuple[str, dict]:
         fn = self.fn
         for param, pname in zip(fn.params, fn.param_names):
-            self.names[param] = pname
-            self.taken.add(pname)
+            # The user's names stay; a transform's added parameter that clashes
+            # (the tangent `dx` of a function that already has a `dx`) gets a suffix.
+            self.names[param] = self.fresh(pname) if pname in self.taken else pname
+            self.taken.add(self.names[param])
         self.taken.add(self.function_name)
         body = self.block(fn.body)
         results = [self.expr(v) for v in fn.results]
         value = ast.Tuple(results, ast.Load()) if fn.returns_tuple else results[0]
         body.append(ast.Return(value))
         defaults = []  # Python takes defaults only for a final run of parameters
-        for pname in fn.param_names:
-            defaults = defaults + [self.literal(fn.defaults[pname])] \
-                if pname in fn.defaults else []
-        args = ast.arguments(posonlyargs=[], args=[ast.arg(n, None) for n in fn.param_names],
+        for k, pname in enumerate(fn.param_names):
+            has_default = pname in fn.defaults and self.names[fn.params[k]] == pname
+            defaults = defaults + [self.literal(fn.defaults[pname])] if has_default else []
+        args = ast.arguments(posonlyargs=[],
+                             args=[ast.arg(self.names[p], None) for p in fn.params],
                              vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
                              defaults=defaults)
         function = ast.FunctionDef(self.function_name, args, body, [], None)

@@ -85,18 +85,27 @@ def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
         raise UnsupportedSyntaxError(
             "a loop with an else clause is not supported", parsed.loc(node.orelse[0]),
             "set a flag before `break` and test it after the loop")
-    elif isinstance(node, gast.Expr) and not isinstance(node.value, gast.Constant):
+    elif isinstance(node, gast.Expr) and not isinstance(node.value, gast.Constant) and \
+            type(node.value) not in _REFUSED and not _is_banned_call(node.value):
+        # (`yield x` is reported as a yield, `exec(...)` as exec)
         raise UnsupportedSyntaxError(
             "an expression whose value is thrown away is not supported", parsed.loc(node),
             "assign the value to a variable, or remove the statement (a call made only for "
             "its side effect, such as print, cannot be compiled)")
-    elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
-            node.func.id in ("eval", "exec", "compile", "globals", "locals", "setattr"):
+    elif _is_banned_call(node):
         raise UnsupportedSyntaxError(
             f"{node.func.id}() is not supported", parsed.loc(node),
             "write the computation out directly")
     for child in gast.iter_child_nodes(node):
         _check(child, parsed, in_loop or isinstance(node, (gast.For, gast.While)))
+
+
+_BANNED_CALLS = ("eval", "exec", "compile", "globals", "locals", "setattr")
+
+
+def _is_banned_call(node) -> bool:
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+        node.func.id in _BANNED_CALLS
 
 
 def _is_tape_push(call) -> bool:

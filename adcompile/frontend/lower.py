@@ -189,7 +189,7 @@ class _Lowerer:
             tape = self.tape(node.value.func.value, env)
             value = self.value(self.expr(node.value.args[0], env), node.value.args[0])
             self.at(node)
-            self.b.emit("push", [tape, value])
+            self.b.emit("push", [tape, value], n_out=0)
         elif isinstance(node, gast.Expr):
             pass  # a docstring: the fence lets no other bare expression through
         else:

@@ -45,7 +45,9 @@ def parse_function(fn) -> ParsedFunction:
     if code in _CACHE:
         return _CACHE[code]
     try:
-        lines, first_line = inspect.getsourcelines(fn)
+        # The code object, not the function: a decorator's wrapper is itself, not what
+        # functools.wraps says it wraps.
+        lines, first_line = inspect.getsourcelines(code)
     except (OSError, TypeError) as exc:
         raise SourceUnavailableError(
             f"cannot find the source of {fn.__qualname__!r} (defined in {code.co_filename}): "
@@ -59,10 +61,17 @@ def parse_function(fn) -> ParsedFunction:
     if fn.__name__ == "<lambda>":
         raise UnsupportedSyntaxError(
             "a lambda cannot be compiled",
-            Loc(filename, first_line, indent, lines[0]),
+            Loc(filename, first_line, max(lines[0].find("lambda"), 0), lines[0]),
             "define the function with `def` so its body can be read")
     module = gast.parse(dedented)
-    node = next((n for n in module.body if isinstance(n, gast.FunctionDef)), None)
+    node = next((n for n in module.body
+                 if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))), None)
+    if isinstance(node, gast.AsyncFunctionDef):
+        raise UnsupportedSyntaxError(
+            "an async function cannot be compiled",
+            Loc(filename, first_line + node.lineno - 1, node.col_offset + indent,
+                lines[node.lineno - 1]),
+            "differentiate synchronous code only")
     if node is None:
         raise SourceUnavailableError(f"no `def` found in the source of {fn.__qualname__!r}")
     parsed = ParsedFunction(node, filename, first_line, indent, [l for l in lines])

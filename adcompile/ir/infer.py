@@ -99,6 +99,8 @@ def infer_op(op: Op) -> None:
     elif op.prim == "pop":
         element = op.inputs[0].type.element if op.inputs[0].type else None
         op.output.type = element or op.output.type
+    elif op.prim in ("maximum", "minimum"):  # either operand may be the result
+        op.output.type = join(*[v.type for v in op.inputs])
     else:
         op.output.type = result_type(op.prim, [v.type for v in op.inputs])
 

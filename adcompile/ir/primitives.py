@@ -68,7 +68,7 @@ _define("mul", 2, infix="*", callables=[np.multiply])
 _define("div", 2, infix="/", callables=[np.divide, np.true_divide])
 _define("pow", 2, infix="**", callables=[pow, math.pow, np.power])
 _define("floordiv", 2, infix="//", callables=[np.floor_divide])
-_define("mod", 2, infix="%", callables=[np.mod, np.remainder, math.fmod])
+_define("mod", 2, infix="%", callables=[np.mod, np.remainder])  # not math.fmod: its sign differs
 _define("neg", 1, infix="-", callables=[np.negative])
 
 # Comparisons and logic: their results are truth values, never differentiated.

@@ -2,6 +2,9 @@
 
     x + 0 -> x      x * 1 -> x      x * 0 -> 0 (scalars)     x ** 1 -> x
     0 - x -> -x     x * -1 -> -x    --x -> x                 c1 op c2 -> folded
+    a + -b -> a - b    -a - b -> -(a + b)    a + a -> 2 * a    -a * b -> -(a * b)
+    a + 2**k * a -> (2**k + 1) * a    x ** 2 -> x * x (floats)
+    c1 * (c2 * x) -> (c1 * c2) * x, when exact
     if True: a else: b -> a         a branch yielding True/False -> the predicate
 
 A rewrite that would change a value's type (an int ``i + 0.0`` becoming a float, a scalar
@@ -134,9 +137,15 @@ class _Simplifier:
                 return "prim", ("sub", [c, self.negated(a)])
             if a is c and op.output.type.is_float:
                 return "prim", ("mul", [self.make("const", value=2), a])
+            for term, other in ((a, c), (c, a)):
+                factor = self.scaled_by_power_of_two(other, term, consts)
+                if factor is not None and op.output.type == term.type:
+                    return "prim", ("mul", [self.make("const", value=factor + 1), term])
         elif op.prim == "sub":
             if self.negated(c) is not None:
                 return "prim", ("add", [a, self.negated(c)])
+            if self.negated(a) is not None:
+                return "prim", ("neg", [self.make("add", self.negated(a), c)])
             if _is(cc, 0) and _same_type(op, a):
                 return "value", a
             if _is(ca, 0) and c.type == op.output.type:
@@ -177,6 +186,8 @@ class _Simplifier:
         elif op.prim == "pow":
             if _is(cc, 1) and _same_type(op, a):
                 return "value", a
+            if _is(cc, 2) and _same_type(op, a) and op.output.type.is_float:
+                return "prim", ("mul", [a, a])  # x * x is twice as fast as x ** 2
             if _is(cc, 0) and scalar:
                 return "const", 1.0 if op.output.type.is_float else 1
         return None
@@ -196,6 +207,19 @@ class _Simplifier:
                     self.replace(regions[0].params[k], init)
                 changed = True
         return changed
+
+    def scaled_by_power_of_two(self, value: Value, term: Value, consts: dict):
+        """c when `value` is c * term with c an int power of two (then a + c*a, rounded
+        once, equals (c + 1) * a to the bit)."""
+        op = self.defs.get(value)
+        if op is None or op.prim != "mul":
+            return None
+        for k in (0, 1):
+            factor = consts.get(op.inputs[k], _NOT_CONST)
+            if op.inputs[1 - k] is term and isinstance(factor, int) and \
+                    not isinstance(factor, bool) and factor > 0 and factor & (factor - 1) == 0:
+                return factor
+        return None
 
     def merge_constant_factors(self, constant, other: Value, consts: dict):
         """c1 * (c2 * x) -> (c1*c2, x), when that is exact (one factor a power of two,

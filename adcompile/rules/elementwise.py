@@ -38,7 +38,9 @@ defunary("log2", lambda b, x, out: b.call(
 defunary("log10", lambda b, x, out: b.call(
     "div", b.const(1.0), b.call("mul", x, b.const(math.log(10.0)))))
 defunary("sqrt", lambda b, x, out: b.call("div", b.const(0.5), out))
-defunary("abs", lambda b, x, out: b.call("sign", x))
+defrule("abs", linear=True,  # piecewise linear: slope sign(x) away from 0
+        jvp=lambda b, p, t, out: b.mul(t[0], b.call("sign", p[0])),
+        vjp=lambda b, p, out, g: [b.mul(g, b.call("sign", p[0]))])
 
 
 def _selection_rules(test: str, complement: str):
@@ -59,8 +61,8 @@ def _masked(b, value, mask):
 
 _max_jvp, _max_vjp = _selection_rules("ge", "lt")
 _min_jvp, _min_vjp = _selection_rules("le", "gt")
-defrule("maximum", jvp=_max_jvp, vjp=_max_vjp)
-defrule("minimum", jvp=_min_jvp, vjp=_min_vjp)
-defrule("float", jvp=lambda b, p, t, out: t[0], vjp=lambda b, p, out, g: [g])
+defrule("maximum", jvp=_max_jvp, vjp=_max_vjp, linear=True)
+defrule("minimum", jvp=_min_jvp, vjp=_min_vjp, linear=True)
+defrule("float", jvp=lambda b, p, t, out: t[0], vjp=lambda b, p, out, g: [g], linear=True)
 
 defzero("sign", "floor", "ceil", "int", "factorial", "zeros_like", "ones_like")

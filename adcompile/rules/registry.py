@@ -33,14 +33,23 @@ class Rule:
     zero: bool = False
     effect_jvp: Callable | None = None
     effect_vjp: Callable | None = None
+    # Taylor mode (higher derivatives without expression swell): `linear` when the jvp is
+    # linear in the tangents with coefficients that depend on the primals only (then the
+    # jvp maps each Taylor coefficient); `derivative(b, x, out)` for an elementwise
+    # function of one argument (its series then follows from y' = f'(x) x'); `taylor`
+    # for the rest: taylor(b, series_in, out, order) -> coefficients 1..order of out.
+    linear: bool = False
+    derivative: Callable | None = None
+    taylor: Callable | None = None
 
 
 RULES: dict[str, Rule] = {}
 
 
-def defrule(prim: str, *, jvp: Callable, vjp: Callable) -> None:
+def defrule(prim: str, *, jvp: Callable, vjp: Callable, linear: bool = False,
+            taylor: Callable | None = None) -> None:
     assert prim not in RULES, f"two rules for {prim}"
-    RULES[prim] = Rule(jvp=jvp, vjp=vjp)
+    RULES[prim] = Rule(jvp=jvp, vjp=vjp, linear=linear, taylor=taylor)
 
 
 def defzero(*prims: str) -> None:
@@ -56,10 +65,12 @@ def defeffect(prim: str, *, jvp: Callable, vjp: Callable | None = None) -> None:
 
 def defunary(prim: str, derivative: Callable) -> None:
     """An elementwise function of one argument, given ``derivative(b, x, out) -> f'(x)``."""
-    defrule(prim,
-            jvp=lambda b, primals, tangents, out: b.mul(tangents[0],
-                                                        derivative(b, primals[0], out)),
-            vjp=lambda b, primals, out, g: [b.mul(g, derivative(b, primals[0], out))])
+    assert prim not in RULES, f"two rules for {prim}"
+    RULES[prim] = Rule(
+        jvp=lambda b, primals, tangents, out: b.mul(tangents[0],
+                                                    derivative(b, primals[0], out)),
+        vjp=lambda b, primals, out, g: [b.mul(g, derivative(b, primals[0], out))],
+        derivative=derivative)
 
 
 class DiffBuilder(Builder):

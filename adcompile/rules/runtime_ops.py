@@ -12,7 +12,7 @@ from __future__ import annotations
 from .registry import defeffect, defrule
 
 
-defrule("sum_to",
+defrule("sum_to", linear=True,
         jvp=lambda b, p, t, out: None if t[0] is None else b.call("sum_to", t[0], p[1]),
         vjp=lambda b, p, out, g: [b.mul(g, b.call("ones_like", p[0])), None])
 
@@ -25,9 +25,9 @@ def _tape_new_jvp(b, primals, tangents, op, tapes_with_tangents: set):
 
 def _push_jvp(b, primals, tangents, op, tapes_with_tangents: set):
     tape, value = primals
-    b.emit("push", [tape, value])
+    b.emit("push", [tape, value], n_out=0)
     if tangents[1] is not None:
-        b.emit("push", [tangents[0], tangents[1]])
+        b.emit("push", [tangents[0], tangents[1]], n_out=0)
         tapes_with_tangents.add(tape)
     return [], []
 
@@ -63,7 +63,7 @@ def _pop_vjp(b, primals, op, adjoint_tape, g):
     """The adjoint of popping v is pushing v's adjoint (zero, if none) onto the adjoint
     tape: every pop is mirrored, so the adjoint tape stays in step."""
     out = op.outputs[0]
-    b.emit("push", [adjoint_tape(primals[0]), g if g is not None else b.zeros(out)])
+    b.emit("push", [adjoint_tape(primals[0]), g if g is not None else b.zeros(out)], n_out=0)
     return [None]
 
 

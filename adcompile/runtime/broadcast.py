@@ -17,5 +17,5 @@ def sum_to(g, like):
     axes = tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(shape) if n == 1 and np.shape(g)[extra + i] != 1)
     total = np.sum(g, axis=axes, keepdims=False) if axes else g
-    total = np.reshape(total, shape)
+    total = np.asarray(total).reshape(shape)
     return float(total) if not isinstance(like, np.ndarray) else total

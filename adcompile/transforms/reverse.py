@@ -159,7 +159,7 @@ class _Reverse:
         tapes = [self._new_tape(f"tape_{v.hint}" if v.hint else "tape") for v in pushed]
         with b.into(forward_body):
             for value, tape in zip(pushed, tapes):
-                b.emit("push", [tape, value])
+                b.emit("push", [tape, value], n_out=0)
         pops = []
         popped = {}
         for value, tape in reversed(list(zip(pushed, tapes))):
@@ -338,14 +338,16 @@ class _Reverse:
                      regions=[plan.adjoint_body], loc=op.loc)
         infer_op(new)
         outputs = list(new.outputs)
+        # The accumulators started from the adjoints before the loop, so they replace
+        # them; then the initial carried values get their adjoints on top.
+        for v, out in zip(plan.free, outputs[len(plan.carried):]):
+            out.hint = adjoint_hint(v.hint)
+            adj[v] = out
         inits = loop_carried_inputs(op)
         for k, out in zip(plan.carried, outputs):
             out.hint = adjoint_hint(inits[k].hint)
             if inits[k] in self.active:
                 self._accumulate(b, adj, inits[k], out)
-        for v, out in zip(plan.free, outputs[len(plan.carried):]):
-            out.hint = adjoint_hint(v.hint)
-            adj[v] = out
 
 
 def _float(value: Value) -> bool:

@@ -1,2 +1,2 @@
 def sphere_grad(x, y):
-    return 2 * x, 2 * y
+    return 2.0 * x, 2.0 * y

@@ -1,0 +1,341 @@
+"""Taylor mode: the n-th derivative of a scalar function in one pass, without swell.
+
+Applying forward mode n times multiplies the program by a constant factor at each order
+(the product rule doubles terms), which is exponential in n. Taylor mode instead pushes
+a truncated power series through the program: each value x becomes its coefficients
+x_0 .. x_n of x(t) = x_0 + x_1 t + ... for the input moving as x + t. The n-th derivative
+is n! * y_n. Each rule costs O(n^2) (the product of two series is a Cauchy product), so
+the program grows quadratically with n, never exponentially.
+
+The rules come from the registry: linear ops map each coefficient with their jvp; mul,
+div and pow have series rules; an elementwise function f of one argument gets its
+series from the ODE y' = f'(x) x', where f'(x) is the registry's derivative expression,
+itself expanded as a series, order by order, together with y (sin's needs cos's, whose
+needs sin's: the same node, found again by its key). Branches and loops carry all the
+coefficients of their values.
+
+Programs this does not cover (tapes, a power whose exponent varies with the input)
+raise `TaylorUnsupported`; `derivative` then applies forward mode n times instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..ir.infer import infer_op
+from ..ir.nodes import (Function, Op, Region, Value, loop_body, loop_carried_inputs,
+                        loop_carried_params)
+from ..rules import DiffBuilder, rule_for
+from .activity import active_values
+
+Series = list  # [x_0 (a Value), x_1 .. x_n (Value or None for zero)]
+
+
+class TaylorUnsupported(Exception):
+    """The program uses something Taylor mode has no rule for."""
+
+
+def nth_derivative(fn: Function, order: int) -> Function:
+    """IR of d^order f / dx^order for the first parameter x of `fn`."""
+    return _Taylor(fn, order).run()
+
+
+class _Taylor:
+    def __init__(self, fn: Function, order: int):
+        self.fn = fn
+        self.n = order
+        self.series: dict[Value, Series] = {}
+        self.active = active_values(fn, fn.params[:1])
+
+    def zero_series(self, primal: Value) -> Series:
+        return [primal] + [None] * self.n
+
+    def run(self) -> Function:
+        fn = self.fn
+        params = [Value(p.hint, p.loc, p.type, p.strong_name) for p in fn.params]
+        body = Region(params=params)
+        b = DiffBuilder(body, fn.loc)
+        for old, new in zip(fn.params, params):
+            self.series[old] = self.zero_series(new)
+        first = params[0]
+        seed = b.const(1.0) if not first.type.is_array else b.apply("ones_like", first)
+        self.series[fn.params[0]][1] = seed
+        self.region(fn.body, b)
+        result = self.series[fn.results[0]]
+        top = result[self.n]
+        if top is None:
+            out = b.zeros(result[0])
+        else:
+            out = b.mul(b.const(float(math.factorial(self.n))), top) if self.n > 1 else top
+        body.results = [out]
+        return Function(fn.name, body, list(fn.param_names), dict(fn.defaults), False, fn.loc)
+
+    # ---- ops ------------------------------------------------------------------------
+    def region(self, region: Region, b: DiffBuilder) -> None:
+        for op in region.ops:
+            if op.prim == "cond":
+                self.cond(op, b)
+            elif op.prim == "loop":
+                self.loop(op, b)
+            elif op.prim in ("push", "pop", "tape_new"):
+                raise TaylorUnsupported("tapes")
+            else:
+                self.primitive(op, b)
+
+    def primitive(self, op: Op, b: DiffBuilder) -> None:
+        inputs = [self.series[v] for v in op.inputs]
+        b.loc = op.loc
+        new = b.emit(op.prim, [s[0] for s in inputs], op.params, n_out=1, loc=op.loc)
+        new.output.hint, new.output.strong_name = op.output.hint, op.output.strong_name
+        out = self.zero_series(new.output)
+        self.series[op.output] = out
+        moving = any(c is not None for s in inputs for c in s[1:])
+        rule = rule_for(op.prim)
+        if op.prim == "const" or not moving or (rule is not None and rule.zero) or \
+                not new.output.type.is_float:
+            return
+        if rule is None:
+            raise TaylorUnsupported(op.prim)
+        if rule.linear:
+            for k in range(1, self.n + 1):
+                out[k] = rule.jvp(b, [s[0] for s in inputs], [s[k] for s in inputs],
+                                  new.output, **op.params)
+        elif op.prim == "pow" and self.integer_exponent(op) is not None:
+            out[1:] = self.integer_power(b, inputs[0], self.integer_exponent(op))[1:]
+        elif rule.taylor is not None:
+            coefficients = rule.taylor(b, inputs, new.output, self.n)
+            if coefficients is None:
+                raise TaylorUnsupported(op.prim)
+            out[1:] = coefficients
+        elif rule.derivative is not None:
+            out[1:] = _ElementarySeries(b, self.n).solve(op.prim, inputs[0], new.output)
+        else:
+            raise TaylorUnsupported(op.prim)
+
+    def integer_exponent(self, op: Op) -> int | None:
+        source = self._constants.get(op.inputs[1])
+        if isinstance(source, int) and not isinstance(source, bool) and 0 <= source <= 64:
+            return source
+        return None
+
+    def integer_power(self, b: DiffBuilder, x: Series, exponent: int) -> Series:
+        """x**k by repeated squaring of series: exact at x_0 = 0, where the ODE is not."""
+        mul = rule_for("mul").taylor
+        result, base = None, x
+        while exponent:
+            if exponent & 1:
+                result = base if result is None else \
+                    self._product(b, mul, result, base)
+            exponent >>= 1
+            if exponent:
+                base = self._product(b, mul, base, base)
+        if result is None:
+            return self.zero_series(b.const(1.0))
+        return result
+
+    def _product(self, b, mul, a: Series, c: Series) -> Series:
+        primal = b.apply("mul", a[0], c[0])
+        return [primal] + mul(b, [a, c], primal, self.n)
+
+    @property
+    def _constants(self) -> dict:
+        if not hasattr(self, "_constant_cache"):
+            from ..ir.nodes import walk_ops
+            self._constant_cache = {op.output: op.params["value"]
+                                    for op in walk_ops(self.fn.body) if op.prim == "const"}
+        return self._constant_cache
+
+    def _pack(self, values: list[Value], moving: list[bool], b: DiffBuilder) -> list[Value]:
+        """Primal values, then the coefficients 1..n of each moving one (zeros for None)."""
+        flat = [self.series[v][0] for v in values]
+        for v, is_moving in zip(values, moving):
+            if is_moving:
+                s = self.series[v]
+                flat += [c if c is not None else b.zeros(s[0]) for c in s[1:]]
+        return flat
+
+    def _unpack(self, values: list[Value], moving: list[bool], flat: list[Value]) -> None:
+        n = len(values)
+        rest = flat[n:]
+        for k, (v, is_moving) in enumerate(zip(values, moving)):
+            series = self.zero_series(flat[k])
+            if is_moving:
+                series[1:], rest = rest[:self.n], rest[self.n:]
+            self.series[v] = series
+
+    def cond(self, op: Op, b: DiffBuilder) -> None:
+        moving = [out in self.active for out in op.outputs]
+        regions = []
+        for branch in op.regions:
+            region = Region()
+            with b.into(region):
+                self.region(branch, b)
+                region.results = self._pack(branch.results, moving, b)
+            regions.append(region)
+        new = b.emit("cond", [self.series[op.inputs[0]][0]], n_out=len(regions[0].results),
+                     regions=regions, loc=op.loc)
+        infer_op(new)
+        self._name(op.outputs, moving, new.outputs)
+        self._unpack(op.outputs, moving, new.outputs)
+
+    def _name(self, olds: list[Value], moving: list[bool], news: list[Value]) -> None:
+        for old, new in zip(olds, news):
+            new.hint, new.strong_name = old.hint, old.strong_name
+        rest = news[len(olds):]
+        for old, is_moving in zip(olds, moving):
+            if is_moving:
+                for k in range(self.n):
+                    rest[k].hint = f"{old.hint}_{k + 1}" if old.hint else None
+                rest = rest[self.n:]
+
+    def loop(self, op: Op, b: DiffBuilder) -> None:
+        kind = op.params["kind"]
+        inits = loop_carried_inputs(op)
+        moving = [out in self.active for out in op.outputs]
+        head = [self.series[v][0] for v in op.inputs[:3]] if kind == "range" else []
+        regions = []
+        for region in op.regions:
+            carried_params = loop_carried_params(op) if region is loop_body(op) else \
+                region.params
+            new_params = [Value(p.hint, p.loc, p.type, p.strong_name) for p in carried_params]
+            coefficient_params = []
+            for p, is_moving in zip(carried_params, moving):
+                if is_moving:
+                    coefficient_params += [Value(f"{p.hint}_{k + 1}" if p.hint else None,
+                                                 p.loc, p.type) for k in range(self.n)]
+            self._unpack(carried_params, moving, new_params + coefficient_params)
+            params = new_params + coefficient_params
+            if region is loop_body(op) and kind == "range":
+                index = Value(region.params[0].hint, region.params[0].loc,
+                              region.params[0].type, region.params[0].strong_name)
+                self.series[region.params[0]] = self.zero_series(index)
+                params = [index] + params
+            new_region = Region(params=params)
+            with b.into(new_region):
+                self.region(region, b)
+                if region is loop_body(op):
+                    results = self._pack(region.results[:-1], moving, b)
+                    new_region.results = results + [self.series[region.results[-1]][0]]
+                else:
+                    new_region.results = [self.series[region.results[0]][0]]
+            regions.append(new_region)
+        new = b.emit("loop", head + self._pack(inits, moving, b), op.params,
+                     n_out=len(inits) + self.n * sum(moving), regions=regions, loc=op.loc)
+        infer_op(new)
+        self._name(op.outputs, moving, new.outputs)
+        self._unpack(op.outputs, moving, new.outputs)
+
+
+class _ElementarySeries:
+    """The series of y = f(x) from y' = f'(x) x', with f'(x) expanded alongside y.
+
+    The derivative expression (from the registry) is translated into nodes of a small
+    system over x and y; a node for another elementary function gets its own derivative
+    expression in turn, until every node is known (sin -> cos -> sin). Then coefficient
+    k of every node is computed from coefficients below k, for k = 1 .. n.
+    """
+
+    def __init__(self, b: DiffBuilder, n: int):
+        self.b = b
+        self.n = n
+        self.nodes: list[dict] = []
+        self.by_key: dict[tuple, int] = {}
+
+    def node(self, prim: str, inputs: tuple, params: dict, series: Series | None = None) -> int:
+        key = (prim, inputs, tuple(sorted((k, repr(v)) for k, v in params.items())))
+        if key in self.by_key:
+            return self.by_key[key]
+        index = len(self.nodes)
+        self.nodes.append({"prim": prim, "inputs": inputs, "params": params,
+                           "series": series, "derivative": None})
+        self.by_key[key] = index
+        return index
+
+    def solve(self, prim: str, x: Series, y0: Value) -> list:
+        x_node = self.node("input", (), {"id": id(x)}, list(x))
+        y_node = self.node(prim, (x_node,), {}, [y0] + [None] * self.n)
+        self.expand(y_node)
+        for k in range(1, self.n + 1):
+            for index, node in enumerate(self.nodes):
+                if node["prim"] != "input":
+                    node["series"][k] = self.coefficient(node, k)
+        return self.nodes[y_node]["series"][1:]
+
+    def expand(self, index: int) -> None:
+        """Give an elementary node its derivative expression, as nodes."""
+        pending = [index]
+        while pending:
+            node = self.nodes[pending.pop()]
+            rule = rule_for(node["prim"])
+            if rule is None or rule.derivative is None or node["derivative"] is not None:
+                continue
+            scratch = Region()
+            x_placeholder, y_placeholder = Value("x"), Value("y")
+            x_series = self.nodes[node["inputs"][0]]["series"]
+            x_placeholder.type = x_series[0].type
+            y_placeholder.type = node["series"][0].type
+            builder = DiffBuilder(scratch)
+            result = rule.derivative(builder, x_placeholder, y_placeholder)
+            names = {x_placeholder: node["inputs"][0], y_placeholder: self.index_of(node)}
+            for op in scratch.ops:
+                inputs = tuple(names[v] for v in op.inputs)
+                primal = None
+                if op.prim == "const":
+                    primal = self.b.const(op.params["value"])
+                else:
+                    primal = self.b.apply(op.prim, *[self.nodes[i]["series"][0] for i in inputs],
+                                          **op.params)
+                before = len(self.nodes)
+                target = self.node(op.prim, inputs, op.params, [primal] + [None] * self.n)
+                names[op.output] = target
+                if len(self.nodes) > before and rule_for(op.prim) is not None and \
+                        rule_for(op.prim).derivative is not None:
+                    pending.append(target)
+            node["derivative"] = names[result]
+
+    def index_of(self, node: dict) -> int:
+        return next(i for i, candidate in enumerate(self.nodes) if candidate is node)
+
+    def coefficient(self, node: dict, k: int):
+        b = self.b
+        prim = node["prim"]
+        series = [self.nodes[i]["series"] for i in node["inputs"]]
+        own = node["series"]
+        if prim == "const":
+            return None
+        rule = rule_for(prim)
+        if rule is not None and rule.zero:
+            return None
+        if rule is not None and rule.derivative is not None:
+            # y_k = (1/k) * sum over j = 1..k of j * x_j * f'_(k-j)
+            x = series[0]
+            derivative = self.nodes[node["derivative"]]["series"]
+            terms = []
+            for j in range(1, k + 1):
+                if x[j] is None or derivative[k - j] is None:
+                    continue
+                term = b.mul(x[j], derivative[k - j])
+                terms.append(term if j == k else b.mul(b.const(float(j) / k), term))
+            total = None
+            for term in terms:
+                total = b.add(total, term)
+            return total
+        if rule is not None and rule.linear:
+            return rule.jvp(b, [s[0] for s in series], [s[k] for s in series], own[0],
+                            **node["params"])
+        if prim == "mul":
+            return b.add(None, _cauchy(b, series[0], series[1], k))
+        if prim == "div":
+            a, c = series
+            correction = None
+            for j in range(1, k + 1):
+                correction = b.add(correction, b.mul(c[j], own[k - j]))
+            return b.div(b.sub(a[k], correction), c[0])
+        raise TaylorUnsupported(prim)
+
+
+def _cauchy(b: DiffBuilder, a: Series, c: Series, k: int):
+    total = None
+    for j in range(k + 1):
+        total = b.add(total, b.mul(a[j], c[k - j]))
+    return total
