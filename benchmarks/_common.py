@@ -1,0 +1,146 @@
+"""Shared helpers for the benchmark scripts: timing, peer detection, tables.
+
+Nothing here is a test. Timings are taken with `timeit`: the number of calls per repeat
+is calibrated so that one repeat is short (~2 ms; long calls: one call per repeat), the
+repeats of the things compared are interleaved so that load from elsewhere on the machine
+falls on all of them alike, and the minimum over many repeats is reported. Short repeats
+matter on a shared 2-core machine: a repeat that is not preempted at all is then likely
+to occur, and its time is the one reported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import platform
+import sys
+import timeit
+
+# Peers: module name -> pip package that provides it.
+PEERS = {
+    "autograd": "autograd",
+    "torch": "torch==2.13.0",  # plain `torch` may pull a multi-GB CUDA build
+    "jax": "jax jaxlib",
+    "tangent": "tangent-ad",
+    "dezero": "dezero",
+}
+
+
+def load_peer(name: str):
+    """The imported peer module, or None after printing how to install it."""
+    if importlib.util.find_spec(name) is None:
+        print(f"peer {name} not installed: pip install {PEERS[name]}")
+        return None
+    try:
+        if name == "dezero":
+            return _import_dezero()
+        module = importlib.import_module(name)
+        if name == "jax":
+            # Everything else in these tables computes in float64; so must JAX.
+            module.config.update("jax_enable_x64", True)
+        return module
+    except Exception as exc:  # a peer that is present but broken is skipped, not fatal
+        print(f"peer {name} installed but fails to import ({type(exc).__name__}: {exc}); "
+              "skipped")
+        return None
+
+
+def peer_version(name: str) -> str:
+    """The installed version of the pip package that provides peer `name`."""
+    from importlib.metadata import PackageNotFoundError, version
+    for package in PEERS[name].split()[:1] + [name]:
+        try:
+            return version(package)
+        except PackageNotFoundError:
+            continue
+    return "?"
+
+
+def _import_dezero():
+    """dezero 0.0.13 uses `np.int` as a default argument at import time, which NumPy 2
+    removed. Alias it only while dezero imports, then take the alias away again."""
+    import numpy as np
+    added = not hasattr(np, "int")
+    if added:
+        np.int = int
+    try:
+        return importlib.import_module("dezero")
+    finally:
+        if added:
+            del np.int
+
+
+def time_calls(fns: dict, repeat: int = 101, target: float = 0.002) -> dict:
+    """Seconds per call of each `fn()` in `fns` (label -> function).
+
+    The number of calls per repeat is calibrated per function so that one repeat takes
+    about `target` seconds; then the repeats are interleaved (one repeat of every
+    function, `repeat` times over), so that a burst of load on the machine falls on all
+    of them alike; the minimum over the repeats is reported."""
+    timers = {}
+    for label, fn in fns.items():
+        timer = timeit.Timer(fn)
+        number, elapsed = 1, timer.timeit(1)
+        while elapsed < target / 10:  # calibrate on a few calls, 10x more each time
+            number *= 10
+            elapsed = timer.timeit(number)
+        timers[label] = (timer, max(1, round(number * target / elapsed)))
+    best = {label: float("inf") for label in fns}
+    for _ in range(repeat):
+        for label, (timer, number) in timers.items():
+            best[label] = min(best[label], timer.timeit(number) / number)
+    return best
+
+
+def time_once(fn, repeat: int = 3) -> float:
+    """Seconds of one call of `fn()` (for long calls), minimum over `repeat` runs."""
+    return min(timeit.repeat(fn, number=1, repeat=repeat))
+
+
+def close(a: float, b: float, tol: float = 1e-9) -> bool:
+    """`a` and `b` agree to `tol`, relative to their size (absolute below 1)."""
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def table(headers: list[str], rows: list[list], title: str | None = None) -> str:
+    """A plain-text table with right-aligned columns."""
+    cells = [[str(h) for h in headers]] + [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = []
+    if title:
+        lines.append(title)
+    lines.append("  ".join(h.ljust(w) if i == 0 else h.rjust(w)
+                           for i, (h, w) in enumerate(zip(cells[0], widths))))
+    lines.append("  ".join("-" * w for w in widths))
+    for row in cells[1:]:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(row, widths))))
+    return "\n".join(lines)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        if value != value:
+            return "n/a"
+        return f"{value:.2f}" if abs(value) < 1e5 else f"{value:.3g}"
+    return str(value)
+
+
+def machine_line() -> str:
+    blas = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+            if k in os.environ}
+    load = "/".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return (f"python {platform.python_version()} on {platform.machine()}, "
+            f"{os.cpu_count()} cores, load average {load} (1/5/15 min); "
+            f"OPENBLAS env: {blas or 'not set'}")
+
+
+def ensure_repo_on_path() -> None:
+    """Run from the repo root as `python benchmarks/NAME.py`: make `adcompile` and the
+    benchmark modules importable even without an editable install."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    for path in (here, root):
+        if path not in sys.path:
+            sys.path.insert(0, path)
