@@ -49,6 +49,18 @@ def _lowered(fun) -> Function:
     return _LOWERED[key]
 
 
+_TRANSFORMED: dict[tuple, "Transformed"] = {}
+
+
+def _transformed(fun, kind: str, positions: tuple) -> "Transformed":
+    """The one `Transformed` for (fun, kind, positions), so jvp and vjp, which are
+    called afresh each time, compile once per function and signature."""
+    key = (fun, kind, positions)
+    if key not in _TRANSFORMED:
+        _TRANSFORMED[key] = Transformed(fun, kind, positions)
+    return _TRANSFORMED[key]
+
+
 def _normalize_argnums(argnums) -> tuple[int, ...]:
     if isinstance(argnums, int):
         return (argnums,)
@@ -89,6 +101,11 @@ class Transformed:
     def __init__(self, fun: Callable, kind: str, argnums=0, order: int = 1):
         if not callable(fun):
             raise TypeError(f"{kind} expects a function, got {fun!r}")
+        if not isinstance(fun, Transformed) and not hasattr(fun, "__code__"):
+            raise SourceUnavailableError(
+                f"{getattr(fun, '__name__', fun)!r} is not a Python function with source "
+                "code (it may be a builtin or a NumPy ufunc): adcompile compiles functions "
+                "from their source. Wrap it in a `def`, e.g. `def f(x): return np.sin(x)`.")
         if kind == "derivative" and (not isinstance(order, int) or order < 0):
             raise ValueError(f"order must be a non-negative int, not {order!r}")
         self.fun = fun
@@ -98,13 +115,7 @@ class Transformed:
         self._positions = _normalize_argnums(argnums)
         self._cache: dict[tuple, _Compiled] = {}
         self._last: _Compiled | None = None
-        try:
-            self._signature = inspect.signature(fun)
-        except (TypeError, ValueError):
-            raise SourceUnavailableError(
-                f"{getattr(fun, '__name__', fun)!r} is not a Python function with source "
-                "code (it may be a builtin or a NumPy ufunc): adcompile compiles functions "
-                "from their source. Wrap it in a `def`.") from None
+        self._signature = inspect.signature(fun)
         self._arity = len(self._signature.parameters)
         functools.update_wrapper(self, fun, updated=())
 
@@ -381,7 +392,7 @@ def jvp(fun, primals, tangents):
     if len(primals) != len(tangents):
         raise TypeError(f"jvp got {len(primals)} primals and {len(tangents)} tangents")
     positions = tuple(i for i, v in enumerate(primals) if type_of(v).is_float)
-    transform = Transformed(fun, "jvp", positions)
+    transform = _transformed(fun, "jvp", positions)
     values = transform._bind(primals, {})  # parameters left out take their defaults
     compiled = transform.compiled(values)
     out = compiled.function(*values, *(tangents[i] for i in positions))
@@ -396,7 +407,7 @@ def vjp(fun, *primals):
     """Reverse mode: ``(f(*primals), pullback)``; ``pullback(g)`` gives a cotangent for
     each primal (None for ints), for a cotangent `g` shaped like f's result."""
     positions = tuple(i for i, v in enumerate(primals) if type_of(v).is_float)
-    transform = Transformed(fun, "vjp", positions)
+    transform = _transformed(fun, "vjp", positions)
     values = transform._bind(primals, {})  # parameters left out take their defaults
     compiled = transform.compiled(values)
     value = fun(*primals)

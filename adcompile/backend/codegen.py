@@ -231,14 +231,20 @@ class _Codegen:
         inits = loop_carried_inputs(op)
         params = loop_carried_params(op)
         for k, out in enumerate(op.outputs):
-            name = self.name(out)
+            init = inits[k]
+            only_for_the_loop = self.uses[init] == 1 and not self.is_literal(init) and \
+                self.def_region.get(init) is self.def_region[out]
+            if out in self.names:
+                name = self.names[out]
+            elif only_for_the_loop and init in self.fn.params:
+                name = self.names[init]  # the loop updates the parameter in place
+            else:
+                name = self.fresh(out.hint)
+            self.names[out] = name
             group = [params[k]]
             if kind == "while":
                 group.append(op.regions[0].params[k])
-            init = inits[k]
-            if init not in self.names and self.defs.get(init) is not None and \
-                    self.uses[init] == 1 and not self.is_literal(init) and \
-                    self.def_region[init] is self.def_region[out]:
+            if only_for_the_loop and init not in self.names:
                 group.append(init)
             self.share(group, name)
         self._name_updates_in_place(body, params, op.outputs)

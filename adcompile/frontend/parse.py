@@ -7,6 +7,7 @@ turns them back into places in the user's file.
 from __future__ import annotations
 
 import inspect
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -61,7 +62,7 @@ def parse_function(fn) -> ParsedFunction:
     if fn.__name__ == "<lambda>":
         raise UnsupportedSyntaxError(
             "a lambda cannot be compiled",
-            Loc(filename, first_line, max(lines[0].find("lambda"), 0), lines[0]),
+            Loc(filename, first_line, _column_of_lambda(lines[0]), lines[0]),
             "define the function with `def` so its body can be read")
     module = gast.parse(dedented)
     node = next((n for n in module.body
@@ -77,3 +78,8 @@ def parse_function(fn) -> ParsedFunction:
     parsed = ParsedFunction(node, filename, first_line, indent, [l for l in lines])
     _CACHE[code] = parsed
     return parsed
+
+
+def _column_of_lambda(line: str) -> int:
+    found = re.search(r"\blambda\b", line)
+    return found.start() if found else 0

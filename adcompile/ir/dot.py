@@ -25,10 +25,15 @@ def _escape(text: str) -> str:
 
 
 class _Dot:
+    """Nodes are declared inside the cluster of the region that defines them; every edge
+    is written at the end, outside all clusters, because DOT puts a node in the first
+    subgraph that names it, edges included."""
+
     def __init__(self, verbose: bool):
         self.verbose = verbose
         self.ids: dict[object, int] = {}
         self.lines: list[str] = []
+        self.edges: list[str] = []
         self.clusters = 0
 
     def node_id(self, thing) -> int:
@@ -36,22 +41,26 @@ class _Dot:
             self.ids[thing] = len(self.ids) + 1
         return self.ids[thing]
 
-    def value_label(self, value: Value, op: Op | None) -> str:
-        if op is not None and op.prim == "const":
-            label = repr(op.params["value"])
-        else:
-            label = value.hint or ""
+    def value_label(self, value: Value, const: Op | None) -> str:
+        label = repr(const.params["value"]) if const is not None else (value.hint or "")
         if self.verbose and value.type is not None:
             t = value.type
             details = f"{t.shape} {t.dtype}" if t.is_array else t.dtype
             label = f"{label}: {details}" if label else details
         return _escape(label)
 
-    def value(self, value: Value, op: Op | None, indent: str) -> int:
-        new = value not in self.ids
+    def declare(self, value: Value, indent: str) -> None:
         node = self.node_id(value)
-        if new:
-            self.lines.append(indent + _VALUE.format(id=node, label=self.value_label(value, op)))
+        self.lines.append(indent + _VALUE.format(id=node, label=self.value_label(value, None)))
+
+    def source(self, value: Value, reader: object, indent: str) -> int:
+        """The node an edge into `reader` starts from: a constant is drawn anew at each
+        use, labelled with its number."""
+        const = self.consts.get(value)
+        if const is None:
+            return self.node_id(value)
+        node = self.node_id((value, reader, len(self.ids)))
+        self.lines.append(indent + _VALUE.format(id=node, label=self.value_label(value, const)))
         return node
 
     def render(self, fn: Function) -> str:
@@ -60,36 +69,32 @@ class _Dot:
         # failed, and the name adds nothing to the drawing.
         self.lines.append("digraph {")
         for param in fn.params:
-            self.value(param, None, "  ")
+            self.declare(param, "  ")
         self.region(fn.body, "  ")
+        self.lines.extend("  " + edge for edge in self.edges)
         self.lines.append("}")
         return "\n".join(self.lines) + "\n"
 
     def region(self, region: Region, indent: str) -> None:
         for op in region.ops:
             if op.prim == "const":
-                continue  # drawn where used, as a value labelled with the number
+                continue  # drawn at each use, as a value labelled with the number
             node = self.node_id(op)
             label = op.prim if not op.params.get("kind") else f"{op.prim} {op.params['kind']}"
             self.lines.append(indent + _OP.format(id=node, label=_escape(label)))
             for value in op.inputs:
-                source = self.value(value, self._const_op(value), indent)
-                self.lines.append(f"{indent}{source} -> {node}")
+                self.edges.append(f"{self.source(value, op, indent)} -> {node}")
             for k, inner in enumerate(op.regions):
                 self.clusters += 1
                 self.lines.append(f"{indent}subgraph cluster_{self.clusters} {{")
                 self.lines.append(f'{indent}  label="{_region_label(op, k)}"')
                 for param in inner.params:
-                    self.value(param, None, indent + "  ")
+                    self.declare(param, indent + "  ")
                 self.region(inner, indent + "  ")
                 for result in inner.results:
-                    self.value(result, self._const_op(result), indent + "  ")
+                    self.edges.append(f"{self.source(result, inner, indent + '  ')} -> {node} "
+                                      "[style=dashed]")
                 self.lines.append(f"{indent}}}")
-                for result in inner.results:
-                    self.lines.append(f"{indent}{self.node_id(result)} -> {node} [style=dashed]")
             for out in op.outputs:
-                self.lines.append(f"{indent}{node} -> {self.value(out, op, indent)}")
-
-    def _const_op(self, value: Value) -> Op | None:
-        return self.consts.get(value)
-
+                self.declare(out, indent)
+                self.edges.append(f"{node} -> {self.node_id(out)}")

@@ -59,6 +59,8 @@ def result_type(prim: str, input_types: list[Type]) -> Type:
         return TAPE
     if prim == "sum_to":
         return input_types[1] if input_types[1].is_array else FLOAT
+    if prim in ("maximum", "minimum"):  # either operand may be the result
+        return join(*input_types)
     on_arrays = any(t.is_array for t in input_types)
     with np.errstate(all="ignore"):
         sample = evaluate(prim, [representative(t) for t in input_types], on_arrays)
@@ -99,8 +101,6 @@ def infer_op(op: Op) -> None:
     elif op.prim == "pop":
         element = op.inputs[0].type.element if op.inputs[0].type else None
         op.output.type = element or op.output.type
-    elif op.prim in ("maximum", "minimum"):  # either operand may be the result
-        op.output.type = join(*[v.type for v in op.inputs])
     else:
         op.output.type = result_type(op.prim, [v.type for v in op.inputs])
 

@@ -2,7 +2,8 @@
 
     x + 0 -> x      x * 1 -> x      x * 0 -> 0 (scalars)     x ** 1 -> x
     0 - x -> -x     x * -1 -> -x    --x -> x                 c1 op c2 -> folded
-    a + -b -> a - b    -a - b -> -(a + b)    a + a -> 2 * a    -a * b -> -(a * b)
+    a + -b -> a - b    a + -4.0 -> a - 4.0    -a - b -> -(a + b)    a + a -> 2 * a
+    -a * b -> -(a * b)
     a + 2**k * a -> (2**k + 1) * a    x ** 2 -> x * x (floats)
     c1 * (c2 * x) -> (c1 * c2) * x, when exact
     if True: a else: b -> a         a branch yielding True/False -> the predicate
@@ -135,6 +136,8 @@ class _Simplifier:
                 return "prim", ("sub", [a, self.negated(c)])
             if self.negated(a) is not None:
                 return "prim", ("sub", [c, self.negated(a)])
+            if _is_negative_number(cc):
+                return "prim", ("sub", [a, self.make("const", value=-cc)])
             if a is c and op.output.type.is_float:
                 return "prim", ("mul", [self.make("const", value=2), a])
             for term, other in ((a, c), (c, a)):
@@ -260,6 +263,10 @@ class _Simplifier:
         for region in op.regions:
             region.results = [region.results[k] for k in keep]
         return [op]
+
+def _is_negative_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
+
 
 def _exact_product(a, b) -> bool:
     numbers = (int, float)
