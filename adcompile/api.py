@@ -34,6 +34,7 @@ from .ir.infer import infer_function, type_of
 from .ir.nodes import Function, Type
 from .ir.printer import format_function
 from .passes import optimize
+from .passes.strength import reduce_strength
 from .transforms.forward import forward
 from .transforms.inline import inline_applies
 from .transforms.reverse import reverse
@@ -231,7 +232,7 @@ class Transformed:
     def _compile(self, arg_types: list[Type]) -> _Compiled:
         ir = self.build_ir(arg_types)
         name = _python_name(self)
-        source, constants = to_source(ir, name)
+        source, constants = to_source(reduce_strength(clone_function(ir)), name)
         return _Compiled(ir, source, compile_source(source, name, constants))
 
     def _default_compiled(self) -> _Compiled:

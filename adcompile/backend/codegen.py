@@ -341,6 +341,14 @@ class _Codegen:
             self.taken.add(self.names[param])
         self.taken.add(self.function_name)
         body = self.block(fn.body)
+        if len(fn.results) > 1:
+            # `bx = ...; by = ...; return bx, by` reads better than one long tuple.
+            for result in fn.results:
+                if self.is_inlined(result) and not self.is_literal(result):
+                    body.append(ast.Assign([ast.Name(self.fresh(result.hint), ast.Store())],
+                                           self.op_expr(self.defs[result])))
+                    self.names[result] = body[-1].targets[0].id
+                    self.defs.pop(result)
         results = [self.expr(v) for v in fn.results]
         value = ast.Tuple(results, ast.Load()) if fn.returns_tuple else results[0]
         body.append(ast.Return(value))
@@ -361,11 +369,17 @@ class _Codegen:
         if any(op.prim == "sum_to" for op in walk_ops(fn.body)):
             imports.append(ast.ImportFrom("adcompile.runtime", [ast.alias("sum_to", None)], 0))
         module = ast.Module(imports + [function], [])
-        source = astor.to_source(module)
+        source = _to_text(module)
         if imports:
-            head = "".join(astor.to_source(ast.Module([i], [])) for i in imports)
+            head = "".join(_to_text(ast.Module([i], [])) for i in imports)
             source = head + "\n\n" + source[len(head):].lstrip("\n")
         return source, dict(self.constants)
+
+
+def _to_text(module: ast.Module) -> str:
+    # astor's own line wrapping breaks lines before closing parentheses; one expression
+    # per line, unwrapped, reads better.
+    return astor.to_source(module, pretty_source="".join)
 
 
 def _identifier(hint: str | None) -> str:

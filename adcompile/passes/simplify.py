@@ -3,8 +3,9 @@
     x + 0 -> x      x * 1 -> x      x * 0 -> 0 (scalars)     x ** 1 -> x
     0 - x -> -x     x * -1 -> -x    --x -> x                 c1 op c2 -> folded
     a + -b -> a - b    a + -4.0 -> a - 4.0    -a - b -> -(a + b)    a + a -> 2 * a
+    (u + a) + a -> u + 2 * a
     -a * b -> -(a * b)
-    a + 2**k * a -> (2**k + 1) * a    x ** 2 -> x * x (floats)
+    a + 2**k * a -> (2**k + 1) * a
     c1 * (c2 * x) -> (c1 * c2) * x, when exact
     if True: a else: b -> a         a branch yielding True/False -> the predicate
 
@@ -140,6 +141,12 @@ class _Simplifier:
                 return "prim", ("sub", [a, self.make("const", value=-cc)])
             if a is c and op.output.type.is_float:
                 return "prim", ("mul", [self.make("const", value=2), a])
+            inner = self.defs.get(a)
+            if inner is not None and inner.prim == "add" and c in inner.inputs and \
+                    op.output.type.is_float and inner.output.type == op.output.type:
+                rest = inner.inputs[1] if inner.inputs[0] is c else inner.inputs[0]
+                doubled = self.make("mul", self.make("const", value=2), c)
+                return "prim", ("add", [rest, doubled])
             for term, other in ((a, c), (c, a)):
                 factor = self.scaled_by_power_of_two(other, term, consts)
                 if factor is not None and op.output.type == term.type:
@@ -189,8 +196,6 @@ class _Simplifier:
         elif op.prim == "pow":
             if _is(cc, 1) and _same_type(op, a):
                 return "value", a
-            if _is(cc, 2) and _same_type(op, a) and op.output.type.is_float:
-                return "prim", ("mul", [a, a])  # x * x is twice as fast as x ** 2
             if _is(cc, 0) and scalar:
                 return "const", 1.0 if op.output.type.is_float else 1
         return None

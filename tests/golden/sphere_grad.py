@@ -1,2 +1,4 @@
 def sphere_grad(x, y):
-    return 2.0 * x, 2.0 * y
+    bx = 2.0 * x
+    by = 2.0 * y
+    return bx, by
