@@ -196,9 +196,10 @@ class _Reverse:
             results.append(b.const(False))
         region.results = results
         _rematerialize_constants(region, forward_body)
-        inside = defined_in(forward_body)
-        reads = used_in(region)
-        pushed = [v for v in _definition_order(forward_body) if v in inside and v in reads]
+        pushed = _read_from(region, forward_body)
+        if _recompute_cheap_values(region, forward_body, pushed):
+            _rematerialize_constants(region, forward_body)
+            pushed = _read_from(region, forward_body)
         return region, pushed
 
     def _new_tape(self, hint: str) -> Value:
@@ -348,6 +349,40 @@ class _Reverse:
             out.hint = adjoint_hint(inits[k].hint)
             if inits[k] in self.active:
                 self._accumulate(b, adj, inits[k], out)
+
+
+_CHEAP = ("add", "sub", "mul", "div", "neg")
+
+
+def _read_from(reader: Region, source: Region) -> list[Value]:
+    """The values `source` defines that `reader` reads, in definition order."""
+    inside = defined_in(source)
+    reads = used_in(reader)
+    return [v for v in _definition_order(source) if v in inside and v in reads]
+
+
+def _recompute_cheap_values(reader: Region, source: Region, pushed: list[Value]) -> bool:
+    """Recompute in `reader`, instead of taping, a value of one arithmetic op on values
+    that are taped anyway, constants, or loop-invariant: `x * y` when y is taped and x
+    comes from outside the loop. Returns whether anything changed."""
+    inside = defined_in(source)
+    defs = {out: op for op in source.ops for out in op.outputs}
+    taped = set(pushed)
+    available = lambda v: v not in inside or v in taped or \
+        (v in defs and defs[v].prim == "const")
+    chosen = [defs[w] for w in pushed if w in defs and defs[w].prim in _CHEAP and
+              all(available(v) for v in defs[w].inputs)]
+    if not chosen:
+        return False
+    copies: dict[Value, Value] = {}
+    clones = []
+    for op in chosen:
+        out = Value(op.output.hint, op.output.loc, op.output.type, op.output.strong_name)
+        clones.append(Op(op.prim, list(op.inputs), [out], dict(op.params), [], op.loc))
+        copies[op.output] = out
+    substitute(reader, copies)
+    reader.ops[:0] = clones
+    return True
 
 
 def _float(value: Value) -> bool:
