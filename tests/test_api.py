@@ -1,0 +1,662 @@
+"""Tests for adcompile/api.py: the public transforms.
+
+- second derivatives: `ad.hessian` (forward-over-reverse) on a corpus of scalar
+  functions, against finite differences of `ad.grad` and, independently of any
+  adcompile derivative, against second differences of the function's values;
+  `ad.derivative(order=2, 3)` likewise; `check_grads(order=2)`;
+- `ad.jacobian` against finite differences, for tuple-valued and elementwise functions;
+- argument handling: argnums, decorators, int arguments, tuple results;
+- the contract of DESIGN.md: results are plain floats, calls are stateless, and compiled
+  code is cached per function and argument signature.
+
+Hypothesis runs derandomized (a fixed seed) without shrinking (each example compiles).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import strategies as st
+
+import adcompile as ad
+import adcompile.api
+from adcompile.testing import check_grads, finite_floats
+
+SETTINGS = settings(max_examples=10, deadline=None, derandomize=True, database=None,
+                    phases=[Phase.explicit, Phase.generate],
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+# ---- finite differences, written out here -----------------------------------------------
+
+def along(fn, args, direction, t):
+    return fn(*[a + t * d for a, d in zip(args, direction)])
+
+
+def first_difference(fn, args, direction, h):
+    """d/dt fn(args + t v) at 0; fourth-order central stencil. fn may return a tuple."""
+    def at(k):
+        return np.asarray(along(fn, args, direction, k * h), dtype=float)
+    return (at(-2) - 8.0 * at(-1) + 8.0 * at(1) - at(2)) / (12.0 * h)
+
+
+def second_difference(fn, args, direction, h):
+    """d^2/dt^2 fn(args + t v) at 0; fourth-order central stencil."""
+    f = [along(fn, args, direction, k * h) for k in (-2, -1, 0, 1, 2)]
+    return (-f[0] + 16.0 * f[1] - 30.0 * f[2] + 16.0 * f[3] - f[4]) / (12.0 * h * h)
+
+
+def unit(n, i, j=None):
+    v = [0.0] * n
+    v[i] += 1.0
+    if j is not None:
+        v[j] += 1.0
+    return v
+
+
+def hessian_from_values(fn, args, h):
+    """H[i][j] from second differences of fn alone: H_ij = (D2(e_i + e_j) - D2(e_i)
+    - D2(e_j)) / 2."""
+    n = len(args)
+    diag = [second_difference(fn, args, unit(n, i), h) for i in range(n)]
+    return [[diag[i] if i == j else
+             (second_difference(fn, args, unit(n, i, j), h) - diag[i] - diag[j]) / 2.0
+             for j in range(n)] for i in range(n)]
+
+
+def scale_of(args):
+    return max([1.0] + [abs(a) for a in args])
+
+
+def no_kink_along(g, h) -> bool:
+    """`g(t)`: the function along a line through the point (t = 0). True when no kink
+    or jump lies within 8h: central differences with steps h and 4h agree, and so do
+    the one-sided differences on either side, which a kink exactly at the point (where
+    every central difference gives the average slope) cannot fool."""
+    def central(s):
+        return (g(-2 * s) - 8.0 * g(-s) + 8.0 * g(s) - g(2 * s)) / (12.0 * s)
+
+    def one_sided(s):   # third-order accurate, samples on one side only
+        return (-11.0 * g(0.0) + 18.0 * g(s) - 9.0 * g(2 * s) + 2.0 * g(3 * s)) / (6.0 * s)
+
+    near = central(h)
+    return all(np.allclose(other, near, rtol=1e-4, atol=1e-6)
+               for other in (central(4 * h), one_sided(h / 4), one_sided(-h / 4)))
+
+
+def locally_smooth(fn, args, h) -> bool:
+    """No kink or jump within 8h of the point along any argument."""
+    n = len(args)
+    return all(no_kink_along(lambda t, i=i: along(fn, args, unit(n, i), t), h)
+               for i in range(n))
+
+
+# ---- the corpus for second derivatives ---------------------------------------------------
+
+def twice(t):
+    return 2.0 * t
+
+
+def square_sum(a, b):
+    return a * a + b * b, a * b
+
+
+def quadratic(x, y):
+    return 3.0 * x * x + 2.0 * x * y - y * y + x
+
+
+def cubic(x, y, z):
+    return x * y * z + x ** 3 - z * z * y
+
+
+def trig(x, y):
+    return math.sin(x * y) + math.cos(x - y) * np.tan(y / 4.0)
+
+
+def exp_log(x, y):
+    return math.exp(0.3 * x) * math.log(y) + x * math.log1p(y) - np.expm1(-y)
+
+
+def tanh_sqrt(x, y):
+    return math.tanh(x) * math.sqrt(y * y + 1.0) + np.arctan(x * y)
+
+
+def rational(x, y):
+    return x / (1.0 + x * x + y * y)
+
+
+def power(x, y):
+    return x ** y + x ** 3
+
+
+def branch(x, y):
+    if x > y:
+        r = x * x * y
+    else:
+        r = math.sin(x) * y * y
+    return r
+
+
+def abs_and_max(x, y):
+    return abs(x) * y * y + max(x, y) ** 3 - np.minimum(x * y, 0.5) * x
+
+
+def helpers(x, y):
+    s, p = square_sum(twice(x), y)
+    return s * p + twice(p)
+
+
+def horner(x, y):
+    s = 0.0
+    for i in range(5):
+        s = s * x + y * i
+    return s
+
+
+def break_loop(x):
+    s = 1.0
+    for i in range(40):
+        s = s * (1.0 + 0.3 * x) + math.sin(x)
+        if s > 8.0:
+            break
+    return s
+
+
+def newton_sqrt(a):
+    y = a
+    n = 0
+    while abs(y * y - a) > 1e-12 * a and n < 200:   # n: no hang if a <= 0
+        y = 0.5 * (y + a / y)
+        n += 1
+    return 0.5 * (y + a / y)
+
+
+def nested_loops(x, y):
+    s = y
+    for i in range(3):
+        for j in range(2):
+            s = s * x + math.cos(y * j)
+    return s
+
+
+def carried_tuple(x, y):
+    a, b = x, y
+    for i in range(4):
+        a, b = b * 0.5, a * b + 0.1
+    return a + b * b
+
+
+def with_continue(x):
+    s = 0.0
+    for i in range(8):
+        if i % 2 == 0:
+            continue
+        s = s + math.sin(x * i) / i
+    return s
+
+
+def conditional_expression(x):
+    return x ** 3 if x > 0.5 else math.cos(x) * 2.0
+
+
+def augmented(x, y):
+    s = x
+    s *= y
+    s += x * x
+    s **= 2
+    s /= 1.0 + y * y
+    return s
+
+
+def while_loop(x):
+    s = x
+    n = 0
+    while n < 5:
+        s = s - 0.1 * math.sin(s) * x
+        n += 1
+    return s
+
+
+@dataclass(frozen=True)
+class Case:
+    fn: Callable
+    args: tuple
+    avoid: Callable | None = None
+    margin: float = 0.1
+
+    def __str__(self):
+        return self.fn.__name__
+
+
+def fl(lo, hi):
+    return finite_floats(lo, hi)
+
+
+CASES = [
+    Case(quadratic, (fl(-3, 3), fl(-3, 3))),
+    Case(cubic, (fl(-2, 2), fl(-2, 2), fl(-2, 2))),
+    Case(trig, (fl(-2, 2), fl(-2, 2))),
+    Case(exp_log, (fl(-2, 2), fl(0.2, 4))),
+    Case(tanh_sqrt, (fl(-2, 2), fl(-2, 2))),
+    Case(rational, (fl(-2, 2), fl(-2, 2))),
+    Case(power, (fl(0.3, 3), fl(-2, 2))),
+    Case(branch, (fl(-2, 2), fl(-2, 2)), lambda x, y: (x - y,)),
+    Case(abs_and_max, (fl(-2, 2), fl(-2, 2)), lambda x, y: (x, x - y, x * y - 0.5)),
+    Case(helpers, (fl(-1.5, 1.5), fl(-1.5, 1.5))),
+    Case(horner, (fl(-2, 2), fl(-2, 2))),
+    Case(break_loop, (fl(-1, 2),)),
+    Case(newton_sqrt, (fl(0.5, 50),), lambda a: (a - 1.0,)),   # at a = 1 the loop never runs
+    Case(nested_loops, (fl(-1.2, 1.2), fl(-2, 2))),
+    Case(carried_tuple, (fl(-1.5, 1.5), fl(-1.5, 1.5))),
+    Case(with_continue, (fl(-2, 2),)),
+    Case(conditional_expression, (fl(-2, 2),), lambda x: (x - 0.5,)),
+    Case(augmented, (fl(-2, 2), fl(-2, 2))),
+    Case(while_loop, (fl(-2, 2),)),
+]
+
+_COMPILED: dict = {}
+
+
+def cached(transform, fn, **kwargs):
+    """One compiled transform per function, reused across examples."""
+    key = (transform, fn, tuple(sorted(kwargs.items())))
+    if key not in _COMPILED:
+        _COMPILED[key] = transform(fn, **kwargs)
+    return _COMPILED[key]
+
+
+def draw_point(case, data, h_rel):
+    args = data.draw(st.tuples(*case.args), label="args")
+    if case.avoid is not None:
+        assume(all(abs(q) > case.margin for q in case.avoid(*args)))
+    assume(locally_smooth(case.fn, args, h_rel * scale_of(args)))
+    return args
+
+
+def test_the_corpus_is_large_enough():
+    assert len({case.fn for case in CASES}) >= 15
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+@SETTINGS
+@given(data=st.data())
+def test_hessian_matches_finite_differences_of_the_gradient(case, data):
+    args = draw_point(case, data, 1e-3)
+    n = len(args)
+    positions = tuple(range(n))
+    hess = cached(ad.hessian, case.fn, argnums=positions)(*args)
+    grad = cached(ad.grad, case.fn, argnums=positions)
+    h = 1e-3 * scale_of(args)
+    for j in range(n):
+        column = first_difference(lambda *a: grad(*a), args, unit(n, j), h)
+        for i in range(n):
+            assert isinstance(hess[i][j], float)
+            assert hess[i][j] == pytest.approx(column[i], rel=1e-6, abs=1e-7), (i, j)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+@SETTINGS
+@given(data=st.data())
+def test_hessian_matches_second_differences_of_values(case, data):
+    args = draw_point(case, data, 1e-2)
+    n = len(args)
+    hess = cached(ad.hessian, case.fn, argnums=tuple(range(n)))(*args)
+    expected = hessian_from_values(case.fn, args, 1e-2 * scale_of(args))
+    for i in range(n):
+        for j in range(n):
+            assert hess[i][j] == pytest.approx(expected[i][j], rel=1e-4, abs=1e-4), (i, j)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+@settings(SETTINGS, max_examples=5)
+@given(data=st.data())
+def test_hessian_is_symmetric(case, data):
+    args = draw_point(case, data, 1e-3)
+    n = len(args)
+    hess = cached(ad.hessian, case.fn, argnums=tuple(range(n)))(*args)
+    for i in range(n):
+        for j in range(i):
+            assert hess[i][j] == pytest.approx(hess[j][i], rel=1e-9, abs=1e-12)
+
+
+ONE_ARGUMENT = [case for case in CASES if len(case.args) == 1]
+
+
+def sin_cubed(x):
+    return math.sin(x) ** 3
+
+
+def log_poly(x):
+    return math.log(1.0 + x * x) * x
+
+
+SCALAR_CASES = ONE_ARGUMENT + [Case(sin_cubed, (fl(-3, 3),)), Case(log_poly, (fl(-2, 2),))]
+
+
+@pytest.mark.parametrize("case", SCALAR_CASES, ids=str)
+@SETTINGS
+@given(data=st.data())
+def test_second_derivative(case, data):
+    (x,) = draw_point(case, data, 1e-2)
+    d2 = cached(ad.derivative, case.fn, order=2)(x)
+    assert d2 == pytest.approx(cached(ad.hessian, case.fn)(x), rel=1e-9, abs=1e-12)
+    h = 1e-2 * max(1.0, abs(x))
+    assert d2 == pytest.approx(second_difference(case.fn, [x], [1.0], h), rel=1e-4, abs=1e-4)
+
+
+@pytest.mark.parametrize("case", SCALAR_CASES, ids=str)
+@settings(SETTINGS, max_examples=5)
+@given(data=st.data())
+def test_third_derivative(case, data):
+    (x,) = draw_point(case, data, 1e-3)
+    d3 = cached(ad.derivative, case.fn, order=3)(x)
+    d2 = cached(ad.derivative, case.fn, order=2)
+    h = 1e-3 * max(1.0, abs(x))
+    assert d3 == pytest.approx(first_difference(d2, [x], [1.0], h), rel=1e-5, abs=1e-5)
+
+
+def test_derivative_of_order_zero_and_one():
+    assert ad.derivative(sin_cubed, order=0)(0.7) == pytest.approx(sin_cubed(0.7))
+    assert ad.derivative(sin_cubed)(0.7) == pytest.approx(ad.grad(sin_cubed)(0.7))
+    with pytest.raises(ValueError):
+        ad.derivative(sin_cubed, order=-1)
+
+
+def test_derivative_of_known_functions():
+    x = 0.4
+    assert ad.derivative(sin_cubed, order=2)(x) == pytest.approx(
+        6.0 * math.sin(x) * math.cos(x) ** 2 - 3.0 * math.sin(x) ** 3)
+    assert ad.derivative(newton_sqrt, order=2)(4.0) == pytest.approx(-0.25 * 4.0 ** -1.5,
+                                                                     rel=1e-6)
+
+
+def elementwise(x):
+    return np.sin(x) * x + np.exp(-x * x)
+
+
+def test_derivative_is_elementwise_on_arrays():
+    xs = np.array([-1.5, -0.2, 0.0, 0.7, 2.0])
+    for order in (1, 2, 3):
+        got = ad.derivative(elementwise, order=order)(xs)
+        expected = [ad.derivative(elementwise, order=order)(float(x)) for x in xs]
+        assert isinstance(got, np.ndarray) and got.shape == xs.shape
+        assert got == pytest.approx(expected, rel=1e-12, abs=1e-14)
+
+
+# ---- check_grads(order=2) ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.fn in (
+    quadratic, trig, exp_log, rational, branch, helpers, horner, carried_tuple,
+    conditional_expression, while_loop)], ids=str)
+@settings(SETTINGS, max_examples=3)
+@given(data=st.data())
+def test_check_grads_order_2(case, data):
+    args = draw_point(case, data, 1e-3)
+    check_grads(case.fn, args, order=2)
+
+
+# ---- jacobian -------------------------------------------------------------------------------
+
+def polar(r, theta):
+    return r * math.cos(theta), r * math.sin(theta)
+
+
+def orbit(x, y):
+    a, b = x, y
+    for i in range(3):
+        a, b = a * math.cos(b), b + 0.2 * a * a
+    return a, b, a - b
+
+
+@pytest.mark.parametrize("fn, domains", [(polar, (fl(0.1, 3), fl(-3, 3))),
+                                         (orbit, (fl(-1, 1), fl(-1, 1)))],
+                         ids=["polar", "orbit"])
+@settings(SETTINGS, max_examples=5)
+@given(data=st.data())
+def test_jacobian_matches_finite_differences(fn, domains, data):
+    args = data.draw(st.tuples(*domains))
+    jac = cached(ad.jacobian, fn, argnums=(0, 1))(*args)
+    n_out = len(fn(*args))
+    assert len(jac) == n_out and all(len(row) == 2 for row in jac)
+    for j in range(2):
+        column = first_difference(fn, args, unit(2, j), 1e-3)
+        for i in range(n_out):
+            assert jac[i][j] == pytest.approx(column[i], rel=1e-6, abs=1e-8)
+
+
+def test_jacobian_with_one_argnum():
+    jr = ad.jacobian(polar)(2.0, 0.5)
+    assert jr == pytest.approx((math.cos(0.5), math.sin(0.5)))
+
+
+def test_jacobian_of_a_scalar_function_is_its_gradient():
+    assert ad.jacobian(trig, argnums=(0, 1))(0.3, 0.9) == pytest.approx(
+        ad.grad(trig, argnums=(0, 1))(0.3, 0.9))
+
+
+def test_jacobian_of_an_elementwise_function_is_diagonal():
+    xs = np.array([-1.0, 0.25, 1.5])
+    jac = ad.jacobian(elementwise)(xs)
+    assert jac.shape == (3, 3)
+    expected = np.diag(ad.derivative(elementwise)(xs))
+    assert jac == pytest.approx(expected, rel=1e-12, abs=1e-14)
+
+
+# ---- argument handling --------------------------------------------------------------------
+
+def test_hessian_with_one_argnum_is_a_float():
+    h = ad.hessian(quadratic)(0.5, 1.5)
+    assert isinstance(h, float) and h == pytest.approx(6.0)
+    h1 = ad.hessian(quadratic, argnums=1)(0.5, 1.5)
+    assert h1 == pytest.approx(-2.0)
+
+
+def test_hessian_blocks_with_tuple_argnums():
+    h = ad.hessian(cubic, argnums=(0, 2))(1.0, 2.0, 3.0)
+    # d2/dx2 = 6x, d2/dxdz = y, d2/dz2 = -2y
+    assert h == ((pytest.approx(6.0), pytest.approx(2.0)),
+                 (pytest.approx(2.0), pytest.approx(-4.0)))
+
+
+def test_value_and_grad():
+    value, g = ad.value_and_grad(quadratic)(0.5, 1.5)
+    assert value == pytest.approx(quadratic(0.5, 1.5))
+    assert g == pytest.approx(6.0 * 0.5 + 2.0 * 1.5 + 1.0)
+    value, gs = ad.value_and_grad(quadratic, argnums=(0, 1))(0.5, 1.5)
+    assert gs == pytest.approx((6.0 * 0.5 + 2.0 * 1.5 + 1.0, 2.0 * 0.5 - 2.0 * 1.5))
+
+
+def test_grad_results_are_plain_floats():
+    g = ad.grad(quadratic, argnums=(0, 1))(0.5, 1.5)
+    assert type(g) is tuple and all(isinstance(v, float) for v in g)
+    assert isinstance(ad.grad(quadratic)(0.5, 1.5), float)
+
+
+def test_keyword_arguments_and_defaults():
+    g = ad.grad(with_default)
+    assert g(2.0) == pytest.approx(3.0)
+    assert g(2.0, scale=5.0) == pytest.approx(5.0)
+    assert g(x=2.0) == pytest.approx(3.0)
+
+
+def with_default(x, scale=3.0):
+    return x * scale
+
+
+def counts(x, n):
+    s = x
+    for i in range(n):
+        s = s * x
+    return s
+
+
+def test_grad_with_respect_to_an_int_argument_names_it():
+    with pytest.raises(TypeError, match="'x'"):
+        ad.grad(quadratic)(2, 1.5)
+    with pytest.raises(TypeError, match="'n'"):
+        ad.grad(counts, argnums=1)(1.5, 3)
+    with pytest.raises(TypeError, match="'y'"):
+        ad.grad(quadratic, argnums=(0, 1))(1.0, 3)
+    with pytest.raises(TypeError, match="'n'"):
+        ad.hessian(counts, argnums=(0, 1))(1.5, 3)
+
+
+def test_int_arguments_outside_argnums_are_fine():
+    assert ad.grad(counts)(1.5, 3) == pytest.approx(4.0 * 1.5 ** 3)
+
+
+def test_grad_of_a_tuple_valued_function_suggests_jacobian_or_vjp():
+    for transform in (ad.grad, ad.value_and_grad, ad.hessian):
+        with pytest.raises(TypeError) as info:
+            transform(polar)(1.0, 0.5)
+        assert "jacobian" in str(info.value) and "vjp" in str(info.value)
+        assert "tuple" in str(info.value)
+
+
+def test_argnums_out_of_range():
+    with pytest.raises(TypeError):
+        ad.grad(quadratic, argnums=2)(1.0, 2.0)
+    with pytest.raises(TypeError):
+        ad.grad(quadratic, argnums="x")
+
+
+# ---- decorators and composition ---------------------------------------------------------------
+
+@ad.grad
+def decorated(x):
+    return x ** 3
+
+
+@ad.grad(argnums=(0, 1))
+def decorated_pair(x, y):
+    return x * x * y
+
+
+@ad.hessian(argnums=(0, 1))
+def decorated_hessian(x, y):
+    return x * x * y
+
+
+def test_decorators():
+    assert decorated(2.0) == pytest.approx(12.0)
+    assert decorated_pair(2.0, 3.0) == pytest.approx((12.0, 4.0))
+    h = decorated_hessian(2.0, 3.0)
+    assert h[0] == pytest.approx((6.0, 4.0)) and h[1] == pytest.approx((4.0, 0.0))
+
+
+def test_grad_of_grad():
+    assert ad.grad(ad.grad(sin_cubed))(0.4) == pytest.approx(
+        ad.derivative(sin_cubed, order=2)(0.4))
+    assert ad.grad(ad.grad(ad.grad(sin_cubed)))(0.4) == pytest.approx(
+        ad.derivative(sin_cubed, order=3)(0.4))
+
+
+def uses_grad_inside(x):
+    slope = ad.grad(sin_cubed)(x)
+    return slope * x
+
+
+def test_grad_called_inside_a_compiled_function():
+    x = 0.6
+    expected = ad.derivative(sin_cubed, order=2)(x) * x + ad.grad(sin_cubed)(x)
+    assert ad.grad(uses_grad_inside)(x) == pytest.approx(expected)
+
+
+def test_source_and_ir_are_readable():
+    g = ad.grad(quadratic, argnums=(0, 1))
+    g(0.5, 1.5)
+    assert "def " in g.source and "return" in g.source
+    assert "quadratic" in str(g.ir)
+
+
+def test_generated_source_is_stable():
+    first = ad.grad(horner, argnums=(0, 1)).source
+    assert ad.grad(horner, argnums=(0, 1)).source == first
+
+
+# ---- the compile cache ----------------------------------------------------------------------
+
+@pytest.fixture
+def compile_counter(monkeypatch):
+    calls = []
+    real = adcompile.api.compile_source
+
+    def counting(*args, **kwargs):
+        calls.append(args[1] if len(args) > 1 else None)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(adcompile.api, "compile_source", counting)
+    return calls
+
+
+def cache_probe(x, y):
+    return x * y + math.sin(x)
+
+
+def test_grad_compiles_once_per_signature(compile_counter):
+    g = ad.grad(cache_probe)
+    g(0.5, 1.0)
+    g(0.7, 2.0)
+    assert len(compile_counter) == 1
+    g(0.5, 3)         # a new signature: y is an int
+    g(0.9, 4)
+    assert len(compile_counter) == 2
+
+
+def test_a_new_grad_of_the_same_function_reuses_the_compiled_code(compile_counter):
+    # DESIGN.md: "cached per function and per argument signature", so the common
+    # `ad.grad(f)(x)` inside an optimisation loop compiles once
+    ad.grad(cache_probe)(0.5, 1.0)
+    ad.grad(cache_probe)(0.7, 2.0)
+    assert len(compile_counter) == 1
+    ad.hessian(cache_probe)(0.5, 1.0)
+    ad.hessian(cache_probe)(0.7, 2.0)
+    assert len(compile_counter) == 2
+
+
+def test_grad_is_stateless():
+    g = ad.grad(carried_tuple, argnums=(0, 1))
+    first = g(0.3, 0.7)
+    g(-1.0, 1.2)
+    assert g(0.3, 0.7) == first
+
+
+def test_jvp_compiles_once_per_function_and_signature(compile_counter):
+    ad.jvp(cache_probe, (0.5, 1.0), (1.0, 0.0))
+    ad.jvp(cache_probe, (0.7, 2.0), (0.0, 1.0))
+    assert len(compile_counter) == 1
+
+
+def test_vjp_compiles_once_per_function_and_signature(compile_counter):
+    ad.vjp(cache_probe, 0.5, 1.0)[1](1.0)
+    ad.vjp(cache_probe, 0.7, 2.0)[1](1.0)
+    assert len(compile_counter) == 1
+
+
+# ---- generated names never collide with the user's -----------------------------------------
+
+def named_like_tangents(x, dx):
+    return x * dx + dx
+
+
+def named_like_cotangents(x, g):
+    return x * g + g
+
+
+def test_jvp_of_a_function_with_a_parameter_named_dx():
+    value, tangent = ad.jvp(named_like_tangents, (2.0, 3.0), (1.0, 0.0))
+    assert (value, tangent) == pytest.approx((9.0, 3.0))
+
+
+def test_vjp_of_a_function_with_a_parameter_named_g():
+    value, pullback = ad.vjp(named_like_cotangents, 2.0, 3.0)
+    assert pullback(1.0) == pytest.approx((3.0, 3.0))
+
+
+def test_hessian_of_a_function_with_a_parameter_named_dx():
+    h = ad.hessian(named_like_tangents, argnums=(0, 1))(2.0, 3.0)
+    assert h[0] == pytest.approx((0.0, 1.0)) and h[1] == pytest.approx((1.0, 0.0))

@@ -1,0 +1,108 @@
+"""adcompile.backend.compile: exec generated source, registered with linecache."""
+
+import inspect
+import linecache
+import math
+import traceback
+
+import numpy as np
+import pytest
+
+import adcompile as ad
+from adcompile.backend.compile import compile_source
+
+
+def inverse(x):
+    return 1.0 / x
+
+
+def root_of(x):
+    y = x * 2.0
+    z = math.sqrt(y)
+    return z * y
+
+
+def power_loop(x):
+    y = 1.0
+    for i in range(4):
+        y = y * x + 0.5
+    return y
+
+
+SOURCE = """\
+import math
+
+
+def shifted_sin(x, shift=0.5):
+    y = x + shift
+    return math.sin(y) * 2.0
+"""
+
+
+def test_returns_the_function_the_source_defines():
+    f = compile_source(SOURCE, "shifted_sin")
+    assert f.__name__ == "shifted_sin"
+    assert f(1.0) == math.sin(1.5) * 2.0
+    assert f(1.0, 0.0) == math.sin(1.0) * 2.0
+
+
+def test_constants_are_visible_by_name():
+    source = "def scaled(x):\n    return _const0 * x\n"
+    f = compile_source(source, "scaled", {"_const0": np.array([1.0, 2.0])})
+    np.testing.assert_array_equal(f(3.0), [3.0, 6.0])
+
+
+def test_source_is_registered_in_linecache_under_a_unique_name():
+    f = compile_source(SOURCE, "shifted_sin")
+    g = compile_source(SOURCE, "shifted_sin")
+    name_f, name_g = f.__code__.co_filename, g.__code__.co_filename
+    assert name_f != name_g
+    assert name_f.startswith("<adcompile shifted_sin")
+    assert linecache.getline(name_f, 5) == "    y = x + shift\n"
+    assert "".join(linecache.getlines(name_g)) == SOURCE
+
+
+def test_inspect_reads_the_generated_source_back():
+    f = compile_source(SOURCE, "shifted_sin")
+    assert inspect.getsource(f) == SOURCE.split("\n\n\n", 1)[1]
+
+
+def test_a_traceback_through_generated_code_shows_the_generated_line():
+    g = ad.grad(inverse)
+    with pytest.raises(ZeroDivisionError) as info:
+        g(0.0)
+    text = "".join(traceback.format_exception(info.value))
+    generated = [line.strip() for line in g.source.splitlines() if "/" in line]
+    assert generated and generated[0] in text
+    assert "<adcompile inverse_grad" in text
+
+
+def test_a_traceback_names_the_line_of_a_multi_line_function():
+    g = ad.grad(root_of)
+    with pytest.raises(ValueError) as info:
+        g(-1.0)
+    frames = [frame for frame in traceback.extract_tb(info.value.__traceback__)
+              if frame.filename.startswith("<adcompile")]
+    assert len(frames) == 1
+    frame = frames[0]
+    assert frame.line == g.source.splitlines()[frame.lineno - 1].strip()
+    assert "math.sqrt" in frame.line
+
+
+def test_generated_code_with_tapes_can_be_read_and_compiled_again():
+    g = ad.grad(power_loop)
+    expected = g(1.5)
+    program = g._last.function
+    assert "tape" in g.source
+    assert inspect.getsource(program) == g.source.split("\n\n\n", 1)[-1]
+    again = ad.primal(program)
+    assert again(1.5) == expected
+
+
+def test_the_source_survives_linecache_checkcache():
+    # traceback and inspect call checkcache, which drops entries for files that changed
+    # on disk: a generated file has no disk file and must stay
+    f = compile_source(SOURCE, "shifted_sin")
+    linecache.checkcache()
+    linecache.checkcache(f.__code__.co_filename)
+    assert linecache.getline(f.__code__.co_filename, 4) == "def shifted_sin(x, shift=0.5):\n"

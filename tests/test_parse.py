@@ -1,0 +1,139 @@
+"""adcompile.frontend.parse: find a function's source, parse it, map places back."""
+
+import functools
+import inspect
+import math
+
+import gast
+import pytest
+
+from adcompile.errors import SourceUnavailableError, UnsupportedSyntaxError
+from adcompile.frontend.parse import ParsedFunction, parse_function
+
+
+def plain(x, y=2.0):
+    z = x * y
+    return math.sin(z)
+
+
+def decorate(fn):
+    return fn
+
+
+@decorate
+def decorated(x):
+    return x + 1.0
+
+
+def doubled(fn):
+    @functools.wraps(fn)
+    def wrapper(x):
+        return 2.0 * fn(x)
+    return wrapper
+
+
+@doubled
+def doubled_square(x):
+    return x * x
+
+
+class Holder:
+    def method(self, x):
+        value = x * 3.0
+        return value
+
+    @staticmethod
+    def static(x):
+        return x - 1.0
+
+
+square = lambda x: x * x  # noqa: E731
+
+
+def _line_of(fn, text):
+    lines, first = inspect.getsourcelines(fn)
+    for k, line in enumerate(lines):
+        if text in line:
+            return first + k, line
+    raise AssertionError(text)
+
+
+def test_parses_the_functions_def():
+    parsed = parse_function(plain)
+    assert isinstance(parsed, ParsedFunction)
+    assert isinstance(parsed.node, gast.FunctionDef)
+    assert parsed.node.name == "plain"
+    assert [a.id for a in parsed.node.args.args] == ["x", "y"]
+    assert parsed.filename == __file__
+    assert parsed.indent == 0
+
+
+def test_locations_are_places_in_the_users_file():
+    parsed = parse_function(plain)
+    line, text = _line_of(plain, "return math.sin(z)")
+    ret = parsed.node.body[-1]
+    loc = parsed.loc(ret)
+    assert (loc.filename, loc.line, loc.col) == (__file__, line, text.index("return"))
+    assert loc.text == text
+    call = ret.value
+    assert parsed.loc(call).col == text.index("math.sin")
+    assert parsed.loc(parsed.node).line == plain.__code__.co_firstlineno
+
+
+def test_decorated_function_locations_skip_the_decorator():
+    parsed = parse_function(decorated)
+    line, text = _line_of(decorated, "def decorated")
+    loc = parsed.loc(parsed.node)
+    assert loc.line == line and loc.text == text
+    body_line, body_text = _line_of(decorated, "return x + 1.0")
+    assert parsed.loc(parsed.node.body[0]).line == body_line
+
+
+def test_indented_methods_get_their_columns_back():
+    for fn, text, what in [(Holder.method, "value = x * 3.0", "x * 3.0"),
+                           (Holder.static, "return x - 1.0", "x - 1.0")]:
+        parsed = parse_function(fn)
+        assert parsed.indent == 4
+        line, source_line = _line_of(fn, text)
+        stmt = parsed.node.body[0]
+        loc = parsed.loc(stmt.value)
+        assert loc.line == line
+        assert loc.col == source_line.index(what)
+        assert loc.text == source_line
+
+
+def test_parsing_is_cached():
+    assert parse_function(plain) is parse_function(plain)
+
+
+def test_a_wrapper_is_parsed_not_the_function_it_wraps():
+    # functools.wraps sets __wrapped__, which inspect follows: the source parsed must still
+    # be that of the code that runs (the wrapper doubles its result)
+    parsed = parse_function(doubled_square)
+    assert parsed.node.name == doubled_square.__code__.co_name == "wrapper"
+    lines, first = inspect.getsourcelines(doubled_square.__code__)
+    assert parsed.loc(parsed.node).line == first + 1  # the line after `@functools.wraps`
+    assert parsed.loc(parsed.node).text == "    def wrapper(x):\n"
+
+
+def test_a_builtin_has_no_source():
+    with pytest.raises(SourceUnavailableError, match="builtin"):
+        parse_function(math.sin)
+    with pytest.raises(SourceUnavailableError):
+        parse_function(len)
+
+
+def test_a_function_made_by_exec_has_no_source():
+    namespace = {}
+    exec("def made(x):\n    return x\n", namespace)
+    with pytest.raises(SourceUnavailableError, match="exec"):
+        parse_function(namespace["made"])
+
+
+def test_a_lambda_is_refused_with_its_location():
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        parse_function(square)
+    loc = info.value.loc
+    line, text = _line_of(square, "lambda")
+    assert loc.filename == __file__ and loc.line == line
+    assert "def" in info.value.hint

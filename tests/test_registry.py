@@ -1,0 +1,288 @@
+"""adcompile.rules.registry: one rule per primitive, each checked against finite
+differences, forward (JVP) and reverse (VJP), on scalars and arrays, and to second order
+where the primitive is smooth."""
+
+import math
+
+import numpy as np
+import pytest
+
+import adcompile as ad
+from adcompile.backend.codegen import to_source
+from adcompile.backend.compile import compile_source
+from adcompile.ir.builder import Builder
+from adcompile.ir.nodes import FLOAT, Function, Region, Type, Value
+from adcompile.ir.primitives import PRIMITIVES, evaluate
+from adcompile.passes import optimize
+from adcompile.rules import RULES, DiffBuilder, rule_for
+from adcompile.transforms.forward import forward
+from adcompile.transforms.reverse import reverse
+
+# primitive -> points of its domain (away from kinks), one tuple of operands each
+UNARY_POINTS = {
+    "sin": 0.7, "cos": 0.7, "tan": 0.4, "arcsin": 0.3, "arccos": -0.4, "arctan": 1.3,
+    "sinh": 0.7, "cosh": 0.7, "tanh": 0.6, "exp": 0.7, "expm1": 0.2, "log": 1.7,
+    "log1p": 0.6, "log2": 1.7, "log10": 1.7, "sqrt": 2.3, "abs": -1.3, "neg": 0.7,
+    "float": 0.7,
+}
+BINARY_POINTS = {
+    "add": (0.7, -1.2), "sub": (0.7, -1.2), "mul": (0.7, -1.2), "div": (0.7, -1.2),
+    "pow": (1.7, 0.6), "mod": (5.3, 1.7), "maximum": (0.7, -1.2), "minimum": (0.7, -1.2),
+}
+SMOOTH = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "exp",
+          "expm1", "log", "log1p", "log2", "log10", "sqrt", "neg", "add", "sub", "mul",
+          "div", "pow"}
+ZERO = {"floordiv", "lt", "le", "gt", "ge", "eq", "ne", "not", "sign", "floor", "ceil",
+        "int", "factorial", "zeros_like", "ones_like"}
+EFFECTS = {"tape_new", "push", "pop"}
+
+
+def _compile(fn):
+    fn = optimize(fn)
+    source, constants = to_source(fn, "probe")
+    return compile_source(source, "probe", constants)
+
+
+def _primitive_function(prim, types):
+    params = [Value(n, type=t, strong_name=True) for n, t in zip("xy", types)]
+    body = Region(params=params)
+    body.results = [Builder(body).apply(prim, *params)]
+    return Function(prim, body, list("xy"[:len(types)]))
+
+
+def _type(value):
+    return Type(np.shape(value), "float64") if isinstance(value, np.ndarray) else FLOAT
+
+
+def _fd(prim, args, directions, h=1e-6):
+    def at(t):
+        moved = [a + t * d for a, d in zip(args, directions)]
+        return np.asarray(evaluate(prim, moved, any(isinstance(a, np.ndarray) for a in moved)),
+                          dtype=float)
+    return (8 * (at(h) - at(-h)) - (at(2 * h) - at(-2 * h))) / (12 * h)
+
+
+def _check_rules(prim, args):
+    rng = np.random.default_rng(len(prim))
+    types = [_type(a) for a in args]
+    directions = [rng.standard_normal(np.shape(a)) if isinstance(a, np.ndarray)
+                  else float(rng.standard_normal()) for a in args]
+    expected = _fd(prim, args, directions)
+    wrt = list(range(len(args)))
+    fn = _primitive_function(prim, types)
+    jvp = _compile(forward(fn, wrt, seed_ones=False, with_value=False))
+    np.testing.assert_allclose(jvp(*args, *directions), expected, rtol=1e-7, atol=1e-9,
+                               err_msg=f"jvp of {prim}")
+    vjp = _compile(reverse(_primitive_function(prim, types), wrt, with_value=False,
+                           cotangent_params=True))
+    out = evaluate(prim, list(args), any(isinstance(a, np.ndarray) for a in args))
+    u = rng.standard_normal(np.shape(out)) if isinstance(out, np.ndarray) else 0.75
+    cotangents = vjp(*args, u)
+    assert len(cotangents) == len(args)
+    for ct, a in zip(cotangents, args):
+        assert np.shape(ct) == np.shape(a), f"cotangent of {prim} has the wrong shape"
+    got = sum(float(np.sum(ct * d)) for ct, d in zip(cotangents, directions))
+    assert got == pytest.approx(float(np.sum(u * expected)), rel=1e-7, abs=1e-9), \
+        f"vjp of {prim}"
+
+
+# ---- first order, through the rules alone ---------------------------------------------
+
+@pytest.mark.parametrize("prim", sorted(UNARY_POINTS))
+def test_unary_rule_on_a_scalar(prim):
+    _check_rules(prim, [UNARY_POINTS[prim]])
+
+
+@pytest.mark.parametrize("prim", sorted(UNARY_POINTS))
+def test_unary_rule_on_an_array(prim):
+    x = UNARY_POINTS[prim]
+    _check_rules(prim, [np.array([x, x * 0.9, x * 0.8])])
+
+
+@pytest.mark.parametrize("prim", sorted(BINARY_POINTS))
+def test_binary_rule_on_scalars(prim):
+    _check_rules(prim, list(BINARY_POINTS[prim]))
+
+
+@pytest.mark.parametrize("prim", sorted(BINARY_POINTS))
+def test_binary_rule_with_broadcasting(prim):
+    x, y = BINARY_POINTS[prim]
+    _check_rules(prim, [np.array([x, x * 0.9, x * 1.1]), y])
+    _check_rules(prim, [x, np.array([y, y * 0.9, y * 1.1])])
+    _check_rules(prim, [np.array([[x], [x * 0.9]]), np.array([y, y * 0.9, y * 1.1])])
+
+
+def test_sum_to_rule():
+    g = np.arange(6.0).reshape(2, 3) / 7 + 0.1
+    _check_rules("sum_to", [g, np.zeros(3)])
+
+
+@pytest.mark.parametrize("prim", sorted(ZERO - {"factorial", "not"}))
+def test_zero_rules_give_zero_derivatives(prim):
+    arity = PRIMITIVES[prim].arity
+    fn = _primitive_function(prim, [FLOAT] * arity)
+    args = [2.3, 1.1][:arity]
+    tangent = _compile(forward(fn, list(range(arity)), seed_ones=False, with_value=False))
+    assert np.all(np.asarray(tangent(*args, *[1.0] * arity)) == 0)
+    adjoint = _compile(reverse(_primitive_function(prim, [FLOAT] * arity),
+                               list(range(arity)), with_value=False, cotangent_params=True))
+    assert all(np.all(np.asarray(c) == 0) for c in adjoint(*args, 1.0))
+
+
+# ---- the table is complete -------------------------------------------------------------
+
+def test_every_primitive_has_a_rule_or_is_zero():
+    assert set(RULES) == set(PRIMITIVES)
+    for name in PRIMITIVES:
+        rule = rule_for(name)
+        if name in EFFECTS:
+            assert rule.effect_jvp is not None, name
+        elif name in ZERO:
+            assert rule.zero and rule.jvp is None and rule.vjp is None, name
+        else:
+            assert rule.jvp is not None and rule.vjp is not None and not rule.zero, name
+    tested = set(UNARY_POINTS) | set(BINARY_POINTS) | ZERO | EFFECTS | {"sum_to"}
+    assert tested == set(PRIMITIVES)
+
+
+def test_truth_valued_primitives_are_zero():
+    for name, prim in PRIMITIVES.items():
+        if prim.boolean:
+            assert rule_for(name).zero, name
+
+
+def test_symbolic_zeros_cost_nothing():
+    x = Value("x", type=FLOAT)
+    region = Region(params=[x])
+    b = DiffBuilder(region)
+    assert b.add(None, x) is x and b.add(x, None) is x
+    assert b.mul(None, x) is None and b.mul(x, None) is None
+    assert b.div(None, x) is None and b.neg(None) is None
+    assert b.sub(x, None) is x
+    assert b.unbroadcast(None, x) is None and b.unbroadcast(x, x) is x
+    assert region.ops == []
+    assert b.sub(None, x) is not None and region.ops[-1].prim == "neg"
+
+
+# ---- second order, through the public transforms ----------------------------------------
+
+def f_sin(x):
+    return math.sin(x)
+
+
+def f_cos(x):
+    return math.cos(x)
+
+
+def f_tan(x):
+    return math.tan(x)
+
+
+def f_arcsin(x):
+    return math.asin(x)
+
+
+def f_arccos(x):
+    return math.acos(x)
+
+
+def f_arctan(x):
+    return math.atan(x)
+
+
+def f_sinh(x):
+    return math.sinh(x)
+
+
+def f_cosh(x):
+    return math.cosh(x)
+
+
+def f_tanh(x):
+    return math.tanh(x)
+
+
+def f_exp(x):
+    return math.exp(x)
+
+
+def f_expm1(x):
+    return math.expm1(x)
+
+
+def f_log(x):
+    return math.log(x)
+
+
+def f_log1p(x):
+    return math.log1p(x)
+
+
+def f_log2(x):
+    return math.log2(x)
+
+
+def f_log10(x):
+    return math.log10(x)
+
+
+def f_sqrt(x):
+    return math.sqrt(x)
+
+
+def f_neg(x):
+    return -x
+
+
+def f_add(x, y):
+    return x + y
+
+
+def f_sub(x, y):
+    return x - y
+
+
+def f_mul(x, y):
+    return x * y
+
+
+def f_div(x, y):
+    return x / y
+
+
+def f_pow(x, y):
+    return x ** y
+
+
+SECOND_ORDER_UNARY = {name: globals()[f"f_{name}"] for name in UNARY_POINTS if name in SMOOTH}
+SECOND_ORDER_BINARY = {name: globals()[f"f_{name}"] for name in BINARY_POINTS if name in SMOOTH}
+
+
+def _second_difference(f, x, h=1e-4):
+    return (-f(x + 2 * h) + 16 * f(x + h) - 30 * f(x) + 16 * f(x - h) - f(x - 2 * h)) / \
+        (12 * h * h)
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER_UNARY))
+def test_second_derivative_of_unary(name):
+    f, x = SECOND_ORDER_UNARY[name], UNARY_POINTS[name]
+    d1 = ad.derivative(f, order=1)
+    d2 = ad.derivative(f, order=2)
+    first = (f(x - 2e-5) - 8 * f(x - 1e-5) + 8 * f(x + 1e-5) - f(x + 2e-5)) / 12e-5
+    assert d1(x) == pytest.approx(first, rel=1e-7)
+    assert d2(x) == pytest.approx(_second_difference(f, x), rel=1e-5, abs=1e-7)
+    # forward over reverse agrees
+    assert ad.hessian(f)(x) == pytest.approx(d2(x), rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER_BINARY))
+def test_second_derivatives_of_binary(name):
+    f, (x, y) = SECOND_ORDER_BINARY[name], BINARY_POINTS[name]
+    hess = ad.hessian(f, argnums=(0, 1))(x, y)
+    grad = ad.grad(f, argnums=(0, 1))
+    h = 1e-5
+    for j, (dx, dy) in enumerate([(h, 0.0), (0.0, h)]):
+        plus, minus = grad(x + dx, y + dy), grad(x - dx, y - dy)
+        for i in range(2):
+            expected = (plus[i] - minus[i]) / (2 * h)
+            assert hess[i][j] == pytest.approx(expected, rel=1e-6, abs=1e-8), (i, j)

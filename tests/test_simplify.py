@@ -1,0 +1,318 @@
+"""adcompile.passes.simplify: folding and algebraic rewrites with symbolic zeros and ones."""
+
+import math
+
+import numpy as np
+import pytest
+
+from adcompile.api import specialize
+from adcompile.ir.nodes import BOOL, FLOAT, INT, Type, walk_ops
+from adcompile.ir.verify import verify
+from adcompile.passes.dce import dce
+from adcompile.passes.simplify import simplify
+
+from irkit import cond, const_value, defining_op, make, prims, range_loop
+
+F3 = Type((3,), "float64")
+
+
+def _run(fn):
+    changed = simplify(fn)
+    dce(fn)
+    verify(fn)
+    return changed
+
+
+def _result_op(fn):
+    return defining_op(fn, fn.results[0])
+
+
+# ---- identities --------------------------------------------------------------------
+
+@pytest.mark.parametrize("prim, constant, side", [
+    ("add", 0.0, "right"), ("add", 0.0, "left"), ("sub", 0.0, "right"),
+    ("mul", 1.0, "right"), ("mul", 1.0, "left"), ("div", 1.0, "right"),
+    ("pow", 1, "right"), ("add", 0, "right"), ("mul", 1, "left"),
+])
+def test_identity_operand_disappears(prim, constant, side):
+    def build(b, x):
+        c = b.const(constant)
+        return b.apply(prim, x, c) if side == "right" else b.apply(prim, c, x)
+    fn = make(build, FLOAT)
+    assert _run(fn)
+    assert fn.results[0] is fn.params[0]
+    assert prims(fn) == []
+
+
+def test_identity_on_arrays_keeps_the_array():
+    fn = make(lambda b, x: b.apply("add", b.apply("mul", x, b.const(1.0)), b.const(0.0)), F3)
+    _run(fn)
+    assert fn.results[0] is fn.params[0]
+
+
+def test_times_zero_is_zero_for_scalars():
+    fn = make(lambda b, x: b.apply("mul", b.apply("sin", x), b.const(0.0)), FLOAT)
+    _run(fn)
+    assert const_value(fn, fn.results[0]) == 0.0
+    assert prims(fn) == ["const"]
+    fn = make(lambda b, n: b.apply("mul", b.const(0), n), INT)
+    _run(fn)
+    value = const_value(fn, fn.results[0])
+    assert value == 0 and type(value) is int
+
+
+def test_times_zero_is_kept_for_arrays():
+    # 0 * x for an array x is an array of zeros, not the scalar 0
+    fn = make(lambda b, x: b.apply("mul", x, b.const(0.0)), F3)
+    _run(fn)
+    assert _result_op(fn).prim == "mul"
+    assert fn.results[0].type == F3
+
+
+def test_power_zero_is_one():
+    fn = make(lambda b, x: b.apply("pow", x, b.const(0)), FLOAT)
+    _run(fn)
+    assert const_value(fn, fn.results[0]) == 1.0
+
+
+def test_rewrite_that_would_change_the_type_is_not_made():
+    # i + 0.0 is a float: replacing it by the int i would change its type
+    fn = make(lambda b, i: b.apply("add", i, b.const(0.0)), INT)
+    _run(fn)
+    assert fn.results[0].type == FLOAT
+    assert _result_op(fn).prim == "add"
+    # a scalar + zero array is an array
+    fn = make(lambda b, x: b.apply("add", x, b.const(np.zeros(3))), FLOAT)
+    _run(fn)
+    assert fn.results[0].type == F3
+
+
+# ---- negation ----------------------------------------------------------------------
+
+def test_neg_of_neg():
+    fn = make(lambda b, x: b.apply("neg", b.apply("neg", x)), FLOAT)
+    _run(fn)
+    assert fn.results[0] is fn.params[0]
+
+
+def test_zero_minus_x_is_neg():
+    fn = make(lambda b, x: b.apply("sub", b.const(0.0), x), FLOAT)
+    _run(fn)
+    op = _result_op(fn)
+    assert op.prim == "neg" and op.inputs == [fn.params[0]]
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_times_minus_one_is_neg(side):
+    def build(b, x):
+        m = b.const(-1.0)
+        return b.apply("mul", m, x) if side == "left" else b.apply("mul", x, m)
+    fn = make(build, FLOAT)
+    _run(fn)
+    op = _result_op(fn)
+    assert op.prim == "neg" and op.inputs == [fn.params[0]]
+
+
+def test_adding_a_negation_is_subtracting():
+    fn = make(lambda b, x, y: b.apply("add", x, b.apply("neg", y)), FLOAT, FLOAT)
+    _run(fn)
+    op = _result_op(fn)
+    assert op.prim == "sub" and op.inputs == fn.params
+
+
+def test_subtracting_a_negation_is_adding():
+    fn = make(lambda b, x, y: b.apply("sub", x, b.apply("neg", y)), FLOAT, FLOAT)
+    _run(fn)
+    op = _result_op(fn)
+    assert op.prim == "add" and set(op.inputs) == set(fn.params)
+
+
+def test_product_of_two_negations():
+    fn = make(lambda b, x, y: b.apply("mul", b.apply("neg", x), b.apply("neg", y)),
+              FLOAT, FLOAT)
+    _run(fn)
+    op = _result_op(fn)
+    assert op.prim == "mul" and op.inputs == fn.params
+    assert prims(fn) == ["mul"]
+
+
+def test_x_minus_x_is_zero_and_x_plus_x_is_twice_x():
+    fn = make(lambda b, x: b.apply("sub", x, x), FLOAT)
+    _run(fn)
+    assert const_value(fn, fn.results[0]) == 0.0
+    fn = make(lambda b, x: b.apply("add", x, x), FLOAT)
+    _run(fn)
+    op = _result_op(fn)
+    assert op.prim == "mul" and fn.params[0] in op.inputs
+    other = [v for v in op.inputs if v is not fn.params[0]][0]
+    assert const_value(fn, other) == 2
+
+
+# ---- folding -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("prim, args, expected", [
+    ("add", (2, 3), 5), ("mul", (2.5, 4.0), 10.0), ("div", (1, 4), 0.25),
+    ("sin", (0.5,), math.sin(0.5)), ("lt", (1.0, 2.0), True), ("pow", (2, 10), 1024),
+    ("neg", (3,), -3), ("floor", (2.5,), 2),
+])
+def test_constants_fold_to_what_the_primitive_computes(prim, args, expected):
+    def build(b, x):
+        return b.apply(prim, *[b.const(a) for a in args])
+    fn = make(build, FLOAT)
+    _run(fn)
+    value = const_value(fn, fn.results[0])
+    assert value == expected and type(value) is type(expected)
+
+
+def test_folding_chains():
+    def build(b, x):
+        return b.apply("mul", b.apply("add", b.const(1.0), b.const(2.0)), b.const(4.0))
+    fn = make(build, FLOAT)
+    _run(fn)
+    assert const_value(fn, fn.results[0]) == 12.0
+    assert prims(fn) == ["const"]
+
+
+@pytest.mark.parametrize("prim, args", [
+    ("div", (1.0, 0.0)), ("log", (-1.0,)), ("sqrt", (-4.0,)), ("exp", (1000.0,)),
+    ("div", (1, 0)),
+])
+def test_what_would_raise_or_overflow_is_not_folded(prim, args):
+    def build(b, x):
+        return b.apply(prim, *[b.const(a) for a in args])
+    fn = make(build, FLOAT)
+    _run(fn)
+    assert _result_op(fn).prim == prim
+
+
+def test_constant_arrays_fold():
+    def build(b, x):
+        return b.apply("add", b.const(np.array([1.0, 2.0])), b.const(1.0))
+    fn = make(build, FLOAT)
+    _run(fn)
+    np.testing.assert_array_equal(const_value(fn, fn.results[0]), [2.0, 3.0])
+
+
+def test_exact_constant_factors_merge():
+    fn = make(lambda b, x: b.apply("mul", b.const(2.0), b.apply("mul", b.const(3.0), x)),
+              FLOAT)
+    _run(fn)
+    op = _result_op(fn)
+    assert op.prim == "mul" and fn.params[0] in op.inputs
+    c = [v for v in op.inputs if v is not fn.params[0]][0]
+    assert const_value(fn, c) == 6.0
+
+
+def test_inexact_constant_factors_do_not_merge():
+    # 0.1 * (3.0 * x) is not (0.1 * 3.0) * x to the bit
+    fn = make(lambda b, x: b.apply("mul", b.const(0.1), b.apply("mul", b.const(3.0), x)),
+              FLOAT)
+    _run(fn)
+    assert prims(fn).count("mul") == 2
+
+
+# ---- conds ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pred, expected", [(True, "sin"), (False, "cos")])
+def test_cond_on_a_constant_predicate_is_inlined(pred, expected):
+    def build(b, x):
+        op = cond(b, b.const(pred), lambda b: [b.apply("sin", x)],
+                  lambda b: [b.apply("cos", x)], [FLOAT])
+        return op.output
+    fn = make(build, FLOAT)
+    _run(fn)
+    assert "cond" not in prims(fn)
+    assert _result_op(fn).prim == expected
+    assert _result_op(fn) in fn.body.ops  # moved to the region around
+
+
+def test_cond_output_both_branches_agree_on_is_that_value():
+    def build(b, x):
+        s = b.apply("sin", x)
+        op = cond(b, b.apply("gt", x, b.const(0.0)), lambda b: [s, b.apply("cos", x)],
+                  lambda b: [s, b.apply("exp", x)], [FLOAT, FLOAT])
+        return b.apply("add", op.outputs[0], op.outputs[1])
+    fn = make(build, FLOAT)
+    _run(fn)
+    c = [op for op in walk_ops(fn.body) if op.prim == "cond"][0]
+    assert len(c.outputs) == 1
+    assert any(defining_op(fn, v) is not None and defining_op(fn, v).prim == "sin"
+               for v in _result_op(fn).inputs)
+
+
+def test_cond_yielding_true_and_false_is_its_predicate():
+    def build(b, x):
+        pred = b.apply("gt", x, b.const(0.0))
+        op = cond(b, pred, lambda b: [b.const(True)], lambda b: [b.const(False)], [BOOL])
+        return op.output
+    fn = make(build, FLOAT)
+    _run(fn)
+    assert "cond" not in prims(fn)
+    assert _result_op(fn).prim == "gt"
+
+
+def nested_constant_branch(x):
+    flag = True
+    if flag:
+        y = x * 2.0
+    else:
+        y = math.sin(x)
+    return y + 0.0
+
+
+def test_constant_branch_from_source():
+    fn = specialize(nested_constant_branch, [FLOAT])
+    assert "cond" not in prims(fn) and "sin" not in prims(fn)
+    assert _result_op(fn).prim == "mul"
+
+
+# ---- loops ---------------------------------------------------------------------------
+
+def test_loop_invariant_carried_value_is_its_initial_value():
+    def build(b, x, y):
+        def body(b, i, a, c):
+            return [b.apply("add", a, c), c], b.const(False)
+        op = range_loop(b, 3, [x, y], body, hints=["a", "c"])
+        return op.outputs[0], op.outputs[1]
+    fn = make(build, FLOAT, FLOAT)
+    _run(fn)
+    loop = [op for op in walk_ops(fn.body) if op.prim == "loop"][0]
+    assert fn.results[1] is fn.params[1]           # the unchanged c is y throughout
+    body = loop.regions[0]
+    add = [op for op in body.ops if op.prim == "add"][0]
+    assert fn.params[1] in add.inputs              # the body reads y directly
+    assert len(loop.outputs) == 1                  # and DCE drops the carried slot
+
+
+def loop_invariant_source(x):
+    s = 0.0
+    c = x * 3.0
+    for i in range(5):
+        s = s + c
+        c = c
+    return s + c
+
+
+def test_loop_invariant_from_source():
+    fn = specialize(loop_invariant_source, [FLOAT])
+    loop = [op for op in walk_ops(fn.body) if op.prim == "loop"][0]
+    assert len(loop.outputs) == 1
+
+
+# ---- bookkeeping -------------------------------------------------------------------
+
+def test_reports_no_change_when_nothing_applies():
+    fn = make(lambda b, x, y: b.apply("mul", b.apply("sin", x), y), FLOAT, FLOAT)
+    assert simplify(fn) is False
+    assert prims(fn) == ["sin", "mul"]
+
+
+def test_replacement_takes_the_user_name_when_it_has_none():
+    def build(b, x):
+        s = b.apply("sin", x)
+        y = b.apply("add", s, b.const(0.0), hint="y")
+        y.strong_name = True
+        return y
+    fn = make(build, FLOAT)
+    _run(fn)
+    assert fn.results[0].hint == "y" and fn.results[0].strong_name
