@@ -51,6 +51,8 @@ def _lowered(fun) -> Function:
 
 
 _TRANSFORMED: dict[tuple, "Transformed"] = {}
+# (function, transform, argnums, order) -> {argument signature -> compiled code}
+_CACHES: dict[tuple, dict] = {}
 
 
 def _transformed(fun, kind: str, positions: tuple) -> "Transformed":
@@ -114,7 +116,9 @@ class Transformed:
         self.argnums = argnums
         self.order = order
         self._positions = _normalize_argnums(argnums)
-        self._cache: dict[tuple, _Compiled] = {}
+        # Shared by every equal transform: `grad(f)(x)` written afresh in a loop
+        # compiles once.
+        self._cache: dict[tuple, _Compiled] = _CACHES.setdefault(self._identity(), {})
         self._last: _Compiled | None = None
         self._signature = inspect.signature(fun)
         self._arity = len(self._signature.parameters)
@@ -122,6 +126,16 @@ class Transformed:
 
     def __repr__(self) -> str:
         return f"<adcompile {self._label()}>"
+
+    def _identity(self) -> tuple:
+        return (self.fun, self.kind, self.argnums if isinstance(self.argnums, int)
+                else tuple(self.argnums), self.order)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Transformed) and self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
 
     def _label(self) -> str:
         inner = self.fun._label() if isinstance(self.fun, Transformed) else \

@@ -21,7 +21,10 @@ import builtins
 import keyword
 import math
 
-import astor
+try:
+    import astor
+except ImportError:  # pragma: no cover - astor 0.8 predates Python 3.14's ast
+    astor = None
 import numpy as np
 
 from ..ir.nodes import (FLOAT, Function, Op, Region, Value, loop_body, loop_carried_inputs,
@@ -379,6 +382,8 @@ class _Codegen:
 def _to_text(module: ast.Module) -> str:
     # astor's own line wrapping breaks lines before closing parentheses; one expression
     # per line, unwrapped, reads better.
+    if astor is None:  # astor gone from a future Python: the standard library's printer
+        return ast.unparse(ast.fix_missing_locations(module)) + "\n"
     return astor.to_source(module, pretty_source="".join)
 
 
