@@ -53,6 +53,8 @@ def _lowered(fun) -> Function:
 _TRANSFORMED: dict[tuple, "Transformed"] = {}
 # (function, transform, argnums, order) -> {argument signature -> compiled code}
 _CACHES: dict[tuple, dict] = {}
+# The transforms whose generated function returns exactly what the user gets.
+_DIRECT_KINDS = ("grad", "primal", "derivative")
 
 
 def _transformed(fun, kind: str, positions: tuple) -> "Transformed":
@@ -119,6 +121,8 @@ class Transformed:
         # Shared by every equal transform: `grad(f)(x)` written afresh in a loop
         # compiles once.
         self._cache: dict[tuple, _Compiled] = _CACHES.setdefault(self._identity(), {})
+        self._direct: dict[tuple, Callable] = {}  # argument types -> generated function
+        self._dispatch = self._call
         self._last: _Compiled | None = None
         self._signature = inspect.signature(fun)
         self._arity = len(self._signature.parameters)
@@ -163,14 +167,25 @@ class Transformed:
         self._last = compiled
         return compiled
 
-    def __call__(self, *args, **kwargs):
-        # The common call, every argument by position, skips inspect's binding: it would
-        # cost more than a scalar gradient itself.
+    @property
+    def __call__(self):
+        # Calling the object calls this property's value: a small generated dispatcher
+        # that sends the common call (scalars of known types, all by position) straight
+        # to the generated function, at the cost of one class test per argument.
+        return self._dispatch
+
+    def _call(self, *args, **kwargs):
+        # Every argument by position skips inspect's binding, which costs more than a
+        # scalar gradient itself.
         values = args if not kwargs and len(args) == self._arity else self._bind(args, kwargs)
         compiled = self._cache.get(_fast_key(values))
         if compiled is None:
             compiled = self.compiled(values)
         self._last = compiled
+        if self.kind in _DIRECT_KINDS and len(args) == self._arity and not kwargs and \
+                not any(isinstance(v, np.ndarray) for v in values):
+            self._direct[tuple(map(type, values))] = compiled.function
+            self._dispatch = _dispatcher(self._arity, self._direct, self._call)
         if self.kind in ("hessian", "jacobian"):
             return self._sweep(compiled.function, values)
         result = compiled.function(*values)
@@ -295,6 +310,36 @@ class PrintableIR:
         return format_function(self.function)
 
     __repr__ = __str__
+
+
+def _dispatcher(arity: int, direct: dict, fallback: Callable) -> Callable:
+    """A function testing the classes of its arguments against each signature in
+    `direct`, calling that signature's generated function, or else `fallback`."""
+    params = [f"_arg{i}_" for i in range(arity)]  # names no caller passes by keyword
+    namespace = {"fallback": fallback, "MISSING": _MISSING}
+    lines = [f"def dispatch({''.join(p + '=MISSING, ' for p in params)}*args, **kwargs):",
+             "    if not args and not kwargs:"]
+    for k, (types, function) in enumerate(direct.items()):
+        namespace[f"f{k}"] = function
+        tests = []
+        for i, t in enumerate(types):
+            namespace[f"t{k}_{i}"] = t
+            tests.append(f"{params[i]}.__class__ is t{k}_{i}")
+        lines += [f"        if {' and '.join(tests) or 'True'}:",
+                  f"            return f{k}({', '.join(params)})"]
+    given = ", ".join(params)
+    lines.append(f"    return fallback(*[a for a in ({given}{',' if arity == 1 else ''}) "
+                 "if a is not MISSING], *args, **kwargs)")
+    exec("\n".join(lines), namespace)
+    return namespace["dispatch"]
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING = _Missing()
 
 
 def _fast_key(values) -> tuple:
