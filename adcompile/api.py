@@ -93,6 +93,7 @@ class _Compiled:
     ir: Function
     source: str
     function: Callable
+    returns_tuple: bool  # whether the user's function returns a tuple
 
 
 class Transformed:
@@ -187,7 +188,7 @@ class Transformed:
             self._direct[tuple(map(type, values))] = compiled.function
             self._dispatch = _dispatcher(self._arity, self._direct, self._call)
         if self.kind in ("hessian", "jacobian"):
-            return self._sweep(compiled.function, values)
+            return self._sweep(compiled, values)
         result = compiled.function(*values)
         if self.kind == "value_and_grad":
             grads = result[1] if isinstance(self.argnums, int) else result[1:]
@@ -211,14 +212,14 @@ class Transformed:
                     f"a float (such as {float(np.asarray(value).flat[0])!r}) or an array of "
                     "floats, or leave this argument out of argnums.")
 
-    def _sweep(self, tangent_fn: Callable, values: list):
+    def _sweep(self, compiled: _Compiled, values: list):
         """Jacobian or Hessian, a column per basis direction of each differentiated input."""
-        blocks = _basis_sweep(tangent_fn, values, self._positions)
+        blocks = _basis_sweep(compiled.function, values, self._positions)
         single = isinstance(self.argnums, int)
         if self.kind == "hessian":  # blocks[i][j]: d(gradient i) / d(input j)
             return blocks[0][0] if single else tuple(tuple(row) for row in blocks)
         outputs = [row[0] if single else tuple(row) for row in blocks]
-        return tuple(outputs) if self._returns_tuple else outputs[0]
+        return tuple(outputs) if compiled.returns_tuple else outputs[0]
 
     # ---- compiling ------------------------------------------------------------------
     def build_ir(self, arg_types: list[Type]) -> Function:
@@ -227,7 +228,7 @@ class Transformed:
             fn = self.fun.build_ir(arg_types)
         else:
             fn = specialize(self.fun, arg_types)
-        self._returns_tuple = fn.returns_tuple
+        self._returns_tuple = fn.returns_tuple  # read by _compile
         positions = list(self._positions)
         kind = self.kind
         if kind == "primal":
@@ -262,7 +263,8 @@ class Transformed:
         ir = self.build_ir(arg_types)
         name = _python_name(self)
         source, constants = to_source(reduce_strength(clone_function(ir)), name)
-        return _Compiled(ir, source, compile_source(source, name, constants))
+        return _Compiled(ir, source, compile_source(source, name, constants),
+                         self._returns_tuple)
 
     def _default_compiled(self) -> _Compiled:
         if self._last is None:
@@ -458,7 +460,7 @@ def jvp(fun, primals, tangents):
     out = compiled.function(*values, *(tangents[i] for i in positions))
     n = len(out) // 2
     values, tangents_out = out[:n], out[n:]
-    if compiled.ir.returns_tuple and transform._returns_tuple:
+    if compiled.returns_tuple:
         return tuple(values), tuple(tangents_out)
     return values[0], tangents_out[0]
 
@@ -473,7 +475,7 @@ def vjp(fun, *primals):
     value = fun(*primals)
 
     def pullback(g):
-        cotangents = g if transform._returns_tuple else (g,)
+        cotangents = g if compiled.returns_tuple else (g,)
         out = compiled.function(*values, *cotangents)
         by_position = dict(zip(positions, out))
         return tuple(by_position.get(i) for i in range(len(primals)))

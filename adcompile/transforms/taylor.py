@@ -14,8 +14,8 @@ itself expanded as a series, order by order, together with y (sin's needs cos's,
 needs sin's: the same node, found again by its key). Branches and loops carry all the
 coefficients of their values.
 
-Programs this does not cover (tapes, a power whose exponent varies with the input)
-raise `TaylorUnsupported`; `derivative` then applies forward mode n times instead.
+Programs this does not cover (tapes, a power whose exponent is not a constant) raise
+`TaylorUnsupported`; `derivative` then applies forward mode n times instead.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import math
 
 from ..ir.infer import infer_op
 from ..ir.nodes import (Function, Op, Region, Value, loop_body, loop_carried_inputs,
-                        loop_carried_params)
+                        loop_carried_params, walk_ops)
 from ..rules import DiffBuilder, rule_for
 from .activity import active_values
 
@@ -46,6 +46,8 @@ class _Taylor:
         self.n = order
         self.series: dict[Value, Series] = {}
         self.active = active_values(fn, fn.params[:1])
+        self.constants = {op.output: op.params["value"]
+                          for op in walk_ops(fn.body) if op.prim == "const"}
 
     def zero_series(self, primal: Value) -> Series:
         return [primal] + [None] * self.n
@@ -102,6 +104,10 @@ class _Taylor:
                                   new.output, **op.params)
         elif op.prim == "pow" and self.integer_exponent(op) is not None:
             out[1:] = self.integer_power(b, inputs[0], self.integer_exponent(op))[1:]
+        elif op.prim == "pow" and op.inputs[1] not in self.constants:
+            # x ** n with n known only at run time: the series rule divides by x_0,
+            # which may be 0 (a Taylor series at x = 0); nested forward mode does not.
+            raise TaylorUnsupported("a power with a run-time exponent")
         elif rule.taylor is not None:
             coefficients = rule.taylor(b, inputs, new.output, self.n)
             if coefficients is None:
@@ -113,7 +119,7 @@ class _Taylor:
             raise TaylorUnsupported(op.prim)
 
     def integer_exponent(self, op: Op) -> int | None:
-        source = self._constants.get(op.inputs[1])
+        source = self.constants.get(op.inputs[1])
         if isinstance(source, int) and not isinstance(source, bool) and 0 <= source <= 64:
             return source
         return None
@@ -136,14 +142,6 @@ class _Taylor:
     def _product(self, b, mul, a: Series, c: Series) -> Series:
         primal = b.apply("mul", a[0], c[0])
         return [primal] + mul(b, [a, c], primal, self.n)
-
-    @property
-    def _constants(self) -> dict:
-        if not hasattr(self, "_constant_cache"):
-            from ..ir.nodes import walk_ops
-            self._constant_cache = {op.output: op.params["value"]
-                                    for op in walk_ops(self.fn.body) if op.prim == "const"}
-        return self._constant_cache
 
     def _pack(self, values: list[Value], moving: list[bool], b: DiffBuilder) -> list[Value]:
         """Primal values, then the coefficients 1..n of each moving one (zeros for None)."""
@@ -247,7 +245,7 @@ class _ElementarySeries:
             return self.by_key[key]
         index = len(self.nodes)
         self.nodes.append({"prim": prim, "inputs": inputs, "params": params,
-                           "series": series, "derivative": None})
+                           "series": series, "derivative": None, "index": index})
         self.by_key[key] = index
         return index
 
@@ -256,7 +254,7 @@ class _ElementarySeries:
         y_node = self.node(prim, (x_node,), {}, [y0] + [None] * self.n)
         self.expand(y_node)
         for k in range(1, self.n + 1):
-            for index, node in enumerate(self.nodes):
+            for node in self.nodes:
                 if node["prim"] != "input":
                     node["series"][k] = self.coefficient(node, k)
         return self.nodes[y_node]["series"][1:]
@@ -276,7 +274,7 @@ class _ElementarySeries:
             y_placeholder.type = node["series"][0].type
             builder = DiffBuilder(scratch)
             result = rule.derivative(builder, x_placeholder, y_placeholder)
-            names = {x_placeholder: node["inputs"][0], y_placeholder: self.index_of(node)}
+            names = {x_placeholder: node["inputs"][0], y_placeholder: node["index"]}
             for op in scratch.ops:
                 inputs = tuple(names[v] for v in op.inputs)
                 primal = None
@@ -292,9 +290,6 @@ class _ElementarySeries:
                         rule_for(op.prim).derivative is not None:
                     pending.append(target)
             node["derivative"] = names[result]
-
-    def index_of(self, node: dict) -> int:
-        return next(i for i, candidate in enumerate(self.nodes) if candidate is node)
 
     def coefficient(self, node: dict, k: int):
         b = self.b

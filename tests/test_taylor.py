@@ -1,0 +1,124 @@
+"""Taylor mode (adcompile/transforms/taylor.py): derivative(f, order=n) in one pass."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import adcompile as ad
+from adcompile.api import specialize
+from adcompile.backend.codegen import to_source
+from adcompile.backend.compile import compile_source
+from adcompile.ir.nodes import FLOAT, walk_ops
+from adcompile.passes import optimize
+from adcompile.transforms.forward import forward
+from adcompile.transforms.taylor import TaylorUnsupported, nth_derivative
+
+
+def tanh(x):
+    return np.tanh(x)
+
+
+def mixed(x):
+    return math.exp(math.sin(x)) / (1.0 + x * x) + math.sqrt(2.0 + math.cos(x)) ** 3
+
+
+def powers(x):
+    return x ** 5 - 3.0 * x ** 2 + 2.0
+
+
+def elementary(x):
+    return math.log1p(x * x) + math.atan(x) + math.sinh(x) * math.cosh(0.5 * x) + math.tan(x)
+
+
+def branchy(x):
+    if x > 0.3:
+        y = math.exp(x) * math.cos(x)
+    else:
+        y = x ** 3 - math.sin(x)
+    return y
+
+
+def looped(x):
+    y = x
+    for _ in range(4):
+        y = math.sin(y) + 0.5 * x * y
+    return y
+
+
+def my_sin(x, threshold=0.0001):
+    y = 0
+    for i in range(100000):
+        c = (-1) ** i / math.factorial(2 * i + 1)
+        t = c * x ** (2 * i + 1)
+        y = y + t
+        if abs(t) < threshold:
+            break
+    return y
+
+
+def nested_forward(f, order, x):
+    """The same derivative by forward mode applied `order` times: a second opinion."""
+    fn = specialize(f, [FLOAT])
+    for _ in range(order):
+        fn = optimize(forward(fn, [0], seed_ones=True, with_value=False))
+    source, constants = to_source(fn, "check")
+    return compile_source(source, "check", constants)(x)
+
+
+@pytest.mark.parametrize("f", [tanh, mixed, powers, elementary, branchy, looped])
+@pytest.mark.parametrize("order", [1, 2, 3, 5])
+def test_taylor_mode_agrees_with_nested_forward_mode(f, order):
+    for x in (-0.7, 0.2, 0.9):
+        got = ad.derivative(f, order=order)(x)
+        assert got == pytest.approx(nested_forward(f, order, x), rel=1e-10, abs=1e-10)
+
+
+@given(st.floats(min_value=-2.0, max_value=2.0))
+def test_tanh_derivatives_match_the_polynomial_recurrence(x):
+    # d^k tanh = P_k(tanh), P_0(t) = t, P_(k+1)(t) = P_k'(t) * (1 - t^2)
+    t = math.tanh(x)
+    poly = np.polynomial.Polynomial([0.0, 1.0])
+    for order in range(1, 9):
+        poly = poly.deriv() * np.polynomial.Polynomial([1.0, 0.0, -1.0])
+        want = poly(t)
+        assert ad.derivative(tanh, order=order)(x) == pytest.approx(want, rel=1e-9, abs=1e-9)
+
+
+def test_powers_are_exact_at_zero():
+    # x**5 by products of series, not y' = 5y/x (which divides by zero at 0)
+    assert ad.derivative(powers, order=2)(0.0) == -6.0
+    assert ad.derivative(powers, order=5)(0.0) == 120.0
+    assert ad.derivative(powers, order=6)(0.0) == 0.0
+
+
+def test_elementwise_on_arrays():
+    xs = np.linspace(-3.0, 3.0, 7)
+    assert np.allclose(ad.derivative(tanh, order=2)(xs),
+                       -2.0 * np.tanh(xs) * (1.0 - np.tanh(xs) ** 2))
+
+
+def test_size_grows_quadratically_not_geometrically():
+    sizes = []
+    for order in (2, 4, 8):
+        ir = optimize(nth_derivative(specialize(tanh, [FLOAT]), order))
+        sizes.append(sum(1 for _ in walk_ops(ir.body)))
+    assert sizes[2] <= 4 * sizes[1]
+    assert sizes[1] <= 4 * sizes[0]
+
+
+def test_a_runtime_exponent_falls_back_to_nested_forward_mode():
+    with pytest.raises(TaylorUnsupported):
+        nth_derivative(specialize(my_sin, [FLOAT, FLOAT]), 2)
+    x = math.pi / 4  # issue 4: through the data-dependent loop, to 1e-12
+    assert ad.derivative(my_sin, order=2)(x, 1e-150) == pytest.approx(-math.sin(x), abs=1e-12)
+    assert ad.derivative(my_sin, order=3)(x, 1e-150) == pytest.approx(-math.cos(x), abs=1e-12)
+    assert ad.hessian(my_sin)(x, 1e-150) == pytest.approx(-math.sin(x), abs=1e-12)
+    assert ad.grad(ad.grad(my_sin))(x, 1e-150) == pytest.approx(-math.sin(x), abs=1e-12)
+
+
+def test_loops_carry_every_coefficient():
+    program = ad.derivative(looped, order=3)
+    program(0.4)
+    assert "for " in program.source  # the loop stays a loop
