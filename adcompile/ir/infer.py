@@ -13,7 +13,7 @@ import numpy as np
 
 from .nodes import (BOOL, FLOAT, INT, NONE, TAPE, Function, Op, Region, Type,
                     loop_body, loop_carried_inputs, loop_carried_params)
-from .primitives import PRIMITIVES, evaluate
+from .primitives import evaluate
 
 
 def type_of(value) -> Type:
@@ -124,4 +124,3 @@ def _infer_loop(op: Op) -> None:
         out.type = t
 
 
-__all__ = ["type_of", "join", "infer_function", "infer_op", "result_type", "FLOAT", "INT"]
