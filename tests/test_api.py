@@ -14,86 +14,24 @@ Hypothesis runs derandomized (a fixed seed) without shrinking (each example comp
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import adcompile as ad
 import adcompile.api
-from adcompile.testing import check_grads, finite_floats
+from adcompile.testing import check_grads
 
-SETTINGS = settings(max_examples=10, deadline=None, derandomize=True, database=None,
-                    phases=[Phase.explicit, Phase.generate],
-                    suppress_health_check=[HealthCheck.too_slow])
+import fd
+from fd import cached, directional_difference, draw_point, fl, for_each_case, step, unit
+from programs import newton_sqrt, polar
 
-
-# ---- finite differences, written out here -----------------------------------------------
-
-def along(fn, args, direction, t):
-    return fn(*[a + t * d for a, d in zip(args, direction)])
-
-
-def first_difference(fn, args, direction, h):
-    """d/dt fn(args + t v) at 0; fourth-order central stencil. fn may return a tuple."""
-    def at(k):
-        return np.asarray(along(fn, args, direction, k * h), dtype=float)
-    return (at(-2) - 8.0 * at(-1) + 8.0 * at(1) - at(2)) / (12.0 * h)
-
-
-def second_difference(fn, args, direction, h):
-    """d^2/dt^2 fn(args + t v) at 0; fourth-order central stencil."""
-    f = [along(fn, args, direction, k * h) for k in (-2, -1, 0, 1, 2)]
-    return (-f[0] + 16.0 * f[1] - 30.0 * f[2] + 16.0 * f[3] - f[4]) / (12.0 * h * h)
-
-
-def unit(n, i, j=None):
-    v = [0.0] * n
-    v[i] += 1.0
-    if j is not None:
-        v[j] += 1.0
-    return v
-
-
-def hessian_from_values(fn, args, h):
-    """H[i][j] from second differences of fn alone: H_ij = (D2(e_i + e_j) - D2(e_i)
-    - D2(e_j)) / 2."""
-    n = len(args)
-    diag = [second_difference(fn, args, unit(n, i), h) for i in range(n)]
-    return [[diag[i] if i == j else
-             (second_difference(fn, args, unit(n, i, j), h) - diag[i] - diag[j]) / 2.0
-             for j in range(n)] for i in range(n)]
-
-
-def scale_of(args):
-    return max([1.0] + [abs(a) for a in args])
-
-
-def no_kink_along(g, h) -> bool:
-    """`g(t)`: the function along a line through the point (t = 0). True when no kink
-    or jump lies within 8h: central differences with steps h and 4h agree, and so do
-    the one-sided differences on either side, which a kink exactly at the point (where
-    every central difference gives the average slope) cannot fool."""
-    def central(s):
-        return (g(-2 * s) - 8.0 * g(-s) + 8.0 * g(s) - g(2 * s)) / (12.0 * s)
-
-    def one_sided(s):   # third-order accurate, samples on one side only
-        return (-11.0 * g(0.0) + 18.0 * g(s) - 9.0 * g(2 * s) + 2.0 * g(3 * s)) / (6.0 * s)
-
-    near = central(h)
-    return all(np.allclose(other, near, rtol=1e-4, atol=1e-6)
-               for other in (central(4 * h), one_sided(h / 4), one_sided(-h / 4)))
-
-
-def locally_smooth(fn, args, h) -> bool:
-    """No kink or jump within 8h of the point along any argument."""
-    n = len(args)
-    return all(no_kink_along(lambda t, i=i: along(fn, args, unit(n, i), t), h)
-               for i in range(n))
+EXAMPLES = 10   # fewer than fd.SETTINGS: each example compiles second derivatives
+Case = functools.partial(fd.Case, margin=0.1)   # a wider margin around kinks than fd.Case
 
 
 # ---- the corpus for second derivatives ---------------------------------------------------
@@ -167,15 +105,6 @@ def break_loop(x):
     return s
 
 
-def newton_sqrt(a):
-    y = a
-    n = 0
-    while abs(y * y - a) > 1e-12 * a and n < 200:   # n: no hang if a <= 0
-        y = 0.5 * (y + a / y)
-        n += 1
-    return 0.5 * (y + a / y)
-
-
 def nested_loops(x, y):
     s = y
     for i in range(3):
@@ -222,21 +151,6 @@ def while_loop(x):
     return s
 
 
-@dataclass(frozen=True)
-class Case:
-    fn: Callable
-    args: tuple
-    avoid: Callable | None = None
-    margin: float = 0.1
-
-    def __str__(self):
-        return self.fn.__name__
-
-
-def fl(lo, hi):
-    return finite_floats(lo, hi)
-
-
 CASES = [
     Case(quadratic, (fl(-3, 3), fl(-3, 3))),
     Case(cubic, (fl(-2, 2), fl(-2, 2), fl(-2, 2))),
@@ -259,62 +173,37 @@ CASES = [
     Case(while_loop, (fl(-2, 2),)),
 ]
 
-_COMPILED: dict = {}
-
-
-def cached(transform, fn, **kwargs):
-    """One compiled transform per function, reused across examples."""
-    key = (transform, fn, tuple(sorted(kwargs.items())))
-    if key not in _COMPILED:
-        _COMPILED[key] = transform(fn, **kwargs)
-    return _COMPILED[key]
-
-
-def draw_point(case, data, h_rel):
-    args = data.draw(st.tuples(*case.args), label="args")
-    if case.avoid is not None:
-        assume(all(abs(q) > case.margin for q in case.avoid(*args)))
-    assume(locally_smooth(case.fn, args, h_rel * scale_of(args)))
-    return args
-
-
 def test_the_corpus_is_large_enough():
     assert len({case.fn for case in CASES}) >= 15
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-@SETTINGS
-@given(data=st.data())
+@for_each_case(CASES, max_examples=EXAMPLES)
 def test_hessian_matches_finite_differences_of_the_gradient(case, data):
     args = draw_point(case, data, 1e-3)
     n = len(args)
     positions = tuple(range(n))
     hess = cached(ad.hessian, case.fn, argnums=positions)(*args)
     grad = cached(ad.grad, case.fn, argnums=positions)
-    h = 1e-3 * scale_of(args)
+    h = step(args, 1e-3)
     for j in range(n):
-        column = first_difference(lambda *a: grad(*a), args, unit(n, j), h)
+        column = directional_difference(grad, args, unit(n, j), h)
         for i in range(n):
             assert isinstance(hess[i][j], float)
             assert hess[i][j] == pytest.approx(column[i], rel=1e-6, abs=1e-7), (i, j)
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-@SETTINGS
-@given(data=st.data())
+@for_each_case(CASES, max_examples=EXAMPLES)
 def test_hessian_matches_second_differences_of_values(case, data):
     args = draw_point(case, data, 1e-2)
     n = len(args)
     hess = cached(ad.hessian, case.fn, argnums=tuple(range(n)))(*args)
-    expected = hessian_from_values(case.fn, args, 1e-2 * scale_of(args))
+    expected = fd.hessian_from_values(case.fn, args, step(args, 1e-2))
     for i in range(n):
         for j in range(n):
             assert hess[i][j] == pytest.approx(expected[i][j], rel=1e-4, abs=1e-4), (i, j)
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-@settings(SETTINGS, max_examples=5)
-@given(data=st.data())
+@for_each_case(CASES, max_examples=5)
 def test_hessian_is_symmetric(case, data):
     args = draw_point(case, data, 1e-3)
     n = len(args)
@@ -338,26 +227,24 @@ def log_poly(x):
 SCALAR_CASES = ONE_ARGUMENT + [Case(sin_cubed, (fl(-3, 3),)), Case(log_poly, (fl(-2, 2),))]
 
 
-@pytest.mark.parametrize("case", SCALAR_CASES, ids=str)
-@SETTINGS
-@given(data=st.data())
+@for_each_case(SCALAR_CASES, max_examples=EXAMPLES)
 def test_second_derivative(case, data):
     (x,) = draw_point(case, data, 1e-2)
     d2 = cached(ad.derivative, case.fn, order=2)(x)
     assert d2 == pytest.approx(cached(ad.hessian, case.fn)(x), rel=1e-9, abs=1e-12)
-    h = 1e-2 * max(1.0, abs(x))
-    assert d2 == pytest.approx(second_difference(case.fn, [x], [1.0], h), rel=1e-4, abs=1e-4)
+    h = step([x], 1e-2)
+    assert d2 == pytest.approx(fd.second_difference(case.fn, [x], [1.0], h), rel=1e-4,
+                               abs=1e-4)
 
 
-@pytest.mark.parametrize("case", SCALAR_CASES, ids=str)
-@settings(SETTINGS, max_examples=5)
-@given(data=st.data())
+@for_each_case(SCALAR_CASES, max_examples=5)
 def test_third_derivative(case, data):
     (x,) = draw_point(case, data, 1e-3)
     d3 = cached(ad.derivative, case.fn, order=3)(x)
     d2 = cached(ad.derivative, case.fn, order=2)
-    h = 1e-3 * max(1.0, abs(x))
-    assert d3 == pytest.approx(first_difference(d2, [x], [1.0], h), rel=1e-5, abs=1e-5)
+    h = step([x], 1e-3)
+    assert d3 == pytest.approx(directional_difference(d2, [x], [1.0], h)[0], rel=1e-5,
+                               abs=1e-5)
 
 
 def test_derivative_of_order_zero_and_one():
@@ -390,21 +277,15 @@ def test_derivative_is_elementwise_on_arrays():
 
 # ---- check_grads(order=2) ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.fn in (
+@for_each_case([c for c in CASES if c.fn in (
     quadratic, trig, exp_log, rational, branch, helpers, horner, carried_tuple,
-    conditional_expression, while_loop)], ids=str)
-@settings(SETTINGS, max_examples=3)
-@given(data=st.data())
+    conditional_expression, while_loop)], max_examples=3)
 def test_check_grads_order_2(case, data):
     args = draw_point(case, data, 1e-3)
     check_grads(case.fn, args, order=2)
 
 
 # ---- jacobian -------------------------------------------------------------------------------
-
-def polar(r, theta):
-    return r * math.cos(theta), r * math.sin(theta)
-
 
 def orbit(x, y):
     a, b = x, y
@@ -416,7 +297,7 @@ def orbit(x, y):
 @pytest.mark.parametrize("fn, domains", [(polar, (fl(0.1, 3), fl(-3, 3))),
                                          (orbit, (fl(-1, 1), fl(-1, 1)))],
                          ids=["polar", "orbit"])
-@settings(SETTINGS, max_examples=5)
+@settings(fd.SETTINGS, max_examples=5)
 @given(data=st.data())
 def test_jacobian_matches_finite_differences(fn, domains, data):
     args = data.draw(st.tuples(*domains))
@@ -424,7 +305,7 @@ def test_jacobian_matches_finite_differences(fn, domains, data):
     n_out = len(fn(*args))
     assert len(jac) == n_out and all(len(row) == 2 for row in jac)
     for j in range(2):
-        column = first_difference(fn, args, unit(2, j), 1e-3)
+        column = directional_difference(fn, args, unit(2, j), 1e-3)
         for i in range(n_out):
             assert jac[i][j] == pytest.approx(column[i], rel=1e-6, abs=1e-8)
 

@@ -12,6 +12,8 @@ from adcompile.ir.nodes import FLOAT, INT, Function, Region, Type, Value, walk_o
 from adcompile.ir.printer import format_function
 from adcompile.ir.verify import verify
 
+from programs import taylor_sin
+
 
 def branchy_loop(x, n):
     y = x
@@ -24,17 +26,6 @@ def branchy_loop(x, n):
     while k < 3:
         k = k + 1
     return y + k
-
-
-def series(x):
-    y = x
-    t = x
-    for i in range(1, 30):
-        t = -t * x * x / ((2 * i) * (2 * i + 1))
-        y = y + t
-        if abs(t) < 1e-12:
-            break
-    return y
 
 
 def _all_values(fn: Function) -> set:
@@ -71,7 +62,7 @@ def test_clone_of_a_specialized_function_shares_nothing_and_prints_the_same():
 
 
 def test_clone_of_a_gradient_through_a_loop_shares_nothing_and_prints_the_same():
-    g = ad.grad(series)
+    g = ad.grad(taylor_sin)
     g(0.4)
     _check_clone(g.ir.function)
 

@@ -11,6 +11,8 @@ import pytest
 import adcompile as ad
 from adcompile.backend.compile import compile_source
 
+from programs import power_loop
+
 
 def inverse(x):
     return 1.0 / x
@@ -20,13 +22,6 @@ def root_of(x):
     y = x * 2.0
     z = math.sqrt(y)
     return z * y
-
-
-def power_loop(x):
-    y = 1.0
-    for i in range(4):
-        y = y * x + 0.5
-    return y
 
 
 SOURCE = """\

@@ -1,6 +1,5 @@
 """adcompile.ir.dot: the IR as Graphviz DOT, in the seeds' style."""
 
-import math
 import re
 import shutil
 import subprocess
@@ -13,40 +12,12 @@ from adcompile.api import specialize
 from adcompile.ir.dot import function_to_dot
 from adcompile.ir.nodes import FLOAT, INT, Type
 
+from programs import newton_sqrt, piecewise, taylor_sin
+
 
 def poly(x, y):
     t = x * y + 3.0
     return t * t - y
-
-
-def branchy(x):
-    if x > 1.0:
-        y = math.sin(x)
-    elif x > 0.0:
-        y = x * x
-    else:
-        y = -x
-    return y + x
-
-
-def my_sin(x):
-    y = x
-    t = x
-    for i in range(1, 100):
-        t = -t * x * x / ((2 * i) * (2 * i + 1))
-        y = y + t
-        if abs(t) < 1e-10:
-            break
-    return y
-
-
-def newton(a):
-    x = a
-    k = 0
-    while abs(x * x - a) > 1e-12 and k < 50:
-        x = 0.5 * (x + a / x)
-        k = k + 1
-    return x
 
 
 def long_loop(x):
@@ -98,8 +69,8 @@ def _kinds(nodes):
     return kinds
 
 
-CASES = [(poly, [FLOAT, FLOAT]), (branchy, [FLOAT]), (my_sin, [FLOAT]), (newton, [FLOAT]),
-         (long_loop, [FLOAT]), (quoted_names, [Type((3,), "float64")])]
+CASES = [(poly, [FLOAT, FLOAT]), (piecewise, [FLOAT]), (taylor_sin, [FLOAT]),
+         (newton_sqrt, [FLOAT]), (long_loop, [FLOAT]), (quoted_names, [Type((3,), "float64")])]
 
 
 @pytest.mark.parametrize("fun, types", CASES, ids=[c[0].__name__ for c in CASES])
@@ -138,11 +109,11 @@ def test_poly_graph_shape():
 
 
 def test_regions_are_clusters_labelled_by_role():
-    dot = function_to_dot(specialize(newton, [FLOAT]))
+    dot = function_to_dot(specialize(newton_sqrt, [FLOAT]))
     assert re.findall(r'label="(test|body|then|else)"', dot).count("test") == 1
     assert 'label="body"' in dot
     assert '[label="loop while"' in dot
-    dot = function_to_dot(specialize(branchy, [FLOAT]))
+    dot = function_to_dot(specialize(piecewise, [FLOAT]))
     assert dot.count('label="then"') == 2 and dot.count('label="else"') == 2
     # a region's results flow to its op by dashed edges
     assert "[style=dashed]" in dot
@@ -174,7 +145,7 @@ def test_dot_size_does_not_depend_on_the_loop_bound():
 def test_deterministic_across_two_compilations():
     for fun, types in CASES:
         assert function_to_dot(specialize(fun, types)) == function_to_dot(specialize(fun, types))
-    g1, g2 = ad.grad(my_sin), ad.grad(my_sin)
+    g1, g2 = ad.grad(taylor_sin), ad.grad(taylor_sin)
     g1(0.5)
     g2(0.5)
     assert ad.to_dot(g1) == ad.to_dot(g2)
@@ -188,7 +159,7 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not
 def test_real_dot_accepts_the_output():
     texts = [function_to_dot(specialize(fun, types), verbose=verbose)
              for fun, types in CASES for verbose in (False, True)]
-    for fun, x in [(my_sin, 0.5), (branchy, 0.5), (newton, 2.0)]:
+    for fun, x in [(taylor_sin, 0.5), (piecewise, 0.5), (newton_sqrt, 2.0)]:
         for transform in (ad.grad, ad.hessian):
             t = transform(fun)
             t(x)

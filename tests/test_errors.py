@@ -1,13 +1,13 @@
 """adcompile.errors: errors located in the user's source, with a caret and a hint."""
 
-import inspect
-
 import pytest
 
 import adcompile as ad
 from adcompile.errors import (AdcompileError, GraphvizNotFoundError, LocatedError, Loc,
                               NonDifferentiableError, SourceUnavailableError,
                               UnsupportedSyntaxError)
+
+from sourcelines import line_of
 
 
 def reads_attribute(x):
@@ -29,14 +29,6 @@ def helper_with_try(x):
 
 def calls_bad_helper(x):
     return helper_with_try(x) * 2.0
-
-
-def _line(fn, text):
-    lines, first = inspect.getsourcelines(fn)
-    for k, line in enumerate(lines):
-        if text in line:
-            return first + k, line
-    raise AssertionError(text)
 
 
 # ---- Loc -------------------------------------------------------------------------------
@@ -103,7 +95,7 @@ def test_caret_points_at_the_refused_construct(fun, line_text, construct):
     with pytest.raises(UnsupportedSyntaxError) as info:
         ad.grad(fun, argnums=0)(*[1.0] * fun.__code__.co_argcount)
     err = info.value
-    line, text = _line(fun, line_text)
+    line, text = line_of(fun, line_text)
     assert err.loc.filename == __file__
     assert err.loc.line == line
     assert err.loc.col == text.index(construct)
@@ -118,7 +110,7 @@ def test_caret_points_at_the_refused_construct(fun, line_text, construct):
 def test_error_in_a_helper_points_into_the_helper():
     with pytest.raises(UnsupportedSyntaxError) as info:
         ad.grad(calls_bad_helper)(1.0)
-    line, text = _line(helper_with_try, "try:")
+    line, text = line_of(helper_with_try, "try:")
     assert info.value.loc.line == line
     assert info.value.loc.col == text.index("try")
     assert "try" in info.value.message

@@ -113,6 +113,7 @@ def test_sin_plot_without_matplotlib_exits_0(tmp_path):
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
 def test_importing_an_example_runs_nothing(script, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(EXAMPLES))  # as running it would: main.py imports my_sin
     spec = importlib.util.spec_from_file_location(f"example_import_{script.stem}", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -2,13 +2,13 @@
 an `UnsupportedSyntaxError` that names this file, the line and column of the construct
 (shown with a caret under it), and a hint saying what to write instead.
 
-Expected lines are computed from `inspect.getsourcelines` and the position of a snippet
-in the function's source, never hard-coded, so editing this file cannot break them.
+Expected lines are computed with `inspect` (`sourcelines.line_of`) from the position of
+a snippet in the function's source, never hard-coded, so editing this file cannot break
+them.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
 import os
 
@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 
 import adcompile as ad
+
+from sourcelines import line_of
 
 COUNTER = 0.0
 
@@ -26,10 +28,8 @@ def assert_points_at(err: ad.UnsupportedSyntaxError, fn, snippet: str, *words: s
     """`err` locates `snippet` (its first occurrence in `fn`'s source), shows the
     source line with a caret under the snippet's first character, has a hint, and its
     message mentions every one of `words` (case-insensitive)."""
-    lines, first_line = inspect.getsourcelines(fn)
-    offset = next(i for i, line in enumerate(lines) if snippet in line)
-    text = lines[offset].rstrip("\n")
-    expected_line = first_line + offset
+    expected_line, text = line_of(fn, snippet)
+    text = text.rstrip("\n")
     expected_col = text.index(snippet)            # 0-based, as `Loc.col`
     message = str(err)
 

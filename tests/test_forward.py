@@ -4,84 +4,29 @@ Property tests over a corpus of scalar functions of one to three floats, differe
 the corpus of tests/test_reverse.py. For each function and each drawn point:
 
 - ``ad.jvp`` along a drawn tangent (all float arguments moving at once) is compared
-  with a fourth-order central finite difference along that tangent, computed here;
+  with a fourth-order central finite difference along that tangent (tests/fd.py);
 - `check_grads(modes=("fwd",))` passes (one argument at a time);
 - forward and reverse mode agree: ``u * jvp(f, x, v) == <vjp(f, x)(u), v>`` (the
   dot-product test), also for tuple-valued functions.
 
 Points near a kink or a jump have no derivative: each case names the quantities that
-must stay away from zero, and `locally_smooth` checks numerically that nothing changes
+must stay away from zero, and `fd.locally_smooth` checks numerically that nothing changes
 between the finite-difference samples. Hypothesis runs derandomized (a fixed seed).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 
 import adcompile as ad
-from adcompile.testing import check_grads, finite_floats
+from adcompile.testing import check_grads
 
-# Derandomized (a fixed seed) so CI sees the same points on every run. No shrinking:
-# every example compiles a derivative program, so shrinking a failure would take minutes;
-# derandomized generation tries simple values (0.0, 1.0, ...) first anyway.
-SETTINGS = settings(max_examples=15, deadline=None, derandomize=True, database=None,
-                    phases=[Phase.explicit, Phase.generate],
-                    suppress_health_check=[HealthCheck.too_slow])
-
-
-# ---- finite differences, written out here ---------------------------------------------
-
-def moved(args, direction, t):
-    return [a + t * d if d is not None else a for a, d in zip(args, direction)]
-
-
-def directional_difference(fn, args, direction, h):
-    """d/dt fn(args + t * direction) at t = 0, fourth-order central stencil; entries of
-    `direction` that are None leave their argument alone. Tuple results are flattened."""
-    def at(k):
-        return np.ravel(np.asarray(fn(*moved(args, direction, k * h)), dtype=float))
-    return (at(-2) - 8.0 * at(-1) + 8.0 * at(1) - at(2)) / (12.0 * h)
-
-
-def axis(args, p):
-    return [1.0 if i == p else (0.0 if isinstance(a, float) else None)
-            for i, a in enumerate(args)]
-
-
-def step_for(args):
-    return 1e-3 * max([1.0] + [abs(a) for a in args if isinstance(a, float)])
-
-
-def no_kink_along(g, h) -> bool:
-    """`g(t)`: the function along a line through the point (t = 0). True when no kink
-    or jump lies within 8h: central differences with steps h and 4h agree, and so do
-    the one-sided differences on either side, which a kink exactly at the point (where
-    every central difference gives the average slope) cannot fool."""
-    def central(s):
-        return (g(-2 * s) - 8.0 * g(-s) + 8.0 * g(s) - g(2 * s)) / (12.0 * s)
-
-    def one_sided(s):   # third-order accurate, samples on one side only
-        return (-11.0 * g(0.0) + 18.0 * g(s) - 9.0 * g(2 * s) + 2.0 * g(3 * s)) / (6.0 * s)
-
-    near = central(h)
-    return all(np.allclose(other, near, rtol=1e-4, atol=1e-6)
-               for other in (central(4 * h), one_sided(h / 4), one_sided(-h / 4)))
-
-
-def locally_smooth(fn, args) -> bool:
-    """No kink or jump near the point along any float argument."""
-    def line(p):
-        direction = axis(args, p)
-        return lambda t: np.ravel(np.asarray(fn(*moved(args, direction, t)), dtype=float))
-    return all(no_kink_along(line(p), step_for(args))
-               for p, a in enumerate(args) if isinstance(a, float))
+from fd import SETTINGS, Case, directional_difference, draw_point, fl, for_each_case, step
+from programs import polar
 
 
 # ---- the corpus ------------------------------------------------------------------------
@@ -248,21 +193,6 @@ def augmented_ops(x, y):
     return s
 
 
-@dataclass(frozen=True)
-class Case:
-    fn: Callable
-    args: tuple                               # a strategy per argument
-    avoid: Callable | None = None             # quantities that must stay away from 0
-    margin: float = 0.05
-
-    def __str__(self):
-        return self.fn.__name__
-
-
-def fl(lo, hi):
-    return finite_floats(lo, hi)
-
-
 CASES = [
     Case(cubic_mix, (fl(-2, 2), fl(-2, 2))),
     Case(sincos, (fl(-4, 4),)),
@@ -290,14 +220,6 @@ CASES = [
 ]
 
 
-def draw_point(case: Case, data):
-    args = data.draw(st.tuples(*case.args), label="args")
-    if case.avoid is not None:
-        assume(all(abs(q) > case.margin for q in case.avoid(*args)))
-    assume(locally_smooth(case.fn, args))
-    return args
-
-
 def draw_tangent(args, data):
     return [data.draw(fl(-2, 2), label="tangent") if isinstance(a, float) else None
             for a in args]
@@ -313,29 +235,23 @@ def test_the_corpus_is_large_enough():
     assert len({case.fn for case in CASES}) >= 15
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-@SETTINGS
-@given(data=st.data())
+@for_each_case(CASES)
 def test_jvp_matches_finite_differences(case, data):
     args = draw_point(case, data)
     direction = draw_tangent(args, data)
     value, tangent = ad.jvp(case.fn, args, tangents_for_jvp(args, direction))
     assert value == pytest.approx(case.fn(*args), rel=1e-12, abs=1e-12)
-    expected = directional_difference(case.fn, args, direction, step_for(args))
+    expected = directional_difference(case.fn, args, direction, step(args))
     assert np.ravel(tangent) == pytest.approx(expected, rel=1e-6, abs=1e-8)
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-@SETTINGS
-@given(data=st.data())
+@for_each_case(CASES)
 def test_jvp_passes_check_grads(case, data):
     args = draw_point(case, data)
     check_grads(case.fn, args, modes=("fwd",))
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-@settings(SETTINGS, max_examples=8)
-@given(data=st.data())
+@for_each_case(CASES, max_examples=8)
 def test_forward_and_reverse_agree(case, data):
     """u * (J v) == (J^T u) . v"""
     args = draw_point(case, data)
@@ -350,10 +266,6 @@ def test_forward_and_reverse_agree(case, data):
 
 # ---- vector-valued functions ------------------------------------------------------------------
 
-def polar(r, theta):
-    return r * math.cos(theta), r * math.sin(theta)
-
-
 def spiral(x, y):
     a, b = x, y
     for i in range(4):
@@ -364,22 +276,18 @@ def spiral(x, y):
 VECTOR_CASES = [Case(polar, (fl(0.1, 3), fl(-3, 3))), Case(spiral, (fl(-1, 1), fl(-1, 1)))]
 
 
-@pytest.mark.parametrize("case", VECTOR_CASES, ids=str)
-@settings(SETTINGS, max_examples=8)
-@given(data=st.data())
+@for_each_case(VECTOR_CASES, max_examples=8)
 def test_jvp_of_tuple_valued_functions(case, data):
     args = draw_point(case, data)
     direction = draw_tangent(args, data)
     value, tangent = ad.jvp(case.fn, args, tangents_for_jvp(args, direction))
     assert isinstance(value, tuple) and isinstance(tangent, tuple)
     assert value == pytest.approx(case.fn(*args), rel=1e-12)
-    expected = directional_difference(case.fn, args, direction, step_for(args))
+    expected = directional_difference(case.fn, args, direction, step(args))
     assert tangent == pytest.approx(tuple(expected), rel=1e-6, abs=1e-8)
 
 
-@pytest.mark.parametrize("case", VECTOR_CASES, ids=str)
-@settings(SETTINGS, max_examples=8)
-@given(data=st.data())
+@for_each_case(VECTOR_CASES, max_examples=8)
 def test_forward_and_reverse_agree_for_tuple_valued_functions(case, data):
     args = draw_point(case, data)
     direction = draw_tangent(args, data)

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 import adcompile as ad
-import golden_cases as cases
+import programs as cases
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ADCOMPILE_UPDATE_GOLDEN") == "1"
@@ -54,7 +54,7 @@ def test_goldstein_gradient_reads_like_hand_written_code():
 
 def test_output_is_the_same_in_a_fresh_interpreter():
     """Names and order do not depend on ids, hashes or anything else that varies by run."""
-    script = ("import sys; sys.path.insert(0, %r); import adcompile as ad; import golden_cases as c; "
+    script = ("import sys; sys.path.insert(0, %r); import adcompile as ad; import programs as c; "
               "print(ad.grad(c.goldstein, argnums=(0, 1)).source); print(ad.grad(c.my_sin).ir)"
               % str(pathlib.Path(__file__).parent))
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -13,6 +13,8 @@ from adcompile.ir.nodes import FLOAT, walk_ops
 from adcompile.ir.verify import verify
 from adcompile.transforms.inline import inline_applies
 
+from irkit import prims
+
 
 def g(x, y):
     return math.sin(x) * y + x * x
@@ -51,12 +53,8 @@ def in_a_loop(x):
     return s
 
 
-def _prims(fn):
-    return [op.prim for op in walk_ops(fn.body)]
-
-
 def test_lowering_stages_the_call_as_an_apply():
-    assert "apply" in _prims(_lowered(uses_grad))
+    assert "apply" in prims(_lowered(uses_grad))
 
 
 @pytest.mark.parametrize("fun, types", [
@@ -64,7 +62,7 @@ def test_lowering_stages_the_call_as_an_apply():
     (uses_derivative, [FLOAT]), (nested, [FLOAT]), (in_a_loop, [FLOAT])])
 def test_specialize_leaves_no_apply(fun, types):
     fn = specialize(fun, types)
-    assert "apply" not in _prims(fn)
+    assert "apply" not in prims(fn)
     verify(fn)
 
 
@@ -72,9 +70,9 @@ def test_inline_applies_replaces_the_apply_by_the_callees_ops():
     fn = clone_function(_lowered(uses_grad))
     infer_function(fn, [FLOAT])
     assert inline_applies(fn)
-    prims = _prims(fn)
-    assert "apply" not in prims
-    assert "cos" in prims  # d/dx sin(x) * y
+    names = prims(fn)
+    assert "apply" not in names
+    assert "cos" in names  # d/dx sin(x) * y
     assert inline_applies(fn) is False  # nothing left to expand
     verify(fn)
 

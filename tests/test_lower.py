@@ -26,6 +26,8 @@ import adcompile as ad
 from adcompile.frontend.lower import lower_function
 from adcompile.ir.nodes import Function, Region, walk_ops
 
+from sourcelines import line_of
+
 SOME_LIST = [1.0, 2.0, 3.0]
 
 
@@ -75,10 +77,9 @@ def assert_same_as_python(fn, points):
 def assert_points_at(err, fn, snippet: str, *words: str):
     """`err` locates the first occurrence of `snippet` in `fn`'s source, with a caret
     under it and a hint (see tests/test_fence.py for the same check on the fence)."""
-    lines, first_line = inspect.getsourcelines(fn)
-    offset = next(i for i, line in enumerate(lines) if snippet in line)
-    text = lines[offset].rstrip("\n")
-    expected = (first_line + offset, text.index(snippet))
+    line, text = line_of(fn, snippet)
+    text = text.rstrip("\n")
+    expected = (line, text.index(snippet))
     message = str(err)
     assert os.path.realpath(err.loc.filename) == os.path.realpath(__file__), message
     assert (err.loc.line, err.loc.col) == expected, message

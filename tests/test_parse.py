@@ -10,6 +10,8 @@ import pytest
 from adcompile.errors import SourceUnavailableError, UnsupportedSyntaxError
 from adcompile.frontend.parse import ParsedFunction, parse_function
 
+from sourcelines import line_of
+
 
 def plain(x, y=2.0):
     z = x * y
@@ -50,14 +52,6 @@ class Holder:
 square = lambda x: x * x  # noqa: E731
 
 
-def _line_of(fn, text):
-    lines, first = inspect.getsourcelines(fn)
-    for k, line in enumerate(lines):
-        if text in line:
-            return first + k, line
-    raise AssertionError(text)
-
-
 def test_parses_the_functions_def():
     parsed = parse_function(plain)
     assert isinstance(parsed, ParsedFunction)
@@ -70,7 +64,7 @@ def test_parses_the_functions_def():
 
 def test_locations_are_places_in_the_users_file():
     parsed = parse_function(plain)
-    line, text = _line_of(plain, "return math.sin(z)")
+    line, text = line_of(plain, "return math.sin(z)")
     ret = parsed.node.body[-1]
     loc = parsed.loc(ret)
     assert (loc.filename, loc.line, loc.col) == (__file__, line, text.index("return"))
@@ -82,10 +76,10 @@ def test_locations_are_places_in_the_users_file():
 
 def test_decorated_function_locations_skip_the_decorator():
     parsed = parse_function(decorated)
-    line, text = _line_of(decorated, "def decorated")
+    line, text = line_of(decorated, "def decorated")
     loc = parsed.loc(parsed.node)
     assert loc.line == line and loc.text == text
-    body_line, body_text = _line_of(decorated, "return x + 1.0")
+    body_line, body_text = line_of(decorated, "return x + 1.0")
     assert parsed.loc(parsed.node.body[0]).line == body_line
 
 
@@ -94,7 +88,7 @@ def test_indented_methods_get_their_columns_back():
                            (Holder.static, "return x - 1.0", "x - 1.0")]:
         parsed = parse_function(fn)
         assert parsed.indent == 4
-        line, source_line = _line_of(fn, text)
+        line, source_line = line_of(fn, text)
         stmt = parsed.node.body[0]
         loc = parsed.loc(stmt.value)
         assert loc.line == line
@@ -134,6 +128,6 @@ def test_a_lambda_is_refused_with_its_location():
     with pytest.raises(UnsupportedSyntaxError) as info:
         parse_function(square)
     loc = info.value.loc
-    line, text = _line_of(square, "lambda")
+    line, text = line_of(square, "lambda")
     assert loc.filename == __file__ and loc.line == line
     assert "def" in info.value.hint

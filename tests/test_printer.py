@@ -9,13 +9,7 @@ from adcompile.ir.builder import Builder
 from adcompile.ir.nodes import FLOAT, INT, Function, Region, Value
 from adcompile.ir.printer import format_function
 
-
-def goldstein(x, y):
-    a = x + y + 1.0
-    b = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
-    c = 2.0 * x - 3.0 * y
-    d = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
-    return (1.0 + a * a * b) * (30.0 + c * c * d)
+from programs import goldstein_terms
 
 
 def small(x, y):
@@ -63,9 +57,9 @@ def test_specialized_ir_prints_the_same_twice():
 
 
 def test_header_names_params_with_their_types_and_return_line():
-    text = format_function(specialize(goldstein, [FLOAT, INT]))
+    text = format_function(specialize(goldstein_terms, [FLOAT, INT]))
     lines = text.splitlines()
-    assert lines[0] == "def goldstein(x: float, y: int):"
+    assert lines[0] == "def goldstein_terms(x: float, y: int):"
     assert re.fullmatch(r"  return \S+", lines[-1])
 
 

@@ -6,13 +6,13 @@ break, converging while, nested, inside branches, branches inside, continue,
 loop-carried tuples). For each function and each drawn point:
 
 - ``ad.grad`` (every float argument at once) is compared with a fourth-order central
-  finite difference computed here, independently of `adcompile.testing`;
+  finite difference (tests/fd.py), independently of `adcompile.testing`;
 - ``ad.vjp`` passes `check_grads(modes=("rev",))` (the dot-product test);
 - ``ad.value_and_grad`` agrees with the function and with ``ad.grad``.
 
 Points near a kink or a jump (a branch boundary, abs at 0, a change of a loop's trip
 count) have no derivative to compare: each case names the quantities that must stay
-away from zero, and `locally_smooth` checks, numerically, that nothing changes
+away from zero, and `fd.locally_smooth` checks, numerically, that nothing changes
 between the finite-difference samples.
 
 Hypothesis runs derandomized (a fixed seed), so CI sees the same points every run.
@@ -21,71 +21,24 @@ Hypothesis runs derandomized (a fixed seed), so CI sees the same points every ru
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import adcompile as ad
-from adcompile.testing import check_grads, finite_floats
+from adcompile.testing import check_grads
 
-# Derandomized (a fixed seed) so CI sees the same points on every run. No shrinking:
-# every example compiles a derivative program, so shrinking a failure would take minutes;
-# derandomized generation tries simple values (0.0, 1.0, ...) first anyway.
-SETTINGS = settings(max_examples=15, deadline=None, derandomize=True, database=None,
-                    phases=[Phase.explicit, Phase.generate],
-                    suppress_health_check=[HealthCheck.too_slow])
-
-
-# ---- finite differences, written out here ---------------------------------------------
-
-def central_difference(fn, args, position, h):
-    """d fn / d args[position], fourth-order central stencil."""
-    def at(k):
-        moved = list(args)
-        moved[position] = args[position] + k * h
-        return fn(*moved)
-    return (at(-2) - 8.0 * at(-1) + 8.0 * at(1) - at(2)) / (12.0 * h)
-
-
-def step_for(value):
-    return 1e-3 * max(1.0, abs(value))
-
-
-def no_kink_along(g, h) -> bool:
-    """`g(t)`: the function along a line through the point (t = 0). True when no kink
-    or jump lies within 8h: central differences with steps h and 4h agree, and so do
-    the one-sided differences on either side, which a kink exactly at the point (where
-    every central difference gives the average slope) cannot fool."""
-    def central(s):
-        return (g(-2 * s) - 8.0 * g(-s) + 8.0 * g(s) - g(2 * s)) / (12.0 * s)
-
-    def one_sided(s):   # third-order accurate, samples on one side only
-        return (-11.0 * g(0.0) + 18.0 * g(s) - 9.0 * g(2 * s) + 2.0 * g(3 * s)) / (6.0 * s)
-
-    near = central(h)
-    return all(np.allclose(other, near, rtol=1e-4, atol=1e-6)
-               for other in (central(4 * h), one_sided(h / 4), one_sided(-h / 4)))
-
-
-def locally_smooth(fn, args, positions) -> bool:
-    """No kink or jump near the point along any differentiated argument."""
-    def line(p):
-        return lambda t: fn(*[a + t if i == p else a for i, a in enumerate(args)])
-    return all(no_kink_along(line(p), step_for(args[p])) for p in positions)
+import fd
+from fd import SETTINGS, Case, cached, fl, float_positions, for_each_case, partial_difference
+from programs import newton_sqrt, polar, taylor_sin
 
 
 # ---- the corpus ------------------------------------------------------------------------
 
 def square_helper(t):
     return t * t
-
-
-def polar(r, theta):
-    return r * math.cos(theta), r * math.sin(theta)
 
 
 def polynomial(x):
@@ -167,29 +120,6 @@ def accumulate_until(x):
     return s * x
 
 
-def newton_sqrt(a):
-    # while loop run to convergence, then one more step, so that the derivative of the
-    # computed path has converged too (at a = 1 the loop body never runs)
-    y = a
-    n = 0
-    while abs(y * y - a) > 1e-12 * a and n < 200:   # n: no hang if a <= 0
-        y = 0.5 * (y + a / y)
-        n += 1
-    return 0.5 * (y + a / y)
-
-
-def taylor_sin(x):
-    # data-dependent break on convergence, as in the seed case `my_sin`
-    term = x
-    s = x
-    for i in range(1, 100):
-        term = -term * x * x / ((2 * i) * (2 * i + 1))
-        s = s + term
-        if abs(term) < 1e-16:
-            break
-    return s
-
-
 def nested_loops(x, y):
     s = 0.0
     for i in range(4):
@@ -266,21 +196,6 @@ def with_int_argument(x, n):
     return s
 
 
-@dataclass(frozen=True)
-class Case:
-    fn: Callable
-    args: tuple                               # a strategy per argument
-    avoid: Callable | None = None             # quantities that must stay away from 0
-    margin: float = 0.05
-
-    def __str__(self):
-        return self.fn.__name__
-
-
-def fl(lo, hi):
-    return finite_floats(lo, hi)
-
-
 CASES = [
     Case(polynomial, (fl(-3, 3),)),
     Case(polynomial2, (fl(-2, 2), fl(-2, 2))),
@@ -310,28 +225,12 @@ CASES = [
     Case(with_int_argument, (fl(-3, 3), st.integers(0, 6))),
 ]
 
-_GRADS: dict = {}
-
-
-def float_positions(args):
-    return tuple(i for i, a in enumerate(args) if isinstance(a, float))
-
 
 def draw_point(case: Case, data):
-    args = data.draw(st.tuples(*case.args), label="args")
-    positions = float_positions(args)
-    if case.avoid is not None:
-        assume(all(abs(q) > case.margin for q in case.avoid(*args)))
-    assume(locally_smooth(case.fn, args, positions))
-    return args, positions
-
-
-def grad_of(fn, positions):
-    """One compiled gradient per function, reused across examples (it is cached)."""
-    key = (fn, positions)
-    if key not in _GRADS:
-        _GRADS[key] = ad.grad(fn, argnums=positions)
-    return _GRADS[key]
+    """A point, and the float arguments' positions; each argument is differentiated
+    with a step of its own, `fd.step([that argument])`."""
+    args = fd.draw_point(case, data, per_argument=True)
+    return args, float_positions(args)
 
 
 # ---- the properties ------------------------------------------------------------------------
@@ -340,35 +239,30 @@ def test_the_corpus_is_large_enough():
     assert len({case.fn for case in CASES}) >= 15
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-@SETTINGS
-@given(data=st.data())
+@for_each_case(CASES)
 def test_grad_matches_finite_differences(case, data):
     args, positions = draw_point(case, data)
-    got = grad_of(case.fn, positions)(*args)
+    got = cached(ad.grad, case.fn, argnums=positions)(*args)
     assert len(got) == len(positions)
     for p, g in zip(positions, got):
-        expected = central_difference(case.fn, args, p, step_for(args[p]))
+        expected = partial_difference(case.fn, args, p, fd.step([args[p]]))
         assert isinstance(g, float), type(g)
         assert g == pytest.approx(expected, rel=1e-6, abs=1e-8), (case.fn.__name__, p, args)
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-@SETTINGS
-@given(data=st.data())
+@for_each_case(CASES)
 def test_vjp_passes_check_grads(case, data):
     args, _ = draw_point(case, data)
     check_grads(case.fn, args, modes=("rev",))
 
 
-@pytest.mark.parametrize("case", CASES[::3], ids=str)
-@settings(SETTINGS, max_examples=5)
-@given(data=st.data())
+@for_each_case(CASES[::3], max_examples=5)
 def test_value_and_grad_agrees_with_grad(case, data):
     args, positions = draw_point(case, data)
     value, grads = ad.value_and_grad(case.fn, argnums=positions)(*args)
     assert value == pytest.approx(case.fn(*args), rel=1e-12, abs=1e-12)
-    assert grads == pytest.approx(grad_of(case.fn, positions)(*args), rel=1e-12, abs=1e-14)
+    grad = cached(ad.grad, case.fn, argnums=positions)
+    assert grads == pytest.approx(grad(*args), rel=1e-12, abs=1e-14)
 
 
 # ---- particular derivatives ------------------------------------------------------------------
@@ -402,10 +296,10 @@ def test_grad_with_respect_to_one_of_several_arguments():
     x, y, z = 0.4, -1.3, 2.2
     gy = ad.grad(rational, argnums=1)(x, y, z)
     assert isinstance(gy, float)
-    assert gy == pytest.approx(central_difference(rational, [x, y, z], 1, 1e-3), rel=1e-7)
+    assert gy == pytest.approx(partial_difference(rational, [x, y, z], 1, 1e-3), rel=1e-7)
     gzx = ad.grad(rational, argnums=(2, 0))(x, y, z)
-    assert gzx == pytest.approx((central_difference(rational, [x, y, z], 2, 1e-3),
-                                 central_difference(rational, [x, y, z], 0, 1e-3)), rel=1e-7)
+    assert gzx == pytest.approx((partial_difference(rational, [x, y, z], 2, 1e-3),
+                                 partial_difference(rational, [x, y, z], 0, 1e-3)), rel=1e-7)
 
 
 def test_grad_is_stateless():
@@ -444,4 +338,4 @@ def test_vjp_gives_none_for_int_arguments():
     _, pullback = ad.vjp(with_int_argument, 0.5, 4)
     gx, gn = pullback(1.0)
     assert gn is None
-    assert gx == pytest.approx(central_difference(with_int_argument, [0.5, 4], 0, 1e-3))
+    assert gx == pytest.approx(partial_difference(with_int_argument, [0.5, 4], 0, 1e-3))

@@ -15,6 +15,8 @@ from adcompile.passes import optimize
 from adcompile.transforms.forward import forward
 from adcompile.transforms.taylor import TaylorUnsupported, nth_derivative
 
+from programs import my_sin
+
 
 def tanh(x):
     return np.tanh(x)
@@ -44,17 +46,6 @@ def looped(x):
     y = x
     for _ in range(4):
         y = math.sin(y) + 0.5 * x * y
-    return y
-
-
-def my_sin(x, threshold=0.0001):
-    y = 0
-    for i in range(100000):
-        c = (-1) ** i / math.factorial(2 * i + 1)
-        t = c * x ** (2 * i + 1)
-        y = y + t
-        if abs(t) < threshold:
-            break
     return y
 
 

@@ -155,24 +155,17 @@ def wrong_for_y_vjp(fun, *primals):
     return value, wrong_pullback
 
 
-def test_a_wrong_forward_derivative_is_reported(monkeypatch):
-    monkeypatch.setattr(adcompile.testing, "jvp", wrong_for_y_jvp)
-    check_grads(smooth, (0.3, -0.8), argnums=0, modes=("fwd",))   # x is still right
+@pytest.mark.parametrize("mode, patched, wrong, words", [
+    ("fwd", "jvp", wrong_for_y_jvp, "forward mode"),
+    ("rev", "vjp", wrong_for_y_vjp, "reverse mode")], ids=["forward", "reverse"])
+def test_a_wrong_derivative_is_reported(monkeypatch, mode, patched, wrong, words):
+    monkeypatch.setattr(adcompile.testing, patched, wrong)
+    check_grads(smooth, (0.3, -0.8), argnums=0, modes=(mode,))   # x is still right
     with pytest.raises(GradientCheckError) as info:
-        check_grads(smooth, (0.3, -0.8), modes=("fwd",))
+        check_grads(smooth, (0.3, -0.8), modes=(mode,))
     first = lines_of(info)[0]
     assert "smooth" in first and "argument 'y'" in first and "order 1" in first
-    assert "forward mode" in first
-
-
-def test_a_wrong_reverse_derivative_is_reported(monkeypatch):
-    monkeypatch.setattr(adcompile.testing, "vjp", wrong_for_y_vjp)
-    check_grads(smooth, (0.3, -0.8), argnums=0, modes=("rev",))
-    with pytest.raises(GradientCheckError) as info:
-        check_grads(smooth, (0.3, -0.8), modes=("rev",))
-    first = lines_of(info)[0]
-    assert "smooth" in first and "argument 'y'" in first and "order 1" in first
-    assert "reverse mode" in first
+    assert words in first
 
 
 def test_modes_choose_what_is_checked(monkeypatch):

@@ -18,6 +18,8 @@ from adcompile.passes.simplify import simplify
 from adcompile.transforms.forward import forward
 from adcompile.transforms.reverse import reverse
 
+from programs import newton_sqrt, taylor_sin
+
 F3 = Type((3,), "float64")
 
 
@@ -52,26 +54,6 @@ def calls_helper(x, y):
     a = helper(x, y)
     b = helper(a, x)
     return a * b
-
-
-def my_sin(x):
-    y = x
-    t = x
-    for i in range(1, 100):
-        t = -t * x * x / ((2 * i) * (2 * i + 1))
-        y = y + t
-        if abs(t) < 1e-10:
-            break
-    return y
-
-
-def newton_sqrt(a):
-    x = a
-    k = 0
-    while abs(x * x - a) > 1e-12 and k < 50:
-        x = 0.5 * (x + a / x)
-        k = k + 1
-    return x
 
 
 def skip_with_continue(x):
@@ -156,7 +138,7 @@ def int_argument(x, n):
 CORPUS = [
     (polynomial, [FLOAT, FLOAT], True), (elif_chain, [FLOAT], True),
     (conditional_expression, [FLOAT, FLOAT], True), (calls_helper, [FLOAT, FLOAT], True),
-    (my_sin, [FLOAT], True), (newton_sqrt, [FLOAT], True),
+    (taylor_sin, [FLOAT], True), (newton_sqrt, [FLOAT], True),
     (skip_with_continue, [FLOAT], True), (nested_loops, [FLOAT], True),
     (loop_in_branch, [FLOAT], True), (branch_in_loop, [FLOAT, FLOAT], True),
     (early_return, [FLOAT], True), (tuple_result, [FLOAT, FLOAT], False),
@@ -218,7 +200,7 @@ def test_verifies_after_second_order(fun, types, scalar):
 
 def test_verifies_the_ir_of_public_transforms():
     for transform in (ad.grad, ad.value_and_grad, ad.hessian):
-        t = transform(my_sin)
+        t = transform(taylor_sin)
         t(0.5)
         verify(t.ir.function)
     d = ad.derivative(newton_sqrt, order=2)
@@ -390,7 +372,7 @@ def test_verify_does_not_change_the_ir():
 
 def test_verifies_code_read_back_from_generated_source_with_tapes():
     # the frontend reads a gradient's own source (tapes: `[]`, .append, .pop) back in
-    g = ad.grad(my_sin)
+    g = ad.grad(taylor_sin)
     g(0.5)
     fn = specialize(g._last.function, [FLOAT])
     verify(fn)

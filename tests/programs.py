@@ -1,0 +1,106 @@
+"""Sample programs shared by the test modules (not a test module).
+
+adcompile reads a function's source with `inspect`, so they live at module level in a
+real file. Two rules:
+
+- the seed cases at the top are the functions whose generated code tests/golden/ pins
+  (see test_golden.py): the generated source embeds the name, the printed IR the
+  params, so their names and bodies must not change;
+- the compile cache is global per function: a test that counts compilations needs a
+  function of its own, not one of these.
+"""
+
+import math
+
+import numpy as np
+
+
+# ---- the seed cases pinned by tests/golden/ ---------------------------------------------
+
+def sphere(x, y):
+    return x ** 2 + y ** 2
+
+
+def matyas(x, y):
+    return 0.26 * (x ** 2 + y ** 2) - 0.48 * x * y
+
+
+def goldstein(x, y):
+    z = (1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x ** 2 - 14 * y + 6 * x * y + 3 * y ** 2)) * \
+        (30 + (2 * x - 3 * y) ** 2 * (18 - 32 * x + 12 * x ** 2 + 48 * y - 36 * x * y + 27 * y ** 2))
+    return z
+
+
+def rosenbrock(x0, x1):
+    return 100 * (x1 - x0 ** 2) ** 2 + (x0 - 1) ** 2
+
+
+def sin(x):
+    return np.sin(x)
+
+
+def my_sin(x, threshold=0.0001):
+    y = 0
+    for i in range(100000):
+        c = (-1) ** i / math.factorial(2 * i + 1)
+        t = c * x ** (2 * i + 1)
+        y = y + t
+        if abs(t) < threshold:
+            break
+    return y
+
+
+# ---- programs several test modules compile ------------------------------------------------
+
+def goldstein_terms(x, y):
+    # Goldstein-Price in float arithmetic, one named term per factor
+    a = x + y + 1.0
+    b = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
+    c = 2.0 * x - 3.0 * y
+    d = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
+    return (1.0 + a * a * b) * (30.0 + c * c * d)
+
+
+def taylor_sin(x):
+    # a range loop with a data-dependent break on convergence, as in `my_sin`, each
+    # term computed from the last; converged to the last bit, so its derivative is cos
+    y = x
+    t = x
+    for i in range(1, 100):
+        t = -t * x * x / ((2 * i) * (2 * i + 1))
+        y = y + t
+        if abs(t) < 1e-16:
+            break
+    return y
+
+
+def newton_sqrt(a):
+    # while loop run to convergence, then one more step, so that the derivative of the
+    # computed path has converged too (at a = 1 the loop body never runs)
+    y = a
+    n = 0
+    while abs(y * y - a) > 1e-12 * a and n < 200:   # n: no hang if a <= 0
+        y = 0.5 * (y + a / y)
+        n += 1
+    return 0.5 * (y + a / y)
+
+
+def piecewise(x):
+    if x > 1.0:
+        y = math.sin(x)
+    elif x > 0.0:
+        y = x * x
+    else:
+        y = -x
+    return y
+
+
+def power_loop(x):
+    y = 1.0
+    for i in range(4):
+        y = y * x + 0.5
+    return y
+
+
+def polar(r, theta):
+    return r * math.cos(theta), r * math.sin(theta)
