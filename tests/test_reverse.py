@@ -31,8 +31,9 @@ import adcompile as ad
 from adcompile.testing import check_grads
 
 import fd
-from fd import SETTINGS, Case, cached, fl, float_positions, for_each_case, partial_difference
-from programs import newton_sqrt, polar, taylor_sin
+from fd import (SETTINGS, Case, cached, fl, float_positions, for_each_case,
+                partial_difference, step)
+from programs import newton_sqrt, piecewise, polar, rosenbrock, taylor_sin
 
 
 # ---- the corpus ------------------------------------------------------------------------
@@ -339,3 +340,65 @@ def test_vjp_gives_none_for_int_arguments():
     gx, gn = pullback(1.0)
     assert gn is None
     assert gx == pytest.approx(partial_difference(with_int_argument, [0.5, 4], 0, 1e-3))
+
+
+# ---- loops with data-dependent exits: random thresholds, start points, trip counts ----
+
+def capped_series(x, threshold, n):
+    """my_sin's shape: a series that stops when its term is small, or after n terms."""
+    y = 0.0
+    t = x
+    for i in range(n):
+        y = y + t
+        t = -t * x * x / ((2 * i + 2) * (2 * i + 3))
+        if abs(t) < threshold:
+            break
+    return y
+
+
+def capped_series_derivative(x, threshold, n):
+    """The same sum, differentiated term by term (the terms it adds do not change)."""
+    y, dy = 0.0, 0.0
+    t, dt = x, 1.0
+    for i in range(n):
+        y, dy = y + t, dy + dt
+        scale = -1.0 / ((2 * i + 2) * (2 * i + 3))
+        t, dt = scale * t * x * x, scale * (dt * x * x + 2.0 * t * x)
+        if abs(t) < threshold:
+            break
+    return dy
+
+
+@SETTINGS
+@given(st.floats(min_value=-3.0, max_value=3.0), st.floats(min_value=1e-300, max_value=1.0),
+       st.integers(min_value=0, max_value=40))
+def test_series_with_random_thresholds_and_trip_counts(x, threshold, n):
+    got = ad.grad(capped_series)(x, threshold, n)
+    assert got == pytest.approx(capped_series_derivative(x, threshold, n), rel=1e-12,
+                                abs=1e-12)
+
+
+@SETTINGS
+@given(st.floats(min_value=0.5, max_value=1e6))
+def test_newton_square_root_converging_to_a_fixed_point(a):
+    assert ad.grad(newton_sqrt)(a) == pytest.approx(0.5 / math.sqrt(a), rel=1e-9)
+
+
+# ---- closed under the transform: generated source, saved and imported, compiles again ----
+
+@pytest.mark.parametrize("fn, args", [(rosenbrock, (0.5, 2.0)), (taylor_sin, (0.7,)),
+                                      (newton_sqrt, (2.0,)), (piecewise, (0.4,))])
+def test_generated_gradient_saved_to_a_file_is_differentiated_again(fn, args, tmp_path,
+                                                                   monkeypatch):
+    gradient = ad.grad(fn)
+    gradient(*args)
+    module_name = f"saved_{fn.__name__}"
+    (tmp_path / f"{module_name}.py").write_text(gradient.source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    saved = getattr(__import__(module_name), f"{fn.__name__}_grad")
+    assert saved(*args) == gradient(*args)
+    h = step(args)
+    expected = partial_difference(saved, list(args), 0, h)
+    assert ad.grad(saved)(*args) == pytest.approx(expected, rel=1e-6, abs=1e-8)
+    _, tangent = ad.jvp(saved, args, (1.0,) + (0.0,) * (len(args) - 1))
+    assert tangent == pytest.approx(expected, rel=1e-6, abs=1e-8)
