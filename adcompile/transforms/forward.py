@@ -14,6 +14,7 @@ from ..errors import NonDifferentiableError
 from ..ir.infer import infer_op
 from ..ir.nodes import Function, Op, Region, Value, loop_body
 from ..rules import DiffBuilder, rule_for
+from .visitor import OpVisitor
 
 
 def tangent_hint(hint: str | None) -> str | None:
@@ -31,7 +32,7 @@ def forward(fn: Function, wrt: list[int], *, seed_ones: bool, with_value: bool) 
     return _Forward(fn).run(wrt, seed_ones, with_value)
 
 
-class _Forward:
+class _Forward(OpVisitor):
     def __init__(self, fn: Function):
         self.fn = fn
         self.vmap: dict[Value, Value] = {}
@@ -65,15 +66,6 @@ class _Forward:
         new = Value(old.hint, old.loc, old.type, old.strong_name)
         self.vmap[old] = new
         return new
-
-    def region(self, region: Region, b: DiffBuilder) -> None:
-        for op in region.ops:
-            if op.prim == "cond":
-                self.cond(op, b)
-            elif op.prim == "loop":
-                self.loop(op, b)
-            else:
-                self.primitive(op, b)
 
     def primitive(self, op: Op, b: DiffBuilder) -> None:
         primals = [self.vmap[v] for v in op.inputs]

@@ -27,6 +27,7 @@ from ..ir.nodes import (Function, Op, Region, Value, loop_body, loop_carried_inp
                         loop_carried_params, walk_ops)
 from ..rules import DiffBuilder, rule_for
 from .activity import active_values
+from .visitor import OpVisitor
 
 Series = list  # [x_0 (a Value), x_1 .. x_n (Value or None for zero)]
 
@@ -40,7 +41,7 @@ def nth_derivative(fn: Function, order: int) -> Function:
     return _Taylor(fn, order).run()
 
 
-class _Taylor:
+class _Taylor(OpVisitor):
     def __init__(self, fn: Function, order: int):
         self.fn = fn
         self.n = order
@@ -73,18 +74,9 @@ class _Taylor:
         return Function(fn.name, body, list(fn.param_names), dict(fn.defaults), False, fn.loc)
 
     # ---- ops ------------------------------------------------------------------------
-    def region(self, region: Region, b: DiffBuilder) -> None:
-        for op in region.ops:
-            if op.prim == "cond":
-                self.cond(op, b)
-            elif op.prim == "loop":
-                self.loop(op, b)
-            elif op.prim in ("push", "pop", "tape_new"):
-                raise TaylorUnsupported("tapes")
-            else:
-                self.primitive(op, b)
-
     def primitive(self, op: Op, b: DiffBuilder) -> None:
+        if op.prim in ("push", "pop", "tape_new"):
+            raise TaylorUnsupported("tapes")
         inputs = [self.series[v] for v in op.inputs]
         b.loc = op.loc
         new = b.emit(op.prim, [s[0] for s in inputs], op.params, n_out=1, loc=op.loc)
