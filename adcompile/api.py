@@ -50,20 +50,10 @@ def _lowered(fun) -> Function:
     return _LOWERED[key]
 
 
-_TRANSFORMED: dict[tuple, "Transformed"] = {}
 # (function, transform, argnums, order) -> {argument signature -> compiled code}
 _CACHES: dict[tuple, dict] = {}
 # The transforms whose generated function returns exactly what the user gets.
 _DIRECT_KINDS = ("grad", "primal", "derivative")
-
-
-def _transformed(fun, kind: str, positions: tuple) -> "Transformed":
-    """The one `Transformed` for (fun, kind, positions), so jvp and vjp, which are
-    called afresh each time, compile once per function and signature."""
-    key = (fun, kind, positions)
-    if key not in _TRANSFORMED:
-        _TRANSFORMED[key] = Transformed(fun, kind, positions)
-    return _TRANSFORMED[key]
 
 
 def _normalize_argnums(argnums) -> tuple[int, ...]:
@@ -84,8 +74,6 @@ def specialize(fun, arg_types: list[Type]) -> Function:
     while inline_applies(fn):
         infer_function(fn, arg_types)
     return optimize(fn)
-
-
 
 
 @dataclass
@@ -454,7 +442,7 @@ def jvp(fun, primals, tangents):
     if len(primals) != len(tangents):
         raise TypeError(f"jvp got {len(primals)} primals and {len(tangents)} tangents")
     positions = tuple(i for i, v in enumerate(primals) if type_of(v).is_float)
-    transform = _transformed(fun, "jvp", positions)
+    transform = Transformed(fun, "jvp", positions)  # the compile cache is shared
     values = transform._bind(primals, {})  # parameters left out take their defaults
     compiled = transform.compiled(values)
     out = compiled.function(*values, *(tangents[i] for i in positions))
@@ -469,7 +457,7 @@ def vjp(fun, *primals):
     """Reverse mode: ``(f(*primals), pullback)``; ``pullback(g)`` gives a cotangent for
     each primal (None for ints), for a cotangent `g` shaped like f's result."""
     positions = tuple(i for i, v in enumerate(primals) if type_of(v).is_float)
-    transform = _transformed(fun, "vjp", positions)
+    transform = Transformed(fun, "vjp", positions)
     values = transform._bind(primals, {})  # parameters left out take their defaults
     compiled = transform.compiled(values)
     value = fun(*primals)
