@@ -72,8 +72,8 @@ def main(out_dir="."):
               f"{len(text)} characters of DOT")
         try:
             ad.plot(f, os.path.join(out_dir, f"my_sin_{name}.png"))
-        except ad.GraphvizNotFoundError:
-            pass  # the sizes above are the point; drawing them needs Graphviz
+        except ad.GraphvizNotFoundError as error:  # the sizes above are the point
+            print(error)
 
 
 if __name__ == "__main__":
