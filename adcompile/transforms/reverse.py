@@ -31,6 +31,7 @@ from ..ir.nodes import (INT, Function, Op, Region, Value, defined_in, free_value
                         used_in, walk_ops)
 from ..rules import DiffBuilder, rule_for
 from .activity import active_values
+from .visitor import OpVisitor
 
 
 def adjoint_hint(hint: str | None) -> str | None:
@@ -58,7 +59,10 @@ def reverse(fn: Function, wrt: list[int], *, with_value: bool,
     return _Reverse(fn).run(wrt, with_value, cotangent_params)
 
 
-class _Reverse:
+class _Reverse(OpVisitor):
+    """The forward sweep walks f as an OpVisitor (copying its ops); the adjoint_*
+    methods build the reverse sweep."""
+
     def __init__(self, fn: Function):
         self.fn = fn
         self.vmap: dict[Value, Value] = {}
@@ -74,7 +78,7 @@ class _Reverse:
         self.body = body
         self.active = active_values(fn, [fn.params[i] for i in wrt])
         b = DiffBuilder(body, fn.loc)
-        self.forward_region(fn.body, b)
+        self.region(fn.body, b)
         adj: dict[Value, Value] = {}
         if cotangent_params:
             for result in fn.results:
@@ -96,29 +100,23 @@ class _Reverse:
         self.vmap[old] = new
         return new
 
-    # ---- forward sweep --------------------------------------------------------------
-    def forward_region(self, region: Region, b: DiffBuilder) -> None:
-        for op in region.ops:
-            if op.prim == "cond":
-                self.forward_cond(op, b)
-            elif op.prim == "loop":
-                self.forward_loop(op, b)
-            else:
-                new = b.emit(op.prim, [self.vmap[v] for v in op.inputs], op.params,
-                             n_out=len(op.outputs), loc=op.loc)
-                for old, out in zip(op.outputs, new.outputs):
-                    out.hint, out.strong_name, out.type = old.hint, old.strong_name, old.type
-                    self.vmap[old] = out
+    # ---- forward sweep: the OpVisitor's region(), cond(), loop() and primitive() -----
+    def primitive(self, op: Op, b: DiffBuilder) -> None:
+        new = b.emit(op.prim, [self.vmap[v] for v in op.inputs], op.params,
+                     n_out=len(op.outputs), loc=op.loc)
+        for old, out in zip(op.outputs, new.outputs):
+            out.hint, out.strong_name, out.type = old.hint, old.strong_name, old.type
+            self.vmap[old] = out
 
     def _forward_subregion(self, region: Region, b: DiffBuilder, params: list[Value]) -> Region:
         new = Region(params=[self._map(p, Value(p.hint, p.loc, p.type, p.strong_name))
                              for p in params])
         with b.into(new):
-            self.forward_region(region, b)
+            self.region(region, b)
         new.results = [self.vmap[v] for v in region.results]
         return new
 
-    def forward_cond(self, op: Op, b: DiffBuilder) -> None:
+    def cond(self, op: Op, b: DiffBuilder) -> None:
         regions = [self._forward_subregion(r, b, []) for r in op.regions]
         new = b.emit("cond", [self.vmap[op.inputs[0]]], n_out=len(op.outputs),
                      regions=regions, loc=op.loc)
@@ -130,7 +128,7 @@ class _Reverse:
             after.hint, after.strong_name, after.type = before.hint, before.strong_name, before.type
             self.vmap[before] = after
 
-    def forward_loop(self, op: Op, b: DiffBuilder) -> None:
+    def loop(self, op: Op, b: DiffBuilder) -> None:
         kind = op.params["kind"]
         body = loop_body(op)
         regions = [self._forward_subregion(r, b, r.params) for r in op.regions]
