@@ -8,10 +8,10 @@ from . import testing
 from .api import (derivative, grad, hessian, jacobian, jvp, primal, value_and_grad, vjp)
 from .api import plot, to_dot
 from .errors import (AdcompileError, GraphvizNotFoundError, NonDifferentiableError,
-                     SourceUnavailableError, UnsupportedSyntaxError)
+                     ShapeError, SourceUnavailableError, UnsupportedSyntaxError)
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "hessian", "jacobian", "derivative",
            "primal", "to_dot", "plot", "testing", "UnsupportedSyntaxError",
-           "SourceUnavailableError", "NonDifferentiableError", "GraphvizNotFoundError",
+           "SourceUnavailableError", "NonDifferentiableError", "ShapeError", "GraphvizNotFoundError",
            "AdcompileError"]
 __version__ = "0.1.0"

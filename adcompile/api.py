@@ -30,8 +30,9 @@ from .errors import GraphvizNotFoundError, SourceUnavailableError
 from .frontend.lower import lower_function
 from .ir.clone import clone_function
 from .ir.dot import function_to_dot
-from .ir.infer import infer_function, type_of
-from .ir.nodes import Function, Type
+from .ir.infer import infer_function
+from .ir.nodes import Function
+from .ir.types import Type, type_of
 from .ir.printer import format_function
 from .passes import optimize
 from .passes.strength import reduce_strength

@@ -56,6 +56,10 @@ class UnsupportedSyntaxError(LocatedError):
     """The function uses a construct adcompile does not compile."""
 
 
+class ShapeError(LocatedError, ValueError):
+    """Operands whose shapes or dtypes do not fit the operation, found while compiling."""
+
+
 class SourceUnavailableError(AdcompileError):
     """The function has no Python source to read (a builtin, or made by exec)."""
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .api import Transformed, jvp, vjp
 from .errors import NonDifferentiableError
-from .ir.infer import type_of
+from .ir.types import type_of
 
 
 class GradientCheckError(AssertionError):

@@ -1,7 +1,8 @@
 """Small helpers for building IR by hand in the pass tests (not a test module)."""
 
 from adcompile.ir.builder import Builder
-from adcompile.ir.nodes import INT, Function, Region, Value, walk_ops
+from adcompile.ir.nodes import Function, Region, Value, walk_ops
+from adcompile.ir.types import INT
 
 
 def make(build, *types, names=None):

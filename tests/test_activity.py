@@ -3,12 +3,13 @@
 import math
 
 from adcompile.api import specialize
-from adcompile.ir.nodes import FLOAT, INT, TAPE, Type, walk_ops
+from adcompile.ir.nodes import walk_ops
+from adcompile.ir.types import ArrayType, FLOAT, INT, TAPE
 from adcompile.transforms.activity import active_values
 
 from irkit import make, range_loop
 
-F3 = Type((3,), "float64")
+F3 = ArrayType((3,), "float64")
 
 
 def _by_prim(fn, prim):

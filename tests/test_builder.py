@@ -4,7 +4,8 @@ import pytest
 
 from adcompile.errors import Loc
 from adcompile.ir.builder import Builder
-from adcompile.ir.nodes import FLOAT, INT, Region, Type, Value
+from adcompile.ir.nodes import Region, Value
+from adcompile.ir.types import ArrayType, FLOAT, INT
 
 LOC = Loc("f.py", 3, 4, "    y = x + 1")
 OTHER = Loc("f.py", 9, 0, "z")
@@ -22,11 +23,11 @@ def test_emit_appends_in_order_and_returns_the_op():
 
 
 def test_apply_types_the_result_when_the_inputs_are_typed():
-    x = Value("x", type=Type((3,), "float64"))
+    x = Value("x", type=ArrayType((3,), "float64"))
     b = Builder(Region(params=[x]))
     y = b.apply("add", x, b.const(1))
-    assert y.type == Type((3,), "float64")
-    assert b.apply("lt", y, x).type == Type((3,), "bool")
+    assert y.type == ArrayType((3,), "float64")
+    assert b.apply("lt", y, x).type == ArrayType((3,), "bool")
 
 
 def test_apply_leaves_the_result_untyped_when_an_input_is_untyped():

@@ -8,7 +8,8 @@ import adcompile as ad
 from adcompile.api import specialize
 from adcompile.ir.builder import Builder
 from adcompile.ir.clone import clone_function, clone_op, clone_region
-from adcompile.ir.nodes import FLOAT, INT, Function, Region, Type, Value, walk_ops
+from adcompile.ir.nodes import Function, Region, Value, walk_ops
+from adcompile.ir.types import NONE, ArrayType, FLOAT, INT
 from adcompile.ir.printer import format_function
 from adcompile.ir.verify import verify
 
@@ -88,7 +89,7 @@ def test_changing_the_clone_leaves_the_original_alone():
         op.params["touched"] = True
         for v in op.outputs:
             v.hint = "changed"
-            v.type = Type(None, "none")
+            v.type = NONE
     copy.body.ops.clear()
     assert format_function(fn) == before
 
@@ -125,7 +126,7 @@ def test_clone_op_into_another_region():
 
 
 def test_clone_of_an_array_constant_keeps_the_array():
-    x = Value("x", type=Type((2,), "float64"))
+    x = Value("x", type=ArrayType((2,), "float64"))
     region = Region(params=[x])
     b = Builder(region)
     arr = np.array([1.0, 2.0])

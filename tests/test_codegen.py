@@ -16,7 +16,8 @@ from adcompile.api import specialize
 from adcompile.backend.codegen import to_source
 from adcompile.backend.compile import compile_source
 from adcompile.ir.builder import Builder
-from adcompile.ir.nodes import FLOAT, Function, Region, Type, Value
+from adcompile.ir.nodes import Function, Region, Value
+from adcompile.ir.types import ArrayType, FLOAT
 
 from programs import newton_sqrt, piecewise, power_loop, taylor_sin
 
@@ -208,13 +209,13 @@ def test_imports_only_what_is_used():
     assert "import" not in _source(accumulate, FLOAT)
     source = _source(piecewise, FLOAT)
     assert source.startswith("import math\n") and "numpy" not in source
-    source = _source(user_named_math, Type((3,), "float64"))
+    source = _source(user_named_math, ArrayType((3,), "float64"))
     assert source.startswith("import numpy as np\n") and "import math" not in source
 
 
 def test_scalars_call_math_and_arrays_call_numpy():
     assert "math.sin(" in _source(piecewise, FLOAT)
-    source = _source(user_named_math, Type((3,), "float64"))
+    source = _source(user_named_math, ArrayType((3,), "float64"))
     assert "np.sin(" in source and "math." not in source
 
 

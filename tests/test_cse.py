@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 from adcompile.api import specialize
-from adcompile.ir.nodes import FLOAT, TAPE, Type, walk_ops
+from adcompile.ir.nodes import walk_ops
+from adcompile.ir.types import ArrayType, FLOAT, TAPE
 from adcompile.ir.verify import verify
 from adcompile.passes.cse import cse
 
 from irkit import cond, defining_op, make, prims, range_loop
 
-F3 = Type((3,), "float64")
+F3 = ArrayType((3,), "float64")
 
 
 def _run(fn):
@@ -67,9 +68,8 @@ def test_array_constants_merge_only_when_the_same_array():
 
 
 def test_different_params_are_different_expressions():
-    fn = make(lambda b, x: (b.emit("neg", [x], {"tag": 1}).output,
-                            b.emit("neg", [x], {"tag": 2}).output,
-                            b.emit("neg", [x], {"tag": 1}).output), FLOAT)
+    fn = make(lambda b, x: (b.apply("sum", x, axis=0), b.apply("sum", x, axis=1),
+                            b.apply("sum", x, axis=-2)), ArrayType((2, 2), "float64"))
     _run(fn)
     assert fn.results[0] is fn.results[2]
     assert fn.results[1] is not fn.results[0]

@@ -6,7 +6,8 @@ import pytest
 
 import adcompile as ad
 from adcompile.api import specialize
-from adcompile.ir.nodes import FLOAT, TAPE, walk_ops
+from adcompile.ir.nodes import walk_ops
+from adcompile.ir.types import FLOAT, TAPE
 from adcompile.ir.verify import verify
 from adcompile.passes.dce import dce
 

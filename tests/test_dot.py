@@ -10,7 +10,7 @@ import pytest
 import adcompile as ad
 from adcompile.api import specialize
 from adcompile.ir.dot import function_to_dot
-from adcompile.ir.nodes import FLOAT, INT, Type
+from adcompile.ir.types import ArrayType, FLOAT, INT
 
 from programs import newton_sqrt, piecewise, taylor_sin
 
@@ -70,7 +70,7 @@ def _kinds(nodes):
 
 
 CASES = [(poly, [FLOAT, FLOAT]), (piecewise, [FLOAT]), (taylor_sin, [FLOAT]),
-         (newton_sqrt, [FLOAT]), (long_loop, [FLOAT]), (quoted_names, [Type((3,), "float64")])]
+         (newton_sqrt, [FLOAT]), (long_loop, [FLOAT]), (quoted_names, [ArrayType((3,), "float64")])]
 
 
 @pytest.mark.parametrize("fun, types", CASES, ids=[c[0].__name__ for c in CASES])
@@ -120,8 +120,8 @@ def test_regions_are_clusters_labelled_by_role():
 
 
 def test_verbose_adds_dtype_and_shape():
-    plain = function_to_dot(specialize(quoted_names, [Type((3,), "float64")]))
-    verbose = function_to_dot(specialize(quoted_names, [Type((3,), "float64")]), verbose=True)
+    plain = function_to_dot(specialize(quoted_names, [ArrayType((3,), "float64")]))
+    verbose = function_to_dot(specialize(quoted_names, [ArrayType((3,), "float64")]), verbose=True)
     assert '[label="x", ' in plain
     assert '[label="x: (3,) float64", ' in verbose
     scalar = function_to_dot(specialize(poly, [FLOAT, INT]), verbose=True)

@@ -3,7 +3,8 @@
 import adcompile as ad
 from adcompile.api import specialize
 from adcompile.ir.clone import clone_function
-from adcompile.ir.nodes import FLOAT, walk_ops
+from adcompile.ir.nodes import walk_ops
+from adcompile.ir.types import FLOAT
 from adcompile.ir.printer import format_function
 from adcompile.ir.verify import verify
 from adcompile.passes import optimize as exported_optimize

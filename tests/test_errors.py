@@ -15,8 +15,8 @@ def reads_attribute(x):
     return y + x.real
 
 
-def matmul(x, y):
-    z = x @ y
+def shifts(x, y):
+    z = x << y
     return z
 
 
@@ -89,7 +89,7 @@ def test_hierarchy():
 
 @pytest.mark.parametrize("fun, line_text, construct", [
     (reads_attribute, "return y + x.real", "x.real"),
-    (matmul, "z = x @ y", "x @ y"),
+    (shifts, "z = x << y", "x << y"),
 ])
 def test_caret_points_at_the_refused_construct(fun, line_text, construct):
     with pytest.raises(UnsupportedSyntaxError) as info:

@@ -1,16 +1,18 @@
-"""adcompile.ir.infer: types of results, joins, and loops widening to a fixed point."""
+"""adcompile.ir.infer: types of every value, loops widening to a fixed point, and shape
+errors located at the user's line."""
 
 import numpy as np
 import pytest
 
 from adcompile.api import specialize
 from adcompile.ir.builder import Builder
-from adcompile.ir.infer import (infer_function, infer_op, join, representative,
-                                result_type, type_of)
-from adcompile.ir.nodes import (BOOL, FLOAT, INT, NONE, TAPE, Function, Op, Region, Type,
-                                Value, walk_ops)
+from adcompile.errors import ShapeError
+from adcompile.ir.infer import infer_function, infer_op
+from adcompile.ir.primitives import result_type
+from adcompile.ir.nodes import Function, Op, Region, Value, walk_ops
+from adcompile.ir.types import TAPE, ArrayType, FLOAT, INT, TapeType
 
-F3 = Type((3,), "float64")
+F3 = ArrayType((3,), "float64")
 
 
 # ---- functions under test --------------------------------------------------------------
@@ -55,75 +57,6 @@ def widens_late(x):
     return b
 
 
-# ---- type_of, representative -----------------------------------------------------------
-
-@pytest.mark.parametrize("value, expected", [
-    (1.5, FLOAT), (3, INT), (True, BOOL), (None, NONE), (np.float64(1.0), FLOAT),
-    (np.int64(2), INT), (np.bool_(True), BOOL), (np.zeros((2, 3)), Type((2, 3), "float64")),
-    (np.zeros(4, dtype=np.float32), Type((4,), "float32")),
-    (np.arange(3), Type((3,), "int64")),
-])
-def test_type_of(value, expected):
-    assert type_of(value) == expected
-
-
-def test_type_of_refuses_other_objects():
-    with pytest.raises(TypeError, match="str"):
-        type_of("text")
-
-
-def test_representative_has_the_type_it_represents():
-    for t in (FLOAT, INT, BOOL, NONE, F3, Type((2, 1), "float32"), Type((2,), "int64")):
-        assert type_of(representative(t)) == t
-
-
-# ---- join --------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("a, b, expected", [
-    (INT, FLOAT, FLOAT), (FLOAT, INT, FLOAT), (BOOL, INT, INT), (BOOL, FLOAT, FLOAT),
-    (INT, INT, INT), (None, FLOAT, FLOAT), (FLOAT, None, FLOAT), (NONE, FLOAT, FLOAT),
-    (FLOAT, NONE, FLOAT), (FLOAT, F3, F3), (F3, INT, F3),
-    (Type((3,), "float32"), Type((3,), "float64"), F3),
-    (Type((2, 1), "float64"), Type((3,), "float64"), Type((2, 3), "float64")),
-    (Type((3,), "int64"), FLOAT, F3),
-])
-def test_join(a, b, expected):
-    assert join(a, b) == expected
-
-
-def test_join_is_symmetric():
-    types = [INT, FLOAT, BOOL, F3, Type((2, 1), "float32"), Type((3,), "int64")]
-    for a in types:
-        for b in types:
-            assert join(a, b) == join(b, a), (a, b)
-
-
-# ---- result_type -------------------------------------------------------------------------
-
-@pytest.mark.parametrize("prim, inputs, expected", [
-    ("add", [INT, INT], INT), ("add", [INT, FLOAT], FLOAT), ("mul", [FLOAT, FLOAT], FLOAT),
-    ("div", [INT, INT], FLOAT), ("floordiv", [INT, INT], INT), ("pow", [INT, INT], INT),
-    ("lt", [FLOAT, INT], BOOL), ("not", [BOOL], BOOL), ("sin", [INT], FLOAT),
-    ("neg", [INT], INT), ("abs", [FLOAT], FLOAT), ("floor", [FLOAT], INT),
-    ("maximum", [INT, FLOAT], FLOAT),
-    ("add", [F3, FLOAT], F3), ("mul", [INT, F3], F3), ("sin", [F3], F3),
-    ("lt", [F3, FLOAT], Type((3,), "bool")),
-    ("add", [Type((2, 1), "float64"), F3], Type((2, 3), "float64")),
-    ("mul", [Type((3,), "float32"), FLOAT], Type((3,), "float32")),
-    ("sum_to", [Type((2, 3), "float64"), F3], F3), ("sum_to", [F3, FLOAT], FLOAT),
-    ("tape_new", [], TAPE),
-])
-def test_result_type(prim, inputs, expected):
-    assert result_type(prim, inputs) == expected
-
-
-def test_result_type_does_not_warn_or_fail_at_the_representative_point():
-    # arcsin of the representative int 2 is nan: inference must not fail or warn on it
-    assert result_type("log", [FLOAT]) == FLOAT
-    assert result_type("div", [FLOAT, Type((3,), "float64")]) == F3
-    assert result_type("arcsin", [F3]) == F3
-
-
 # ---- infer_op / infer_function -----------------------------------------------------------
 
 def test_infer_function_types_every_value_of_a_hand_built_function():
@@ -157,7 +90,7 @@ def test_tape_element_type_comes_from_pushes_and_pops_get_it():
     assert tape.type == TAPE
     x = Value("x", type=F3)
     infer_op(Op("push", [tape, x], []))
-    assert tape.type == Type(None, "tape", F3)
+    assert tape.type == TapeType(F3)
     popped = Op("pop", [tape], [Value()])
     infer_op(popped)
     assert popped.output.type == F3
@@ -219,8 +152,46 @@ def max_with_an_int(x):
 
 def test_max_of_a_float_and_an_int_is_typed_float_whichever_is_larger():
     # Python's max returns whichever operand is larger: max(3.5, 1) is the float 3.5, so the
-    # result's type must hold a float (inference on the representatives 0.5 and 2 alone
-    # would say int, and then the result is not differentiated).
+    # result's type must hold a float, or the result is not differentiated.
     assert result_type("maximum", [FLOAT, INT]) == FLOAT
     assert result_type("minimum", [FLOAT, INT]) == FLOAT
     assert specialize(max_with_an_int, [FLOAT]).results[0].type == FLOAT
+
+
+def mismatched_add(x, y):
+    z = x * 2.0
+    return z + y
+
+
+def mismatched_matmul(a, b):
+    return np.sum(a @ b)
+
+
+def test_a_broadcasting_mismatch_is_an_error_at_the_users_line_with_both_shapes():
+    with pytest.raises(ShapeError) as info:
+        specialize(mismatched_add, [F3, ArrayType((4,), "float64")])
+    err = info.value
+    assert err.loc.line == mismatched_add.__code__.co_firstlineno + 2
+    assert "(3,)" in str(err) and "(4,)" in str(err)
+    assert "return z + y" in str(err)
+
+
+def test_a_matmul_of_mismatched_inner_dimensions_is_an_error_with_both_shapes():
+    with pytest.raises(ShapeError, match=r"\(2, 3\) and \(4, 5\)") as info:
+        specialize(mismatched_matmul, [ArrayType((2, 3), "float64"),
+                                       ArrayType((4, 5), "float64")])
+    assert info.value.loc.line == mismatched_matmul.__code__.co_firstlineno + 1
+
+
+def test_shape_errors_reach_the_user_through_grad():
+    import adcompile as ad
+    with pytest.raises(ad.ShapeError, match="cannot broadcast"):
+        ad.grad(mismatched_add)(np.ones(3), np.ones(4))
+
+
+def test_params_are_normalized_once_the_input_types_are_known():
+    x = Value("x", type=ArrayType((2, 3), "float64"))
+    op = Op("sum", [x], [Value()], {"axis": -1})
+    infer_op(op)
+    assert op.params == {"axis": (1,), "keepdims": False}
+    assert op.output.type == ArrayType((2,), "float64")

@@ -9,7 +9,8 @@ import adcompile as ad
 from adcompile.api import _lowered, specialize
 from adcompile.ir.clone import clone_function
 from adcompile.ir.infer import infer_function
-from adcompile.ir.nodes import FLOAT, walk_ops
+from adcompile.ir.nodes import walk_ops
+from adcompile.ir.types import FLOAT
 from adcompile.ir.verify import verify
 from adcompile.transforms.inline import inline_applies
 

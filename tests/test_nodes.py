@@ -1,52 +1,13 @@
-"""adcompile.ir.nodes: types, values, ops, regions, and the helpers that walk them."""
+"""adcompile.ir.nodes: values, ops, regions, and the helpers that walk them."""
 
 import pytest
 
 from adcompile.errors import Loc
 from adcompile.ir.builder import Builder
-from adcompile.ir.nodes import (BOOL, FLOAT, INT, NONE, TAPE, Function, Op, Region, Type,
-                                Value, defined_in, free_values, loop_body,
-                                loop_carried_inputs, loop_carried_params, substitute,
-                                used_in, walk_ops)
-
-
-# ---- Type ----------------------------------------------------------------------------
-
-def test_scalar_types_are_not_arrays_and_print_as_their_dtype():
-    for t, text in [(FLOAT, "float"), (INT, "int"), (BOOL, "bool"), (NONE, "none"),
-                    (TAPE, "tape")]:
-        assert not t.is_array
-        assert t.shape is None
-        assert str(t) == text
-
-
-def test_array_type_prints_dtype_and_shape():
-    t = Type((2, 3), "float64")
-    assert t.is_array
-    assert str(t) == "float64[2, 3]"
-    assert str(Type((), "int64")) == "int64[]"
-
-
-@pytest.mark.parametrize("dtype, is_float", [
-    ("float", True), ("float64", True), ("float32", True), ("complex128", True),
-    ("int", False), ("int64", False), ("bool", False), ("none", False), ("tape", False)])
-def test_is_float(dtype, is_float):
-    assert Type(None, dtype).is_float is is_float
-    assert Type((3,), dtype).is_float is is_float
-
-
-def test_types_compare_by_value_and_hash():
-    assert Type((3,), "float64") == Type((3,), "float64")
-    assert Type((3,), "float64") != Type((3,), "float32")
-    assert Type((3,), "float64") != Type((4,), "float64")
-    assert Type(None, "float") == FLOAT
-    assert len({Type(None, "float"), FLOAT, INT}) == 2
-    assert Type(None, "tape", FLOAT) != Type(None, "tape", INT)
-
-
-def test_type_is_frozen():
-    with pytest.raises(Exception):
-        FLOAT.dtype = "int"
+from adcompile.ir.nodes import (Function, Op, Region, Value, defined_in, free_values,
+                                loop_body, loop_carried_inputs, loop_carried_params,
+                                substitute, used_in, walk_ops)
+from adcompile.ir.types import FLOAT, INT
 
 
 # ---- Value ---------------------------------------------------------------------------

@@ -6,7 +6,8 @@ import re
 import adcompile as ad
 from adcompile.api import specialize
 from adcompile.ir.builder import Builder
-from adcompile.ir.nodes import FLOAT, INT, Function, Region, Value
+from adcompile.ir.nodes import Function, Region, Value
+from adcompile.ir.types import FLOAT, INT
 from adcompile.ir.printer import format_function
 
 from programs import goldstein_terms

@@ -11,8 +11,10 @@ import adcompile as ad
 from adcompile.backend.codegen import to_source
 from adcompile.backend.compile import compile_source
 from adcompile.ir.builder import Builder
-from adcompile.ir.nodes import FLOAT, Function, Region, Type, Value
-from adcompile.ir.primitives import PRIMITIVES, evaluate
+from adcompile.ir.nodes import Function, Region, Value
+from adcompile.backend.spellings import evaluate
+from adcompile.ir.primitives import PRIMITIVES
+from adcompile.ir.types import FLOAT, type_of
 from adcompile.passes import optimize
 from adcompile.rules import RULES, DiffBuilder, rule_for
 from adcompile.transforms.forward import forward
@@ -35,6 +37,21 @@ SMOOTH = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "ta
 ZERO = {"floordiv", "lt", "le", "gt", "ge", "eq", "ne", "not", "sign", "floor", "ceil",
         "int", "factorial", "zeros_like", "ones_like"}
 EFFECTS = {"tape_new", "push", "pop"}
+M23 = np.arange(6.0).reshape(2, 3) / 7 + 0.1
+# primitive -> (operands, parameters) cases; the operands are the point of evaluation
+ARRAY_CASES = {
+    "sum": [([M23], {"axis": (0,), "keepdims": False}), ([M23], {"axis": (1,), "keepdims": True}),
+            ([M23], {"axis": (0, 1), "keepdims": False})],
+    "sum_to": [([M23], {"shape": (3,)}), ([M23], {"shape": (2, 1)}),
+               ([M23], {"shape": None})],
+    "broadcast_to": [([M23[0]], {"shape": (4, 3)}), ([M23[:, :1]], {"shape": (2, 3)})],
+    "reshape": [([M23], {"shape": (3, 2)}), ([M23], {"shape": (6,)})],
+    "transpose": [([M23], {"axes": (1, 0)}),
+                  ([np.arange(24.0).reshape(2, 3, 4) / 9], {"axes": (2, 0, 1)})],
+    "matmul": [([M23, M23.T], {}), ([M23, M23[0]], {}), ([M23[0], M23.T], {}),
+               ([M23[0], M23[1]], {}), ([np.stack([M23, 2 * M23]), M23.T], {}),
+               ([M23, np.stack([M23.T, M23.T + 1])], {})],
+}
 
 
 def _compile(fn):
@@ -43,41 +60,46 @@ def _compile(fn):
     return compile_source(source, "probe", constants)
 
 
-def _primitive_function(prim, types):
-    params = [Value(n, type=t, strong_name=True) for n, t in zip("xy", types)]
-    body = Region(params=params)
-    body.results = [Builder(body).apply(prim, *params)]
+def _primitive_function(prim, types, params=None):
+    args = [Value(n, type=t, strong_name=True) for n, t in zip("xy", types)]
+    body = Region(params=args)
+    body.results = [Builder(body).apply(prim, *args, **(params or {}))]
     return Function(prim, body, list("xy"[:len(types)]))
 
 
-def _type(value):
-    return Type(np.shape(value), "float64") if isinstance(value, np.ndarray) else FLOAT
+def _run(prim, args, params):
+    types = [type_of(a) for a in args]
+    op_params = dict(params)
+    if PRIMITIVES[prim].normalize is not None:
+        op_params = PRIMITIVES[prim].normalize(types, op_params)
+    return evaluate(prim, list(args), types, op_params)
 
 
-def _fd(prim, args, directions, h=1e-6):
+def _fd(prim, args, directions, params, h=1e-6):
     def at(t):
         moved = [a + t * d for a, d in zip(args, directions)]
-        return np.asarray(evaluate(prim, moved, any(isinstance(a, np.ndarray) for a in moved)),
-                          dtype=float)
+        return np.asarray(_run(prim, moved, params), dtype=float)
     return (8 * (at(h) - at(-h)) - (at(2 * h) - at(-2 * h))) / (12 * h)
 
 
-def _check_rules(prim, args):
+def _check_rules(prim, args, params=None):
+    params = params or {}
     rng = np.random.default_rng(len(prim))
-    types = [_type(a) for a in args]
+    types = [type_of(a) for a in args]
     directions = [rng.standard_normal(np.shape(a)) if isinstance(a, np.ndarray)
                   else float(rng.standard_normal()) for a in args]
-    expected = _fd(prim, args, directions)
+    expected = _fd(prim, args, directions, params)
     wrt = list(range(len(args)))
-    fn = _primitive_function(prim, types)
+    fn = _primitive_function(prim, types, params)
     jvp = _compile(forward(fn, wrt, seed_ones=False, with_value=False))
     np.testing.assert_allclose(jvp(*args, *directions), expected, rtol=1e-7, atol=1e-9,
                                err_msg=f"jvp of {prim}")
-    vjp = _compile(reverse(_primitive_function(prim, types), wrt, with_value=False,
+    vjp = _compile(reverse(_primitive_function(prim, types, params), wrt, with_value=False,
                            cotangent_params=True))
-    out = evaluate(prim, list(args), any(isinstance(a, np.ndarray) for a in args))
+    out = _run(prim, args, params)
     u = rng.standard_normal(np.shape(out)) if isinstance(out, np.ndarray) else 0.75
     cotangents = vjp(*args, u)
+    cotangents = cotangents if isinstance(cotangents, tuple) else (cotangents,)
     assert len(cotangents) == len(args)
     for ct, a in zip(cotangents, args):
         assert np.shape(ct) == np.shape(a), f"cotangent of {prim} has the wrong shape"
@@ -112,9 +134,11 @@ def test_binary_rule_with_broadcasting(prim):
     _check_rules(prim, [np.array([[x], [x * 0.9]]), np.array([y, y * 0.9, y * 1.1])])
 
 
-def test_sum_to_rule():
-    g = np.arange(6.0).reshape(2, 3) / 7 + 0.1
-    _check_rules("sum_to", [g, np.zeros(3)])
+@pytest.mark.parametrize("prim, case", [(prim, k) for prim in sorted(ARRAY_CASES)
+                                         for k in range(len(ARRAY_CASES[prim]))])
+def test_array_rule(prim, case):
+    args, params = ARRAY_CASES[prim][case]
+    _check_rules(prim, args, params)
 
 
 @pytest.mark.parametrize("prim", sorted(ZERO - {"factorial", "not"}))
@@ -141,7 +165,7 @@ def test_every_primitive_has_a_rule_or_is_zero():
             assert rule.zero and rule.jvp is None and rule.vjp is None, name
         else:
             assert rule.jvp is not None and rule.vjp is not None and not rule.zero, name
-    tested = set(UNARY_POINTS) | set(BINARY_POINTS) | ZERO | EFFECTS | {"sum_to"}
+    tested = set(UNARY_POINTS) | set(BINARY_POINTS) | ZERO | EFFECTS | set(ARRAY_CASES)
     assert tested == set(PRIMITIVES)
 
 

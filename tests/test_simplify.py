@@ -6,14 +6,15 @@ import numpy as np
 import pytest
 
 from adcompile.api import specialize
-from adcompile.ir.nodes import BOOL, FLOAT, INT, Type, walk_ops
+from adcompile.ir.nodes import walk_ops
+from adcompile.ir.types import ArrayType, BOOL, FLOAT, INT
 from adcompile.ir.verify import verify
 from adcompile.passes.dce import dce
 from adcompile.passes.simplify import simplify
 
 from irkit import cond, const_value, defining_op, make, prims, range_loop
 
-F3 = Type((3,), "float64")
+F3 = ArrayType((3,), "float64")
 
 
 def _run(fn):
@@ -185,12 +186,15 @@ def test_what_would_raise_or_overflow_is_not_folded(prim, args):
     assert _result_op(fn).prim == prim
 
 
-def test_constant_arrays_fold():
+def test_array_results_are_not_folded_scalar_results_are():
+    # folding an array would compute, and hold, data while compiling
     def build(b, x):
-        return b.apply("add", b.const(np.array([1.0, 2.0])), b.const(1.0))
+        array = b.const(np.array([1.0, 2.0]))
+        return b.apply("add", array, b.const(1.0)), b.apply("sum", array, axis=None)
     fn = make(build, FLOAT)
     _run(fn)
-    np.testing.assert_array_equal(const_value(fn, fn.results[0]), [2.0, 3.0])
+    assert _result_op(fn).prim == "add"
+    assert const_value(fn, fn.results[1]) == 3.0
 
 
 def test_exact_constant_factors_merge():
@@ -316,3 +320,42 @@ def test_replacement_takes_the_user_name_when_it_has_none():
     fn = make(build, FLOAT)
     _run(fn)
     assert fn.results[0].hint == "y" and fn.results[0].strong_name
+
+
+# ---- shape operations ----------------------------------------------------------------
+
+M23 = ArrayType((2, 3), "float64")
+
+
+def test_shape_operations_to_the_shape_they_have_are_removed():
+    fn = make(lambda b, x: b.apply("reshape", b.apply("transpose", x, axes=(0, 1)),
+                                   shape=(2, 3)), M23)
+    _run(fn)
+    assert fn.results[0] is fn.params[0]
+
+
+def test_a_transpose_of_a_transpose_and_a_reshape_of_a_reshape_compose():
+    fn = make(lambda b, x: (b.apply("transpose", b.apply("transpose", x, axes=None), axes=None),
+                            b.apply("reshape", b.apply("reshape", x, shape=(6,)),
+                                    shape=(3, 2))), M23)
+    while _run(fn):
+        pass
+    assert fn.results[0] is fn.params[0]
+    op = defining_op(fn, fn.results[1])
+    assert op.prim == "reshape" and op.inputs == [fn.params[0]]
+    assert op.params == {"shape": (3, 2)}
+
+
+def test_an_explicit_broadcast_the_operation_would_do_anyway_is_dropped():
+    fn = make(lambda b, x: b.apply("mul", b.apply("broadcast_to", b.const(2.0), shape=(2, 3)),
+                                   x), M23)
+    _run(fn)
+    op = _result_op(fn)
+    assert op.prim == "mul" and const_value(fn, op.inputs[0]) == 2.0
+
+
+def test_a_broadcast_that_makes_the_result_larger_stays():
+    fn = make(lambda b, x: b.apply("mul", b.apply("broadcast_to", x, shape=(2, 3)),
+                                   b.const(2.0)), ArrayType((3,), "float64"))
+    _run(fn)
+    assert defining_op(fn, _result_op(fn).inputs[0]).prim == "broadcast_to"

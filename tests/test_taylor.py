@@ -10,7 +10,8 @@ import adcompile as ad
 from adcompile.api import specialize
 from adcompile.backend.codegen import to_source
 from adcompile.backend.compile import compile_source
-from adcompile.ir.nodes import FLOAT, walk_ops
+from adcompile.ir.nodes import walk_ops
+from adcompile.ir.types import FLOAT
 from adcompile.passes import optimize
 from adcompile.transforms.forward import forward
 from adcompile.transforms.taylor import TaylorUnsupported, nth_derivative

@@ -9,7 +9,8 @@ import adcompile as ad
 from adcompile.api import specialize
 from adcompile.ir.builder import Builder
 from adcompile.ir.clone import clone_function
-from adcompile.ir.nodes import FLOAT, INT, Function, Region, Type, Value
+from adcompile.ir.nodes import Function, Region, Value
+from adcompile.ir.types import ArrayType, FLOAT, INT
 from adcompile.ir.verify import IRError, verify
 from adcompile.passes.cse import cse
 from adcompile.passes.dce import dce
@@ -20,7 +21,7 @@ from adcompile.transforms.reverse import reverse
 
 from programs import newton_sqrt, taylor_sin
 
-F3 = Type((3,), "float64")
+F3 = ArrayType((3,), "float64")
 
 
 # ---- the corpus ----------------------------------------------------------------------

@@ -9,8 +9,8 @@ Expressions: a pure value read once, in the region that defines it, is written i
 expression that reads it instead of getting a line of its own, unless the user named it.
 Constants are written as literals. A value read more than once gets a line.
 
-Scalars call `math` (``math.sin``), arrays call NumPy (``np.sin``); see
-`adcompile.ir.primitives`. The tape is a list: ``tape = []``, ``tape.append(v)``,
+Scalars call `math` (``math.sin``), arrays call NumPy (``np.sin``): each primitive's
+spelling per target is in `adcompile.backend.spellings`. The tape is a list: ``tape = []``, ``tape.append(v)``,
 ``v = tape.pop()``, one list for each value the reverse sweep reads.
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import builtins
 import keyword
-import math
 
 try:
     import astor
@@ -27,16 +26,14 @@ except ImportError:  # pragma: no cover - astor 0.8 predates Python 3.14's ast
     astor = None
 import numpy as np
 
-from ..ir.nodes import (FLOAT, Function, Op, Region, Value, loop_body, loop_carried_inputs,
-                        loop_carried_params, walk_ops)
+from ..ir.nodes import (Function, Op, Region, Value, loop_body, loop_carried_inputs,
+                        loop_carried_params)
 from ..ir.primitives import PRIMITIVES
+from ..ir.types import FLOAT
+from . import spellings
 
-_BINARY = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
-           "//": ast.FloorDiv, "%": ast.Mod}
-_COMPARE = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
-            "!=": ast.NotEq}
-_RESERVED = {"math", "np", "sum_to", *dir(builtins)}
-_FLOAT_ARITHMETIC = ("+", "-", "*", "/")
+_NAMESPACES = (spellings.SCALAR_NAMESPACE, spellings.ARRAY_NAMESPACE)
+_RESERVED = {*(alias for _, alias in _NAMESPACES), *dir(builtins)}
 
 
 def to_source(fn: Function, name: str | None = None) -> tuple[str, dict]:
@@ -51,7 +48,6 @@ class _Codegen:
         self.names: dict[Value, str] = {}
         self.taken: set[str] = set()
         self.constants: dict[str, object] = {}
-        self.modules: set[str] = set()
         self.defs: dict[Value, Op] = {}
         self.def_region: dict[Value, Region] = {}
         self.uses: dict[Value, int] = {}
@@ -136,31 +132,13 @@ class _Codegen:
             return self.literal(op.params["value"])
         if op.prim == "pop":
             return self.method(op.inputs[0], "pop", [])
-        prim = PRIMITIVES[op.prim]
         args = [self.expr(v) for v in op.inputs]
-        if prim.infix in _FLOAT_ARITHMETIC and op.output.type == FLOAT:
+        if spellings.is_float_arithmetic(op.prim) and op.output.type == FLOAT:
             # `2.0 * x`, not `2 * x`: the same value, but CPython's float-with-float path
             # is faster than float-with-int.
             args = [self.literal(float(self.defs[v].params["value"]))
                     if self._is_int_literal(v) else arg for v, arg in zip(op.inputs, args)]
-        if prim.infix == "not":
-            return ast.UnaryOp(ast.Not(), args[0])
-        if prim.infix == "-" and prim.arity == 1:
-            return ast.UnaryOp(ast.USub(), args[0])
-        if prim.infix in _BINARY:
-            return ast.BinOp(args[0], _BINARY[prim.infix](), args[1])
-        if prim.infix in _COMPARE:
-            return ast.Compare(args[0], [_COMPARE[prim.infix]()], [args[1]])
-        on_arrays = any(v.type is not None and v.type.is_array for v in op.inputs)
-        dotted = prim.array_fn if on_arrays else prim.scalar_fn
-        return ast.Call(self.dotted(dotted), args, [])
-
-    def dotted(self, dotted: str) -> ast.expr:
-        parts = dotted.split(".")
-        if len(parts) == 1:
-            return ast.Name(parts[0], ast.Load())
-        self.modules.add(parts[0])
-        return ast.Attribute(ast.Name(parts[0], ast.Load()), parts[1], ast.Load())
+        return spellings.expression(op.prim, args, [v.type for v in op.inputs], op.params)
 
     def method(self, target: Value, method: str, args: list[ast.expr]) -> ast.expr:
         callee = ast.Attribute(ast.Name(self.name(target), ast.Load()), method, ast.Load())
@@ -171,13 +149,7 @@ class _Codegen:
             name = self.fresh("const")
             self.constants[name] = value
             return ast.Name(name, ast.Load())
-        if isinstance(value, np.generic):
-            value = value.item()
-        if isinstance(value, float) and not math.isfinite(value):
-            return ast.Call(ast.Name("float", ast.Load()), [ast.Constant(repr(value))], [])
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-            return ast.UnaryOp(ast.USub(), ast.Constant(-value))
-        return ast.Constant(value)
+        return spellings.literal(value)
 
     # ---- statements -----------------------------------------------------------------
     def assign(self, targets: list[Value], sources: list[ast.expr]) -> list[ast.stmt]:
@@ -364,13 +336,9 @@ class _Codegen:
                              vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
                              defaults=defaults)
         function = ast.FunctionDef(self.function_name, args, body, [], None)
-        imports = []
-        if "math" in self.modules:
-            imports.append(ast.Import([ast.alias("math", None)]))
-        if "np" in self.modules:
-            imports.append(ast.Import([ast.alias("numpy", "np")]))
-        if any(op.prim == "sum_to" for op in walk_ops(fn.body)):
-            imports.append(ast.ImportFrom("adcompile.runtime", [ast.alias("sum_to", None)], 0))
+        called = {node.id for node in ast.walk(function) if isinstance(node, ast.Name)}
+        imports = [ast.Import([ast.alias(module, None if alias == module else alias)])
+                   for module, alias in _NAMESPACES if alias in called]
         module = ast.Module(imports + [function], [])
         source = _to_text(module)
         if imports:

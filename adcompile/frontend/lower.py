@@ -30,7 +30,8 @@ import numpy as np
 from ..errors import Loc, UnsupportedSyntaxError
 from ..ir.builder import Builder
 from ..ir.nodes import Function, Region, Value
-from ..ir.primitives import PRIMITIVES, primitive_for
+from .callables import (METHODS, REQUIRED, UNSUPPORTED_PARAMS, Signature, method_signature,
+                        signature_for)
 from .fence import fence
 from .parse import ParsedFunction, parse_function
 
@@ -43,7 +44,8 @@ class Static:
 
 
 _BINARY = {gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div",
-           gast.Pow: "pow", gast.FloorDiv: "floordiv", gast.Mod: "mod"}
+           gast.Pow: "pow", gast.FloorDiv: "floordiv", gast.Mod: "mod",
+           gast.MatMult: "matmul"}
 _COMPARE = {gast.Lt: "lt", gast.LtE: "le", gast.Gt: "gt", gast.GtE: "ge", gast.Eq: "eq",
             gast.NotEq: "ne"}
 _FLAGS = (".skip", ".break")
@@ -99,7 +101,8 @@ def _returns(node) -> bool:
 
 
 class _Lowerer:
-    def __init__(self, fn, parsed: ParsedFunction, builder: Builder, stack: tuple):
+    def __init__(self, fn, parsed: ParsedFunction, builder: Builder, stack: tuple,
+                 known: dict | None = None):
         self.fn = fn
         self.parsed = parsed
         self.b = builder
@@ -109,6 +112,8 @@ class _Lowerer:
         # name -> why it may be unbound here, for a better message than NameError
         self.unbound_reason: dict[str, str] = {}
         self.tapes: set[Value] = set()  # lists made by `name = []`, used as stacks
+        # constants' values, for parameters that must be known while compiling (axis=)
+        self.known: dict[Value, object] = {} if known is None else known
 
     # ---- errors and locations -------------------------------------------------------
     def loc(self, node) -> Loc:
@@ -382,7 +387,7 @@ class _Lowerer:
         if isinstance(binding, Static) and (isinstance(binding.obj, _NUMBER) or
                                             binding.obj is None or
                                             isinstance(binding.obj, np.ndarray)):
-            return self.b.const(binding.obj)
+            return self.const(binding.obj)
         raise UnsupportedSyntaxError(
             f"{_describe(binding)} cannot be used as a number here", self.b.loc,
             "use numbers, tuples of numbers, or NumPy arrays")
@@ -398,7 +403,7 @@ class _Lowerer:
         if isinstance(node, gast.Constant):
             if isinstance(node.value, (str, bytes)):
                 raise self.error(node, "strings are not supported in compiled code")
-            return self.b.const(node.value)
+            return self.const(node.value)
         if isinstance(node, gast.Name):
             return self.name(node, env)
         if isinstance(node, gast.Tuple):
@@ -407,7 +412,7 @@ class _Lowerer:
             prim = _BINARY.get(type(node.op))
             if prim is None:
                 raise self.error(node, f"the operator {type(node.op).__name__} is not "
-                                 "supported", "matrix products arrive with array support")
+                                 "supported", "use arithmetic operators: + - * / ** // % @")
             left = self.value(self.expr(node.left, env), node.left)
             right = self.value(self.expr(node.right, env), node.right)
             self.at(node)
@@ -438,11 +443,7 @@ class _Lowerer:
                 return self.b.emit("pop", [self.tape(node.func.value, env)]).output
             return self.call(node, env)
         if isinstance(node, gast.Attribute):
-            base = self.expr(node.value, env)
-            if isinstance(base, Static) and hasattr(base.obj, node.attr):
-                return self.static(getattr(base.obj, node.attr))
-            raise self.error(node, f"reading the attribute .{node.attr} is not supported",
-                             "pass the value in as an argument")
+            return self.attribute(self.expr(node.value, env), node)
         if isinstance(node, gast.Subscript):
             base = self.expr(node.value, env)
             index = node.slice
@@ -453,8 +454,22 @@ class _Lowerer:
                              "index", "unpack the tuple: `a, b = pair`")
         raise self.error(node, f"{type(node).__name__} expressions are not supported")
 
+    def attribute(self, base, node):
+        if isinstance(base, Static) and hasattr(base.obj, node.attr):
+            return self.static(getattr(base.obj, node.attr))
+        if isinstance(base, Value) and node.attr == "T":
+            self.at(node)
+            return self.b.apply("transpose", base, axes=None)
+        raise self.error(node, f"reading the attribute .{node.attr} is not supported",
+                         "pass the value in as an argument")
+
     def static(self, obj):
-        return self.b.const(obj) if isinstance(obj, _NUMBER) else Static(obj)
+        return self.const(obj) if isinstance(obj, _NUMBER) else Static(obj)
+
+    def const(self, value) -> Value:
+        made = self.b.const(value)
+        self.known[made] = value
+        return made
 
     def name(self, node, env: dict):
         name = node.id
@@ -506,7 +521,13 @@ class _Lowerer:
         return result
 
     def call(self, node, env: dict):
-        callee = self.expr(node.func, env)
+        if isinstance(node.func, gast.Attribute):
+            base = self.expr(node.func.value, env)
+            if isinstance(base, Value):
+                return self.method_call(base, node, env)
+            callee = self.attribute(base, node.func)
+        else:
+            callee = self.expr(node.func, env)
         if not isinstance(callee, Static):
             raise self.error(node.func, "calling a computed value is not supported",
                              "call a function defined at module level by its name")
@@ -522,19 +543,13 @@ class _Lowerer:
                 raise self.error(node, "keyword arguments to a transformed function are not "
                                  "supported", "pass them by position")
             return stage(self.b, [self.value(a, n) for a, n in zip(args, node.args)])
-        prim = self.primitive(fn, len(args))
-        if prim is not None:
-            if kwargs:
-                raise self.error(node, f"keyword arguments to {_describe(callee)} are not "
-                                 "supported", "pass them by position")
-            values = [self.value(a, n) for a, n in zip(args, node.args)]
-            self.at(node)
-            if fn is np.square:
-                return self.b.apply("pow", values[0], self.b.const(2))
-            if len(values) != PRIMITIVES[prim].arity:
-                raise self.error(node, f"{_describe(callee)} takes "
-                                 f"{PRIMITIVES[prim].arity} argument(s) here")
-            return self.b.apply(prim, *values)
+        if fn is np.square:
+            if kwargs or len(args) != 1:
+                raise self.error(node, "np.square takes one argument here")
+            return self.b.apply("pow", self.value(args[0], node.args[0]), self.const(2))
+        signature = self.signature(fn, len(args))
+        if signature is not None:
+            return self.primitive_call(signature, _describe(callee), node, env)
         if inspect.isfunction(fn):
             return self.inline(fn, args, kwargs, node)
         raise self.error(node, f"{_describe(callee)} has no Python source and no "
@@ -565,12 +580,75 @@ class _Lowerer:
                          "pass a function defined at module level, or a constant")
 
     @staticmethod
-    def primitive(fn, n_args: int) -> str | None:
-        if fn is np.square:
-            return "pow"
+    def signature(fn, n_args: int) -> Signature | None:
         if fn in (max, min):
-            return ("maximum" if fn is max else "minimum") if n_args == 2 else None
-        return primitive_for(fn)
+            prim = "maximum" if fn is max else "minimum"
+            return Signature(prim, ("x1", "x2")) if n_args == 2 else None
+        return signature_for(fn)
+
+    def method_call(self, receiver: Value, node, env: dict) -> Value:
+        method = node.func.attr
+        signature = method_signature(method)
+        if signature is None:
+            raise self.error(node.func, f"the method .{method}() is not supported",
+                             f"call one of: {', '.join(f'.{m}()' for m in METHODS)}")
+        return self.primitive_call(signature, f".{method}()", node, env, receiver)
+
+    def primitive_call(self, signature: Signature, described: str, node, env: dict,
+                       receiver: Value | None = None) -> Value:
+        """Operands lower to values; parameters must be constants known now. A method's
+        receiver is its first operand."""
+        names = signature.names[1:] if receiver is not None else signature.names
+        if len(node.args) > len(names):
+            raise self.error(node, f"{described} takes at most {len(names)} arguments "
+                             f"here ({', '.join(names)})")
+        given = dict(zip(names, node.args))
+        for keyword in node.keywords:
+            if keyword.arg not in names or keyword.arg in given:
+                what = "repeats" if keyword.arg in given else "has no parameter"
+                raise self.error(keyword.value, f"{described} {what} {keyword.arg!r}",
+                                 f"its arguments here are: {', '.join(names)}")
+            given[keyword.arg] = keyword.value
+        missing = [n for n in signature.operands[receiver is not None:] if n not in given] + \
+            [n for n, default in signature.params if default is REQUIRED and n not in given]
+        if missing:
+            raise self.error(node, f"{described} needs the argument {missing[0]!r}")
+        operands = [receiver] if receiver is not None else []
+        operands += [self.value(self.expr(given[n], env), given[n])
+                     for n in signature.operands[len(operands):]]
+        params = {}
+        for pname, default in signature.params:
+            value = self.constant(given[pname], env, pname, described) if pname in given \
+                else default
+            if pname in UNSUPPORTED_PARAMS:
+                if value is not UNSUPPORTED_PARAMS[pname]:
+                    raise self.error(given[pname], f"{pname}= of {described} is not supported",
+                                     f"leave out {pname}=")
+                continue
+            params[pname] = value
+        self.at(node)
+        return self.b.apply(signature.prim, *operands, **params)
+
+    def constant(self, node, env: dict, pname: str, described: str):
+        """The value of a parameter's expression, which must be known while compiling."""
+        if isinstance(node, gast.Constant) and not isinstance(node.value, (str, bytes)):
+            return node.value
+        if isinstance(node, gast.Tuple):
+            return tuple(self.constant(e, env, pname, described) for e in node.elts)
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+            value = self.constant(node.operand, env, pname, described)
+            return -value if isinstance(node.op, gast.USub) else value
+        if isinstance(node, (gast.Name, gast.Attribute)):
+            binding = self.expr(node, env)
+            if isinstance(binding, Static):
+                return binding.obj
+            if isinstance(binding, Value) and binding in self.known:
+                return self.known[binding]
+            if isinstance(binding, tuple) and all(b in self.known for b in binding):
+                return tuple(self.known[b] for b in binding)
+        raise self.error(node, f"the {pname}= argument of {described} must be known while "
+                         "compiling, but this is computed when the function runs",
+                         f"write {pname}= as a number or a tuple of numbers")
 
     def inline(self, fn, args: list, kwargs: dict, node):
         if fn.__code__ in self.stack:
@@ -586,7 +664,7 @@ class _Lowerer:
         env = {name: self.static(v) if not isinstance(v, (Value, tuple, Static)) else v
                for name, v in bound.arguments.items()}
         saved_loc = self.b.loc
-        inner = _Lowerer(fn, parsed, self.b, self.stack + (fn.__code__,))
+        inner = _Lowerer(fn, parsed, self.b, self.stack + (fn.__code__,), self.known)
         result = inner.lower_body(env)
         self.b.loc = saved_loc
         return result

@@ -45,7 +45,7 @@ class _Dot:
         label = repr(const.params["value"]) if const is not None else (value.hint or "")
         if self.verbose and value.type is not None:
             t = value.type
-            details = f"{t.shape} {t.dtype}" if t.is_array else t.dtype
+            details = f"{t.shape} {t.dtype}" if t.is_array else str(t)
             label = f"{label}: {details}" if label else details
         return _escape(label)
 

@@ -18,7 +18,8 @@ that change from one iteration to the next are carried.
 
 Values keep a name hint (the user's variable name, or one derived from it, such as
 ``dx`` for the tangent of ``x``) and a source location; after type inference they keep
-a `Type`. Identity is by object: two values are the same value only if they are the same
+a `Type` (see `adcompile.ir.types`). An op's ``params`` are part of what it computes
+(``sum`` with ``axis=(0,)``), declared by its primitive in `adcompile.ir.primitives`. Identity is by object: two values are the same value only if they are the same
 object.
 """
 
@@ -28,41 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from ..errors import Loc
-
-
-@dataclass(frozen=True)
-class Type:
-    """What is known of a value before running: Python scalar or ndarray, and its dtype.
-
-    ``shape`` is None for a Python scalar (float, int, bool) and a tuple for an ndarray.
-    ``dtype`` is ``"float"``, ``"int"``, ``"bool"`` or ``"none"`` for Python values and
-    a NumPy dtype name for arrays. ``"tape"`` types a tape of the runtime, whose
-    ``element`` is the type of the values pushed onto it.
-    """
-
-    shape: tuple | None
-    dtype: str
-    element: "Type | None" = None  # for a tape: the type of what is pushed onto it
-
-    @property
-    def is_array(self) -> bool:
-        return self.shape is not None
-
-    @property
-    def is_float(self) -> bool:
-        return self.dtype == "float" or self.dtype.startswith(("float", "complex"))
-
-    def __str__(self) -> str:
-        if self.shape is None:
-            return self.dtype
-        return f"{self.dtype}{list(self.shape)}"
-
-
-FLOAT = Type(None, "float")
-INT = Type(None, "int")
-BOOL = Type(None, "bool")
-NONE = Type(None, "none")
-TAPE = Type(None, "tape")
+from .types import Type
 
 
 class Value:

@@ -1,136 +1,236 @@
-"""The primitive operations: what each computes, and the Python callables it stands for.
+"""The primitive operations, each defined once: name, arity, declared parameters, and an
+abstract-evaluation rule giving the result type from the input types and parameters.
 
-Each `Primitive` says how to evaluate it on Python scalars (``scalar_fn``) and on
-ndarrays (``array_fn``) as dotted names (``"math.sin"``, ``"np.sin"``, ``"abs"``) or an
-operator symbol (``infix``). Constant folding and type inference evaluate through these
-names, and codegen writes them, so the folded value and the generated code agree to the
-bit. Scalars go through `math` because it is an order of magnitude faster than NumPy on
-Python floats.
+Abstract evaluation never touches data: it works on shapes and dtypes (see
+`adcompile.ir.types`), so typing costs the same whatever the size of the arrays, and a
+bad combination (broadcasting (3,) with (4,), a matrix product whose inner dimensions
+differ) is found while compiling. It raises `ShapeMismatch`; type inference locates it.
 
-Derivative rules are not here (see `adcompile.rules`); structured ops (``cond``,
-``loop``) and ``const`` are described in `adcompile.ir.nodes`.
+A primitive with parameters may also `normalize` them once its input types are known
+(``axis=-1`` of a 2-d input becomes ``axis=(1,)``), so two ops that compute the same thing
+carry the same parameters: folding, CSE, printing and codegen see one spelling.
+
+What the primitives are spelled as in generated code (``math.sin`` on Python scalars,
+``np.sin`` on arrays) is the backend's business (`adcompile.backend.spellings`); which user
+callables stand for them is the frontend's (`adcompile.frontend.callables`); their
+derivatives are in `adcompile.rules`. Structured ops (``cond``, ``loop``), ``const`` and
+``apply`` are described in `adcompile.ir.nodes`.
 """
 
 from __future__ import annotations
 
-import builtins
-import math
-import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
+
+from .types import (FLOAT, INT, TAPE, ArrayType, ShapeMismatch, Type, broadcast,
+                    elementwise, promote, with_dtype)
 
 
 @dataclass(frozen=True)
 class Primitive:
     name: str
     arity: int
-    infix: str | None = None        # "+", "-", ... ; unary "-" and "not" when arity 1
-    scalar_fn: str | None = None    # dotted name called on Python scalars
-    array_fn: str | None = None     # dotted name called on ndarrays
-    callables: tuple = field(default=(), compare=False)  # user-facing functions it stands for
+    abstract: Callable[..., Type]     # abstract(*input_types, **params) -> result type
+    params: tuple[str, ...] = ()      # the parameters it declares
+    normalize: Callable | None = None  # normalize(input_types, params) -> params
     pure: bool = True
-    boolean: bool = False           # result is a truth value: never differentiable
+    boolean: bool = False             # result is a truth value: never differentiable
+    commutative: bool = False
 
-
-_NAMESPACES = {"math": math, "np": np}
-
-
-def resolve(dotted: str):
-    """The Python callable a dotted name (as `Primitive` stores it) refers to."""
-    if "." not in dotted:
-        return getattr(builtins, dotted)
-    module, attr = dotted.split(".", 1)
-    return getattr(_NAMESPACES[module], attr)
-
-
-_INFIX_FUNCTIONS = {
-    ("+", 2): operator.add, ("-", 2): operator.sub, ("*", 2): operator.mul,
-    ("/", 2): operator.truediv, ("**", 2): operator.pow, ("//", 2): operator.floordiv,
-    ("%", 2): operator.mod, ("<", 2): operator.lt, ("<=", 2): operator.le,
-    (">", 2): operator.gt, (">=", 2): operator.ge, ("==", 2): operator.eq,
-    ("!=", 2): operator.ne, ("-", 1): operator.neg, ("not", 1): operator.not_,
-}
 
 PRIMITIVES: dict[str, Primitive] = {}
 
 
-def _define(name, arity, *, infix=None, scalar_fn=None, array_fn=None, callables=(),
-            pure=True, boolean=False):
-    PRIMITIVES[name] = Primitive(name, arity, infix, scalar_fn, array_fn, tuple(callables),
-                                 pure, boolean)
+def _define(name: str, arity: int, abstract: Callable, **fields) -> None:
+    assert name not in PRIMITIVES, f"two primitives named {name}"
+    PRIMITIVES[name] = Primitive(name, arity, abstract, **fields)
 
 
-# Arithmetic.
-_define("add", 2, infix="+", callables=[np.add])
-_define("sub", 2, infix="-", callables=[np.subtract])
-_define("mul", 2, infix="*", callables=[np.multiply])
-_define("div", 2, infix="/", callables=[np.divide, np.true_divide])
-_define("pow", 2, infix="**", callables=[pow, math.pow, np.power])
-_define("floordiv", 2, infix="//", callables=[np.floor_divide])
-_define("mod", 2, infix="%", callables=[np.mod, np.remainder])  # not math.fmod: its sign differs
-_define("neg", 1, infix="-", callables=[np.negative])
-
-# Comparisons and logic: their results are truth values, never differentiated.
-for _name, _symbol in [("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">="),
-                       ("eq", "=="), ("ne", "!=")]:
-    _define(_name, 2, infix=_symbol, boolean=True)
-_define("not", 1, infix="not", boolean=True)
-
-# Elementwise functions of one argument: (name, math name, numpy name, extra callables).
-_UNARY = [
-    ("sin", "sin", "sin", []), ("cos", "cos", "cos", []), ("tan", "tan", "tan", []),
-    ("arcsin", "asin", "arcsin", []), ("arccos", "acos", "arccos", []),
-    ("arctan", "atan", "arctan", []),
-    ("sinh", "sinh", "sinh", []), ("cosh", "cosh", "cosh", []), ("tanh", "tanh", "tanh", []),
-    ("exp", "exp", "exp", []), ("expm1", "expm1", "expm1", []),
-    ("log", "log", "log", []), ("log1p", "log1p", "log1p", []),
-    ("log2", "log2", "log2", []), ("log10", "log10", "log10", []),
-    ("sqrt", "sqrt", "sqrt", []),
-    ("floor", "floor", "floor", []), ("ceil", "ceil", "ceil", []),
-]
-for _name, _math_name, _np_name, _extra in _UNARY:
-    _define(_name, 1, scalar_fn=f"math.{_math_name}", array_fn=f"np.{_np_name}",
-            callables=[getattr(math, _math_name), getattr(np, _np_name), *_extra])
-
-_define("abs", 1, scalar_fn="abs", array_fn="abs", callables=[abs, np.abs, math.fabs])
-_define("sign", 1, scalar_fn="np.sign", array_fn="np.sign", callables=[np.sign])
-_define("maximum", 2, scalar_fn="max", array_fn="np.maximum", callables=[np.maximum])
-_define("minimum", 2, scalar_fn="min", array_fn="np.minimum", callables=[np.minimum])
-_define("float", 1, scalar_fn="float", array_fn="np.asarray", callables=[float])
-_define("int", 1, scalar_fn="int", array_fn="np.trunc", callables=[int])
-_define("factorial", 1, scalar_fn="math.factorial", callables=[math.factorial])
-
-# Array helpers the transforms emit.
-_define("zeros_like", 1, scalar_fn="np.zeros_like", array_fn="np.zeros_like",
-        callables=[np.zeros_like])
-_define("ones_like", 1, scalar_fn="np.ones_like", array_fn="np.ones_like",
-        callables=[np.ones_like])
-
-# Runtime: the tape of the reverse sweep of loops, and summing a broadcast result back
-# to an operand's shape. They live in `adcompile.runtime`; codegen writes them specially.
-_define("sum_to", 2, scalar_fn="sum_to", array_fn="sum_to")
-_define("tape_new", 0, pure=False)
-_define("push", 2, pure=False)
-_define("pop", 1, pure=False)
-
-BY_CALLABLE: dict[int, str] = {}
-for _prim in PRIMITIVES.values():
-    for _fn in _prim.callables:
-        BY_CALLABLE.setdefault(id(_fn), _prim.name)
+def result_type(prim: str, input_types: list[Type], params: dict | None = None) -> Type:
+    return PRIMITIVES[prim].abstract(*input_types, **(params or {}))
 
 
-def primitive_for(obj) -> str | None:
-    """The primitive a user-facing callable (``math.sin``, ``np.exp``, ``abs``) stands for."""
-    return BY_CALLABLE.get(id(obj))
+# ---- elementwise --------------------------------------------------------------------
+def _arithmetic(*types: ArrayType) -> ArrayType:
+    t = elementwise(*types)
+    # Python's bools add up to ints (True + True == 2); NumPy's stay bool.
+    return with_dtype(t, "int64") if t.weak and t.kind == "b" else t
 
 
-def evaluate(name: str, args: list, on_arrays: bool):
-    """Run a pure primitive on concrete values, as the generated code would."""
-    prim = PRIMITIVES[name]
-    if prim.infix:
-        return _INFIX_FUNCTIONS[(prim.infix, prim.arity)](*args)
-    if name == "sum_to":
-        from ..runtime.broadcast import sum_to
-        return sum_to(*args)
-    return resolve(prim.array_fn if on_arrays else prim.scalar_fn)(*args)
+def _true_divide(*types: ArrayType) -> ArrayType:
+    return _to_inexact(elementwise(*types))
+
+
+def _to_inexact(t: ArrayType) -> ArrayType:
+    return with_dtype(t, "float64") if t.kind in "biu" else t
+
+
+def _comparison(*types: ArrayType) -> ArrayType:
+    return with_dtype(elementwise(*types), "bool")
+
+
+def _rounding(t: ArrayType) -> ArrayType:
+    # math.floor and math.ceil give Python ints; np.floor keeps the dtype.
+    return INT if t.weak else t
+
+
+for _name in ("add", "sub", "mul"):
+    _define(_name, 2, _arithmetic, commutative=_name != "sub")
+_define("div", 2, _true_divide)
+_define("pow", 2, _arithmetic)
+_define("floordiv", 2, _arithmetic)
+_define("mod", 2, _arithmetic)
+_define("neg", 1, _arithmetic)
+
+for _name in ("lt", "le", "gt", "ge", "eq", "ne"):
+    _define(_name, 2, _comparison, boolean=True, commutative=_name in ("eq", "ne"))
+_define("not", 1, lambda t: with_dtype(t, "bool"), boolean=True)
+
+for _name in ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+              "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt"):
+    _define(_name, 1, lambda t: _to_inexact(elementwise(t)))
+_define("floor", 1, _rounding)
+_define("ceil", 1, _rounding)
+_define("abs", 1, elementwise)
+_define("sign", 1, elementwise)
+_define("maximum", 2, elementwise, commutative=True)
+_define("minimum", 2, elementwise, commutative=True)
+_define("float", 1, lambda t: FLOAT if t.weak else _to_inexact(t))
+_define("int", 1, lambda t: INT if t.weak else t)
+_define("factorial", 1, lambda t: INT)
+# A zero or one array like the operand (a Python scalar's is a 0-d array, as NumPy's).
+_define("zeros_like", 1, lambda t: ArrayType(t.shape, t.dtype))
+_define("ones_like", 1, lambda t: ArrayType(t.shape, t.dtype))
+
+
+# ---- shapes and reductions ----------------------------------------------------------
+def _axes(t: ArrayType, axis) -> tuple:
+    """`axis` (None, an int or a tuple, negative counting from the end) as sorted
+    non-negative ints; None is every axis."""
+    if axis is None:
+        return tuple(range(t.ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normalized = []
+    for a in axes:
+        if not -t.ndim <= a < t.ndim:
+            raise ShapeMismatch(f"axis {a} is out of bounds for an array of shape {t.shape}")
+        normalized.append(int(a) % t.ndim)
+    if len(set(normalized)) != len(normalized):
+        raise ShapeMismatch(f"axis {axis} repeats an axis")
+    return tuple(sorted(normalized))
+
+
+def _reduced_shape(t: ArrayType, axis: tuple, keepdims: bool) -> tuple:
+    if keepdims:
+        return tuple(1 if i in axis else n for i, n in enumerate(t.shape))
+    return tuple(n for i, n in enumerate(t.shape) if i not in axis)
+
+
+def _sum(t: ArrayType, axis=None, keepdims=False) -> ArrayType:
+    axis = _axes(t, axis)
+    # NumPy sums small ints and bools in the platform's int: ask it, on an empty array.
+    dtype = np.zeros(0, t.dtype).sum().dtype.name
+    return ArrayType(_reduced_shape(t, axis, keepdims), dtype)
+
+
+_define("sum", 1, _sum, params=("axis", "keepdims"),
+        normalize=lambda types, p: {"axis": _axes(types[0], p.get("axis")),
+                                    "keepdims": bool(p.get("keepdims", False))})
+
+
+def _sum_to(t: ArrayType, shape) -> ArrayType:
+    """`shape` None: a Python scalar (the adjoint of a Python scalar operand)."""
+    target = () if shape is None else tuple(shape)
+    if not _broadcasts_to(target, t.shape):
+        raise ShapeMismatch(f"cannot sum an array of shape {t.shape} to shape {target}")
+    return ArrayType((), "float64" if t.is_float else "int64", weak=True) \
+        if shape is None else ArrayType(target, t.dtype)
+
+
+_define("sum_to", 1, _sum_to, params=("shape",))
+
+
+def _broadcasts_to(source: tuple, target: tuple) -> bool:
+    try:
+        return broadcast(source, target) == target
+    except ShapeMismatch:
+        return False
+
+
+def _broadcast_to(t: ArrayType, shape) -> ArrayType:
+    shape = tuple(shape)
+    if not _broadcasts_to(t.shape, shape):
+        raise ShapeMismatch(f"cannot broadcast an array of shape {t.shape} to shape {shape}")
+    return ArrayType(shape, t.dtype)
+
+
+_define("broadcast_to", 1, _broadcast_to, params=("shape",))
+
+
+def _reshape(t: ArrayType, shape) -> ArrayType:
+    return ArrayType(_resolve_shape(t, shape), t.dtype)
+
+
+def _resolve_shape(t: ArrayType, shape) -> tuple:
+    """`shape` with its one -1 (if any) worked out from the size of `t`."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
+    unknown = [i for i, n in enumerate(shape) if n == -1]
+    known = int(np.prod([n for n in shape if n != -1], dtype=np.int64))
+    if len(unknown) > 1 or any(n < -1 for n in shape):
+        raise ShapeMismatch(f"cannot reshape to {shape}: one dimension at most may be -1")
+    if unknown and known and t.size % known == 0:
+        shape = shape[:unknown[0]] + (t.size // known,) + shape[unknown[0] + 1:]
+    if int(np.prod(shape, dtype=np.int64)) != t.size:
+        raise ShapeMismatch(f"cannot reshape an array of shape {t.shape} "
+                            f"(size {t.size}) into shape {shape}")
+    return shape
+
+
+_define("reshape", 1, _reshape, params=("shape",),
+        normalize=lambda types, p: {"shape": _resolve_shape(types[0], p["shape"])})
+
+
+def _permutation(t: ArrayType, axes) -> tuple:
+    if axes is None:
+        return tuple(reversed(range(t.ndim)))
+    axes = tuple(int(a) for a in axes)
+    if sorted(a % t.ndim if -t.ndim <= a < t.ndim else a for a in axes) != \
+            list(range(t.ndim)):
+        raise ShapeMismatch(f"axes {axes} are not a permutation of the axes of an array "
+                            f"of shape {t.shape}")
+    return tuple(a % t.ndim for a in axes)
+
+
+_define("transpose", 1,
+        lambda t, axes=None: ArrayType(tuple(t.shape[a] for a in _permutation(t, axes)),
+                                       t.dtype),
+        params=("axes",),
+        normalize=lambda types, p: {"axes": _permutation(types[0], p.get("axes"))})
+
+
+def _matmul(a: ArrayType, b: ArrayType) -> ArrayType:
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeMismatch("matmul needs arrays of at least one dimension, not a scalar "
+                            f"(shapes {a.shape} and {b.shape}); use * for a scalar product")
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        raise ShapeMismatch(f"matmul of shapes {a.shape} and {b.shape}: the inner "
+                            f"dimensions differ ({inner_a} and {inner_b})")
+    batch = broadcast(a.shape[:-2], b.shape[:-2])
+    rows = a.shape[-2:-1]
+    columns = b.shape[-1:] if b.ndim > 1 else ()
+    dtype = promote(a, b).dtype
+    return ArrayType(batch + rows + columns, dtype)
+
+
+_define("matmul", 2, _matmul)
+
+
+# ---- the runtime's tape -------------------------------------------------------------
+# A tape's type is set by the pushes onto it and read by its pops (see `ir.infer`).
+_define("tape_new", 0, lambda: TAPE, pure=False)
+_define("push", 2, lambda tape, value: None, pure=False)
+_define("pop", 1, lambda tape: tape.element, pure=False)

@@ -88,6 +88,8 @@ def _structure(op: Op) -> None:
         _expect(prim is not None, op, "unknown primitive")
         _expect(len(op.inputs) == prim.arity, op, f"takes {prim.arity} inputs")
         _expect(not op.regions, op, "a primitive has no regions")
+        undeclared = sorted(set(op.params) - set(prim.params))
+        _expect(not undeclared, op, f"does not declare the parameters {undeclared}")
 
 
 def _expect(condition: bool, op: Op, message: str) -> None:

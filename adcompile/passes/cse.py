@@ -13,9 +13,6 @@ import numpy as np
 from ..ir.nodes import Function, Region, Value, substitute
 from ..ir.primitives import PRIMITIVES
 
-_COMMUTATIVE = {"add", "mul", "maximum", "minimum", "eq", "ne"}
-
-
 def cse(fn: Function) -> bool:
     replacements: dict[Value, Value] = {}
     order: dict[Value, int] = {}
@@ -32,7 +29,7 @@ def _key(op, order: dict):
             return ("const", id(value))
         return ("const", type(value).__name__, repr(value))
     ids = [order.setdefault(v, len(order)) for v in op.inputs]
-    if op.prim in _COMMUTATIVE:
+    if PRIMITIVES[op.prim].commutative:
         ids.sort()
     params = tuple(sorted((k, repr(v)) for k, v in op.params.items()))
     return (op.prim, tuple(ids), params)

@@ -9,11 +9,18 @@
     c1 * (c2 * x) -> (c1 * c2) * x, when exact
     if True: a else: b -> a         a branch yielding True/False -> the predicate
 
+Only ops with a 0-d result are folded: a larger array would be computed,
+and held, while compiling, at the size of the user's data.
+
 A rewrite that would change a value's type (an int ``i + 0.0`` becoming a float, a scalar
 becoming an array) is not made. ``x * 0`` becomes 0 even where x could be inf or nan:
 the zeros come from derivatives that are zero by construction, as JAX's symbolic zeros.
-Folding evaluates through `adcompile.ir.primitives.evaluate`, the same functions the
-generated code calls, so a folded constant equals what the code would compute.
+    reshape, broadcast_to, sum_to to the shape it has, transpose by the identity -> x
+    a reshape of a reshape, a transpose of a transpose -> one of them
+    broadcast_to(a) * b -> a * b, when b's shape alone gives the result's
+
+Folding evaluates through `adcompile.backend.spellings.evaluate`, the code generated code
+runs, so a folded constant equals what the code would compute.
 """
 
 from __future__ import annotations
@@ -22,12 +29,16 @@ import math
 
 import numpy as np
 
-from ..ir.infer import infer_op, type_of
+from ..backend.spellings import evaluate
+from ..ir.infer import infer_op
 from ..ir.nodes import (Function, Op, Region, Value, loop_body, loop_carried_inputs,
                         loop_carried_params, substitute, walk_ops)
-from ..ir.primitives import PRIMITIVES, evaluate
+from ..ir.primitives import PRIMITIVES, result_type
+from ..ir.types import type_of
 
 _UNFOLDABLE = {"const", "cond", "loop", "push", "pop", "tape_new"}
+_RESHAPING = {"reshape", "broadcast_to", "sum_to", "transpose"}
+_ELEMENTWISE_BINARY = {"add", "sub", "mul", "div", "pow", "maximum", "minimum"}
 
 
 def simplify(fn: Function) -> bool:
@@ -119,10 +130,14 @@ class _Simplifier:
         if op.prim in _UNFOLDABLE or not PRIMITIVES[op.prim].pure:
             return None
         values = [consts.get(v, _NOT_CONST) for v in op.inputs]
-        if values and all(v is not _NOT_CONST for v in values):
+        if values and all(v is not _NOT_CONST for v in values) and \
+                op.output.type.shape == ():
             folded = _fold(op, values)
             if folded is not None:
                 return "const", folded
+        unbroadcast = self.without_broadcasts(op)
+        if unbroadcast is not None:
+            return "prim", (op.prim, unbroadcast)
         a = op.inputs[0] if op.inputs else None
         c = op.inputs[1] if len(op.inputs) > 1 else None
         ca = values[0] if values else _NOT_CONST
@@ -193,11 +208,35 @@ class _Simplifier:
             inner = self.negated(a)
             if inner is not None and _same_type(op, inner):
                 return "value", inner
+        elif op.prim in _RESHAPING and _same_type(op, a) and \
+                (op.prim != "transpose" or op.params["axes"] == tuple(range(a.type.ndim))):
+            return "value", a
+        elif op.prim in ("transpose", "reshape") and self.defs.get(a) is not None and \
+                self.defs[a].prim == op.prim:
+            inner = self.defs[a]
+            params = {"shape": op.params["shape"]} if op.prim == "reshape" else \
+                {"axes": tuple(inner.params["axes"][k] for k in op.params["axes"])}
+            return "value", self.make(op.prim, inner.inputs[0], **params)
         elif op.prim == "pow":
             if _is(cc, 1) and _same_type(op, a):
                 return "value", a
             if _is(cc, 0) and scalar:
                 return "const", 1.0 if op.output.type.is_float else 1
+        return None
+
+    def without_broadcasts(self, op: Op) -> list[Value] | None:
+        """The inputs of an elementwise op with an explicit broadcast left out, when the
+        op's own broadcasting gives the same result type."""
+        if op.prim not in _ELEMENTWISE_BINARY:
+            return None
+        for k, value in enumerate(op.inputs):
+            inner = self.defs.get(value)
+            if inner is None or inner.prim != "broadcast_to":
+                continue
+            inputs = list(op.inputs)
+            inputs[k] = inner.inputs[0]
+            if result_type(op.prim, [v.type for v in inputs], op.params) == op.output.type:
+                return inputs
         return None
 
     def loop_invariants(self, op: Op) -> bool:
@@ -296,15 +335,14 @@ def _is(value, number) -> bool:
 
 
 def _fold(op: Op, values: list):
-    on_arrays = any(isinstance(v, np.ndarray) for v in values)
     try:
         with np.errstate(all="raise"):
-            result = evaluate(op.prim, values, on_arrays)
+            result = evaluate(op.prim, values, [v.type for v in op.inputs], op.params)
     except (ArithmeticError, ValueError, TypeError, FloatingPointError, OverflowError):
         return None
     if isinstance(result, float) and not math.isfinite(result):
         return None
-    if isinstance(result, np.generic):
+    if isinstance(result, np.generic) and op.output.type.weak:
         result = result.item()
     try:
         if type_of(result) != op.output.type:

@@ -24,6 +24,7 @@ from typing import Callable
 
 from ..ir.builder import Builder
 from ..ir.nodes import Value
+from ..ir.types import NoneType
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,22 @@ def defunary(prim: str, derivative: Callable) -> None:
         derivative=derivative)
 
 
+def cauchy_product(prim: str) -> Callable:
+    """The Taylor rule of a bilinear primitive (``*``, ``@``): coefficient k of a . c is
+    the sum over j of a_j . c_(k-j)."""
+    def taylor(b, series, out, order):
+        a, c = series
+        coefficients = []
+        for k in range(1, order + 1):
+            total = None
+            for j in range(k + 1):
+                if a[j] is not None and c[k - j] is not None:
+                    total = b.add(total, b.call(prim, a[j], c[k - j]))
+            coefficients.append(total)
+        return coefficients
+    return taylor
+
+
 class DiffBuilder(Builder):
     """A builder whose arithmetic treats None as a symbolic zero."""
 
@@ -101,22 +118,29 @@ class DiffBuilder(Builder):
     def neg(self, a: Value | None) -> Value | None:
         return None if a is None else self.apply("neg", a)
 
-    def call(self, prim: str, *args: Value) -> Value:
-        return self.apply(prim, *args)
+    def call(self, prim: str, *args: Value, **params) -> Value:
+        return self.apply(prim, *args, **params)
 
     def unbroadcast(self, g: Value | None, like: Value) -> Value | None:
-        """`g` summed down to the shape of `like`, when broadcasting made it larger."""
-        if g is None or g.type.shape == like.type.shape:
+        """`g` summed down to the shape of `like`, when broadcasting made it larger
+        (or made an array of a Python scalar)."""
+        if g is None or stands_for(g, like):
             return g
-        return self.apply("sum_to", g, like)
+        return self.apply("sum_to", g, shape=None if like.type.weak else like.type.shape)
 
     def zeros(self, like: Value) -> Value:
         """A zero of the type of `like`, for where a symbolic zero must become a value."""
         if like.type is not None and like.type.is_array:
             return self.apply("zeros_like", like)
-        if like.type is not None and like.type.dtype == "none":
+        if isinstance(like.type, NoneType):
             return self.const(None)
         return self.const(0.0)
+
+
+def stands_for(a: Value, b: Value) -> bool:
+    """Whether `a` can stand for a value shaped like `b`: the same shape, and not an
+    array where `b` is a Python scalar (a Python scalar may stand for a 0-d array)."""
+    return a.type.shape == b.type.shape and (a.type.weak or not b.type.weak)
 
 
 def rule_for(prim: str) -> Rule | None:

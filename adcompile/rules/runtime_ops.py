@@ -1,6 +1,6 @@
-"""Rules for the runtime's operations: summing to a shape, and the tape.
+"""Rules for the runtime's tape.
 
-``sum_to(g, like)`` is linear in ``g``. Each value the reverse sweep of a loop reads has
+Each value the reverse sweep of a loop reads has
 a tape of its own; the tape ops are effects. In forward mode every tape gets a tangent
 tape beside it; a push of a value with a nonzero tangent also pushes the tangent onto
 the tangent tape, and a pop from a tape that received tangents pops one too. Tangent
@@ -9,12 +9,7 @@ tapes nobody pops are removed by dead-code elimination.
 
 from __future__ import annotations
 
-from .registry import defeffect, defrule
-
-
-defrule("sum_to", linear=True,
-        jvp=lambda b, p, t, out: None if t[0] is None else b.call("sum_to", t[0], p[1]),
-        vjp=lambda b, p, out, g: [b.mul(g, b.call("ones_like", p[0])), None])
+from .registry import defeffect
 
 
 def _tape_new_jvp(b, primals, tangents, op, tapes_with_tangents: set):

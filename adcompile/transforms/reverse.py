@@ -26,9 +26,10 @@ from dataclasses import dataclass
 
 from ..errors import NonDifferentiableError
 from ..ir.infer import infer_op
-from ..ir.nodes import (INT, Function, Op, Region, Value, defined_in, free_values,
+from ..ir.nodes import (Function, Op, Region, Value, defined_in, free_values,
                         loop_body, loop_carried_inputs, loop_carried_params, substitute,
                         used_in, walk_ops)
+from ..ir.types import INT
 from ..rules import DiffBuilder, rule_for
 from .activity import active_values
 from .visitor import OpVisitor

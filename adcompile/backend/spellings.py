@@ -1,0 +1,205 @@
+"""How each primitive is written in generated Python: one spelling per target.
+
+Two targets: Python scalars (weak types, see `adcompile.ir.types`) are computed with
+operators and `math`, an order of magnitude faster than NumPy on a float; everything
+else with the array namespace. This is the one place that names the array namespace,
+so a backend on another Array API library (CuPy, Dask, JAX arrays) is a new table
+here, not a change of the IR.
+
+Constant folding evaluates a primitive by compiling its spelling (`evaluate`), so a
+folded constant is what the generated code would compute, to the bit.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..ir.types import Type
+
+# (module imported, the name generated code calls it by)
+ARRAY_NAMESPACE = ("numpy", "np")
+SCALAR_NAMESPACE = ("math", "math")
+NAMESPACES = {ARRAY_NAMESPACE[1]: np, SCALAR_NAMESPACE[1]: math}
+
+_OPERATORS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
+              "//": ast.FloorDiv, "%": ast.Mod, "@": ast.MatMult}
+_COMPARISONS = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
+                "!=": ast.NotEq}
+_UNARY = {"-": ast.USub, "not": ast.Not}
+
+
+def name(dotted: str) -> ast.expr:
+    """``np.sum`` -> the expression naming it; ``np`` stands for the array namespace."""
+    first, *rest = dotted.split(".")
+    if first == "np":
+        first = ARRAY_NAMESPACE[1]
+    node: ast.expr = ast.Name(first, ast.Load())
+    for attr in rest:
+        node = ast.Attribute(node, attr, ast.Load())
+    return node
+
+
+def literal(value) -> ast.expr:
+    """A Python number, bool, None, or tuple of them, as an expression."""
+    if isinstance(value, tuple):
+        return ast.Tuple([literal(v) for v in value], ast.Load())
+    if isinstance(value, np.generic):  # a NumPy scalar keeps its dtype: np.float32(0.5)
+        return ast.Call(name(f"np.{value.dtype.name}"), [literal(value.item())], [])
+    if isinstance(value, float) and not math.isfinite(value):
+        return ast.Call(ast.Name("float", ast.Load()), [ast.Constant(repr(value))], [])
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+    return ast.Constant(value)
+
+
+@dataclass(frozen=True)
+class Infix:
+    """An operator: ``a + b``, ``-a``, ``a < b``."""
+
+    symbol: str
+
+    def expression(self, args, types, params) -> ast.expr:
+        if len(args) == 1:
+            return ast.UnaryOp(_UNARY[self.symbol](), args[0])
+        if self.symbol in _COMPARISONS:
+            return ast.Compare(args[0], [_COMPARISONS[self.symbol]()], [args[1]])
+        return ast.BinOp(args[0], _OPERATORS[self.symbol](), args[1])
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call, ``np.sum(x, axis=0)``: parameters become keywords, left out at their
+    defaults so the code reads as a person writes it."""
+
+    function: str
+    keywords: tuple = ()  # (parameter, default), in the order they are written
+
+    def expression(self, args, types, params) -> ast.expr:
+        keywords = [ast.keyword(key, literal(params[key])) for key, default in self.keywords
+                    if params.get(key, default) != default]
+        return ast.Call(name(self.function), list(args), keywords)
+
+
+@dataclass(frozen=True)
+class Written:
+    """A spelling that depends on the operand types: ``write(args, types, params)``."""
+
+    write: Callable
+
+    def expression(self, args, types, params) -> ast.expr:
+        return self.write(args, types, params)
+
+
+def _sum(args, types, params) -> ast.expr:
+    axis, keepdims = params["axis"], params["keepdims"]
+    keywords = []
+    if axis != tuple(range(types[0].ndim)):
+        keywords.append(ast.keyword("axis", literal(axis[0] if len(axis) == 1 else axis)))
+    if keepdims:
+        keywords.append(ast.keyword("keepdims", ast.Constant(True)))
+    return ast.Call(name("np.sum"), list(args), keywords)
+
+
+def _sum_to(args, types, params) -> ast.expr:
+    """Sum over the axes broadcasting added or stretched: the leading ones, and those
+    where the target has 1."""
+    source, target = types[0].shape, params["shape"]
+    if target is None:  # back to a Python scalar
+        total = ast.Call(name("np.sum"), list(args), [])
+        return ast.Call(ast.Name("float" if types[0].is_float else "int", ast.Load()),
+                        [total], [])
+    lead = len(source) - len(target)
+    stretched = tuple(lead + i for i, n in enumerate(target) if n == 1 and
+                      source[lead + i] != 1)
+    axes = tuple(range(lead)) + stretched
+    if not axes:
+        return args[0]
+    if not stretched:
+        return _sum(args, types, {"axis": axes, "keepdims": False})
+    kept = _sum(args, types, {"axis": axes, "keepdims": True})
+    if lead == 0:
+        return kept
+    return ast.Call(ast.Attribute(kept, "reshape", ast.Load()), [literal(target)], [])
+
+
+def _transpose(args, types, params) -> ast.expr:
+    axes = params["axes"]
+    if axes == tuple(reversed(range(types[0].ndim))):
+        return ast.Attribute(args[0], "T", ast.Load())
+    return ast.Call(name("np.transpose"), [args[0], literal(axes)], [])
+
+
+def _same(spelling) -> tuple:
+    return (spelling, spelling)
+
+
+SPELLINGS: dict[str, tuple] = {  # primitive -> (on Python scalars, on arrays)
+    "add": _same(Infix("+")), "sub": _same(Infix("-")), "mul": _same(Infix("*")),
+    "div": _same(Infix("/")), "pow": _same(Infix("**")), "floordiv": _same(Infix("//")),
+    "mod": _same(Infix("%")), "neg": _same(Infix("-")),
+    "lt": _same(Infix("<")), "le": _same(Infix("<=")), "gt": _same(Infix(">")),
+    "ge": _same(Infix(">=")), "eq": _same(Infix("==")), "ne": _same(Infix("!=")),
+    "not": (Infix("not"), Call("np.logical_not")),
+    "abs": _same(Call("abs")), "sign": _same(Call("np.sign")),
+    "maximum": (Call("max"), Call("np.maximum")), "minimum": (Call("min"), Call("np.minimum")),
+    "float": (Call("float"), Call("np.asarray")), "int": (Call("int"), Call("np.trunc")),
+    "factorial": (Call("math.factorial"), None),
+    "zeros_like": _same(Call("np.zeros_like")), "ones_like": _same(Call("np.ones_like")),
+    "sum": _same(Written(_sum)), "sum_to": _same(Written(_sum_to)),
+    "broadcast_to": _same(Call("np.broadcast_to", (("shape", None),))),
+    "reshape": _same(Written(lambda args, types, params: ast.Call(
+        name("np.reshape"), [args[0], literal(params["shape"])], []))),
+    "transpose": _same(Written(_transpose)),
+    "matmul": (None, Infix("@")),
+}
+_MATH_NAMES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan"}
+for _prim in ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+              "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "floor", "ceil"):
+    SPELLINGS[_prim] = (Call(f"math.{_MATH_NAMES.get(_prim, _prim)}"), Call(f"np.{_prim}"))
+
+
+def on_arrays(types: list[Type]) -> bool:
+    return any(t is not None and t.is_array for t in types)
+
+
+def spelling(prim: str, types: list[Type]):
+    scalar, array = SPELLINGS[prim]
+    chosen = array if on_arrays(types) else scalar
+    if chosen is None:
+        target = "arrays" if on_arrays(types) else "Python scalars"
+        raise NotImplementedError(f"{prim} has no spelling for {target}")
+    return chosen
+
+
+def expression(prim: str, args: list[ast.expr], types: list[Type], params: dict) -> ast.expr:
+    return spelling(prim, types).expression(args, types, params)
+
+
+def is_float_arithmetic(prim: str) -> bool:
+    """`+ - * /` on Python floats: where codegen writes ``2.0`` rather than ``2``."""
+    scalar = SPELLINGS.get(prim, (None,))[0]
+    return isinstance(scalar, Infix) and scalar.symbol in "+-*/" and prim != "neg"
+
+
+_EVALUATORS: dict[tuple, Callable] = {}
+
+
+def evaluate(prim: str, values: list, types: list[Type], params: dict):
+    """Run a primitive on concrete values through its spelling, as generated code would."""
+    key = (prim, tuple(types), tuple(sorted(params.items())))
+    function = _EVALUATORS.get(key)
+    if function is None:
+        arg_names = [f"a{i}" for i in range(len(values))]
+        body = expression(prim, [ast.Name(n, ast.Load()) for n in arg_names], list(types),
+                          params)
+        lam = ast.Expression(ast.Lambda(
+            ast.arguments(posonlyargs=[], args=[ast.arg(n) for n in arg_names], vararg=None,
+                          kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body))
+        code = compile(ast.fix_missing_locations(lam), f"<spelling of {prim}>", "eval")
+        function = _EVALUATORS[key] = eval(code, dict(NAMESPACES))
+    return function(*values)

@@ -1,0 +1,82 @@
+"""Which Python and NumPy callables stand for which primitive, and how their arguments
+split into operands (values computed at run time) and parameters (known while
+compiling: ``axis``, ``keepdims``, ``shape``).
+
+A `Signature` lists the operands, then the parameters with their defaults, in the order
+the callable takes them positionally; a parameter without a default must be given.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Signature:
+    prim: str
+    operands: tuple[str, ...]
+    params: tuple = ()  # (name, default or REQUIRED)
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.operands, *(name for name, _ in self.params)]
+
+
+_BY_ID: dict[int, Signature] = {}
+
+
+def _map(callables, prim: str, operands=("x",), params=()) -> None:
+    for fn in callables:
+        _BY_ID.setdefault(id(fn), Signature(prim, tuple(operands), tuple(params)))
+
+
+_BINARY = ("x1", "x2")
+_map([np.add], "add", _BINARY)
+_map([np.subtract], "sub", _BINARY)
+_map([np.multiply], "mul", _BINARY)
+_map([np.divide, np.true_divide], "div", _BINARY)
+_map([pow, math.pow, np.power], "pow", _BINARY)
+_map([np.floor_divide], "floordiv", _BINARY)
+_map([np.mod, np.remainder], "mod", _BINARY)  # not math.fmod: its sign differs
+_map([np.negative], "neg")
+_map([np.maximum], "maximum", _BINARY)
+_map([np.minimum], "minimum", _BINARY)
+_map([np.matmul], "matmul", _BINARY)
+_MATH_NAMES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan"}
+for _prim in ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+              "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "floor", "ceil"):
+    _map([getattr(math, _MATH_NAMES.get(_prim, _prim)), getattr(np, _prim)], _prim)
+_map([abs, np.abs, math.fabs], "abs")
+_map([np.sign], "sign")
+_map([float], "float")
+_map([int], "int")
+_map([math.factorial], "factorial")
+_map([np.zeros_like], "zeros_like", ("a",))
+_map([np.ones_like], "ones_like", ("a",))
+_map([np.sum], "sum", ("a",), (("axis", None), ("dtype", None), ("out", None),
+                               ("keepdims", False)))
+_map([np.reshape], "reshape", ("a",), (("shape", REQUIRED),))
+_map([np.transpose], "transpose", ("a",), (("axes", None),))
+_map([np.broadcast_to], "broadcast_to", ("array",), (("shape", REQUIRED),))
+
+# Array methods (``x.sum(axis=0)``): the receiver is the first operand.
+METHODS = {method: _BY_ID[id(getattr(np, method))] for method in ("sum", "reshape",
+                                                                   "transpose")}
+
+# Parameters NumPy takes that compiled code does not: given, they must have these values.
+UNSUPPORTED_PARAMS = {"dtype": None, "out": None}
+
+
+def signature_for(fn) -> Signature | None:
+    """How a call of `fn` lowers, or None if it stands for no primitive."""
+    return _BY_ID.get(id(fn))
+
+
+def method_signature(name: str) -> Signature | None:
+    """How ``array.name(...)`` lowers, or None if the method is not supported."""
+    return METHODS.get(name)

@@ -1,0 +1,94 @@
+"""Rules for reductions, shape operations and the matrix product.
+
+The shape operations are linear, and each one's reverse is another: ``broadcast_to`` and
+``sum_to`` are each other's adjoints, ``sum`` is undone by a reshape back to the kept
+axes and a broadcast, ``reshape`` by a reshape, ``transpose`` by the inverse permutation.
+The matrix product is bilinear; its reverse treats a vector operand as a one-row (or
+one-column) matrix, so one rule covers vectors, matrices and stacks of them.
+"""
+
+from __future__ import annotations
+
+from .registry import cauchy_product, defrule
+
+
+def _reshape(b, value, shape):
+    if value.type.shape == tuple(shape):
+        return value
+    return b.call("reshape", value, shape=tuple(shape))
+
+
+def _sum_to(b, value, shape):
+    if value.type.shape == tuple(shape):
+        return value
+    return b.call("sum_to", value, shape=tuple(shape))
+
+
+def _sum_vjp(b, p, out, g, axis, keepdims):
+    x = p[0]
+    kept = tuple(1 if i in axis else n for i, n in enumerate(x.type.shape))
+    # A Python scalar (a seed of 1.0) broadcasts as it is; an array needs its axes back.
+    spread = b.call("broadcast_to", g if g.type.weak else _reshape(b, g, kept),
+                    shape=x.type.shape)
+    return [b.unbroadcast(spread, x)]
+
+
+defrule("sum", linear=True,
+        jvp=lambda b, p, t, out, axis, keepdims: b.call("sum", t[0], axis=axis,
+                                                        keepdims=keepdims),
+        vjp=_sum_vjp)
+
+defrule("broadcast_to", linear=True,
+        jvp=lambda b, p, t, out, shape: b.call("broadcast_to", t[0], shape=shape),
+        vjp=lambda b, p, out, g, shape: [b.unbroadcast(g, p[0])])
+
+defrule("sum_to", linear=True,
+        jvp=lambda b, p, t, out, shape: b.call("sum_to", t[0], shape=shape),
+        vjp=lambda b, p, out, g, shape: [b.call("broadcast_to", g, shape=p[0].type.shape)])
+
+defrule("reshape", linear=True,
+        jvp=lambda b, p, t, out, shape: b.call("reshape", t[0], shape=shape),
+        vjp=lambda b, p, out, g, shape: [
+            b.unbroadcast(_reshape(b, g, p[0].type.shape), p[0])])
+
+
+def _inverse(axes):
+    inverse = [0] * len(axes)
+    for position, axis in enumerate(axes):
+        inverse[axis] = position
+    return tuple(inverse)
+
+
+defrule("transpose", linear=True,
+        jvp=lambda b, p, t, out, axes: b.call("transpose", t[0], axes=axes),
+        vjp=lambda b, p, out, g, axes: [b.call("transpose", g, axes=_inverse(axes))])
+
+
+def _matmul(b, x, y):
+    return None if x is None or y is None else b.call("matmul", x, y)
+
+
+def _swap_last(b, value):
+    n = len(value.type.shape)
+    return b.call("transpose", value, axes=(*range(n - 2), n - 1, n - 2))
+
+
+def _matmul_vjp(b, p, out, g):
+    """As matrices: d(A @ B) = dA @ B + A @ dB, so gA = g @ B^T and gB = A^T @ g, each
+    summed over the batch axes its operand was broadcast along."""
+    a, c = p
+    a2 = _reshape(b, a, (1,) + a.type.shape) if len(a.type.shape) == 1 else a
+    c2 = _reshape(b, c, c.type.shape + (1,)) if len(c.type.shape) == 1 else c
+    rows = a2.type.shape[-2:-1]
+    columns = c2.type.shape[-1:]
+    batch = out.type.shape[:len(out.type.shape) - (len(a.type.shape) > 1) -
+                            (len(c.type.shape) > 1)]
+    g2 = _reshape(b, g, batch + rows + columns)
+    ga = _sum_to(b, b.call("matmul", g2, _swap_last(b, c2)), a2.type.shape)
+    gc = _sum_to(b, b.call("matmul", _swap_last(b, a2), g2), c2.type.shape)
+    return [_reshape(b, ga, a.type.shape), _reshape(b, gc, c.type.shape)]
+
+
+defrule("matmul", taylor=cauchy_product("matmul"),
+        jvp=lambda b, p, t, out: b.add(_matmul(b, t[0], p[1]), _matmul(b, p[0], t[1])),
+        vjp=_matmul_vjp)

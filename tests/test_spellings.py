@@ -1,0 +1,201 @@
+"""adcompile.backend.spellings: what each primitive computes, on Python scalars and on
+arrays, through the code generated code runs."""
+
+import ast
+import math
+import operator
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adcompile.backend import spellings
+from adcompile.backend.spellings import SPELLINGS, evaluate
+from adcompile.ir.primitives import PRIMITIVES
+from adcompile.ir.types import type_of
+
+# name -> (numpy function, a point of its domain)
+UNARY = {
+    "sin": (np.sin, 0.7), "cos": (np.cos, 0.7), "tan": (np.tan, 0.7),
+    "arcsin": (np.arcsin, 0.3), "arccos": (np.arccos, 0.3), "arctan": (np.arctan, 0.7),
+    "sinh": (np.sinh, 0.7), "cosh": (np.cosh, 0.7), "tanh": (np.tanh, 0.7),
+    "exp": (np.exp, 0.7), "expm1": (np.expm1, 1e-3), "log": (np.log, 2.5),
+    "log1p": (np.log1p, 1e-3), "log2": (np.log2, 2.5), "log10": (np.log10, 2.5),
+    "sqrt": (np.sqrt, 2.5), "floor": (np.floor, -2.5), "ceil": (np.ceil, -2.5),
+    "abs": (np.abs, -2.5), "sign": (np.sign, -2.5), "neg": (np.negative, 2.5),
+}
+
+BINARY = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+    "pow": np.power, "floordiv": np.floor_divide, "mod": np.mod,
+    "maximum": np.maximum, "minimum": np.minimum,
+    "lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
+    "eq": np.equal, "ne": np.not_equal,
+}
+
+
+def run(name, *values, **params):
+    return evaluate(name, list(values), [type_of(v) for v in values], params)
+
+
+def source(name, types, **params):
+    args = [ast.Name(f"x{i}", ast.Load()) for i in range(len(types))]
+    return ast.unparse(spellings.expression(name, args, types, params))
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_on_a_python_float_is_what_numpy_computes(name):
+    fn, x = UNARY[name]
+    assert run(name, x) == pytest.approx(float(fn(x)), rel=1e-15, abs=0)
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_on_an_array_is_what_numpy_computes(name):
+    fn, x = UNARY[name]
+    arr = np.array([x, x / 2, x * 0.75])
+    got = run(name, arr)
+    assert isinstance(got, np.ndarray)
+    assert got.dtype == fn(arr).dtype
+    np.testing.assert_array_equal(got, fn(arr))
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_on_scalars_and_arrays_is_what_numpy_computes(name):
+    fn = BINARY[name]
+    assert run(name, 2.5, 1.5) == pytest.approx(fn(2.5, 1.5).item(), rel=1e-15)
+    arr = np.array([[0.5, 2.5, 3.25]])
+    col = np.array([[1.5], [2.5]])
+    got = run(name, arr, col)  # broadcasting (1, 3) with (2, 1)
+    assert got.shape == (2, 3)
+    np.testing.assert_array_equal(got, fn(arr, col))
+    np.testing.assert_array_equal(run(name, arr, 2.0), fn(arr, 2.0))
+
+
+def test_scalar_results_are_python_numbers_through_math():
+    assert type(run("sin", 0.5)) is float
+    assert type(run("add", 2, 3)) is int
+    assert type(run("div", 2, 4)) is float
+    assert run("div", 1, 4) == 0.25
+    assert source("sin", [type_of(0.5)]) == "math.sin(x0)"
+    assert source("sin", [type_of(np.ones(2))]) == "np.sin(x0)"
+
+
+def test_comparisons_and_not_give_truth_values():
+    assert run("lt", 1.0, 2.0) is True
+    assert run("ge", 1.0, 2.0) is False
+    assert run("not", True) is False
+    assert run("not", 0) is True
+    got = run("lt", np.array([1.0, 3.0]), 2.0)
+    assert got.dtype == bool
+    np.testing.assert_array_equal(got, [True, False])
+    np.testing.assert_array_equal(run("not", np.array([True, False])), [False, True])
+
+
+def test_infix_primitives_are_the_python_operators():
+    ops = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+           "div": operator.truediv, "pow": operator.pow, "floordiv": operator.floordiv,
+           "mod": operator.mod}
+    for name, fn in ops.items():
+        for a, b in [(7, 2), (-7, 2), (7.5, -2.0)]:
+            assert run(name, a, b) == fn(a, b)
+    assert run("neg", 2.5) == -2.5
+
+
+@pytest.mark.parametrize("shape, target, expected", [
+    ((3, 2), (2,), "np.sum(x0, axis=0)"),
+    ((3, 2), (3, 1), "np.sum(x0, axis=1, keepdims=True)"),
+    ((4, 3, 2), (3, 1), "np.sum(x0, axis=(0, 2), keepdims=True).reshape((3, 1))"),
+    ((4,), None, "float(np.sum(x0))"),
+    ((2, 2), (1, 1), "np.sum(x0, keepdims=True)"),
+])
+def test_sum_to_is_written_as_a_sum_over_the_broadcast_axes(shape, target, expected):
+    g = np.arange(float(np.prod(shape))).reshape(shape)
+    assert source("sum_to", [type_of(g)], shape=target) == expected
+    got = run("sum_to", g, shape=target)
+    if target is None:
+        assert type(got) is float and got == g.sum()
+    else:
+        summed = g.sum(axis=tuple(range(g.ndim - len(target))))
+        summed = summed.sum(axis=tuple(i for i, n in enumerate(target) if n == 1),
+                            keepdims=True)
+        np.testing.assert_array_equal(got, summed)
+
+
+def test_parameters_become_keywords_left_out_at_their_defaults():
+    m = type_of(np.ones((2, 3)))
+    assert source("sum", [m], axis=(0, 1), keepdims=False) == "np.sum(x0)"
+    assert source("sum", [m], axis=(1,), keepdims=False) == "np.sum(x0, axis=1)"
+    assert source("sum", [m], axis=(0, 1), keepdims=True) == "np.sum(x0, keepdims=True)"
+    assert source("transpose", [m], axes=(1, 0)) == "x0.T"
+    assert source("transpose", [type_of(np.ones((2, 3, 4)))], axes=(0, 2, 1)) == \
+        "np.transpose(x0, (0, 2, 1))"
+    assert source("reshape", [m], shape=(3, 2)) == "np.reshape(x0, (3, 2))"
+    assert source("broadcast_to", [m], shape=(4, 2, 3)) == "np.broadcast_to(x0, shape=(4, 2, 3))"
+    assert source("matmul", [m, m]) == "x0 @ x1"
+
+
+def test_array_operations_compute_what_numpy_computes():
+    a = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(run("sum", a, axis=(1,), keepdims=True),
+                                  a.sum(axis=1, keepdims=True))
+    np.testing.assert_array_equal(run("transpose", a, axes=(1, 0)), a.T)
+    np.testing.assert_array_equal(run("matmul", a, a.T), a @ a.T)
+    np.testing.assert_array_equal(run("broadcast_to", a, shape=(2, 2, 3)),
+                                  np.broadcast_to(a, (2, 2, 3)))
+
+
+def test_the_array_namespace_is_named_in_one_place():
+    assert spellings.ARRAY_NAMESPACE == ("numpy", "np")
+    assert spellings.NAMESPACES["np"] is np and spellings.NAMESPACES["math"] is math
+
+
+def test_every_pure_primitive_has_a_spelling():
+    pure = {name for name, p in PRIMITIVES.items() if p.pure}
+    assert pure <= set(SPELLINGS)
+
+
+def test_float_arithmetic_is_the_four_operators():
+    assert [p for p in SPELLINGS if spellings.is_float_arithmetic(p)] == \
+        ["add", "sub", "mul", "div"]
+
+
+def test_literals():
+    assert ast.unparse(spellings.literal((1, -2))) == "(1, -2)"
+    assert ast.unparse(spellings.literal(float("inf"))) == "float('inf')"
+    assert ast.unparse(spellings.literal(np.float32(0.5))) == "np.float32(0.5)"
+
+
+def test_sum_to_zero_dimensions_gives_a_numpy_value_not_a_python_float():
+    got = run("sum_to", np.ones((2, 2)), shape=())
+    assert type(got) is not float and np.shape(got) == () and got == 4.0
+
+
+def test_sum_to_leaves_a_unit_axis_that_was_not_broadcast_alone():
+    g = np.arange(3.0).reshape(3, 1)
+    got = run("sum_to", np.broadcast_to(g, (2, 3, 1)), shape=(3, 1))
+    np.testing.assert_array_equal(got, 2 * g)
+
+
+shapes = st.lists(st.integers(1, 4), min_size=0, max_size=3).map(tuple)
+
+
+@st.composite
+def broadcast_pairs(draw):
+    """(big, small): shapes with `small` broadcastable to `big`."""
+    big = draw(shapes)
+    keep = draw(st.integers(0, len(big)))
+    small = tuple(1 if draw(st.booleans()) else n for n in big[len(big) - keep:])
+    return big, small
+
+
+@given(broadcast_pairs(), st.integers(0, 2 ** 31 - 1))
+def test_sum_to_is_the_adjoint_of_broadcasting(pair, seed):
+    big, small = pair
+    rng = np.random.default_rng(seed)
+    g = rng.standard_normal(big)
+    v = rng.standard_normal(small)
+    got = run("sum_to", g, shape=small)
+    assert np.shape(got) == small
+    # <sum_to(g), v> == <g, broadcast(v)>
+    assert np.sum(got * v) == pytest.approx(np.sum(g * np.broadcast_to(v, big)), abs=1e-9)
