@@ -15,8 +15,10 @@ carried, which body result is the exit flag. Everything else reaches them by nam
   region over the carried values, yielding one truth value ``condition``).
 
 A view holds nothing but its op, so an `Op` stays a plain dataclass that anyone can build
-or copy; `structured(op)` gives the view of an op, or None for a primitive. A new loop form
-is one new `Loop` subclass registered in `_LOOP_FORMS`. The layout in the IR:
+or copy; `structured(op)` gives the view of an op, or None for a primitive. The passes and
+transforms see only the `Loop` interface, so a new loop form is one new `Loop` subclass
+registered in `_LOOP_FORMS`, plus what is particular to it: its Python spelling in codegen
+and the type of its iteration params in inference. The layout in the IR:
 
 - ``cond``: inputs ``[predicate]``, regions ``[then, else]`` without params.
 - ``loop kind=range``: inputs ``[start, stop, step, *inits]``, regions ``[body]``, body

@@ -40,7 +40,6 @@ def adjoint_hint(hint: str | None) -> str | None:
 
 @dataclass
 class _LoopPlan:
-    forward: Loop          # the forward sweep's loop
     adjoint_body: Region   # carried: [*carried adjoints, *accumulators]
     carried: list[int]     # positions of the active carried values
     free: list[Value]      # active values from outside the loop the body reads
@@ -163,7 +162,7 @@ class _Reverse(OpVisitor):
         adjoint_body.ops[:0] = pops
         substitute(adjoint_body, popped)
         self._copy_outputs(op, new.op)
-        self.loop_plans[op] = _LoopPlan(new, adjoint_body, carried, free, trips, effects)
+        self.loop_plans[op] = _LoopPlan(adjoint_body, carried, free, trips, effects)
 
     def _copy_loop(self, loop: Loop, b: DiffBuilder, regions: list[Region]) -> Loop:
         return loop.like(b, [self.vmap[v] for v in loop.bounds],
