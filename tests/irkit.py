@@ -2,6 +2,7 @@
 
 from adcompile.ir.builder import Builder
 from adcompile.ir.nodes import Function, Region, Value, walk_ops
+from adcompile.ir.structured import Cond, RangeLoop, loop_region, yield_body
 from adcompile.ir.types import INT
 
 
@@ -24,7 +25,7 @@ def cond(b, pred, then_build, else_build, types):
         then.results = list(then_build(b))
     with b.into(other):
         other.results = list(else_build(b))
-    op = b.emit("cond", [pred], n_out=len(types), regions=[then, other])
+    op = Cond.build(b, pred, then, other).op
     for out, t in zip(op.outputs, types):
         out.type = t
     return op
@@ -37,12 +38,11 @@ def range_loop(b, n, inits, body_build, hints=None):
     index = Value("i", type=INT)
     hints = hints or [None] * len(inits)
     carried = [Value(h, type=v.type) for h, v in zip(hints, inits)]
-    body = Region(params=[index, *carried])
+    body = loop_region([index], carried)
     with b.into(body):
         nexts, flag = body_build(b, index, *carried)
-        body.results = [*nexts, flag]
-    op = b.emit("loop", [start, stop, step, *inits], {"kind": "range"}, n_out=len(inits),
-                regions=[body])
+        yield_body(body, nexts, flag)
+    op = RangeLoop.build(b, start, stop, step, inits, body).op
     for out, v in zip(op.outputs, inits):
         out.type = v.type
     return op

@@ -5,7 +5,6 @@ import pytest
 from adcompile.errors import Loc
 from adcompile.ir.builder import Builder
 from adcompile.ir.nodes import (Function, Op, Region, Value, defined_in, free_values,
-                                loop_body, loop_carried_inputs, loop_carried_params,
                                 substitute, used_in, walk_ops)
 from adcompile.ir.types import FLOAT, INT
 
@@ -80,23 +79,6 @@ def _range_loop():
                   regions=[body])
     top.results = [loop.outputs[0]]
     return top, loop, (x, start, stop, step, a0, b0, i, a, bb, a_next, flag)
-
-
-def test_range_loop_carried_inputs_and_params():
-    _, loop, (x, start, stop, step, a0, b0, i, a, bb, *_rest) = _range_loop()
-    assert loop_body(loop) is loop.regions[0]
-    assert loop_carried_inputs(loop) == [a0, b0]
-    assert loop_carried_params(loop) == [a, bb]
-
-
-def test_while_loop_carried_inputs_and_params():
-    k0 = Value("k", type=INT)
-    test = Region(params=[Value("k")])
-    body = Region(params=[Value("k")])
-    loop = Op("loop", [k0], [Value("k")], {"kind": "while"}, [test, body])
-    assert loop_body(loop) is body
-    assert loop_carried_inputs(loop) == [k0]
-    assert loop_carried_params(loop) == body.params
 
 
 def test_walk_ops_visits_nested_ops_in_program_order():

@@ -26,8 +26,8 @@ except ImportError:  # pragma: no cover - astor 0.8 predates Python 3.14's ast
     astor = None
 import numpy as np
 
-from ..ir.nodes import (Function, Op, Region, Value, loop_body, loop_carried_inputs,
-                        loop_carried_params)
+from ..ir.nodes import Function, Op, Region, Value
+from ..ir.structured import Cond, Loop, RangeLoop, WhileLoop, as_cond, as_loop
 from ..ir.primitives import PRIMITIVES
 from ..ir.types import FLOAT
 from . import spellings
@@ -170,10 +170,10 @@ class _Codegen:
         return body
 
     def statement(self, op: Op) -> list[ast.stmt]:
-        if op.prim == "cond":
-            return self.cond(op)
-        if op.prim == "loop":
-            return self.loop(op)
+        if (cond := as_cond(op)) is not None:
+            return self.cond(cond)
+        if (loop := as_loop(op)) is not None:
+            return self.loop(loop)
         if op.prim == "tape_new":
             return [ast.Assign([ast.Name(self.name(op.output), ast.Store())],
                                ast.List([], ast.Load()))]
@@ -183,29 +183,28 @@ class _Codegen:
             return []
         return [ast.Assign([ast.Name(self.name(op.output), ast.Store())], self.op_expr(op))]
 
-    def cond(self, op: Op) -> list[ast.stmt]:
-        for k, out in enumerate(op.outputs):
+    def cond(self, cond: Cond) -> list[ast.stmt]:
+        for k, out in enumerate(cond.outputs):
             name = self.name(out)
-            for region in op.regions:
-                result = region.results[k]
-                if self.defs.get(result) is not None and self.def_region[result] is region \
+            for branch in cond.branches:
+                result = branch.results[k]
+                if self.defs.get(result) is not None and self.def_region[result] is branch \
                         and not self.is_inlined(result) and result not in self.names \
                         and self.uses[result] == 1:
                     self.names[result] = name
         branches = []
-        for region in op.regions:
-            stmts = self.block(region)
-            stmts += self.assign(op.outputs, [self.expr(v) for v in region.results])
+        for branch in cond.branches:
+            stmts = self.block(branch)
+            stmts += self.assign(cond.outputs, [self.expr(v) for v in branch.results])
             branches.append(stmts or [ast.Pass()])
-        return [ast.If(self.expr(op.inputs[0]), branches[0],
-                       [] if branches[1] == [ast.Pass()] and not op.outputs else branches[1])]
+        return [ast.If(self.expr(cond.predicate), branches[0],
+                       [] if branches[1] == [ast.Pass()] and not cond.outputs else branches[1])]
 
-    def loop(self, op: Op) -> list[ast.stmt]:
-        kind = op.params["kind"]
-        body = loop_body(op)
-        inits = loop_carried_inputs(op)
-        params = loop_carried_params(op)
-        for k, out in enumerate(op.outputs):
+    def loop(self, loop: Loop) -> list[ast.stmt]:
+        body = loop.body
+        inits = loop.inits
+        params = loop.carried_params(body)
+        for k, out in enumerate(loop.outputs):
             init = inits[k]
             only_for_the_loop = self.uses[init] == 1 and not self.is_literal(init) and \
                 self.def_region.get(init) is self.def_region[out]
@@ -217,15 +216,15 @@ class _Codegen:
                 name = self.fresh(out.hint)
             self.names[out] = name
             group = [params[k]]
-            if kind == "while":
-                group.append(op.regions[0].params[k])
+            group += [loop.carried_params(region)[k] for region in loop.regions
+                      if region is not body]
             if only_for_the_loop and init not in self.names:
                 group.append(init)
             self.share(group, name)
-        self._name_updates_in_place(body, params, op.outputs)
-        before = self.assign(op.outputs, [self.expr(v) for v in inits])
+        self._name_updates_in_place(body, params, loop.outputs)
+        before = self.assign(loop.outputs, [self.expr(v) for v in inits])
         stmts = self.block(body)
-        exit_flag = body.results[-1]
+        exit_flag = loop.exit_flag
         carried_params = set(params)
         exit_expr = None
         if not (self.is_literal(exit_flag) and self.defs[exit_flag].params["value"] is False):
@@ -236,28 +235,32 @@ class _Codegen:
                 exit_expr = ast.Name(self.name(exit_flag), ast.Load())
             else:
                 exit_expr = self.expr(exit_flag)
-        stmts += self.assign(op.outputs, [self.expr(v) for v in body.results[:-1]])
+        stmts += self.assign(loop.outputs, [self.expr(v) for v in loop.next_values])
         if exit_expr is not None:
             stmts.append(ast.If(exit_expr, [ast.Break()], []))
-        if kind == "range":
-            index = body.params[0]
-            target = self.name(index) if self.uses.get(index) else self.fresh("_")
-            start, stop, step = op.inputs[:3]
-            args = [self.expr(stop)]
-            if not (self._is_const(start, 0) and self._is_const(step, 1)):
-                args.insert(0, self.expr(start))
-                if not self._is_const(step, 1):
-                    args.append(self.expr(step))
-            loop = ast.For(ast.Name(target, ast.Store()),
-                           ast.Call(ast.Name("range", ast.Load()), args, []),
-                           stmts or [ast.Pass()], [], None)
-            return before + [loop]
-        test = op.regions[0]
-        test_stmts = self.block(test)
+        if isinstance(loop, RangeLoop):
+            return before + [self._for(loop, stmts)]
+        return before + self._while(loop, stmts)
+
+    def _for(self, loop: RangeLoop, stmts: list[ast.stmt]) -> ast.For:
+        index = loop.index
+        target = self.name(index) if self.uses.get(index) else self.fresh("_")
+        start, stop, step = loop.start, loop.stop, loop.step
+        args = [self.expr(stop)]
+        if not (self._is_const(start, 0) and self._is_const(step, 1)):
+            args.insert(0, self.expr(start))
+            if not self._is_const(step, 1):
+                args.append(self.expr(step))
+        return ast.For(ast.Name(target, ast.Store()),
+                       ast.Call(ast.Name("range", ast.Load()), args, []),
+                       stmts or [ast.Pass()], [], None)
+
+    def _while(self, loop: WhileLoop, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        test_stmts = self.block(loop.test)
         if not test_stmts:
-            return before + [ast.While(self.expr(test.results[0]), stmts or [ast.Pass()], [])]
-        leave = ast.If(ast.UnaryOp(ast.Not(), self.expr(test.results[0])), [ast.Break()], [])
-        return before + [ast.While(ast.Constant(True), test_stmts + [leave] + stmts, [])]
+            return [ast.While(self.expr(loop.condition), stmts or [ast.Pass()], [])]
+        leave = ast.If(ast.UnaryOp(ast.Not(), self.expr(loop.condition)), [ast.Break()], [])
+        return [ast.While(ast.Constant(True), test_stmts + [leave] + stmts, [])]
 
     def _name_updates_in_place(self, body: Region, params: list[Value],
                                outputs: list[Value]) -> None:

@@ -32,6 +32,7 @@ from ..ir.builder import Builder
 from ..ir.nodes import Function, Region, Value
 from .callables import (METHODS, REQUIRED, UNSUPPORTED_PARAMS, Signature, method_signature,
                         signature_for)
+from ..ir.structured import Cond, RangeLoop, WhileLoop, loop_region, yield_body, yield_test
 from .fence import fence
 from .parse import ParsedFunction, parse_function
 
@@ -218,7 +219,7 @@ class _Lowerer:
 
     def branch(self, pred: Value, lower_then, lower_else, env: dict) -> None:
         """Lower two alternatives into one `cond` op; rebind the names they change."""
-        envs, regions = [], []
+        envs, branches = [], []
         for lower in (lower_then, lower_else):
             region, branch_env = Region(), dict(env)
             with self.b.into(region):
@@ -226,8 +227,9 @@ class _Lowerer:
                 if returned is not None:
                     branch_env[".return"] = returned
             envs.append(branch_env)
-            regions.append(region)
+            branches.append(region)
         then_env, else_env = envs
+        then, orelse = branches
         changed = [name for name in dict.fromkeys([*then_env, *else_env])
                    if then_env.get(name, _MISSING) is not else_env.get(name, _MISSING)]
         merged_names, then_flat, else_flat, likes = [], [], [], []
@@ -245,15 +247,14 @@ class _Lowerer:
                 raise UnsupportedSyntaxError(
                     f"{name!r} holds tuples of different lengths in the two branches",
                     self.b.loc)
-            with self.b.into(regions[0]):
+            with self.b.into(then):
                 then_flat += [self.materialize(v) for v in left_flat]
-            with self.b.into(regions[1]):
+            with self.b.into(orelse):
                 else_flat += [self.materialize(v) for v in right_flat]
             merged_names.append(name)
             likes.append((left, len(left_flat)))
-        regions[0].results, regions[1].results = then_flat, else_flat
-        op = self.b.emit("cond", [pred], n_out=len(then_flat), regions=regions)
-        outputs = list(op.outputs)
+        then.results, orelse.results = then_flat, else_flat
+        outputs = list(Cond.build(self.b, pred, then, orelse).outputs)
         for name, (like, count) in zip(merged_names, likes):
             values, outputs = outputs[:count], outputs[count:]
             for value in values:
@@ -320,34 +321,32 @@ class _Lowerer:
                 scope[flag] = Static(False)
             return params, scope
 
-        regions = []
+        test = None
         if isinstance(node, gast.While):
             test_params, test_env = fresh_params()
-            test = Region(params=test_params)
+            test = loop_region([], test_params)
             with self.b.into(test):
-                test.results = [self.value(self.expr(node.test, test_env), node.test)]
-            regions.append(test)
+                yield_test(test, self.value(self.expr(node.test, test_env), node.test))
         body_params, body_env = fresh_params()
+        iteration = []
         if loop_var is not None:
             index = Value(loop_var, self.loc(node.target), strong_name=True)
-            body_params.insert(0, index)
+            iteration.append(index)
             body_env[loop_var] = index
-        body = Region(params=body_params)
+        body = loop_region(iteration, body_params)
         with self.b.into(body):
             self.lower_stmts(node.body, body_env)
-            results = []
+            next_values = []
             for name in carried:
-                results += [self.materialize(v) for v in _flatten(body_env[name])]
-            results.append(self.materialize(body_env.get(".break", Static(False))))
-        body.results = results
-        regions.append(body)
+                next_values += [self.materialize(v) for v in _flatten(body_env[name])]
+            exit_flag = self.materialize(body_env.get(".break", Static(False)))
+        yield_body(body, next_values, exit_flag)
         self.at(node)
-        if loop_var is None:
-            op = self.b.emit("loop", init, {"kind": "while"}, n_out=len(init), regions=regions)
+        if test is not None:
+            loop = WhileLoop.build(self.b, init, test, body)
         else:
-            op = self.b.emit("loop", [*range_args, *init], {"kind": "range"},
-                             n_out=len(init), regions=regions)
-        outputs = list(op.outputs)
+            loop = RangeLoop.build(self.b, *range_args, init, body)
+        outputs = list(loop.outputs)
         for value, hint in zip(outputs, hints):
             value.hint, value.strong_name = hint, True
         for name, like in zip(carried, likes):

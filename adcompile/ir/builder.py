@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from ..errors import Loc
 from .infer import infer_op
 from .nodes import Op, Region, Value
+from .structured import is_structured
 
 
 class Builder:
@@ -24,7 +25,7 @@ class Builder:
         op = Op(prim, list(inputs), outputs, dict(params or {}), list(regions or []), loc)
         self.region.ops.append(op)
         # Structured ops are typed by whoever fills their regions.
-        if prim not in ("cond", "loop") and all(v.type is not None for v in inputs):
+        if not is_structured(op) and all(v.type is not None for v in inputs):
             infer_op(op)
         return op
 

@@ -10,7 +10,7 @@ is plain standard DOT (``digraph {``) that every Graphviz build accepts.
 from __future__ import annotations
 
 from .nodes import Function, Op, Region, Value, walk_ops
-from .printer import _region_label
+from .structured import region_labels
 
 _VALUE = '{id} [label="{label}", color=orange, style=filled]'
 _OP = '{id} [label="{label}", color=lightblue, style=filled, shape=box]'
@@ -84,10 +84,10 @@ class _Dot:
             self.lines.append(indent + _OP.format(id=node, label=_escape(label)))
             for value in op.inputs:
                 self.edges.append(f"{self.source(value, op, indent)} -> {node}")
-            for k, inner in enumerate(op.regions):
+            for label, inner in zip(region_labels(op), op.regions):
                 self.clusters += 1
                 self.lines.append(f"{indent}subgraph cluster_{self.clusters} {{")
-                self.lines.append(f'{indent}  label="{_region_label(op, k)}"')
+                self.lines.append(f'{indent}  label="{label}"')
                 for param in inner.params:
                     self.declare(param, indent + "  ")
                 self.region(inner, indent + "  ")

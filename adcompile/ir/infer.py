@@ -10,8 +10,9 @@ loop whose body does ``y = y + t``). An operation whose operands do not fit rais
 from __future__ import annotations
 
 from ..errors import ShapeError
-from .nodes import Function, Op, Region, loop_body, loop_carried_inputs, loop_carried_params
+from .nodes import Function, Op, Region
 from .primitives import PRIMITIVES
+from .structured import Loop, RangeLoop, as_cond, as_loop
 from .types import ShapeMismatch, TapeType, join, type_of
 
 
@@ -42,13 +43,13 @@ def _describe(op: Op) -> str:
 def _infer(op: Op) -> None:
     if op.prim == "const":
         op.output.type = type_of(op.params["value"])
-    elif op.prim == "cond":
-        for branch in op.regions:
+    elif (cond := as_cond(op)) is not None:
+        for branch in cond.branches:
             infer_region(branch)
-        for k, out in enumerate(op.outputs):
-            out.type = join(op.regions[0].results[k].type, op.regions[1].results[k].type)
-    elif op.prim == "loop":
-        _infer_loop(op)
+        for k, out in enumerate(cond.outputs):
+            out.type = join(cond.then.results[k].type, cond.orelse.results[k].type)
+    elif (loop := as_loop(op)) is not None:
+        _infer_loop(loop)
     elif op.prim == "apply":
         # A staged call (`grad(g)(x)` inside a compiled function): the callee knows.
         for out, t in zip(op.outputs, op.params["callee"].result_types(
@@ -68,21 +69,18 @@ def _infer(op: Op) -> None:
         op.output.type = prim.abstract(*types, **op.params)
 
 
-def _infer_loop(op: Op) -> None:
-    carried = [v.type for v in loop_carried_inputs(op)]
-    body = loop_body(op)
-    if op.params["kind"] == "range":
-        body.params[0].type = join(join(op.inputs[0].type, op.inputs[1].type),
-                                   op.inputs[2].type)
+def _infer_loop(loop: Loop) -> None:
+    carried = [v.type for v in loop.inits]
+    if isinstance(loop, RangeLoop):
+        loop.index.type = join(join(loop.start.type, loop.stop.type), loop.step.type)
     while True:
-        for region in op.regions:
-            params = loop_carried_params(op) if region is body else region.params
-            for param, t in zip(params, carried):
+        for region in loop.regions:
+            for param, t in zip(loop.carried_params(region), carried):
                 param.type = t
             infer_region(region)
-        widened = [join(t, r.type) for t, r in zip(carried, body.results)]
+        widened = [join(t, r.type) for t, r in zip(carried, loop.next_values)]
         if widened == carried:
             break
         carried = widened
-    for out, t in zip(op.outputs, carried):
+    for out, t in zip(loop.outputs, carried):
         out.type = t

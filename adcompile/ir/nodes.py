@@ -2,16 +2,8 @@
 
 A `Value` is defined once: by an `Op` (one of its outputs) or as a parameter of a
 `Region`. An `Op` applies a primitive to input values; structured control flow is an
-`Op` that owns regions:
-
-- ``cond``: inputs ``[predicate]``; regions ``[then, else]``, neither with parameters;
-  each region's results are the op's outputs.
-- ``loop``: params ``kind`` (``"range"`` or ``"while"``). For ``range`` the inputs are
-  ``[start, stop, step, *carried_init]`` and the one region ``body`` takes
-  ``[index, *carried]``; for ``while`` the inputs are ``[*carried_init]`` and the regions
-  are ``[test, body]``, both taking ``[*carried]``, ``test`` yielding one boolean. ``body``
-  yields ``[*carried_next, exit]``: after an iteration whose ``exit`` is true the loop
-  stops (this is where a data-dependent ``break`` goes). Outputs are the final carried.
+`Op` that owns regions (``cond``, and ``loop`` in each of its forms), whose parts are
+reached by name through the views of `structured.py`, which alone knows their layout.
 
 Regions see every value of the regions around them (lexical scope), so only values
 that change from one iteration to the next are carried.
@@ -105,19 +97,6 @@ def walk_ops(region: Region) -> Iterator[Op]:
         yield op
         for inner in op.regions:
             yield from walk_ops(inner)
-
-
-def loop_body(op: Op) -> Region:
-    return op.regions[-1]
-
-
-def loop_carried_inputs(op: Op) -> list[Value]:
-    return op.inputs[3:] if op.params["kind"] == "range" else op.inputs
-
-
-def loop_carried_params(op: Op) -> list[Value]:
-    body = loop_body(op)
-    return body.params[1:] if op.params["kind"] == "range" else body.params
 
 
 def defined_in(region: Region) -> set[Value]:

@@ -13,6 +13,7 @@ same from run to run and two dumps can be diffed.
 from __future__ import annotations
 
 from .nodes import Function, Op, Region, Value
+from .structured import region_labels
 
 
 class _Names:
@@ -62,17 +63,9 @@ def _param(value) -> str:
 def _region(region: Region, names: _Names, lines: list[str], indent: str) -> None:
     for op in region.ops:
         lines.append(indent + _op_line(op, names))
-        for k, inner in enumerate(op.regions):
-            label = _region_label(op, k)
+        for label, inner in zip(region_labels(op), op.regions):
             params = ", ".join(_typed(p, names) for p in inner.params)
             lines.append(f"{indent}  {label}({params}):")
             _region(inner, names, lines, indent + "    ")
             lines.append(f"{indent}    yield {', '.join(names(v) for v in inner.results)}")
 
-
-def _region_label(op: Op, index: int) -> str:
-    if op.prim == "cond":
-        return ("then", "else")[index]
-    if op.prim == "loop" and op.params["kind"] == "while" and index == 0:
-        return "test"
-    return "body"

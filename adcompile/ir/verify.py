@@ -2,8 +2,8 @@
 
 - SSA: every value is defined once, and used only after its definition, in the same
   region or in one nested inside it.
-- Structure: a ``cond`` has a predicate, two regions without params, and as many results
-  in each region as outputs; a ``loop`` has the inputs, params and results its kind says.
+- Structure: a ``cond`` or ``loop`` has the inputs, regions, params and results its
+  view in `structured` says (`malformed`).
 - Types: after inference, every value has one.
 
 Tests run it after every transform and pass; it raises `IRError` naming the problem.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .nodes import Function, Op, Region, Value
 from .primitives import PRIMITIVES
+from .structured import UnknownLoopForm, structured
 
 
 class IRError(AssertionError):
@@ -54,33 +55,15 @@ def _region(region: Region, visible: set, defined: set, typed: bool) -> None:
 
 
 def _structure(op: Op) -> None:
-    if op.prim == "const":
+    try:
+        view = structured(op)
+    except UnknownLoopForm as error:
+        raise IRError(f"{op.prim}: {error}") from None
+    if view is not None:
+        problem = view.malformed()
+        _expect(problem is None, op, problem)
+    elif op.prim == "const":
         _expect(not op.inputs and len(op.outputs) == 1, op, "a const has one output, no inputs")
-    elif op.prim == "cond":
-        _expect(len(op.inputs) == 1 and len(op.regions) == 2, op,
-                "a cond has one predicate and two regions")
-        for region in op.regions:
-            _expect(not region.params and len(region.results) == len(op.outputs), op,
-                    "each branch yields one value per output and takes no params")
-    elif op.prim == "loop":
-        kind = op.params.get("kind")
-        body = op.regions[-1]
-        n = len(op.outputs)
-        if kind == "range":
-            _expect(len(op.regions) == 1 and len(op.inputs) == 3 + n, op,
-                    "a range loop takes start, stop, step and its carried values")
-            _expect(len(body.params) == 1 + n, op, "a range body takes the index and carried")
-        elif kind == "while":
-            _expect(len(op.regions) == 2 and len(op.inputs) == n, op,
-                    "a while loop has a test and a body, and takes its carried values")
-            test = op.regions[0]
-            _expect(len(test.params) == n and len(test.results) == 1, op,
-                    "a while test takes the carried values and yields one truth value")
-            _expect(len(body.params) == n, op, "a while body takes the carried values")
-        else:
-            raise IRError(f"a loop of unknown kind {kind!r}")
-        _expect(len(body.results) == n + 1, op, "a loop body yields the carried values and "
-                "the exit flag")
     elif op.prim == "apply":
         _expect("callee" in op.params, op, "an apply names its callee")
     else:

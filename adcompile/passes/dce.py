@@ -9,8 +9,8 @@ value.
 
 from __future__ import annotations
 
-from ..ir.nodes import (Function, Op, Region, Value, loop_body, loop_carried_params,
-                        walk_ops)
+from ..ir.nodes import Function, Op, Region, Value, walk_ops
+from ..ir.structured import Cond, Loop, as_cond, as_loop, structured
 
 
 def dce(fn: Function) -> bool:
@@ -34,14 +34,14 @@ def _mark(region: Region, live: set, live_tapes: set) -> None:
             if op.output in live:
                 live_tapes.add(op.inputs[0])
                 live.update(op.inputs)
-        elif op.prim == "cond":
-            if any(out in live for out in op.outputs) or _has_effects(op):
-                needed = [out in live for out in op.outputs]
-                for branch in op.regions:
+        elif (cond := as_cond(op)) is not None:
+            if any(out in live for out in cond.outputs) or _has_effects(op):
+                needed = [out in live for out in cond.outputs]
+                for branch in cond.branches:
                     _mark_inner(branch, live, live_tapes, needed)
-                live.add(op.inputs[0])
-        elif op.prim == "loop":
-            _mark_loop(op, live, live_tapes)
+                live.add(cond.predicate)
+        elif (loop := as_loop(op)) is not None:
+            _mark_loop(loop, live, live_tapes)
         elif any(out in live for out in op.outputs):
             live.update(op.inputs)
 
@@ -54,34 +54,31 @@ def _mark_inner(region: Region, live: set, live_tapes: set, needed: list[bool]) 
     region.results = saved
 
 
-def _live_carried(op: Op, live: set) -> set[int]:
-    slots = {k for k, out in enumerate(op.outputs) if out in live}
-    params = loop_carried_params(op)
-    slots |= {k for k, p in enumerate(params) if p in live}
-    if op.params["kind"] == "while":
-        slots |= {k for k, p in enumerate(op.regions[0].params) if p in live}
+def _live_carried(loop: Loop, live: set) -> set[int]:
+    slots = {k for k, out in enumerate(loop.outputs) if out in live}
+    for region in loop.regions:
+        slots |= {k for k, p in enumerate(loop.carried_params(region)) if p in live}
     return slots
 
 
-def _mark_loop(op: Op, live: set, live_tapes: set) -> None:
-    body = loop_body(op)
-    slots = _live_carried(op, live)
-    if not slots and not _has_effects(op):
+def _mark_loop(loop: Loop, live: set, live_tapes: set) -> None:
+    slots = _live_carried(loop, live)
+    if not slots and not _has_effects(loop.op):
         return
     while True:
-        needed = [k in slots for k in range(len(op.outputs))] + [True]  # the exit flag
-        _mark_inner(body, live, live_tapes, needed)
-        if op.params["kind"] == "while":
-            _mark(op.regions[0], live, live_tapes)
-        widened = _live_carried(op, live) | slots
+        needed = [k in slots for k in range(len(loop.outputs))] + [True]  # the exit flag
+        for region in loop.regions:
+            if region is loop.body:
+                _mark_inner(region, live, live_tapes, needed)
+            else:
+                _mark(region, live, live_tapes)
+        widened = _live_carried(loop, live) | slots
         if widened == slots:
             break
         slots = widened
-    if op.params["kind"] == "range":
-        live.update(op.inputs[:3])
-    inits = op.inputs[3:] if op.params["kind"] == "range" else op.inputs
-    live.update(inits[k] for k in slots)
-    live.update(op.outputs[k] for k in slots)
+    live.update(loop.bounds)
+    live.update(loop.inits[k] for k in slots)
+    live.update(loop.outputs[k] for k in slots)
 
 
 def _has_effects(op: Op) -> bool:
@@ -99,22 +96,17 @@ def _sweep(region: Region, live: set, live_tapes: set) -> bool:
             else:
                 changed = True
             continue
-        if op.prim == "cond":
+        view = structured(op)
+        if view is not None:
             keep = [k for k, out in enumerate(op.outputs) if out in live]
             if len(keep) != len(op.outputs):
                 changed = True
-                op.outputs = [op.outputs[k] for k in keep]
-                for inner in op.regions:
-                    inner.results = [inner.results[k] for k in keep]
+                if isinstance(view, Cond):
+                    view.keep_outputs(keep)
+                else:
+                    view.keep_carried(keep)
             for inner in op.regions:
                 changed |= _sweep(inner, live, live_tapes)
-            if op.outputs or _has_effects(op):
-                kept.append(op)
-            else:
-                changed = True
-            continue
-        if op.prim == "loop":
-            changed |= _sweep_loop(op, live, live_tapes)
             if op.outputs or _has_effects(op):
                 kept.append(op)
             else:
@@ -131,26 +123,4 @@ def _sweep(region: Region, live: set, live_tapes: set) -> bool:
         else:
             changed = True
     region.ops = kept
-    return changed
-
-
-def _sweep_loop(op: Op, live: set, live_tapes: set) -> bool:
-    kind = op.params["kind"]
-    body = loop_body(op)
-    n = len(op.outputs)
-    keep = [k for k in range(n) if op.outputs[k] in live]
-    changed = len(keep) != n
-    if changed:
-        head = op.inputs[:3] if kind == "range" else []
-        inits = op.inputs[3:] if kind == "range" else op.inputs
-        op.inputs = head + [inits[k] for k in keep]
-        op.outputs = [op.outputs[k] for k in keep]
-        first = 1 if kind == "range" else 0
-        body.params = body.params[:first] + [body.params[first + k] for k in keep]
-        body.results = [body.results[k] for k in keep] + [body.results[-1]]
-        if kind == "while":
-            test = op.regions[0]
-            test.params = [test.params[k] for k in keep]
-    for inner in op.regions:
-        changed |= _sweep(inner, live, live_tapes)
     return changed

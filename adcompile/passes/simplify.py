@@ -31,9 +31,9 @@ import numpy as np
 
 from ..backend.spellings import evaluate
 from ..ir.infer import infer_op
-from ..ir.nodes import (Function, Op, Region, Value, loop_body, loop_carried_inputs,
-                        loop_carried_params, substitute, walk_ops)
+from ..ir.nodes import Function, Op, Region, Value, substitute, walk_ops
 from ..ir.primitives import PRIMITIVES, result_type
+from ..ir.structured import Cond, Loop, as_cond, as_loop
 from ..ir.types import type_of
 
 _UNFOLDABLE = {"const", "cond", "loop", "push", "pop", "tape_new"}
@@ -98,10 +98,10 @@ class _Simplifier:
                 consts[op.output] = op.params["value"]
                 new_ops.append(op)
                 continue
-            if op.prim == "loop":
-                changed |= self.loop_invariants(op)
-            if op.prim == "cond":
-                kept = self.cond(op, consts)
+            if (loop := as_loop(op)) is not None:
+                changed |= self.loop_invariants(loop)
+            if (cond := as_cond(op)) is not None:
+                kept = self.cond(cond, consts)
                 changed |= kept != [op]
                 new_ops.extend(kept)
                 continue
@@ -239,19 +239,18 @@ class _Simplifier:
                 return inputs
         return None
 
-    def loop_invariants(self, op: Op) -> bool:
+    def loop_invariants(self, loop: Loop) -> bool:
         """A carried value the body passes on unchanged is its initial value throughout."""
-        body = loop_body(op)
-        regions = op.regions if op.params["kind"] == "while" else []
         changed = False
-        for k, (param, init, out) in enumerate(zip(loop_carried_params(op),
-                                                     loop_carried_inputs(op), op.outputs)):
-            if body.results[k] is param and out not in self.replacements and \
+        for k, (param, init, out) in enumerate(zip(loop.carried_params(loop.body),
+                                                     loop.inits, loop.outputs)):
+            if loop.next_values[k] is param and out not in self.replacements and \
                     param.type == init.type:
                 self.replace(param, init)
                 self.replace(out, init)
-                if regions:
-                    self.replace(regions[0].params[k], init)
+                for region in loop.regions:
+                    if region is not loop.body:
+                        self.replace(loop.carried_params(region)[k], init)
                 changed = True
         return changed
 
@@ -280,33 +279,30 @@ class _Simplifier:
                 return constant * inner_constant, inner.inputs[1 - k]
         return None
 
-    def cond(self, op: Op, consts: dict) -> list[Op]:
+    def cond(self, cond: Cond, consts: dict) -> list[Op]:
         """The ops to put in place of a cond: itself, fewer of its outputs, or a branch."""
-        pred = consts.get(op.inputs[0], _NOT_CONST)
+        pred = consts.get(cond.predicate, _NOT_CONST)
         if pred is not _NOT_CONST and not isinstance(pred, np.ndarray):
-            chosen = op.regions[0] if pred else op.regions[1]
-            for out, result in zip(op.outputs, chosen.results):
+            chosen = cond.then if pred else cond.orelse
+            for out, result in zip(cond.outputs, chosen.results):
                 self.replace(out, result)
             return list(chosen.ops)
-        then, other = op.regions
+        then, other = cond.then, cond.orelse
         keep = []
-        for k, out in enumerate(op.outputs):
+        for k, out in enumerate(cond.outputs):
             left, right = then.results[k], other.results[k]
             if left is right:
                 self.replace(out, left)
                 continue
             cl = (consts | _region_consts(then)).get(left, _NOT_CONST)
             cr = (consts | _region_consts(other)).get(right, _NOT_CONST)
-            if op.inputs[0].type == out.type and cl is True and cr is False:
-                self.replace(out, op.inputs[0])
+            if cond.predicate.type == out.type and cl is True and cr is False:
+                self.replace(out, cond.predicate)
                 continue
             keep.append(k)
-        if len(keep) == len(op.outputs):
-            return [op]
-        op.outputs = [op.outputs[k] for k in keep]
-        for region in op.regions:
-            region.results = [region.results[k] for k in keep]
-        return [op]
+        if len(keep) != len(cond.outputs):
+            cond.keep_outputs(keep)
+        return [cond.op]
 
 def _is_negative_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0

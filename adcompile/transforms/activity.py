@@ -8,7 +8,8 @@ is active when an active value is pushed onto it, and then what is popped is act
 
 from __future__ import annotations
 
-from ..ir.nodes import Function, Op, Region, Value, loop_body, loop_carried_inputs
+from ..ir.nodes import Function, Op, Region, Value
+from ..ir.structured import Loop, as_cond, as_loop
 from ..rules import rule_for
 
 
@@ -28,14 +29,14 @@ def _region(region: Region, active: set[Value]) -> None:
 
 
 def _op(op: Op, active: set[Value]) -> None:
-    if op.prim == "cond":
-        for region in op.regions:
-            _region(region, active)
-        for k, out in enumerate(op.outputs):
-            if _float(out) and any(r.results[k] in active for r in op.regions):
+    if (cond := as_cond(op)) is not None:
+        for branch in cond.branches:
+            _region(branch, active)
+        for k, out in enumerate(cond.outputs):
+            if _float(out) and any(branch.results[k] in active for branch in cond.branches):
                 active.add(out)
-    elif op.prim == "loop":
-        _loop(op, active)
+    elif (loop := as_loop(op)) is not None:
+        _loop(loop, active)
     elif op.prim == "push":  # a tape is active when an active value is pushed onto it
         if op.inputs[1] in active:
             active.add(op.inputs[0])
@@ -50,17 +51,15 @@ def _op(op: Op, active: set[Value]) -> None:
             active.update(out for out in op.outputs if _float(out))
 
 
-def _loop(op: Op, active: set[Value]) -> None:
-    body = loop_body(op)
-    marks = [v in active for v in loop_carried_inputs(op)]
+def _loop(loop: Loop, active: set[Value]) -> None:
+    marks = [v in active for v in loop.inits]
     while True:
-        for region in op.regions:
-            params = region.params[1:] if region is body and op.params["kind"] == "range" \
-                else region.params
-            active.update(p for p, mark in zip(params, marks) if mark and _float(p))
+        for region in loop.regions:
+            active.update(p for p, mark in zip(loop.carried_params(region), marks)
+                          if mark and _float(p))
             _region(region, active)
-        widened = [mark or (result in active) for mark, result in zip(marks, body.results)]
+        widened = [mark or (value in active) for mark, value in zip(marks, loop.next_values)]
         if widened == marks:
             break
         marks = widened
-    active.update(out for out, mark in zip(op.outputs, marks) if mark and _float(out))
+    active.update(out for out, mark in zip(loop.outputs, marks) if mark and _float(out))

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from ..errors import NonDifferentiableError
 from ..ir.infer import infer_op
-from ..ir.nodes import Function, Op, Region, Value, loop_body
+from ..ir.nodes import Function, Op, Region, Value
+from ..ir.structured import Cond, Loop, loop_region, yield_body
 from ..rules import DiffBuilder, rule_for
 from .visitor import OpVisitor
 
@@ -97,73 +98,78 @@ class _Forward(OpVisitor):
                 tangent.hint = tangent_hint(old.hint)
             self.tmap[old] = tangent
 
-    def _subregion(self, region: Region, b: DiffBuilder, params: list[Value],
-                   tangent_params: list[int], tangent_results: list[int]) -> Region:
-        """Transform a region: `tangent_params` and `tangent_results` are positions whose
-        tangents it takes after its params and yields after its results."""
-        new = Region(params=[self._fresh(p) for p in params])
-        for k in tangent_params:
-            tangent = Value(tangent_hint(params[k].hint), params[k].loc, self.vmap[params[k]].type)
-            new.params.append(tangent)
-            self.tmap[params[k]] = tangent
-        with b.into(new):
-            self.region(region, b)
-            new.results = [self.vmap[v] for v in region.results]
-            new.results += [self.tmap.get(region.results[k]) or b.zeros(self.vmap[region.results[k]])
-                            for k in tangent_results]
-        return new
+    def _tangent_param(self, param: Value) -> Value:
+        tangent = Value(tangent_hint(param.hint), param.loc, self.vmap[param].type)
+        self.tmap[param] = tangent
+        return tangent
 
-    def cond(self, op: Op, b: DiffBuilder) -> None:
-        regions = [self._subregion(r, b, [], [], []) for r in op.regions]
-        with_tangent = [k for k in range(len(op.outputs))
-                        if any(r.results[k] in self.tmap for r in op.regions)]
-        for region, new in zip(op.regions, regions):
+    def cond(self, cond: Cond, b: DiffBuilder) -> None:
+        branches = []
+        for branch in cond.branches:
+            new = Region()
             with b.into(new):
-                new.results += [self.tmap.get(region.results[k]) or
-                                b.zeros(self.vmap[region.results[k]]) for k in with_tangent]
-        n = len(op.outputs)
-        new = b.emit("cond", [self.vmap[op.inputs[0]]], n_out=n + len(with_tangent),
-                     regions=regions, loc=op.loc)
-        infer_op(new)
-        for old, out in zip(op.outputs, new.outputs):
+                self.region(branch, b)
+            new.results = [self.vmap[v] for v in branch.results]
+            branches.append(new)
+        with_tangent = [k for k in range(len(cond.outputs))
+                        if any(branch.results[k] in self.tmap for branch in cond.branches)]
+        for branch, new in zip(cond.branches, branches):
+            with b.into(new):
+                new.results += [self._tangent_or_zeros(branch.results[k], b)
+                                for k in with_tangent]
+        new = Cond.build(b, self.vmap[cond.predicate], *branches, loc=cond.op.loc)
+        infer_op(new.op)
+        n = len(cond.outputs)
+        for old, out in zip(cond.outputs, new.outputs):
             out.hint, out.strong_name = old.hint, old.strong_name
             self.vmap[old] = out
         for k, out in zip(with_tangent, new.outputs[n:]):
-            out.hint = tangent_hint(op.outputs[k].hint)
-            self.tmap[op.outputs[k]] = out
+            out.hint = tangent_hint(cond.outputs[k].hint)
+            self.tmap[cond.outputs[k]] = out
 
-    def loop(self, op: Op, b: DiffBuilder) -> None:
-        kind = op.params["kind"]
-        offset = 3 if kind == "range" else 0
-        inits = op.inputs[offset:]
+    def _tangent_or_zeros(self, value: Value, b: DiffBuilder) -> Value:
+        return self.tmap.get(value) or b.zeros(self.vmap[value])
+
+    def loop(self, loop: Loop, b: DiffBuilder) -> None:
+        inits = loop.inits
         n = len(inits)
         carried = [k for k, v in enumerate(inits) if v in self.tmap]
-        body = loop_body(op)
         while True:
             saved = (dict(self.vmap), dict(self.tmap))
-            first = 1 if kind == "range" else 0
-            regions = [self._subregion(r, b, r.params,
-                                       [first + k if r is body else k for k in carried],
-                                       carried if r is body else [])
-                       for r in op.regions]
-            produced = [k for k in range(n) if body.results[k] in self.tmap]
+            regions = [self._loop_region(loop, region, b, carried) for region in loop.regions]
+            produced = [k for k in range(n) if loop.next_values[k] in self.tmap]
             widened = sorted(set(carried) | set(produced))
             if widened == carried:
                 break
             self.vmap, self.tmap = saved
             carried = widened
-        new_body = regions[-1]
-        exit_flag = new_body.results.pop(n)
-        new_body.results.append(exit_flag)
-        tangent_inits = []
-        for k in carried:
-            tangent_inits.append(self.tmap.get(inits[k]) or b.zeros(self.vmap[inits[k]]))
-        new = b.emit("loop", [self.vmap[v] for v in op.inputs] + tangent_inits, op.params,
-                     n_out=n + len(carried), regions=regions, loc=op.loc)
-        infer_op(new)
-        for old, out in zip(op.outputs, new.outputs):
+        tangent_inits = [self._tangent_or_zeros(inits[k], b) for k in carried]
+        new = loop.like(b, [self.vmap[v] for v in loop.bounds],
+                        [self.vmap[v] for v in inits] + tangent_inits, regions, loc=loop.op.loc)
+        infer_op(new.op)
+        for old, out in zip(loop.outputs, new.outputs):
             out.hint, out.strong_name = old.hint, old.strong_name
             self.vmap[old] = out
         for k, out in zip(carried, new.outputs[n:]):
-            out.hint = tangent_hint(op.outputs[k].hint)
-            self.tmap[op.outputs[k]] = out
+            out.hint = tangent_hint(loop.outputs[k].hint)
+            self.tmap[loop.outputs[k]] = out
+
+    def _loop_region(self, loop: Loop, region: Region, b: DiffBuilder,
+                     carried: list[int]) -> Region:
+        """Transform one region of `loop`; it takes and (if the body) yields the tangents
+        of the carried values at the positions `carried` after the values themselves."""
+        params = loop.carried_params(region)
+        iteration = [self._fresh(p) for p in loop.iteration_params(region)]
+        values = [self._fresh(p) for p in params]
+        tangents = [self._tangent_param(params[k]) for k in carried]
+        new = loop_region(iteration, values + tangents)
+        with b.into(new):
+            self.region(region, b)
+            if region is loop.body:
+                next_values = loop.next_values
+                yield_body(new, [self.vmap[v] for v in next_values] +
+                           [self._tangent_or_zeros(next_values[k], b) for k in carried],
+                           self.vmap[loop.exit_flag])
+            else:
+                new.results = [self.vmap[v] for v in region.results]
+        return new

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 from ..errors import NonDifferentiableError
 from ..ir.infer import infer_op
-from ..ir.nodes import (Function, Op, Region, Value, defined_in, free_values,
-                        loop_body, loop_carried_inputs, loop_carried_params, substitute,
+from ..ir.nodes import (Function, Op, Region, Value, defined_in, free_values, substitute,
                         used_in, walk_ops)
+from ..ir.structured import Cond, Loop, RangeLoop, loop_region, structured, yield_body
 from ..ir.types import INT
 from ..rules import DiffBuilder, rule_for
 from .activity import active_values
@@ -41,8 +41,7 @@ def adjoint_hint(hint: str | None) -> str | None:
 
 @dataclass
 class _LoopPlan:
-    forward: Op            # the forward sweep's loop
-    adjoint_body: Region   # params: [index, *carried adjoints, *accumulators]
+    adjoint_body: Region   # carried: [*carried adjoints, *accumulators]
     carried: list[int]     # positions of the active carried values
     free: list[Value]      # active values from outside the loop the body reads
     trips: Value           # how many iterations the forward sweep ran
@@ -110,53 +109,49 @@ class _Reverse(OpVisitor):
             self.vmap[old] = out
 
     def _forward_subregion(self, region: Region, b: DiffBuilder, params: list[Value]) -> Region:
-        new = Region(params=[self._map(p, Value(p.hint, p.loc, p.type, p.strong_name))
-                             for p in params])
+        new = Region(params=[self._copy(p) for p in params])
         with b.into(new):
             self.region(region, b)
         new.results = [self.vmap[v] for v in region.results]
         return new
 
-    def cond(self, op: Op, b: DiffBuilder) -> None:
-        regions = [self._forward_subregion(r, b, []) for r in op.regions]
-        new = b.emit("cond", [self.vmap[op.inputs[0]]], n_out=len(op.outputs),
-                     regions=regions, loc=op.loc)
-        self._copy_outputs(op, new)
-        self.forward_conds[op] = new
+    def _copy(self, old: Value) -> Value:
+        return self._map(old, Value(old.hint, old.loc, old.type, old.strong_name))
+
+    def cond(self, cond: Cond, b: DiffBuilder) -> None:
+        branches = [self._forward_subregion(branch, b, []) for branch in cond.branches]
+        new = Cond.build(b, self.vmap[cond.predicate], *branches, loc=cond.op.loc)
+        self._copy_outputs(cond.op, new.op)
+        self.forward_conds[cond.op] = new
 
     def _copy_outputs(self, old: Op, new: Op) -> None:
         for before, after in zip(old.outputs, new.outputs):
             after.hint, after.strong_name, after.type = before.hint, before.strong_name, before.type
             self.vmap[before] = after
 
-    def loop(self, op: Op, b: DiffBuilder) -> None:
-        kind = op.params["kind"]
-        body = loop_body(op)
-        regions = [self._forward_subregion(r, b, r.params) for r in op.regions]
-        forward_body = regions[-1]
-        carried = [k for k, out in enumerate(op.outputs) if out in self.active]
+    def loop(self, loop: Loop, b: DiffBuilder) -> None:
+        op, body = loop.op, loop.body
+        regions = [self._forward_subregion(r, b, r.params) for r in loop.regions]
+        carried = [k for k, out in enumerate(loop.outputs) if out in self.active]
         free = sorted((v for v in free_values(body) if v in self.active and _float(v)),
                       key=_first_use_order(body))
         effects = self._has_active_tape_ops(op)
         if not carried and not free and not effects:
-            new = b.emit("loop", [self.vmap[v] for v in op.inputs], op.params,
-                         n_out=len(op.outputs), regions=regions, loc=op.loc)
-            self._copy_outputs(op, new)
+            new = self._copy_loop(loop, b, regions)
+            self._copy_outputs(op, new.op)
             return
 
-        # Count the trips: one more carried value, after the user's.
         zero = b.const(0)
-        trips_param = Value("trip", op.loc, INT)
-        forward_body.params.append(trips_param)
-        if kind == "while":
-            regions[0].params.append(Value("trip", op.loc, INT))
-        with b.into(forward_body):
-            trips_next = b.apply("add", trips_param, b.const(1))
-        forward_body.results.insert(len(forward_body.results) - 1, trips_next)
+        new = self._copy_loop(loop, b, regions)
+        # Count the trips: one more carried value, after the user's.
+        trip, trips = new.add_carried(zero, "trip", INT, op.loc)
+        with b.into(new.body):
+            new.set_next(len(loop.outputs), b.apply("add", trip, b.const(1)))
+        trips.hint = "trips"
 
-        adjoint_body, pushed = self._adjoint_loop_body(op, b, forward_body, carried, free)
+        adjoint_body, pushed = self._adjoint_loop_body(loop, b, new.body, carried, free)
         tapes = [self._new_tape(f"tape_{v.hint}" if v.hint else "tape") for v in pushed]
-        with b.into(forward_body):
+        with b.into(new.body):
             for value, tape in zip(pushed, tapes):
                 b.emit("push", [tape, value], n_out=0)
         pops = []
@@ -167,33 +162,32 @@ class _Reverse(OpVisitor):
             popped[value] = out
         adjoint_body.ops[:0] = pops
         substitute(adjoint_body, popped)
+        self._copy_outputs(op, new.op)
+        self.loop_plans[op] = _LoopPlan(adjoint_body, carried, free, trips, effects)
 
-        new = b.emit("loop", [self.vmap[v] for v in op.inputs] + [zero], op.params,
-                     n_out=len(op.outputs) + 1, regions=regions, loc=op.loc)
-        self._copy_outputs(op, new)
-        trips = new.outputs[-1]
-        trips.hint, trips.type = "trips", INT
-        self.loop_plans[op] = _LoopPlan(new, adjoint_body, carried, free, trips, effects)
+    def _copy_loop(self, loop: Loop, b: DiffBuilder, regions: list[Region]) -> Loop:
+        return loop.like(b, [self.vmap[v] for v in loop.bounds],
+                         [self.vmap[v] for v in loop.inits], regions, loc=loop.op.loc)
 
-    def _adjoint_loop_body(self, op: Op, b: DiffBuilder, forward_body: Region,
+    def _adjoint_loop_body(self, loop: Loop, b: DiffBuilder, forward_body: Region,
                            carried: list[int], free: list[Value]):
         """The reverse sweep's body, and the forward body's values it reads (to tape)."""
-        body = loop_body(op)
-        index = Value("_", op.loc, INT)
-        carried_cts = [Value(adjoint_hint(op.outputs[k].hint), op.loc, op.outputs[k].type)
+        body, loc = loop.body, loop.op.loc
+        index = Value("_", loc, INT)
+        carried_cts = [Value(adjoint_hint(loop.outputs[k].hint), loc, loop.outputs[k].type)
                        for k in carried]
-        accumulators = [Value(adjoint_hint(v.hint), op.loc, self.vmap[v].type) for v in free]
-        region = Region(params=[index, *carried_cts, *accumulators])
+        accumulators = [Value(adjoint_hint(v.hint), loc, self.vmap[v].type) for v in free]
+        region = loop_region([index], [*carried_cts, *accumulators])
         adj: dict[Value, Value] = dict(zip(free, accumulators))
         with b.into(region):
             for k, ct in zip(carried, carried_cts):
-                self._accumulate(b, adj, body.results[k], ct)
+                self._accumulate(b, adj, loop.next_values[k], ct)
             self.adjoint_region(body, b, adj)
-            params = loop_carried_params(op)
+            params = loop.carried_params(body)
             results = [adj.get(params[k]) or b.zeros(self.vmap[params[k]]) for k in carried]
             results += [adj.get(v) or acc for v, acc in zip(free, accumulators)]
-            results.append(b.const(False))
-        region.results = results
+            exit_flag = b.const(False)
+        yield_body(region, results, exit_flag)
         _rematerialize_constants(region, forward_body)
         pushed = _read_from(region, forward_body)
         if _recompute_cheap_values(region, forward_body, pushed):
@@ -212,10 +206,11 @@ class _Reverse(OpVisitor):
     # ---- reverse sweep --------------------------------------------------------------
     def adjoint_region(self, region: Region, b: DiffBuilder, adj: dict) -> None:
         for op in reversed(region.ops):
-            if op.prim == "cond":
-                self.adjoint_cond(op, b, adj)
-            elif op.prim == "loop":
-                self.adjoint_loop(op, b, adj)
+            view = structured(op)
+            if isinstance(view, Cond):
+                self.adjoint_cond(view, b, adj)
+            elif view is not None:
+                self.adjoint_loop(view, b, adj)
             elif op.prim in ("push", "pop"):
                 if op.inputs[0] in self.active:
                     self.adjoint_effect(op, b, adj)
@@ -267,20 +262,20 @@ class _Reverse(OpVisitor):
             total.hint = adjoint_hint(value.hint)
         adj[value] = total
 
-    def adjoint_cond(self, op: Op, b: DiffBuilder, adj: dict) -> None:
-        cts = [adj.get(out) for out in op.outputs]
-        if all(ct is None for ct in cts) and not self._has_active_tape_ops(op):
+    def adjoint_cond(self, cond: Cond, b: DiffBuilder, adj: dict) -> None:
+        cts = [adj.get(out) for out in cond.outputs]
+        if all(ct is None for ct in cts) and not self._has_active_tape_ops(cond.op):
             return
-        free = sorted((v for r in op.regions for v in free_values(r)
+        free = sorted((v for branch in cond.branches for v in free_values(branch)
                        if v in self.active and _float(v)),
-                      key=_first_use_order(*op.regions))
+                      key=_first_use_order(*cond.branches))
         free = list(dict.fromkeys(free))
         regions, locals_ = [], []
-        for branch in op.regions:
+        for branch in cond.branches:
             region = Region()
             local = {v: adj[v] for v in free if v in adj}
             with b.into(region):
-                for out, ct, result in zip(op.outputs, cts, branch.results):
+                for out, ct, result in zip(cond.outputs, cts, branch.results):
                     if ct is not None and result in self.active:
                         self._accumulate(b, local, result, ct)
                 self.adjoint_region(branch, b, local)
@@ -290,64 +285,63 @@ class _Reverse(OpVisitor):
         for region, local in zip(regions, locals_):
             with b.into(region):
                 region.results = [local.get(v) or b.zeros(self.vmap[v]) for v in changed]
-        new = b.emit("cond", [self.vmap[op.inputs[0]]], n_out=len(changed), regions=regions,
-                     loc=op.loc)
+        new = Cond.build(b, self.vmap[cond.predicate], *regions, loc=cond.op.loc)
         for v, out in zip(changed, new.outputs):
             out.hint = adjoint_hint(v.hint)
             adj[v] = out
-        infer_op(new)
-        self._export(self.forward_conds[op], regions)
+        infer_op(new.op)
+        self._export(self.forward_conds[cond.op], regions)
 
-    def _export(self, forward: Op, adjoint_regions: list[Region]) -> None:
+    def _export(self, forward: Cond, adjoint_branches: list[Region]) -> None:
         """Make the values the adjoint branches read from forward branches results."""
-        for region, adjoint in zip(forward.regions, adjoint_regions):
-            _rematerialize_constants(adjoint, region)
+        for branch, adjoint in zip(forward.branches, adjoint_branches):
+            _rematerialize_constants(adjoint, branch)
         mapping = {}
-        reads = set().union(*(used_in(r) for r in adjoint_regions))
-        for k, region in enumerate(forward.regions):
-            inside = defined_in(region)
-            for value in _definition_order(region):
+        reads = set().union(*(used_in(r) for r in adjoint_branches))
+        for branch in forward.branches:
+            inside = defined_in(branch)
+            for value in _definition_order(branch):
                 if value not in inside or value not in reads or value in mapping:
                     continue
-                out = Value(value.hint, value.loc, value.type, value.strong_name)
-                forward.outputs.append(out)
-                for j, other in enumerate(forward.regions):
-                    if j == k:
-                        other.results.append(value)
+                yields = []
+                for other in forward.branches:
+                    if other is branch:
+                        yields.append(value)
                     else:
                         placeholder = Op("const", [], [Value(None, value.loc)],
                                          {"value": None}, [], value.loc)
                         infer_op(placeholder)
                         other.ops.append(placeholder)
-                        other.results.append(placeholder.output)
+                        yields.append(placeholder.output)
+                out = Value(value.hint, value.loc, value.type, value.strong_name)
+                forward.add_output(out, yields)
                 mapping[value] = out
-        for region in adjoint_regions:
+        for region in adjoint_branches:
             substitute(region, mapping)
 
-    def adjoint_loop(self, op: Op, b: DiffBuilder, adj: dict) -> None:
-        plan = self.loop_plans.get(op)
+    def adjoint_loop(self, loop: Loop, b: DiffBuilder, adj: dict) -> None:
+        plan = self.loop_plans.get(loop.op)
+        outputs = loop.outputs
         if plan is None or (not plan.effects and
-                            all(adj.get(op.outputs[k]) is None for k in plan.carried)):
+                            all(adj.get(outputs[k]) is None for k in plan.carried)):
             return
-        cts = [adj.get(op.outputs[k]) or b.zeros(self.vmap[op.outputs[k]])
-               for k in plan.carried]
+        cts = [adj.get(outputs[k]) or b.zeros(self.vmap[outputs[k]]) for k in plan.carried]
         accumulators = [adj.get(v) or b.zeros(self.vmap[v]) for v in plan.free]
         start, step = b.const(0), b.const(1)
-        new = b.emit("loop", [start, plan.trips, step, *cts, *accumulators],
-                     {"kind": "range"}, n_out=len(cts) + len(accumulators),
-                     regions=[plan.adjoint_body], loc=op.loc)
-        infer_op(new)
-        outputs = list(new.outputs)
+        new = RangeLoop.build(b, start, plan.trips, step, [*cts, *accumulators],
+                              plan.adjoint_body, loc=loop.op.loc)
+        infer_op(new.op)
+        adjoints = list(new.outputs)
         # The accumulators started from the adjoints before the loop, so they replace
         # them; then the initial carried values get their adjoints on top.
-        for v, out in zip(plan.free, outputs[len(plan.carried):]):
+        for v, out in zip(plan.free, adjoints[len(plan.carried):]):
             out.hint = adjoint_hint(v.hint)
             adj[v] = out
-        inits = loop_carried_inputs(op)
-        for k, out in zip(plan.carried, outputs):
-            out.hint = adjoint_hint(inits[k].hint)
-            if inits[k] in self.active:
-                self._accumulate(b, adj, inits[k], out)
+        for k, out in zip(plan.carried, adjoints):
+            init = loop.inits[k]
+            out.hint = adjoint_hint(init.hint)
+            if init in self.active:
+                self._accumulate(b, adj, init, out)
 
 
 _CHEAP = ("add", "sub", "mul", "div", "neg")

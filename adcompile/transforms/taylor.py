@@ -23,8 +23,8 @@ from __future__ import annotations
 import math
 
 from ..ir.infer import infer_op
-from ..ir.nodes import (Function, Op, Region, Value, loop_body, loop_carried_inputs,
-                        loop_carried_params, walk_ops)
+from ..ir.nodes import Function, Op, Region, Value, walk_ops
+from ..ir.structured import Cond, Loop, loop_region, yield_body
 from ..rules import DiffBuilder, rule_for
 from .activity import active_values
 from .visitor import OpVisitor
@@ -153,20 +153,19 @@ class _Taylor(OpVisitor):
                 series[1:], rest = rest[:self.n], rest[self.n:]
             self.series[v] = series
 
-    def cond(self, op: Op, b: DiffBuilder) -> None:
-        moving = [out in self.active for out in op.outputs]
-        regions = []
-        for branch in op.regions:
+    def cond(self, cond: Cond, b: DiffBuilder) -> None:
+        moving = [out in self.active for out in cond.outputs]
+        branches = []
+        for branch in cond.branches:
             region = Region()
             with b.into(region):
                 self.region(branch, b)
                 region.results = self._pack(branch.results, moving, b)
-            regions.append(region)
-        new = b.emit("cond", [self.series[op.inputs[0]][0]], n_out=len(regions[0].results),
-                     regions=regions, loc=op.loc)
-        infer_op(new)
-        self._name(op.outputs, moving, new.outputs)
-        self._unpack(op.outputs, moving, new.outputs)
+            branches.append(region)
+        new = Cond.build(b, self.series[cond.predicate][0], *branches, loc=cond.op.loc)
+        infer_op(new.op)
+        self._name(cond.outputs, moving, new.outputs)
+        self._unpack(cond.outputs, moving, new.outputs)
 
     def _name(self, olds: list[Value], moving: list[bool], news: list[Value]) -> None:
         for old, new in zip(olds, news):
@@ -178,15 +177,11 @@ class _Taylor(OpVisitor):
                     rest[k].hint = f"{old.hint}_{k + 1}" if old.hint else None
                 rest = rest[self.n:]
 
-    def loop(self, op: Op, b: DiffBuilder) -> None:
-        kind = op.params["kind"]
-        inits = loop_carried_inputs(op)
-        moving = [out in self.active for out in op.outputs]
-        head = [self.series[v][0] for v in op.inputs[:3]] if kind == "range" else []
+    def loop(self, loop: Loop, b: DiffBuilder) -> None:
+        moving = [out in self.active for out in loop.outputs]
         regions = []
-        for region in op.regions:
-            carried_params = loop_carried_params(op) if region is loop_body(op) else \
-                region.params
+        for region in loop.regions:
+            carried_params = loop.carried_params(region)
             new_params = [Value(p.hint, p.loc, p.type, p.strong_name) for p in carried_params]
             coefficient_params = []
             for p, is_moving in zip(carried_params, moving):
@@ -194,26 +189,24 @@ class _Taylor(OpVisitor):
                     coefficient_params += [Value(f"{p.hint}_{k + 1}" if p.hint else None,
                                                  p.loc, p.type) for k in range(self.n)]
             self._unpack(carried_params, moving, new_params + coefficient_params)
-            params = new_params + coefficient_params
-            if region is loop_body(op) and kind == "range":
-                index = Value(region.params[0].hint, region.params[0].loc,
-                              region.params[0].type, region.params[0].strong_name)
-                self.series[region.params[0]] = self.zero_series(index)
-                params = [index] + params
-            new_region = Region(params=params)
+            iteration = []
+            for p in loop.iteration_params(region):  # an index: the same in every series
+                iteration.append(Value(p.hint, p.loc, p.type, p.strong_name))
+                self.series[p] = self.zero_series(iteration[-1])
+            new_region = loop_region(iteration, new_params + coefficient_params)
             with b.into(new_region):
                 self.region(region, b)
-                if region is loop_body(op):
-                    results = self._pack(region.results[:-1], moving, b)
-                    new_region.results = results + [self.series[region.results[-1]][0]]
+                if region is loop.body:
+                    yield_body(new_region, self._pack(loop.next_values, moving, b),
+                               self.series[loop.exit_flag][0])
                 else:
-                    new_region.results = [self.series[region.results[0]][0]]
+                    new_region.results = [self.series[v][0] for v in region.results]
             regions.append(new_region)
-        new = b.emit("loop", head + self._pack(inits, moving, b), op.params,
-                     n_out=len(inits) + self.n * sum(moving), regions=regions, loc=op.loc)
-        infer_op(new)
-        self._name(op.outputs, moving, new.outputs)
-        self._unpack(op.outputs, moving, new.outputs)
+        new = loop.like(b, [self.series[v][0] for v in loop.bounds],
+                        self._pack(loop.inits, moving, b), regions, loc=loop.op.loc)
+        infer_op(new.op)
+        self._name(loop.outputs, moving, new.outputs)
+        self._unpack(loop.outputs, moving, new.outputs)
 
 
 class _ElementarySeries:
