@@ -170,3 +170,12 @@ def test_real_dot_accepts_the_output():
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.count(b"<svg") == len(texts)
     assert not done.stderr.strip(), done.stderr.decode()
+
+
+def summed(x):
+    return np.sum(x * x, axis=0, keepdims=True)
+
+
+def test_operations_are_labelled_with_their_parameters():
+    dot = function_to_dot(specialize(summed, [ArrayType((2, 3), "float64")]))
+    assert 'label="sum axis=(0,) keepdims=True"' in dot

@@ -7,9 +7,10 @@ import adcompile as ad
 from adcompile.api import specialize
 from adcompile.ir.builder import Builder
 from adcompile.ir.nodes import Function, Region, Value
-from adcompile.ir.types import FLOAT, INT
+from adcompile.ir.types import FLOAT, INT, ArrayType
 from adcompile.ir.printer import format_function
 
+from irkit import make
 from programs import goldstein_terms
 
 
@@ -144,3 +145,9 @@ def test_a_staged_transform_prints_by_its_label():
     from adcompile.api import _lowered
     text = format_function(_lowered(stages_a_grad))
     assert "apply callee=grad(inner, argnums=0) x" in text
+
+
+def test_parameters_print_sorted_after_the_primitive():
+    fn = make(lambda b, x: b.apply("sum", x, keepdims=True, axis=-1),
+              ArrayType((2, 3), "float64"))
+    assert "= sum axis=(1,) keepdims=True x" in format_function(fn)

@@ -10,6 +10,7 @@ is plain standard DOT (``digraph {``) that every Graphviz build accepts.
 from __future__ import annotations
 
 from .nodes import Function, Op, Region, Value, walk_ops
+from .printer import param_text
 from .structured import region_labels
 
 _VALUE = '{id} [label="{label}", color=orange, style=filled]'
@@ -80,7 +81,9 @@ class _Dot:
             if op.prim == "const":
                 continue  # drawn at each use, as a value labelled with the number
             node = self.node_id(op)
-            label = op.prim if not op.params.get("kind") else f"{op.prim} {op.params['kind']}"
+            label = " ".join([op.prim] + [
+                value if key == "kind" else f"{key}={param_text(value)}"
+                for key, value in sorted(op.params.items())])
             self.lines.append(indent + _OP.format(id=node, label=_escape(label)))
             for value in op.inputs:
                 self.edges.append(f"{self.source(value, op, indent)} -> {node}")

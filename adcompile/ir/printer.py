@@ -50,12 +50,12 @@ def _typed(value: Value, names: _Names) -> str:
 def _op_line(op: Op, names: _Names) -> str:
     outs = ", ".join(_typed(v, names) for v in op.outputs)
     args = " ".join(names(v) for v in op.inputs)
-    params = " ".join(f"{k}={_param(op.params[k])}" for k in sorted(op.params))
+    params = " ".join(f"{k}={param_text(op.params[k])}" for k in sorted(op.params))
     text = " ".join(part for part in (op.prim, params, args) if part)
     return f"{outs} = {text}" if outs else text
 
 
-def _param(value) -> str:
+def param_text(value) -> str:
     callee = getattr(value, "_label", None)
     return callee() if callable(callee) else repr(value)
 
