@@ -636,3 +636,15 @@ def test_undefined_name_is_refused():
         ad.grad(undefined_name)(1.5)
     assert "not_defined_anywhere" in str(info.value)
     assert info.value.loc.line == inspect.getsourcelines(undefined_name)[1] + 1
+
+
+def calls_numpy_ones(x):
+    return x * np.ones(3)
+
+
+def test_a_numpy_function_without_a_primitive_is_refused_not_inlined():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        lower_function(calls_numpy_ones)
+    assert "numpy.ones is not supported" in str(info.value)
+    assert info.value.loc.filename == __file__
+    assert "pass it in as an argument" in info.value.hint

@@ -402,3 +402,14 @@ def test_generated_gradient_saved_to_a_file_is_differentiated_again(fn, args, tm
     assert ad.grad(saved)(*args) == pytest.approx(expected, rel=1e-6, abs=1e-8)
     _, tangent = ad.jvp(saved, args, (1.0,) + (0.0,) * (len(args) - 1))
     assert tangent == pytest.approx(expected, rel=1e-6, abs=1e-8)
+
+
+def float32_loss(x):
+    return np.sum(np.sin(x) * 2.0 + x * x)
+
+
+def test_a_float32_result_seeds_float32_gradients():
+    x = np.linspace(0.0, 1.0, 5, dtype=np.float32)
+    g = ad.grad(float32_loss)(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, 2 * np.cos(x) + 2 * x, rtol=1e-6)

@@ -549,6 +549,10 @@ class _Lowerer:
         signature = self.signature(fn, len(args))
         if signature is not None:
             return self.primitive_call(signature, _describe(callee), node, env)
+        if _is_numpy(fn):
+            raise self.error(node, f"{_describe(callee)} is not supported in compiled code",
+                             "compute that array outside the function and pass it in as "
+                             "an argument")
         if inspect.isfunction(fn):
             return self.inline(fn, args, kwargs, node)
         raise self.error(node, f"{_describe(callee)} has no Python source and no "
@@ -681,6 +685,12 @@ class _Missing:
 
 
 _MISSING = _Missing()
+
+
+def _is_numpy(fn) -> bool:
+    """NumPy's own Python functions are not inlined: what they do is NumPy's business,
+    and their source is written for speed, not for adcompile."""
+    return (getattr(fn, "__module__", None) or "").split(".")[0] == "numpy"
 
 
 def _describe(binding) -> str:

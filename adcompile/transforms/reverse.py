@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import NonDifferentiableError
 from ..ir.infer import infer_op
 from ..ir.nodes import (Function, Op, Region, Value, defined_in, free_values, substitute,
@@ -86,7 +88,7 @@ class _Reverse(OpVisitor):
                 body.params.append(ct)
                 self._accumulate(b, adj, result, ct)
         else:
-            self._accumulate(b, adj, fn.results[0], b.const(1.0))
+            self._accumulate(b, adj, fn.results[0], _one_like(b, fn.results[0]))
         self.adjoint_region(fn.body, b, adj)
         grads = []
         for i in wrt:
@@ -421,3 +423,12 @@ def _first_use_order(*regions: Region):
         for value in _reads_in_order(region):
             order.setdefault(value, len(order))
     return lambda v: order.get(v, len(order))
+
+
+def _one_like(b: DiffBuilder, value: Value) -> Value:
+    """The seed of the reverse sweep: 1 in the result's precision (a float32 result
+    seeded with a float64 one would make every gradient float64)."""
+    t = value.type
+    if t.weak or t.dtype == "float64":
+        return b.const(1.0)
+    return b.const(np.ones((), t.dtype)[()])
