@@ -24,8 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .backend.codegen import to_source
-from .backend.compile import compile_source
+from .backend.compile import compile_function
 from .errors import GraphvizNotFoundError, SourceUnavailableError
 from .frontend.lower import lower_function
 from .ir.clone import clone_function
@@ -81,7 +80,8 @@ def specialize(fun, arg_types: list[Type]) -> Function:
 class _Compiled:
     ir: Function
     source: str
-    function: Callable
+    function: Callable  # the generated function, whose source is `source`
+    run: Callable       # what a call runs: it, falling back to NumPy semantics where it raises
     returns_tuple: bool  # whether the user's function returns a tuple
 
 
@@ -174,11 +174,11 @@ class Transformed:
         self._last = compiled
         if self.kind in _DIRECT_KINDS and len(args) == self._arity and not kwargs and \
                 not any(isinstance(v, np.ndarray) for v in values):
-            self._direct[tuple(map(type, values))] = compiled.function
+            self._direct[tuple(map(type, values))] = compiled.run
             self._dispatch = _dispatcher(self._arity, self._direct, self._call)
         if self.kind in ("hessian", "jacobian"):
             return self._sweep(compiled, values)
-        result = compiled.function(*values)
+        result = compiled.run(*values)
         if self.kind == "value_and_grad":
             grads = result[1] if isinstance(self.argnums, int) else result[1:]
             return result[0], grads
@@ -203,7 +203,7 @@ class Transformed:
 
     def _sweep(self, compiled: _Compiled, values: list):
         """Jacobian or Hessian, a column per basis direction of each differentiated input."""
-        blocks = _basis_sweep(compiled.function, values, self._positions)
+        blocks = _basis_sweep(compiled.run, values, self._positions)
         single = isinstance(self.argnums, int)
         if self.kind == "hessian":  # blocks[i][j]: d(gradient i) / d(input j)
             return blocks[0][0] if single else tuple(tuple(row) for row in blocks)
@@ -251,8 +251,7 @@ class Transformed:
     def _compile(self, arg_types: list[Type]) -> _Compiled:
         ir = self.build_ir(arg_types)
         name = _python_name(self)
-        source, constants = to_source(reduce_strength(clone_function(ir)), name)
-        return _Compiled(ir, source, compile_source(source, name, constants),
+        return _Compiled(ir, *compile_function(reduce_strength(clone_function(ir)), name),
                          self._returns_tuple)
 
     def _default_compiled(self) -> _Compiled:
@@ -446,7 +445,7 @@ def jvp(fun, primals, tangents):
     transform = Transformed(fun, "jvp", positions)  # the compile cache is shared
     values = transform._bind(primals, {})  # parameters left out take their defaults
     compiled = transform.compiled(values)
-    out = compiled.function(*values, *(tangents[i] for i in positions))
+    out = compiled.run(*values, *(tangents[i] for i in positions))
     n = len(out) // 2
     values, tangents_out = out[:n], out[n:]
     if compiled.returns_tuple:
@@ -465,7 +464,7 @@ def vjp(fun, *primals):
 
     def pullback(g):
         cotangents = g if compiled.returns_tuple else (g,)
-        out = compiled.function(*values, *cotangents)
+        out = compiled.run(*values, *cotangents)
         by_position = dict(zip(positions, out))
         return tuple(by_position.get(i) for i in range(len(primals)))
 

@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 from adcompile.api import specialize
 from adcompile.ir.nodes import walk_ops
 from adcompile.ir.types import ArrayType, FLOAT, INT, TAPE
@@ -17,8 +19,8 @@ def _by_prim(fn, prim):
 
 
 def two_inputs(x, y):
-    a = math.sin(x)
-    b = math.cos(y)
+    a = np.sin(x)
+    b = np.cos(y)
     return a * b, b * 2.0
 
 

@@ -465,12 +465,12 @@ def test_generated_source_is_stable():
 @pytest.fixture
 def compile_counter(monkeypatch):
     calls = []
-    real = adcompile.api.compile_source
+    real = adcompile.api.compile_function
 
     def counting(*args, **kwargs):
         calls.append(args[1] if len(args) > 1 else None)
         return real(*args, **kwargs)
-    monkeypatch.setattr(adcompile.api, "compile_source", counting)
+    monkeypatch.setattr(adcompile.api, "compile_function", counting)
     return calls
 
 

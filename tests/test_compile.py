@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 import adcompile as ad
-from adcompile.backend.compile import compile_source
+from adcompile.api import specialize
+from adcompile.backend.compile import compile_function, compile_source
+from adcompile.ir.types import FLOAT
 
 from programs import power_loop
 
@@ -101,3 +103,66 @@ def test_the_source_survives_linecache_checkcache():
     linecache.checkcache()
     linecache.checkcache(f.__code__.co_filename)
     assert linecache.getline(f.__code__.co_filename, 4) == "def shifted_sin(x, shift=0.5):\n"
+
+
+# ---- NumPy's semantics where the user wrote NumPy, math's where they wrote math ----------
+
+def np_exp(x):
+    return np.exp(x)
+
+
+def np_sqrt(x):
+    return np.sqrt(x)
+
+
+def np_log(x):
+    return np.log(x)
+
+
+def math_log(x):
+    return math.log(x)
+
+
+def math_exp(x):
+    return math.exp(x)
+
+
+def mixed(x):
+    return np.sqrt(x) * 2.0 + math.sin(x)
+
+
+@pytest.mark.parametrize("fun, x, transform, expected", [
+    (np_exp, 1000.0, ad.primal, math.inf), (np_exp, 1000.0, ad.grad, math.inf),
+    (np_sqrt, -1.0, ad.primal, math.nan), (np_sqrt, 0.0, ad.grad, math.inf),
+    (np_sqrt, 0.0, ad.hessian, -math.inf),
+    (np_sqrt, 0.0, lambda f: ad.derivative(f, order=2), -math.inf),
+    (np_log, 0.0, ad.primal, -math.inf), (np_log, 0.0, ad.grad, math.inf),
+    (mixed, 0.0, ad.grad, math.inf),
+])
+def test_numpy_functions_give_inf_and_nan_as_numpy_does(fun, x, transform, expected):
+    with np.errstate(all="ignore"):
+        got = transform(fun)(x)
+    np.testing.assert_equal(got, expected)
+
+
+@pytest.mark.parametrize("fun, x, error", [
+    (math_log, 0.0, ValueError), (math_exp, 1000.0, OverflowError),
+    (inverse, 0.0, ZeroDivisionError),
+])
+def test_math_functions_and_python_operators_raise_as_python_does(fun, x, error):
+    with pytest.raises(error):
+        fun(x)
+    with pytest.raises(error):
+        ad.primal(fun)(x)
+
+
+def test_the_readable_source_is_the_fast_one():
+    assert ad.grad(mixed).source.splitlines()[-1] == \
+        "    return math.cos(x) + 2.0 * (0.5 / math.sqrt(x))"
+
+
+def test_code_without_numpy_scalars_has_no_fallback():
+    _, fast, run = compile_function(specialize(root_of, [FLOAT]), "root_of")
+    assert run is fast
+    _, fast, run = compile_function(specialize(mixed, [FLOAT]), "mixed")
+    assert run is not fast and run(4.0) == fast(4.0)

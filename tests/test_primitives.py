@@ -39,7 +39,10 @@ def test_result_type(prim, inputs, expected):
     ("sum", [ArrayType((4,), "float32")], {"axis": (0,), "keepdims": False},
      ArrayType((), "float32")),
     ("sum_to", [M23], {"shape": (1, 3)}, ArrayType((1, 3), "float64")),
-    ("sum_to", [M23], {"shape": None}, FLOAT),
+    ("as_numpy", [FLOAT], {}, ArrayType((), "float64")), ("as_numpy", [M23], {}, M23),
+    ("as_python", [ArrayType((), "float64")], {}, FLOAT),
+    ("as_python", [ArrayType((), "float32")], {}, FLOAT),
+    ("as_python", [ArrayType((), "int64")], {}, INT),
     ("broadcast_to", [F3], {"shape": (2, 3)}, M23),
     ("reshape", [M23], {"shape": (3, -1)}, ArrayType((3, 2), "float64")),
     ("transpose", [M23], {"axes": (1, 0)}, ArrayType((3, 2), "float64")),
@@ -73,6 +76,7 @@ def test_abstract_evaluation_is_what_numpy_computes():
     ("reshape", [M23], {"shape": (4, 2)}, "cannot reshape"),
     ("broadcast_to", [F3], {"shape": (3, 2)}, "cannot broadcast"),
     ("sum_to", [F3], {"shape": (2,)}, "cannot sum"),
+    ("as_python", [F3], {}, "a math function needs a scalar"),
 ])
 def test_mismatched_shapes_are_refused(prim, inputs, params, message):
     with pytest.raises(ShapeMismatch, match=message):

@@ -29,22 +29,24 @@ import numpy as np
 from ..ir.nodes import Function, Op, Region, Value
 from ..ir.structured import Cond, Loop, RangeLoop, WhileLoop, as_cond, as_loop
 from ..ir.primitives import PRIMITIVES
-from ..ir.types import FLOAT
 from . import spellings
 
 _NAMESPACES = (spellings.SCALAR_NAMESPACE, spellings.ARRAY_NAMESPACE)
 _RESERVED = {*(alias for _, alias in _NAMESPACES), *dir(builtins)}
 
 
-def to_source(fn: Function, name: str | None = None) -> tuple[str, dict]:
-    """The Python source of `fn`, and the constants (arrays) it reads by name."""
-    return _Codegen(fn, name or fn.name).module()
+def to_source(fn: Function, name: str | None = None,
+              target: str = spellings.FAST) -> tuple[str, dict]:
+    """The Python source of `fn`, and the constants (arrays) it reads by name; `target`
+    chooses how scalars are computed (see `adcompile.backend.spellings`)."""
+    return _Codegen(fn, name or fn.name, target).module()
 
 
 class _Codegen:
-    def __init__(self, fn: Function, name: str):
+    def __init__(self, fn: Function, name: str, target: str):
         self.fn = fn
         self.function_name = name
+        self.target = target
         self.names: dict[Value, str] = {}
         self.taken: set[str] = set()
         self.constants: dict[str, object] = {}
@@ -133,12 +135,15 @@ class _Codegen:
         if op.prim == "pop":
             return self.method(op.inputs[0], "pop", [])
         args = [self.expr(v) for v in op.inputs]
-        if spellings.is_float_arithmetic(op.prim) and op.output.type == FLOAT:
+        out = op.output.type
+        if spellings.is_float_arithmetic(op.prim) and out.dtype == "float64" and \
+                spellings.computes_as_python(out, self.target):
             # `2.0 * x`, not `2 * x`: the same value, but CPython's float-with-float path
             # is faster than float-with-int.
             args = [self.literal(float(self.defs[v].params["value"]))
                     if self._is_int_literal(v) else arg for v, arg in zip(op.inputs, args)]
-        return spellings.expression(op.prim, args, [v.type for v in op.inputs], op.params)
+        return spellings.expression(op.prim, args, [v.type for v in op.inputs], op.params,
+                                    self.target)
 
     def method(self, target: Value, method: str, args: list[ast.expr]) -> ast.expr:
         callee = ast.Attribute(ast.Name(self.name(target), ast.Load()), method, ast.Load())

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import itertools
 import linecache
+from typing import Callable
+
+from ..ir.nodes import Function
+from .codegen import to_source
+from .spellings import FAITHFUL, FAST
 
 _counter = itertools.count(1)
 
@@ -20,3 +25,30 @@ def compile_source(source: str, name: str, constants: dict | None = None):
     namespace: dict = dict(constants or {})
     exec(compile(source, filename, "exec"), namespace)
     return namespace[name]
+
+
+def compile_function(fn: Function, name: str) -> tuple[str, Callable, Callable]:
+    """The source of `fn` as people read it, the function it defines, and the function to
+    call to run it.
+
+    The source computes scalars the fast way (`math` and operators, see
+    `adcompile.backend.spellings`). Where that raises (an overflow, a division by zero,
+    a domain error) and the user's function would have computed with NumPy, the same IR
+    spelled faithfully runs instead, giving inf and nan where NumPy does, and raising
+    where the user's own `math` call raises.
+    """
+    source, constants = to_source(fn, name, FAST)
+    fast = compile_source(source, name, constants)
+    faithful_source, faithful_constants = to_source(fn, name, FAITHFUL)
+    if faithful_source == source:
+        return source, fast, fast
+    faithful = compile_source(faithful_source, name, faithful_constants)
+
+    def run(*args):
+        try:
+            return fast(*args)
+        except (ArithmeticError, ValueError):
+            return faithful(*args)
+
+    run.__name__ = run.__qualname__ = name
+    return source, fast, run

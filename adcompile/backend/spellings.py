@@ -1,13 +1,22 @@
-"""How each primitive is written in generated Python: one spelling per target.
+"""How each primitive is written in generated Python: a scalar and an array spelling.
 
-Two targets: Python scalars (weak types, see `adcompile.ir.types`) are computed with
-operators and `math`, an order of magnitude faster than NumPy on a float; everything
-else with the array namespace. This is the one place that names the array namespace,
-so a backend on another Array API library (CuPy, Dask, JAX arrays) is a new table
-here, not a change of the IR.
+Python scalars (weak types, see `adcompile.ir.types`) are computed with operators and
+`math`, an order of magnitude faster than NumPy on a float; everything else with the
+array namespace. This is the one place that names the array namespace, so a backend on
+another Array API library (CuPy, Dask, JAX arrays) is a new table here, not a change of
+the IR.
 
-Constant folding evaluates a primitive by compiling its spelling (`evaluate`), so a
-folded constant is what the generated code would compute, to the bit.
+Two ways to choose between them:
+
+- `FAITHFUL` computes as the user's function does: Python scalars with `math` (so
+  ``math.log(0.0)`` raises), NumPy scalars with NumPy (so ``np.log(0.0)`` is -inf);
+- `FAST` computes every 0-d float64, int64 or bool value with `math` and operators,
+  whether Python or NumPy holds it. It is the code users read and run; where it raises,
+  the faithful code runs instead (see `adcompile.backend.compile`), so the answer is the
+  original's at the edges of the domain too.
+
+Constant folding evaluates a primitive by compiling its faithful spelling (`evaluate`),
+so a folded constant is what the generated code would compute, to the bit.
 """
 
 from __future__ import annotations
@@ -109,10 +118,6 @@ def _sum_to(args, types, params) -> ast.expr:
     """Sum over the axes broadcasting added or stretched: the leading ones, and those
     where the target has 1."""
     source, target = types[0].shape, params["shape"]
-    if target is None:  # back to a Python scalar
-        total = ast.Call(name("np.sum"), list(args), [])
-        return ast.Call(ast.Name("float" if types[0].is_float else "int", ast.Load()),
-                        [total], [])
     lead = len(source) - len(target)
     stretched = tuple(lead + i for i, n in enumerate(target) if n == 1 and
                       source[lead + i] != 1)
@@ -138,6 +143,10 @@ def _same(spelling) -> tuple:
     return (spelling, spelling)
 
 
+_IDENTITY = Written(lambda args, types, params: args[0])
+_PYTHON_CASTS = {"f": "float", "i": "int", "u": "int", "b": "bool", "c": "complex"}
+
+
 SPELLINGS: dict[str, tuple] = {  # primitive -> (on Python scalars, on arrays)
     "add": _same(Infix("+")), "sub": _same(Infix("-")), "mul": _same(Infix("*")),
     "div": _same(Infix("/")), "pow": _same(Infix("**")), "floordiv": _same(Infix("//")),
@@ -151,6 +160,10 @@ SPELLINGS: dict[str, tuple] = {  # primitive -> (on Python scalars, on arrays)
     "factorial": (Call("math.factorial"), None),
     "zeros_like": _same(Call("np.zeros_like")), "ones_like": _same(Call("np.ones_like")),
     "sum": _same(Written(_sum)), "sum_to": _same(Written(_sum_to)),
+    "as_numpy": (Written(lambda args, types, params: ast.Call(
+        name(f"np.{types[0].dtype}"), list(args), [])), _IDENTITY),
+    "as_python": _same(Written(lambda args, types, params: ast.Call(
+        ast.Name(_PYTHON_CASTS[types[0].kind], ast.Load()), list(args), []))),
     "broadcast_to": _same(Call("np.broadcast_to", (("shape", None),))),
     "reshape": _same(Written(lambda args, types, params: ast.Call(
         name("np.reshape"), [args[0], literal(params["shape"])], []))),
@@ -163,21 +176,33 @@ for _prim in ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
     SPELLINGS[_prim] = (Call(f"math.{_MATH_NAMES.get(_prim, _prim)}"), Call(f"np.{_prim}"))
 
 
-def on_arrays(types: list[Type]) -> bool:
-    return any(t is not None and t.is_array for t in types)
+FAITHFUL = "faithful"
+FAST = "fast"
+_FAST_DTYPES = ("float64", "int64", "bool")
 
 
-def spelling(prim: str, types: list[Type]):
+def computes_as_python(t: Type, target: str = FAITHFUL) -> bool:
+    """Whether a value of type `t` is computed with `math` and operators."""
+    if target == FAST:
+        return getattr(t, "shape", None) == () and t.dtype in _FAST_DTYPES
+    return t.weak
+
+
+def spelling(prim: str, types: list[Type], target: str = FAITHFUL):
     scalar, array = SPELLINGS[prim]
-    chosen = array if on_arrays(types) else scalar
+    as_python = all(computes_as_python(t, target) for t in types)
+    if as_python and target == FAST and prim in ("as_numpy", "as_python"):
+        return _IDENTITY
+    chosen = scalar if as_python else array
     if chosen is None:
-        target = "arrays" if on_arrays(types) else "Python scalars"
-        raise NotImplementedError(f"{prim} has no spelling for {target}")
+        raise NotImplementedError(f"{prim} has no spelling for "
+                                  f"{'Python scalars' if as_python else 'arrays'}")
     return chosen
 
 
-def expression(prim: str, args: list[ast.expr], types: list[Type], params: dict) -> ast.expr:
-    return spelling(prim, types).expression(args, types, params)
+def expression(prim: str, args: list[ast.expr], types: list[Type], params: dict,
+               target: str = FAITHFUL) -> ast.expr:
+    return spelling(prim, types, target).expression(args, types, params)
 
 
 def is_float_arithmetic(prim: str) -> bool:

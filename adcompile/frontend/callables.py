@@ -3,7 +3,10 @@ split into operands (values computed at run time) and parameters (known while
 compiling: ``axis``, ``keepdims``, ``shape``).
 
 A `Signature` lists the operands, then the parameters with their defaults, in the order
-the callable takes them positionally; a parameter without a default must be given.
+the callable takes them positionally; a parameter without a default must be given. Its
+``cast`` says what the callable makes of a scalar operand first: NumPy's functions compute
+on NumPy scalars (``np.log(0.0)`` is -inf), `math`'s on Python floats (``math.log(0.0)``
+raises), builtins on whatever they are given.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ class Signature:
     prim: str
     operands: tuple[str, ...]
     params: tuple = ()  # (name, default or REQUIRED)
+    cast: str | None = None  # "as_numpy", "as_python" or None
 
     @property
     def names(self) -> list[str]:
@@ -30,9 +34,14 @@ class Signature:
 _BY_ID: dict[int, Signature] = {}
 
 
+_CASTS = {"numpy": "as_numpy", "math": "as_python"}
+
+
 def _map(callables, prim: str, operands=("x",), params=()) -> None:
     for fn in callables:
-        _BY_ID.setdefault(id(fn), Signature(prim, tuple(operands), tuple(params)))
+        library = (getattr(fn, "__module__", None) or "").split(".")[0]
+        _BY_ID.setdefault(id(fn), Signature(prim, tuple(operands), tuple(params),
+                                            _CASTS.get(library)))
 
 
 _BINARY = ("x1", "x2")

@@ -619,6 +619,9 @@ class _Lowerer:
         operands = [receiver] if receiver is not None else []
         operands += [self.value(self.expr(given[n], env), given[n])
                      for n in signature.operands[len(operands):]]
+        if signature.cast is not None:
+            self.at(node)
+            operands = [self.b.apply(signature.cast, v) for v in operands]
         params = {}
         for pname, default in signature.params:
             value = self.constant(given[pname], env, pname, described) if pname in given \

@@ -100,6 +100,20 @@ _define("minimum", 2, elementwise, commutative=True)
 _define("float", 1, lambda t: FLOAT if t.weak else _to_inexact(t))
 _define("int", 1, lambda t: INT if t.weak else t)
 _define("factorial", 1, lambda t: INT)
+# The value as NumPy holds it (a Python scalar becomes a NumPy scalar: inf and nan where
+# Python would raise) and as Python holds it (a 0-d NumPy value becomes a Python scalar:
+# math's errors); what `np.exp(x)` and `math.exp(x)` do to their operand first.
+_define("as_numpy", 1, lambda t: ArrayType(t.shape, t.dtype))
+
+
+def _as_python(t: ArrayType) -> ArrayType:
+    if t.shape != ():
+        raise ShapeMismatch(f"a math function needs a scalar, not an array of shape {t.shape}; "
+                            "use the NumPy function for arrays")
+    return ArrayType((), "float64" if t.kind == "f" else t.dtype, weak=True)
+
+
+_define("as_python", 1, _as_python)
 # A zero or one array like the operand (a Python scalar's is a 0-d array, as NumPy's).
 _define("zeros_like", 1, lambda t: ArrayType(t.shape, t.dtype))
 _define("ones_like", 1, lambda t: ArrayType(t.shape, t.dtype))
@@ -141,12 +155,10 @@ _define("sum", 1, _sum, params=("axis", "keepdims"),
 
 
 def _sum_to(t: ArrayType, shape) -> ArrayType:
-    """`shape` None: a Python scalar (the adjoint of a Python scalar operand)."""
-    target = () if shape is None else tuple(shape)
+    target = tuple(shape)
     if not _broadcasts_to(target, t.shape):
         raise ShapeMismatch(f"cannot sum an array of shape {t.shape} to shape {target}")
-    return ArrayType((), "float64" if t.is_float else "int64", weak=True) \
-        if shape is None else ArrayType(target, t.dtype)
+    return ArrayType(target, t.dtype)
 
 
 _define("sum_to", 1, _sum_to, params=("shape",))

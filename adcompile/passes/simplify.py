@@ -15,7 +15,8 @@ and held, while compiling, at the size of the user's data.
 A rewrite that would change a value's type (an int ``i + 0.0`` becoming a float, a scalar
 becoming an array) is not made. ``x * 0`` becomes 0 even where x could be inf or nan:
 the zeros come from derivatives that are zero by construction, as JAX's symbolic zeros.
-    reshape, broadcast_to, sum_to to the shape it has, transpose by the identity -> x
+    reshape, broadcast_to, sum_to to the shape it has, transpose by the identity, a cast
+    to the type it has, a cast back from a cast -> x
     a reshape of a reshape, a transpose of a transpose -> one of them
     broadcast_to(a) * b -> a * b, when b's shape alone gives the result's
 
@@ -37,7 +38,8 @@ from ..ir.structured import Cond, Loop, as_cond, as_loop
 from ..ir.types import type_of
 
 _UNFOLDABLE = {"const", "cond", "loop", "push", "pop", "tape_new"}
-_RESHAPING = {"reshape", "broadcast_to", "sum_to", "transpose"}
+_RESHAPING = {"reshape", "broadcast_to", "sum_to", "transpose", "as_numpy", "as_python"}
+_CASTS = ("as_numpy", "as_python")
 _ELEMENTWISE_BINARY = {"add", "sub", "mul", "div", "pow", "maximum", "minimum"}
 
 
@@ -211,6 +213,9 @@ class _Simplifier:
         elif op.prim in _RESHAPING and _same_type(op, a) and \
                 (op.prim != "transpose" or op.params["axes"] == tuple(range(a.type.ndim))):
             return "value", a
+        elif op.prim in _CASTS and self.defs.get(a) is not None and \
+                self.defs[a].prim in _CASTS and _same_type(op, self.defs[a].inputs[0]):
+            return "value", self.defs[a].inputs[0]
         elif op.prim in ("transpose", "reshape") and self.defs.get(a) is not None and \
                 self.defs[a].prim == op.prim:
             inner = self.defs[a]

@@ -1,4 +1,5 @@
-"""Rules for reductions, shape operations and the matrix product.
+"""Rules for reductions, shape operations, the matrix product, and the casts between
+Python and NumPy scalars.
 
 The shape operations are linear, and each one's reverse is another: ``broadcast_to`` and
 ``sum_to`` are each other's adjoints, ``sum`` is undone by a reshape back to the kept
@@ -24,6 +25,12 @@ def _sum_to(b, value, shape):
     return b.call("sum_to", value, shape=tuple(shape))
 
 
+def _same_op(prim: str):
+    """The jvp of a linear op of one operand: the op itself, applied to the tangent."""
+    return lambda b, p, t, out, **params: None if t[0] is None else \
+        b.call(prim, t[0], **params)
+
+
 def _sum_vjp(b, p, out, g, axis, keepdims):
     x = p[0]
     kept = tuple(1 if i in axis else n for i, n in enumerate(x.type.shape))
@@ -33,21 +40,18 @@ def _sum_vjp(b, p, out, g, axis, keepdims):
     return [b.unbroadcast(spread, x)]
 
 
-defrule("sum", linear=True,
-        jvp=lambda b, p, t, out, axis, keepdims: b.call("sum", t[0], axis=axis,
-                                                        keepdims=keepdims),
-        vjp=_sum_vjp)
+defrule("sum", linear=True, jvp=_same_op("sum"), vjp=_sum_vjp)
 
 defrule("broadcast_to", linear=True,
-        jvp=lambda b, p, t, out, shape: b.call("broadcast_to", t[0], shape=shape),
+        jvp=_same_op("broadcast_to"),
         vjp=lambda b, p, out, g, shape: [b.unbroadcast(g, p[0])])
 
 defrule("sum_to", linear=True,
-        jvp=lambda b, p, t, out, shape: b.call("sum_to", t[0], shape=shape),
+        jvp=_same_op("sum_to"),
         vjp=lambda b, p, out, g, shape: [b.call("broadcast_to", g, shape=p[0].type.shape)])
 
 defrule("reshape", linear=True,
-        jvp=lambda b, p, t, out, shape: b.call("reshape", t[0], shape=shape),
+        jvp=_same_op("reshape"),
         vjp=lambda b, p, out, g, shape: [
             b.unbroadcast(_reshape(b, g, p[0].type.shape), p[0])])
 
@@ -59,8 +63,15 @@ def _inverse(axes):
     return tuple(inverse)
 
 
+defrule("as_numpy", linear=True,
+        jvp=_same_op("as_numpy"),
+        vjp=lambda b, p, out, g: [b.unbroadcast(g, p[0])])
+defrule("as_python", linear=True,
+        jvp=_same_op("as_python"),
+        vjp=lambda b, p, out, g: [g])
+
 defrule("transpose", linear=True,
-        jvp=lambda b, p, t, out, axes: b.call("transpose", t[0], axes=axes),
+        jvp=_same_op("transpose"),
         vjp=lambda b, p, out, g, axes: [b.call("transpose", g, axes=_inverse(axes))])
 
 

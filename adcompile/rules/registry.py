@@ -122,11 +122,13 @@ class DiffBuilder(Builder):
         return self.apply(prim, *args, **params)
 
     def unbroadcast(self, g: Value | None, like: Value) -> Value | None:
-        """`g` summed down to the shape of `like`, when broadcasting made it larger
-        (or made an array of a Python scalar)."""
+        """`g` summed down to the shape of `like`, when broadcasting made it larger, and
+        a Python scalar again if `like` is one."""
         if g is None or stands_for(g, like):
             return g
-        return self.apply("sum_to", g, shape=None if like.type.weak else like.type.shape)
+        if g.type.shape != like.type.shape:
+            g = self.apply("sum_to", g, shape=like.type.shape)
+        return self.apply("as_python", g) if like.type.weak else g
 
     def zeros(self, like: Value) -> Value:
         """A zero of the type of `like`, for where a symbolic zero must become a value."""
