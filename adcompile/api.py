@@ -10,13 +10,19 @@ costs one dictionary look-up and the call. Compiling runs the pipeline:
 
 A `Transformed` used inside another compiled function (``grad(g)(x)`` in the body of f)
 is not called: the frontend stages it as an ``apply`` op, and its IR is inlined.
+
+Misuse of the API raises `AdcompileTypeError` or `AdcompileValueError` naming the transform
+and the argument; an unexpected exception in a stage of the pipeline is reported as an
+`InternalCompilerError` naming the stage.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import os
+import reprlib
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -25,13 +31,15 @@ from typing import Any, Callable
 import numpy as np
 
 from .backend.compile import compile_function
-from .errors import GraphvizNotFoundError, SourceUnavailableError
+from .errors import (AdcompileError, AdcompileTypeError, AdcompileValueError,
+                     GraphvizNotFoundError, InternalCompilerError, NonDifferentiableError,
+                     SourceUnavailableError)
 from .frontend.lower import lower_function
 from .ir.clone import clone_function
 from .ir.dot import function_to_dot
 from .ir.infer import infer_function
 from .ir.nodes import Function
-from .ir.types import Type, type_of
+from .ir.types import ArrayType, Type, type_of
 from .ir.printer import format_function
 from .passes import optimize
 from .passes.strength import reduce_strength
@@ -46,34 +54,152 @@ _LOWERED: dict[Any, Function] = {}
 def _lowered(fun) -> Function:
     key = fun.__code__
     if key not in _LOWERED:
-        _LOWERED[key] = lower_function(fun)
+        with _stage(f"reading the source of {fun.__name__}"):
+            _LOWERED[key] = lower_function(fun)
     return _LOWERED[key]
+
+
+@contextlib.contextmanager
+def _stage(doing: str, expected: tuple = (AdcompileError,)):
+    """Let the exceptions a compiler stage raises on purpose (`expected`) through;
+    report any other as an `InternalCompilerError` saying what the compiler was `doing`."""
+    try:
+        yield
+    except expected:
+        raise
+    except InternalCompilerError:  # already names the stage of a nested transform
+        raise
+    except Exception as exc:
+        raise InternalCompilerError(doing, exc) from exc
+
+
+def _types_text(arg_types: list[Type]) -> str:
+    return f"({', '.join(map(str, arg_types))})"
 
 
 # (function, transform, argnums, order) -> {argument signature -> compiled code}
 _CACHES: dict[tuple, dict] = {}
 # The transforms whose generated function returns exactly what the user gets.
 _DIRECT_KINDS = ("grad", "primal", "derivative")
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
-def _normalize_argnums(argnums) -> tuple[int, ...]:
-    if isinstance(argnums, int):
-        return (argnums,)
-    if isinstance(argnums, (tuple, list)) and all(isinstance(a, int) for a in argnums):
-        return tuple(argnums)
-    raise TypeError(f"argnums must be an int or a tuple of ints, not {argnums!r}")
+def _checked_signature(kind: str, fun) -> inspect.Signature:
+    if not callable(fun):
+        raise AdcompileTypeError(f"{kind} expects a function, got {reprlib.repr(fun)} of "
+                                 f"type {type(fun).__name__}")
+    if inspect.ismethod(fun):
+        raise AdcompileTypeError(
+            f"{kind} expects a function, not the bound method {fun.__qualname__}: write a "
+            "function at module level that takes the values it needs as arguments")
+    if not isinstance(fun, Transformed) and not hasattr(fun, "__code__"):
+        raise SourceUnavailableError(
+            f"{getattr(fun, '__name__', fun)!r} is not a Python function with source "
+            "code (it may be a builtin or a NumPy ufunc): adcompile compiles functions "
+            "from their source. Wrap it in a `def`, e.g. `def f(x): return np.sin(x)`.")
+    return inspect.signature(fun)
+
+
+def _parameter_list(signature: inspect.Signature) -> str:
+    return ", ".join(f"{name} ({k})" for k, name in enumerate(signature.parameters))
+
+
+def _is_position(a) -> bool:
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+
+def _checked_order(label: str, order) -> int:
+    if not _is_position(order):
+        raise AdcompileTypeError(f"{label}: order must be an int (1 for the first "
+                                 f"derivative, 0 for the function itself), not {order!r}")
+    if order < 0:
+        raise AdcompileValueError(f"{label}: order must be 0 or more, not {order}")
+    return int(order)
+
+
+def _checked_argnums(label: str, argnums, signature: inspect.Signature,
+                     allow_empty: bool) -> tuple[int, ...]:
+    """The positions `argnums` names, after checking them against the signature."""
+    if _is_position(argnums):
+        positions = (int(argnums),)
+    elif isinstance(argnums, (tuple, list)) and all(_is_position(a) for a in argnums):
+        positions = tuple(int(a) for a in argnums)
+    else:
+        raise AdcompileTypeError(
+            f"{label}: argnums must be an int or a tuple of ints, the positions of the "
+            f"arguments to differentiate (such as 0 or (0, 1)), not {argnums!r}")
+    if not positions and not allow_empty:
+        raise AdcompileValueError(
+            f"{label}: argnums is empty, so there is nothing to differentiate; give the "
+            "position of at least one argument, such as argnums=0 or argnums=(0, 1)")
+    params = list(signature.parameters.values())
+    described = _parameter_list(signature) or "none"
+    for position in positions:
+        if position < 0:
+            raise AdcompileValueError(
+                f"{label}: argnums position {position} is negative; positions count from 0 "
+                f"(the arguments are {described})")
+        if positions.count(position) > 1:
+            raise AdcompileValueError(
+                f"{label}: argnums names position {position} more than once; name each "
+                "argument once")
+        if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params):
+            continue  # the frontend refuses *args when it reads the source
+        if position >= sum(p.kind in _POSITIONAL for p in params):
+            raise AdcompileTypeError(
+                f"{label}: argnums position {position} is out of range (the arguments "
+                f"are {described})")
+    return positions
+
+
+def _bind_arguments(label: str, fun, signature: inspect.Signature, args, kwargs) -> list:
+    """Every argument's value, defaults filled in, in the order of the parameters."""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise AdcompileTypeError(
+            f"{label} was called with arguments that do not fit "
+            f"{getattr(fun, '__name__', 'f')}{signature}: {exc}") from None
+    bound.apply_defaults()
+    return list(bound.arguments.values())
+
+
+def _type_of_argument(value) -> Type | None:
+    """The `Type` of a value adcompile can compile for, or None."""
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind not in "biufc":
+        return None  # object, string and date arrays
+    try:
+        return type_of(value)
+    except TypeError:
+        return None
+
+
+def _argument_types(label: str, signature: inspect.Signature, values: list) -> list[Type]:
+    types = []
+    for name, value in zip(signature.parameters, values):
+        t = _type_of_argument(value)
+        if t is None:
+            raise AdcompileTypeError(
+                f"{label}: argument {name!r} was passed {reprlib.repr(value)} of type "
+                f"{type(value).__name__}; adcompile compiles functions of numbers (float, "
+                "int, bool, complex), None and NumPy arrays of numbers")
+        types.append(t)
+    return types
 
 
 def specialize(fun, arg_types: list[Type]) -> Function:
     """The user function's IR, typed for `arg_types`, nested transforms expanded."""
-    fn = clone_function(_lowered(fun))
-    if len(arg_types) != len(fn.params):
-        raise TypeError(f"{fun.__name__}() takes {len(fn.params)} arguments, "
-                        f"got {len(arg_types)}")
-    infer_function(fn, arg_types)
-    while inline_applies(fn):
+    with _stage(f"typing {fun.__name__} for arguments {_types_text(arg_types)}"):
+        fn = clone_function(_lowered(fun))
+        if len(arg_types) != len(fn.params):
+            raise AdcompileTypeError(f"{fun.__name__}() takes {len(fn.params)} arguments, "
+                                     f"got {len(arg_types)}")
         infer_function(fn, arg_types)
-    return optimize(fn)
+    with _stage(f"expanding the transforms called in {fun.__name__}"):
+        while inline_applies(fn):
+            infer_function(fn, arg_types)
+    with _stage(f"optimizing {fun.__name__}", expected=()):
+        return optimize(fn)
 
 
 @dataclass
@@ -94,27 +220,25 @@ class Transformed:
     """
 
     def __init__(self, fun: Callable, kind: str, argnums=0, order: int = 1):
-        if not callable(fun):
-            raise TypeError(f"{kind} expects a function, got {fun!r}")
-        if not isinstance(fun, Transformed) and not hasattr(fun, "__code__"):
-            raise SourceUnavailableError(
-                f"{getattr(fun, '__name__', fun)!r} is not a Python function with source "
-                "code (it may be a builtin or a NumPy ufunc): adcompile compiles functions "
-                "from their source. Wrap it in a `def`, e.g. `def f(x): return np.sin(x)`.")
-        if kind == "derivative" and (not isinstance(order, int) or order < 0):
-            raise ValueError(f"order must be a non-negative int, not {order!r}")
+        self._signature = _checked_signature(kind, fun)
         self.fun = fun
         self.kind = kind
         self.argnums = argnums
         self.order = order
-        self._positions = _normalize_argnums(argnums)
+        if kind == "derivative":
+            self.order = _checked_order(self._label(), order)
+        self._positions: tuple[int, ...] = ()
+        if kind != "primal":
+            self._positions = _checked_argnums(self._label(), argnums, self._signature,
+                                               allow_empty=kind in ("jvp", "vjp"))
+            # as plain ints, so that grad(f, argnums=[0, 1]) is grad(f, argnums=(0, 1))
+            self.argnums = self._positions[0] if _is_position(argnums) else self._positions
         # Shared by every equal transform: `grad(f)(x)` written afresh in a loop
         # compiles once.
         self._cache: dict[tuple, _Compiled] = _CACHES.setdefault(self._identity(), {})
         self._direct: dict[tuple, Callable] = {}  # argument types -> generated function
         self._dispatch = self._call
         self._last: _Compiled | None = None
-        self._signature = inspect.signature(fun)
         self._arity = len(self._signature.parameters)
         functools.update_wrapper(self, fun, updated=())
 
@@ -137,22 +261,21 @@ class Transformed:
         if self.kind == "primal":
             return inner
         if self.kind == "derivative":
-            return f"derivative({inner}, order={self.order})"
-        return f"{self.kind}({inner}, argnums={self.argnums})"
+            return f"derivative({inner}, order={self.order!r})"
+        if self.kind in ("jvp", "vjp"):  # their argnums are the float primals
+            return f"{self.kind}({inner})"
+        return f"{self.kind}({inner}, argnums={self.argnums!r})"
 
     # ---- calling --------------------------------------------------------------------
     def _bind(self, args, kwargs) -> list:
-        bound = self._signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        return list(bound.arguments.values())
+        return _bind_arguments(self._label(), self.fun, self._signature, args, kwargs)
 
     def compiled(self, values: list) -> _Compiled:
         """The compiled code for arguments like `values`, from the cache if it is there."""
         key = _fast_key(values)
         compiled = self._cache.get(key)
         if compiled is None:
-            self._check_arguments(values)
-            compiled = self._compile([type_of(v) for v in values])
+            compiled = self._compile(values)
             self._cache[key] = compiled
         self._last = compiled
         return compiled
@@ -184,22 +307,26 @@ class Transformed:
             return result[0], grads
         return result
 
-    def _check_arguments(self, values: list) -> None:
-        if self.kind == "primal":
-            return
+    def _argument_types(self, values: list) -> list[Type]:
+        """The types of the arguments, which must be floats where they are differentiated."""
+        types = _argument_types(self._label(), self._signature, values)
         names = list(self._signature.parameters)
         for position in self._positions:
-            if position >= len(values):
-                raise TypeError(f"argnums {self.argnums} is out of range for "
-                                f"{self._label()}, which takes {len(values)} arguments")
             value = values[position]
-            if not type_of(value).is_float:
-                raise TypeError(
+            if not types[position].is_float:
+                if isinstance(value, np.ndarray):
+                    example = "an array of floats (x.astype(float))"
+                elif isinstance(value, (int, np.integer, np.bool_)):
+                    example = f"a float (such as {float(value)!r})"
+                else:
+                    example = "a float"
+                raise AdcompileTypeError(
                     f"{self._label()} differentiates with respect to argument "
-                    f"{names[position]!r} (position {position}), which was passed {value!r} "
-                    f"of type {type(value).__name__}: derivatives need float inputs. Pass "
-                    f"a float (such as {float(np.asarray(value).flat[0])!r}) or an array of "
-                    "floats, or leave this argument out of argnums.")
+                    f"{names[position]!r} (position {position}), which was passed "
+                    f"{reprlib.repr(value)} of type {type(value).__name__}: derivatives "
+                    f"need float inputs. Pass {example}, or leave this argument out of "
+                    "argnums.")
+        return types
 
     def _sweep(self, compiled: _Compiled, values: list):
         """Jacobian or Hessian, a column per basis direction of each differentiated input."""
@@ -224,16 +351,19 @@ class Transformed:
             return fn
         if kind in ("grad", "value_and_grad", "hessian"):
             _require_scalar_output(fn, self)
-            ir = optimize(reverse(fn, positions, with_value=kind == "value_and_grad",
-                                  cotangent_params=False))
+            ir = self._derive("reverse", arg_types, reverse, fn, positions,
+                              with_value=kind == "value_and_grad", cotangent_params=False)
             if kind == "hessian":
-                ir = optimize(forward(ir, positions, seed_ones=False, with_value=False))
+                ir = self._derive("forward", arg_types, forward, ir, positions,
+                                  seed_ones=False, with_value=False)
             ir.returns_tuple = not (kind == "grad" and isinstance(self.argnums, int))
             return ir
         if kind == "vjp":
-            return optimize(reverse(fn, positions, with_value=False, cotangent_params=True))
+            return self._derive("reverse", arg_types, reverse, fn, positions,
+                                with_value=False, cotangent_params=True)
         if kind in ("jvp", "jacobian"):
-            ir = optimize(forward(fn, positions, seed_ones=False, with_value=kind == "jvp"))
+            ir = self._derive("forward", arg_types, forward, fn, positions, seed_ones=False,
+                              with_value=kind == "jvp")
             ir.returns_tuple = True
             return ir
         if kind == "derivative":
@@ -241,18 +371,40 @@ class Transformed:
             if self.order == 0:
                 return fn
             try:
-                return optimize(nth_derivative(fn, self.order))
+                return self._derive("Taylor", arg_types, nth_derivative, fn, self.order,
+                                    expected=(TaylorUnsupported,))
             except TaylorUnsupported:
                 for _ in range(self.order):
-                    fn = optimize(forward(fn, [0], seed_ones=True, with_value=False))
+                    fn = self._derive("forward", arg_types, forward, fn, [0],
+                                      seed_ones=True, with_value=False)
                 return fn
         raise ValueError(f"unknown transform {kind!r}")
 
-    def _compile(self, arg_types: list[Type]) -> _Compiled:
+    def _derive(self, mode: str, arg_types: list[Type], transform: Callable, fn: Function,
+                *args, expected: tuple = (NonDifferentiableError,), **kwargs) -> Function:
+        """`transform(fn, *args, **kwargs)`, optimized."""
+        label = self._label()
+        with _stage(f"differentiating {label} in {mode} mode for arguments "
+                    f"{_types_text(arg_types)}", expected):
+            ir = transform(fn, *args, **kwargs)
+        with _stage(f"optimizing the {mode}-mode derivative of {label}", expected=()):
+            return optimize(ir)
+
+    def _compile(self, values: list) -> _Compiled:
+        # Unsupported syntax (such as *args) is reported before the arguments are judged.
+        _lowered(self._user_function())
+        arg_types = self._argument_types(values)
         ir = self.build_ir(arg_types)
         name = _python_name(self)
-        return _Compiled(ir, *compile_function(reduce_strength(clone_function(ir)), name),
-                         self._returns_tuple)
+        with _stage(f"generating Python for {self._label()}", expected=()):
+            source, function, run = compile_function(reduce_strength(clone_function(ir)), name)
+        return _Compiled(ir, source, function, run, self._returns_tuple)
+
+    def _user_function(self) -> Callable:
+        fun = self.fun
+        while isinstance(fun, Transformed):
+            fun = fun.fun
+        return fun
 
     def _default_compiled(self) -> _Compiled:
         if self._last is None:
@@ -277,8 +429,8 @@ class Transformed:
     # ---- staging inside another compiled function -----------------------------------
     def __adcompile_apply__(self, builder, values):
         if self.kind not in ("grad", "value_and_grad", "derivative", "primal"):
-            raise TypeError(f"{self._label()} cannot be called inside a compiled function; "
-                            "call grad, value_and_grad or derivative there")
+            raise AdcompileTypeError(f"{self._label()} cannot be called inside a compiled "
+                                     "function; call grad, value_and_grad or derivative there")
         n = len(self._positions)
         n_out = {"grad": n, "value_and_grad": 1 + n}.get(self.kind, 1)
         outputs = builder.emit("apply", values, {"callee": self}, n_out=n_out).outputs
@@ -352,15 +504,16 @@ def _python_name(transform: Transformed) -> str:
 def _require_scalar_output(fn: Function, transform: Transformed) -> None:
     label = transform._label()
     if fn.returns_tuple:
-        raise TypeError(f"{label} needs a function returning one scalar, but it returns a "
-                        f"tuple of {len(fn.results)}: use jacobian or vjp")
+        raise AdcompileTypeError(f"{label} needs a function returning one scalar, but it "
+                                 f"returns a tuple of {len(fn.results)}: use jacobian or vjp")
     t = fn.results[0].type
-    if t.is_array and transform.kind != "derivative" and int(np.prod(t.shape)) != 1:
-        raise TypeError(f"{label} needs a function returning one scalar, but it returns an "
-                        f"array of shape {t.shape}: use jacobian or vjp, or reduce it first "
-                        "(np.sum)")
-    if not t.is_float and t.dtype not in ("int", "bool"):
-        raise TypeError(f"{label} needs a numeric result, but the function returns {t}")
+    if not isinstance(t, ArrayType) or t.kind not in "biufc":
+        raise AdcompileTypeError(f"{label} needs a numeric result, but the function returns "
+                                 f"{t}")
+    if t.is_array and transform.kind != "derivative" and t.size != 1:
+        raise AdcompileTypeError(f"{label} needs a function returning one scalar, but it "
+                                 f"returns an array of shape {t.shape}: use jacobian or vjp, "
+                                 "or reduce it first (np.sum)")
 
 
 def _basis_sweep(tangent_fn: Callable, values: list, positions: tuple) -> list[list]:
@@ -407,7 +560,7 @@ def _decorator(kind: str, doc: str):
         if fun is None:
             return lambda f: Transformed(f, kind, argnums)
         return Transformed(fun, kind, argnums)
-    transform.__name__ = kind
+    transform.__name__ = transform.__qualname__ = kind
     transform.__doc__ = doc
     transform.__adcompile_static__ = True
     return transform
@@ -438,12 +591,24 @@ derivative.__adcompile_static__ = True
 
 def jvp(fun, primals, tangents):
     """Forward mode: ``(f(*primals), the derivative of f at primals along tangents)``."""
-    primals, tangents = tuple(primals), tuple(tangents)
+    label = f"jvp({getattr(fun, '__name__', 'f')})"
+    signature = _checked_signature("jvp", fun)
+    primals = _argument_sequence(label, "primals", primals)
+    tangents = _argument_sequence(label, "tangents", tangents)
     if len(primals) != len(tangents):
-        raise TypeError(f"jvp got {len(primals)} primals and {len(tangents)} tangents")
-    positions = tuple(i for i, v in enumerate(primals) if type_of(v).is_float)
+        raise AdcompileTypeError(f"{label} got {len(primals)} primals and {len(tangents)} "
+                                 "tangents: give one tangent per primal")
+    values = _bind_arguments(label, fun, signature, primals, {})  # with defaults
+    types = _argument_types(label, signature, values)
+    positions = tuple(i for i in range(len(primals)) if types[i].is_float)
+    names = list(signature.parameters)
+    for i in positions:
+        if not _fits(tangents[i], types[i]):
+            raise AdcompileTypeError(
+                f"{label}: tangent {i} must be shaped like primal {names[i]!r}, "
+                f"{_describe(types[i])}; got {reprlib.repr(tangents[i])} of type "
+                f"{type(tangents[i]).__name__}")
     transform = Transformed(fun, "jvp", positions)  # the compile cache is shared
-    values = transform._bind(primals, {})  # parameters left out take their defaults
     compiled = transform.compiled(values)
     out = compiled.run(*values, *(tangents[i] for i in positions))
     n = len(out) // 2
@@ -456,19 +621,53 @@ def jvp(fun, primals, tangents):
 def vjp(fun, *primals):
     """Reverse mode: ``(f(*primals), pullback)``; ``pullback(g)`` gives a cotangent for
     each primal (None for ints), for a cotangent `g` shaped like f's result."""
-    positions = tuple(i for i, v in enumerate(primals) if type_of(v).is_float)
+    label = f"vjp({getattr(fun, '__name__', 'f')})"
+    signature = _checked_signature("vjp", fun)
+    values = _bind_arguments(label, fun, signature, primals, {})  # with defaults
+    types = _argument_types(label, signature, values)
+    positions = tuple(i for i in range(len(primals)) if types[i].is_float)
     transform = Transformed(fun, "vjp", positions)
-    values = transform._bind(primals, {})  # parameters left out take their defaults
     compiled = transform.compiled(values)
+    result_types = [param.type for param in compiled.ir.params[len(values):]]
     value = fun(*primals)
 
     def pullback(g):
-        cotangents = g if compiled.returns_tuple else (g,)
+        cotangents = tuple(g) if compiled.returns_tuple and isinstance(g, (tuple, list)) \
+            else (g,)
+        if len(cotangents) != len(result_types) or not all(
+                _fits(c, t) for c, t in zip(cotangents, result_types)):
+            expected = ", ".join(map(_describe, result_types))
+            if compiled.returns_tuple:
+                expected = f"a tuple of {len(result_types)}: ({expected})"
+            raise AdcompileTypeError(
+                f"the pullback of {label} takes one cotangent shaped like the function's "
+                f"result, {expected}; got {reprlib.repr(g)}")
         out = compiled.run(*values, *cotangents)
         by_position = dict(zip(positions, out))
         return tuple(by_position.get(i) for i in range(len(primals)))
 
     return value, pullback
+
+
+def _argument_sequence(label: str, name: str, values) -> tuple:
+    if not isinstance(values, (tuple, list)):
+        raise AdcompileTypeError(
+            f"{label}: {name} must be a tuple or list with one entry per argument, such as "
+            f"jvp(f, (2.0,), (1.0,)), not {reprlib.repr(values)} of type "
+            f"{type(values).__name__}")
+    return tuple(values)
+
+
+def _fits(value, t: Type) -> bool:
+    """Whether `value` can be a tangent or cotangent of a value of type `t`."""
+    if not isinstance(t, ArrayType):
+        return True  # the generated code judges cotangents of other results
+    own = _type_of_argument(value)
+    return isinstance(own, ArrayType) and own.kind in "iufc" and own.shape == t.shape
+
+
+def _describe(t: Type) -> str:
+    return f"an array of shape {t.shape}" if t.is_array else "a float"
 
 
 def primal(fun) -> Transformed:
@@ -493,7 +692,7 @@ def plot(fun, path, verbose: bool = False) -> str:
     path = os.fspath(path)
     fmt = os.path.splitext(path)[1].lstrip(".").lower() or "png"
     if fmt not in ("png", "svg", "pdf"):
-        raise ValueError(f"plot writes .png, .svg or .pdf files, not {path!r}")
+        raise AdcompileValueError(f"plot writes .png, .svg or .pdf files, not {path!r}")
     dot = shutil.which("dot")
     if dot is None:
         raise GraphvizNotFoundError(

@@ -1,8 +1,11 @@
-"""Errors that point into the user's source.
+"""Every error adcompile raises on purpose, and the one it raises when it fails.
 
-Every error raised while compiling a user's function carries a `Loc`: the file, the
-line and column, and the text of that line, so the message can show a caret under the
-construct that was refused and say what to write instead.
+Errors about the user's program carry a `Loc`: the file, the line and column, and the
+text of that line, so the message can show a caret under the construct that was refused
+and say what to write instead. Errors about how the API was called also derive from the
+builtin exception Python would use (`TypeError`, `ValueError`), so code written against
+plain Python keeps catching them. Anything else that escapes the compiler is a bug in
+adcompile and reaches the user as an `InternalCompilerError`.
 """
 
 from __future__ import annotations
@@ -70,3 +73,24 @@ class NonDifferentiableError(LocatedError):
 
 class GraphvizNotFoundError(AdcompileError):
     """Graphviz's `dot` program is needed but is not installed."""
+
+
+class AdcompileTypeError(AdcompileError, TypeError):
+    """An API call with an argument of a type, or a number of arguments, not accepted."""
+
+
+class AdcompileValueError(AdcompileError, ValueError):
+    """An API call with an argument of the right type but a value not accepted."""
+
+
+class InternalCompilerError(AdcompileError):
+    """An unexpected exception inside the compiler: a bug in adcompile, not in the user's
+    code. The original exception is chained as ``__cause__``."""
+
+    def __init__(self, stage: str, cause: BaseException):
+        self.stage = stage
+        super().__init__(
+            f"internal compiler error while {stage}: {type(cause).__name__}: {cause}\n"
+            "This is a bug in adcompile, not in your code. Please report it with a minimal "
+            "example: the function, the transform, the types of the arguments, and this "
+            "message with its traceback.")

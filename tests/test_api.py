@@ -399,11 +399,147 @@ def test_grad_of_a_tuple_valued_function_suggests_jacobian_or_vjp():
         assert "tuple" in str(info.value)
 
 
-def test_argnums_out_of_range():
-    with pytest.raises(TypeError):
-        ad.grad(quadratic, argnums=2)(1.0, 2.0)
-    with pytest.raises(TypeError):
-        ad.grad(quadratic, argnums="x")
+# ---- misuse: adcompile's own error, naming the transform and the argument ----------------
+
+def elementwise(x):
+    return np.sin(x) * x
+
+
+class HasMethod:
+    def method(self, x):
+        return x * x
+
+
+def transform_staged_where_it_cannot_be(x):
+    return ad.jacobian(quadratic)(x, x)
+
+
+# (what is done, the builtin class the error also is, fragments of its message)
+MISUSE = {
+    "jvp primals not a tuple": (lambda: ad.jvp(sin_cubed, 2.0, 1.0), TypeError,
+                                ["jvp(sin_cubed)", "primals must be a tuple or list",
+                                 "2.0 of type float"]),
+    "jvp tangents not a tuple": (lambda: ad.jvp(sin_cubed, (2.0,), 1.0), TypeError,
+                                 ["jvp(sin_cubed)", "tangents must be a tuple or list"]),
+    "jvp one tangent short": (lambda: ad.jvp(quadratic, (1.0, 2.0), (1.0,)), TypeError,
+                              ["jvp(quadratic)", "2 primals and 1 tangents"]),
+    "jvp too many primals": (lambda: ad.jvp(sin_cubed, (1.0, 2.0), (1.0, 1.0)), TypeError,
+                             ["jvp(sin_cubed)", "sin_cubed(x)", "too many positional"]),
+    "jvp tangent a string": (lambda: ad.jvp(sin_cubed, (1.0,), ("a",)), TypeError,
+                             ["jvp(sin_cubed)", "tangent 0", "'x'", "a float", "str"]),
+    "jvp tangent of another shape": (
+        lambda: ad.jvp(elementwise, (np.ones(3),), (np.ones(2),)), TypeError,
+        ["jvp(elementwise)", "tangent 0", "an array of shape (3,)"]),
+    "argnums empty tuple": (lambda: ad.grad(quadratic, argnums=()), ValueError,
+                            ["grad(quadratic, argnums=())", "argnums is empty"]),
+    "argnums empty list": (lambda: ad.value_and_grad(quadratic, argnums=[]), ValueError,
+                           ["value_and_grad(quadratic, argnums=[])", "argnums is empty"]),
+    "argnums negative": (lambda: ad.grad(quadratic, argnums=-1), ValueError,
+                         ["grad(quadratic, argnums=-1)", "negative", "x (0), y (1)"]),
+    "argnums twice": (lambda: ad.hessian(quadratic, argnums=(1, 1)), ValueError,
+                      ["hessian(quadratic, argnums=(1, 1))", "position 1 more than once"]),
+    "argnums out of range": (lambda: ad.grad(quadratic, argnums=2)(1.0, 2.0), TypeError,
+                             ["grad(quadratic, argnums=2)", "position 2 is out of range",
+                              "x (0), y (1)"]),
+    "argnums out of range in a tuple": (
+        lambda: ad.jacobian(quadratic, argnums=(0, 5)), TypeError,
+        ["jacobian(quadratic, argnums=(0, 5))", "position 5 is out of range"]),
+    "argnums a string": (lambda: ad.grad(quadratic, argnums="x"), TypeError,
+                         ["grad(quadratic, argnums='x')", "an int or a tuple of ints"]),
+    "argnums a float": (lambda: ad.grad(quadratic, argnums=1.0), TypeError,
+                        ["argnums must be an int or a tuple of ints", "not 1.0"]),
+    "argnums a bool": (lambda: ad.grad(quadratic, argnums=True), TypeError,
+                       ["argnums must be an int or a tuple of ints", "not True"]),
+    "argument missing": (lambda: ad.grad(quadratic)(1.0), TypeError,
+                         ["grad(quadratic, argnums=0)", "quadratic(x, y)",
+                          "missing a required argument: 'y'"]),
+    "argument too many": (lambda: ad.grad(sin_cubed)(1.0, 2.0), TypeError,
+                          ["grad(sin_cubed, argnums=0)", "too many positional arguments"]),
+    "unknown keyword": (lambda: ad.grad(quadratic)(1.0, 2.0, z=3.0), TypeError,
+                        ["grad(quadratic, argnums=0)", "unexpected keyword argument 'z'"]),
+    "a string argument": (lambda: ad.grad(sin_cubed)("1.5"), TypeError,
+                          ["grad(sin_cubed, argnums=0)", "argument 'x'", "'1.5' of type str",
+                           "numbers (float, int, bool, complex), None and NumPy arrays"]),
+    "a list argument": (lambda: ad.grad(sin_cubed)([1.0, 2.0]), TypeError,
+                        ["grad(sin_cubed, argnums=0)", "argument 'x'", "of type list"]),
+    "a string in an argument not differentiated": (
+        lambda: ad.grad(quadratic)(1.0, "y"), TypeError, ["argument 'y'", "of type str"]),
+    "an array of strings": (lambda: ad.primal(elementwise)(np.array(["a"])), TypeError,
+                            ["elementwise", "argument 'x'", "of type ndarray"]),
+    "None differentiated": (lambda: ad.grad(sin_cubed)(None), TypeError,
+                            ["grad(sin_cubed, argnums=0)", "'x'", "None", "float inputs"]),
+    "an int array differentiated": (
+        lambda: ad.jacobian(elementwise)(np.arange(3)), TypeError,
+        ["jacobian(elementwise, argnums=0)", "'x'", "x.astype(float)"]),
+    "order negative": (lambda: ad.derivative(sin_cubed, order=-1), ValueError,
+                       ["derivative(sin_cubed, order=-1)", "order must be 0 or more"]),
+    "order a float": (lambda: ad.derivative(sin_cubed, order=1.5), TypeError,
+                      ["derivative(sin_cubed, order=1.5)", "order must be an int"]),
+    "order a bool": (lambda: ad.derivative(sin_cubed, order=True), TypeError,
+                     ["order must be an int"]),
+    "order a string": (lambda: ad.derivative(sin_cubed, order="2"), TypeError,
+                       ["derivative(sin_cubed, order='2')", "order must be an int"]),
+    "not callable": (lambda: ad.grad(3.0), TypeError,
+                     ["grad expects a function", "3.0 of type float"]),
+    "not callable, to jvp": (lambda: ad.jvp("f", (1.0,), (1.0,)), TypeError,
+                             ["jvp expects a function", "'f' of type str"]),
+    "a bound method": (lambda: ad.grad(HasMethod().method), TypeError,
+                       ["grad expects a function", "bound method HasMethod.method"]),
+    "pullback given a float for a tuple": (
+        lambda: ad.vjp(polar, 1.0, 0.5)[1](1.0), TypeError,
+        ["pullback of vjp(polar)", "a tuple of 2: (a float, a float)", "got 1.0"]),
+    "pullback given three for two": (
+        lambda: ad.vjp(polar, 1.0, 0.5)[1]((1.0, 0.0, 0.0)), TypeError,
+        ["pullback of vjp(polar)", "a tuple of 2"]),
+    "pullback given a tuple for a float": (
+        lambda: ad.vjp(sin_cubed, 1.0)[1]((1.0, 2.0)), TypeError,
+        ["pullback of vjp(sin_cubed)", "a float", "got (1.0, 2.0)"]),
+    "pullback given a string": (lambda: ad.vjp(sin_cubed, 1.0)[1]("a"), TypeError,
+                                ["pullback of vjp(sin_cubed)", "got 'a'"]),
+    "pullback given another shape": (
+        lambda: ad.vjp(elementwise, np.ones(3))[1](np.ones(2)), TypeError,
+        ["pullback of vjp(elementwise)", "an array of shape (3,)"]),
+    "vjp with an argument too many": (lambda: ad.vjp(sin_cubed, 1.0, 2.0), TypeError,
+                                      ["vjp(sin_cubed)", "too many positional arguments"]),
+    "vjp of a string": (lambda: ad.vjp(sin_cubed, "a"), TypeError,
+                        ["vjp(sin_cubed)", "argument 'x'", "of type str"]),
+    "plot to a text file": (lambda: ad.plot(sin_cubed, "graph.txt"), ValueError,
+                            ["plot writes .png, .svg or .pdf files", "graph.txt"]),
+    "jacobian inside a compiled function": (
+        lambda: ad.grad(transform_staged_where_it_cannot_be)(1.0), TypeError,
+        ["jacobian(quadratic, argnums=0)", "cannot be called inside a compiled function"]),
+}
+
+
+@pytest.mark.parametrize("misuse", MISUSE.values(), ids=MISUSE.keys())
+def test_misuse_gets_adcompiles_own_error(misuse):
+    call, builtin, fragments = misuse
+    with pytest.raises(ad.AdcompileError) as info:
+        call()
+    assert isinstance(info.value, builtin)
+    assert type(info.value) is {TypeError: ad.AdcompileTypeError,
+                                ValueError: ad.AdcompileValueError}[builtin]
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+def test_an_unknown_keyword_to_a_transform_names_the_transform():
+    with pytest.raises(TypeError, match=r"^grad\(\) got an unexpected keyword argument"):
+        ad.grad(quadratic, order=2)
+
+
+def test_argnums_spelled_as_a_list_or_numpy_ints_is_the_same_transform():
+    g = ad.grad(quadratic, argnums=[np.int64(0), 1])
+    assert g == ad.grad(quadratic, argnums=(0, 1)) and g.argnums == (0, 1)
+    assert g(0.5, 1.5) == (6.0 * 0.5 + 2.0 * 1.5 + 1.0, 2.0 * 0.5 - 2.0 * 1.5)
+    assert ad.grad(quadratic, argnums=np.int64(1))(0.5, 1.5) == 2.0 * 0.5 - 2.0 * 1.5
+
+
+def test_jvp_and_vjp_of_int_primals_only():
+    # no float primal is not an error: there is nothing to differentiate
+    assert ad.jvp(counts, (2, 3), (0, 0)) == (16, 0.0)   # 2 ** (3 + 1)
+    value, pullback = ad.vjp(counts, 2, 3)
+    assert (value, pullback(1.0)) == (16, (None, None))
 
 
 # ---- decorators and composition ---------------------------------------------------------------

@@ -1,10 +1,15 @@
-"""adcompile.errors: errors located in the user's source, with a caret and a hint."""
+"""adcompile.errors: errors located in the user's source, with a caret and a hint; the API's
+own errors; a failure inside the compiler reported with its stage."""
+
+import math
 
 import pytest
 
 import adcompile as ad
-from adcompile.errors import (AdcompileError, GraphvizNotFoundError, LocatedError, Loc,
-                              NonDifferentiableError, SourceUnavailableError,
+import adcompile.api
+from adcompile.errors import (AdcompileError, AdcompileTypeError, AdcompileValueError,
+                              GraphvizNotFoundError, InternalCompilerError, LocatedError, Loc,
+                              NonDifferentiableError, ShapeError, SourceUnavailableError,
                               UnsupportedSyntaxError)
 
 from sourcelines import line_of
@@ -114,3 +119,122 @@ def test_error_in_a_helper_points_into_the_helper():
     assert info.value.loc.line == line
     assert info.value.loc.col == text.index("try")
     assert "try" in info.value.message
+
+
+def multiplies_by_none(x):
+    y = x * 2.0
+    return y * None
+
+
+def test_an_operation_on_operands_it_cannot_take_points_at_it():
+    with pytest.raises(ShapeError) as info:
+        ad.primal(multiplies_by_none)(1.0)
+    line, text = line_of(multiplies_by_none, "return y * None")
+    assert (info.value.loc.line, info.value.loc.col) == (line, text.index("y * None"))
+    assert info.value.message == "mul of float, none: mul works on numbers and arrays"
+
+
+# ---- the API's own errors are also the builtin errors ------------------------------------
+
+def test_api_errors_are_also_builtin_errors():
+    assert issubclass(AdcompileTypeError, TypeError)
+    assert issubclass(AdcompileValueError, ValueError)
+    for cls in (AdcompileTypeError, AdcompileValueError, InternalCompilerError):
+        assert issubclass(cls, AdcompileError)
+        assert getattr(ad, cls.__name__) is cls
+
+
+# ---- a failure inside the compiler is an InternalCompilerError naming the stage ------------
+
+def stage_probe(x):
+    return math.sin(x) * x
+
+
+def squares(x):
+    return x * x
+
+
+def calls_grad_inside(x):
+    return ad.grad(squares)(x) + x
+
+
+def fails(*args, **kwargs):
+    raise KeyError(".value")
+
+
+@pytest.fixture
+def nothing_cached(monkeypatch):
+    # every stage runs again, for functions other tests may have compiled
+    monkeypatch.setattr(adcompile.api, "_CACHES", {})
+    monkeypatch.setattr(adcompile.api, "_LOWERED", {})
+
+
+STAGES = {
+    "lower_function": (lambda: ad.grad(stage_probe)(1.0),
+                       "reading the source of stage_probe"),
+    "infer_function": (lambda: ad.primal(stage_probe)(1.0),
+                       "typing stage_probe for arguments (float)"),
+    "inline_applies": (lambda: ad.primal(stage_probe)(1.0),
+                       "expanding the transforms called in stage_probe"),
+    "optimize": (lambda: ad.primal(stage_probe)(1.0), "optimizing stage_probe"),
+    "reverse": (lambda: ad.grad(stage_probe)(1.0),
+                "differentiating grad(stage_probe, argnums=0) in reverse mode for arguments "
+                "(float)"),
+    "forward": (lambda: ad.jvp(stage_probe, (1.0,), (1.0,)),
+                "differentiating jvp(stage_probe) in forward mode for arguments (float)"),
+    "nth_derivative": (lambda: ad.derivative(stage_probe, order=3)(1.0),
+                       "differentiating derivative(stage_probe, order=3) in Taylor mode"),
+    "compile_function": (lambda: ad.value_and_grad(stage_probe)(1.0),
+                         "generating Python for value_and_grad(stage_probe, argnums=0)"),
+}
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=STAGES.keys())
+def test_a_failure_inside_the_compiler_names_the_function_and_the_stage(
+        stage, monkeypatch, nothing_cached):
+    call, doing = STAGES[stage]
+    monkeypatch.setattr(adcompile.api, stage, fails)
+    with pytest.raises(InternalCompilerError) as info:
+        call()
+    assert info.value.stage.startswith(doing)
+    assert str(info.value).startswith(f"internal compiler error while {doing}")
+    assert "KeyError: '.value'" in str(info.value)
+    assert "a bug in adcompile" in str(info.value) and "report" in str(info.value)
+    assert isinstance(info.value.__cause__, KeyError)
+
+
+def test_a_failure_in_a_transform_called_inside_names_that_transform(monkeypatch,
+                                                                     nothing_cached):
+    monkeypatch.setattr(adcompile.api, "reverse", fails)
+    with pytest.raises(InternalCompilerError) as info:
+        ad.primal(calls_grad_inside)(1.0)
+    assert info.value.stage == ("differentiating grad(squares, argnums=0) in reverse mode "
+                                "for arguments (float)")
+
+
+def test_the_errors_a_stage_raises_on_purpose_pass_through(monkeypatch, nothing_cached):
+    def refuses(fn, *args, **kwargs):
+        raise NonDifferentiableError("no reverse-mode rule for 'mystery'")
+    monkeypatch.setattr(adcompile.api, "reverse", refuses)
+    with pytest.raises(NonDifferentiableError, match="mystery"):
+        ad.grad(squares)(1.0)
+
+
+def test_a_type_error_in_a_derivative_program_is_the_compilers(monkeypatch, nothing_cached):
+    # the user's program typed; if the program adcompile derived from it does not, the
+    # fault is adcompile's, though the exception is one that usually blames the user
+    def mistyped(fn, *args, **kwargs):
+        raise ShapeError("mul of float, tape: mul works on numbers and arrays")
+    monkeypatch.setattr(adcompile.api, "forward", mistyped)
+    with pytest.raises(InternalCompilerError) as info:
+        ad.jacobian(squares)(1.0)
+    assert isinstance(info.value.__cause__, ShapeError)
+
+
+def divides(x, n):
+    return x / n
+
+
+def test_errors_of_the_users_program_at_run_time_are_not_wrapped():
+    with pytest.raises(ZeroDivisionError):
+        ad.grad(divides)(1.0, 0)

@@ -13,7 +13,7 @@ from ..errors import ShapeError
 from .nodes import Function, Op, Region
 from .primitives import PRIMITIVES
 from .structured import Loop, RangeLoop, as_cond, as_loop
-from .types import ShapeMismatch, TapeType, join, type_of
+from .types import ArrayType, ShapeMismatch, TapeType, join, type_of
 
 
 def infer_function(fn: Function, arg_types: list) -> None:
@@ -64,6 +64,8 @@ def _infer(op: Op) -> None:
     else:
         prim = PRIMITIVES[op.prim]
         types = [v.type for v in op.inputs]
+        if not all(isinstance(t, ArrayType) for t in types):  # None, say
+            raise ShapeMismatch(f"{op.prim} works on numbers and arrays")
         if prim.normalize is not None:
             op.params = prim.normalize(types, op.params)
         op.output.type = prim.abstract(*types, **op.params)
