@@ -13,7 +13,8 @@ is not called: the frontend stages it as an ``apply`` op, and its IR is inlined.
 
 Misuse of the API raises `AdcompileTypeError` or `AdcompileValueError` naming the transform
 and the argument; an unexpected exception in a stage of the pipeline is reported as an
-`InternalCompilerError` naming the stage.
+`InternalCompilerError` naming the stage. Compiling holds one process-wide lock, so threads
+calling the same transform compile it once; a call that finds its code cached takes no lock.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import os
 import reprlib
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -49,6 +51,9 @@ from .transforms.reverse import reverse
 from .transforms.taylor import TaylorUnsupported, nth_derivative
 
 _LOWERED: dict[Any, Function] = {}
+# Held while compiling: by one thread at a time, and again by a transform compiled inside
+# another (hence re-entrant).
+_COMPILE_LOCK = threading.RLock()
 
 
 def _lowered(fun) -> Function:
@@ -235,7 +240,12 @@ class Transformed:
             self.argnums = self._positions[0] if _is_position(argnums) else self._positions
         # Shared by every equal transform: `grad(f)(x)` written afresh in a loop
         # compiles once.
-        self._cache: dict[tuple, _Compiled] = _CACHES.setdefault(self._identity(), {})
+        identity = self._identity()
+        cache = _CACHES.get(identity)
+        if cache is None:
+            with _COMPILE_LOCK:
+                cache = _CACHES.setdefault(identity, {})
+        self._cache: dict[tuple, _Compiled] = cache
         self._direct: dict[tuple, Callable] = {}  # argument types -> generated function
         self._dispatch = self._call
         self._last: _Compiled | None = None
@@ -275,8 +285,11 @@ class Transformed:
         key = _fast_key(values)
         compiled = self._cache.get(key)
         if compiled is None:
-            compiled = self._compile(values)
-            self._cache[key] = compiled
+            with _COMPILE_LOCK:  # the first thread compiles; the others find it cached
+                compiled = self._cache.get(key)
+                if compiled is None:
+                    compiled = self._compile(values)
+                    self._cache[key] = compiled
         self._last = compiled
         return compiled
 
@@ -297,8 +310,9 @@ class Transformed:
         self._last = compiled
         if self.kind in _DIRECT_KINDS and len(args) == self._arity and not kwargs and \
                 not any(isinstance(v, np.ndarray) for v in values):
-            self._direct[tuple(map(type, values))] = compiled.run
-            self._dispatch = _dispatcher(self._arity, self._direct, self._call)
+            with _COMPILE_LOCK:  # _dispatcher reads _direct, which another call may grow
+                self._direct[tuple(map(type, values))] = compiled.run
+                self._dispatch = _dispatcher(self._arity, self._direct, self._call)
         if self.kind in ("hessian", "jacobian"):
             return self._sweep(compiled, values)
         result = compiled.run(*values)

@@ -14,8 +14,11 @@ Hypothesis runs derandomized (a fixed seed) without shrinking (each example comp
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import math
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -657,6 +660,51 @@ def test_vjp_compiles_once_per_function_and_signature(compile_counter):
     ad.vjp(cache_probe, 0.5, 1.0)[1](1.0)
     ad.vjp(cache_probe, 0.7, 2.0)[1](1.0)
     assert len(compile_counter) == 1
+
+
+# threads: functions of their own, so that each starts with nothing cached
+def threaded_poly(x):
+    return x * x * x - 2.0 * x
+
+
+def threaded_pair(x, y):
+    return x * x * y + y
+
+
+def threaded_loop(x):
+    s = 1.0
+    for i in range(4):
+        s = s * x
+    return s
+
+
+def test_threads_get_right_answers_and_compile_each_function_once(compile_counter):
+    n_threads = 8
+    start = threading.Barrier(n_threads)
+
+    def work(k):
+        x = 0.5 + k  # each thread its own point
+        start.wait()
+        return (ad.grad(threaded_poly)(x),
+                ad.grad(threaded_pair, argnums=(0, 1))(x, 2.0),
+                ad.hessian(threaded_pair)(x, 2.0),
+                ad.derivative(threaded_loop, order=2)(x),
+                ad.jvp(threaded_poly, (x,), (2.0,)))
+
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, inside compilation too
+    try:
+        with concurrent.futures.ThreadPoolExecutor(n_threads) as pool:
+            results = list(pool.map(work, range(n_threads)))
+    finally:
+        sys.setswitchinterval(switch_interval)
+    for k, result in enumerate(results):
+        x = 0.5 + k
+        assert result == (3.0 * x * x - 2.0, (4.0 * x, x * x + 1.0), 4.0, 12.0 * x * x,
+                          (x ** 3 - 2.0 * x, 2.0 * (3.0 * x * x - 2.0)))
+    assert sorted(compile_counter) == sorted([
+        "threaded_poly_grad", "threaded_pair_grad", "threaded_pair_hessian",
+        "threaded_loop_d2", "threaded_poly_jvp"])
 
 
 # ---- generated names never collide with the user's -----------------------------------------
