@@ -1,4 +1,5 @@
-"""adcompile.cli: print the generated source, the IR or the DOT of a transform."""
+"""adcompile.cli: print the generated source, the IR or the DOT of a transform; a bad
+invocation is one line and exit status 2, an error while compiling exit status 1."""
 
 import subprocess
 import sys
@@ -6,6 +7,7 @@ import textwrap
 
 import pytest
 
+import adcompile.api
 from adcompile.cli import main
 
 MODULE = textwrap.dedent("""\
@@ -18,6 +20,16 @@ MODULE = textwrap.dedent("""\
 
     def wave(x):
         return math.sin(x) * x
+
+
+    def guarded(x):
+        try:
+            return x
+        except ValueError:
+            return 0.0
+
+
+    SCALE = 2.0
 """)
 
 
@@ -88,16 +100,83 @@ def test_a_module_path_on_sys_path(script, capsys, monkeypatch):
     assert out.startswith("def rosen(x, y):")
 
 
-def test_target_without_a_function_is_refused(script):
-    with pytest.raises(SystemExit) as info:
-        main(["grad", str(script)])
-    assert "FILE.py:FUNCTION" in str(info.value)
+# ---- a bad invocation: one line on stderr, exit status 2 ---------------------------------
+
+BAD_INVOCATIONS = {
+    "no function in the target": (["grad", "{script}"], ["FILE.py:FUNCTION", "{script}"]),
+    "a missing file": (["grad", "{dir}/absent.py:wave"], ["no such file", "absent.py"]),
+    "a missing module": (["grad", "adcompile_absent_module:wave"],
+                         ["cannot import adcompile_absent_module", "ModuleNotFoundError"]),
+    "a missing function": (["grad", "{script}:absent"],
+                           ["has no function 'absent'", "it defines guarded, rosen, wave"]),
+    "not a function": (["grad", "{script}:SCALE"], ["grad expects a function", "2.0"]),
+    "a builtin": (["grad", "math:sin"], ["'sin' is not a Python function with source"]),
+    "argnums not numbers": (["grad", "{script}:rosen", "--argnums", "a,b"],
+                            ["--argnums", "such as 0 or 0,1", "'a,b'"]),
+    "argnums empty": (["grad", "{script}:rosen", "--argnums", ""], ["--argnums", "''"]),
+    "argnums out of range": (["grad", "{script}:rosen", "--argnums", "0,2"],
+                             ["grad(rosen, argnums=(0, 2))", "position 2 is out of range"]),
+    "argnums twice": (["hessian", "{script}:rosen", "--argnums", "1,1"],
+                      ["position 1 more than once"]),
+    "order not a number": (["derivative", "{script}:wave", "--order", "two"],
+                           ["--order", "invalid int value: 'two'"]),
+    "order negative": (["derivative", "{script}:wave", "--order", "-1"],
+                       ["derivative(wave, order=-1)", "order must be 0 or more"]),
+    "an unknown transform": (["integrate", "{script}:wave"], ["invalid choice: 'integrate'"]),
+    "no target": (["grad"], ["the following arguments are required: function"]),
+}
 
 
-def test_unknown_transform_is_refused(script, capsys):
-    with pytest.raises(SystemExit):
-        main(["integrate", f"{script}:wave"])
-    assert "invalid choice" in capsys.readouterr().err
+@pytest.mark.parametrize("invocation", BAD_INVOCATIONS.values(), ids=BAD_INVOCATIONS.keys())
+def test_a_bad_invocation_is_one_line_and_status_2(invocation, script, capsys):
+    argv, fragments = invocation
+    fill = {"script": script, "dir": script.parent}
+    assert main([arg.format(**fill) for arg in argv]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.endswith("\n") and err.count("\n") == 1
+    assert err.startswith("adcompile: error: ")
+    for fragment in fragments:
+        assert fragment.format(**fill) in err
+
+
+def test_a_module_that_fails_to_import_is_a_bad_invocation(tmp_path, capsys):
+    broken = tmp_path / "cli_broken_module.py"
+    broken.write_text("import math\nraise RuntimeError('half-written module')\n")
+    assert main(["grad", f"{broken}:f"]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"adcompile: error: cannot import {broken}: RuntimeError: "
+                   "half-written module\n")
+    assert "cli_broken_module" not in sys.modules
+
+
+# ---- an error while compiling: printed readably, exit status 1 ------------------------------
+
+def test_unsupported_syntax_is_printed_without_a_traceback(script, capsys):
+    assert main(["grad", f"{script}:guarded"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        f"adcompile: {script}:13:5: try/except is not supported",
+        "        try:",
+        "        ^",
+        "hint: remove the try block: a derivative cannot flow through an exception handler; "
+        "check the condition with `if` instead"]
+
+
+def test_an_internal_error_names_the_stage_and_shows_its_traceback(script, capsys,
+                                                                   monkeypatch):
+    def fails(*args, **kwargs):
+        raise KeyError(".value")
+    monkeypatch.setattr(adcompile.api, "reverse", fails)
+    monkeypatch.setattr(adcompile.api, "_CACHES", {})
+    assert main(["grad", f"{script}:wave"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("adcompile: internal compiler error while differentiating "
+                          "grad(wave, argnums=0) in reverse mode for arguments (float): "
+                          "KeyError: '.value'\nThis is a bug in adcompile")
+    # the compiler's own traceback, for the report, ends where it failed
+    assert "Traceback (most recent call last)" in err
+    assert err.rstrip().endswith("KeyError: '.value'")
 
 
 def test_python_dash_m(script):
@@ -105,3 +184,11 @@ def test_python_dash_m(script):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "def wave_grad(x):" in done.stdout
+
+
+def test_python_dash_m_exits_with_status_2_on_a_bad_invocation(script):
+    done = subprocess.run([sys.executable, "-m", "adcompile", "grad", f"{script}:absent"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == ("adcompile: error: " f"{script} has no function 'absent'; it "
+                           "defines guarded, rosen, wave\n")
