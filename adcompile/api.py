@@ -70,9 +70,7 @@ def _stage(doing: str, expected: tuple = (AdcompileError,)):
     report any other as an `InternalCompilerError` saying what the compiler was `doing`."""
     try:
         yield
-    except expected:
-        raise
-    except InternalCompilerError:  # already names the stage of a nested transform
+    except (*expected, InternalCompilerError):  # a nested transform's names its own stage
         raise
     except Exception as exc:
         raise InternalCompilerError(doing, exc) from exc
@@ -243,7 +241,7 @@ class Transformed:
         identity = self._identity()
         cache = _CACHES.get(identity)
         if cache is None:
-            with _COMPILE_LOCK:
+            with _COMPILE_LOCK:  # two threads making the first grad(f) share one cache
                 cache = _CACHES.setdefault(identity, {})
         self._cache: dict[tuple, _Compiled] = cache
         self._direct: dict[tuple, Callable] = {}  # argument types -> generated function
