@@ -1,10 +1,11 @@
 """adcompile.frontend.callables: which user callables stand for which primitive.
 
-Each mapped callable, called as a user would call it, computes what its primitive
-computes (`spellings.evaluate`, which is what generated code runs), at points chosen to
-include negative operands; the table here covers every mapped callable of `math`,
-`numpy` and the builtins; unknown callables map to nothing; the parameters' positional
-order is NumPy's own, for the functions and for the array methods.
+Each mapped callable, called as a user would call it, computes what its cast and its
+primitive compute (`spellings.evaluate`, which is what generated code runs), to the bit
+and of the same type, at points chosen to include negative operands and the edges of
+NumPy's domains (inf and nan where `math` would raise); the table here covers every mapped
+callable of `math`, `numpy` and the builtins; unknown callables map to nothing; the
+parameters' positional order is NumPy's own, for the functions and for the array methods.
 """
 
 import builtins
@@ -40,6 +41,10 @@ ELEMENTARY = {
     "floor": (math.floor, 2.5, -2.5), "ceil": (math.ceil, 2.5, -2.5),
 }
 
+# where NumPy gives inf or nan and `math` raises
+NUMPY_EDGES = {"log": (0.0, -1.0), "log2": (0.0,), "log10": (-2.0,), "sqrt": (-1.0,),
+               "arcsin": (2.0,), "exp": (1000.0,), "cosh": (-1000.0,), "log1p": (-1.0,)}
+
 # (callable, primitive, calls: each the positional arguments, or (arguments, keywords))
 MAPPED = [
     *[(fn, prim, [*SCALAR_PAIRS, *ARRAY_PAIRS]) for fn, prim in [
@@ -62,7 +67,8 @@ MAPPED = [
     *[(fn, prim, [(-2.5,), (M23,)])
       for fn, prim in [(np.zeros_like, "zeros_like"), (np.ones_like, "ones_like")]],
     *[(getattr(np, name), name, [(x,), (np.array([x, x / 2]),)] +
-       ([(negative,), (np.array([negative, x]),)] if negative is not None else []))
+       ([(negative,), (np.array([negative, x]),)] if negative is not None else []) +
+       [(edge,) for edge in NUMPY_EDGES.get(name, ())])
       for name, (_, x, negative) in ELEMENTARY.items()],
     *[(fn, name, [(x,)] + ([(negative,)] if negative is not None else []))
       for name, (fn, x, negative) in ELEMENTARY.items()],
@@ -92,6 +98,8 @@ def by_the_primitive(signature: Signature, args: tuple, kwargs: dict):
     does, and the primitive evaluated through its spelling."""
     given = {**dict(zip(signature.names, args)), **kwargs}
     operands = [given[name] for name in signature.operands]
+    if signature.cast is not None:
+        operands = [evaluate(signature.cast, [v], [type_of(v)], {}) for v in operands]
     params = {name: given.get(name, default) for name, default in signature.params
               if name not in UNSUPPORTED_PARAMS}
     types = [type_of(v) for v in operands]
@@ -109,13 +117,12 @@ def test_a_mapped_callable_computes_what_its_primitive_computes(fn, prim, calls)
     assert signature is not None and signature.prim == prim
     for call in calls:
         args, kwargs = split(call)
-        expected = fn(*args, **kwargs)
-        got = by_the_primitive(signature, args, kwargs)
+        with np.errstate(all="ignore"):
+            expected = fn(*args, **kwargs)
+            got = by_the_primitive(signature, args, kwargs)
+        assert type(got) is type(expected), (call, got, expected)
         assert np.shape(got) == np.shape(expected), (call, got, expected)
-        # NumPy's and libm's elementary functions may differ in the last bits
-        np.testing.assert_allclose(got, expected, rtol=1e-15, atol=0, err_msg=str(call))
-        if isinstance(expected, np.ndarray):
-            assert got.dtype == expected.dtype, call
+        np.testing.assert_array_equal(got, expected, err_msg=str(call), strict=True)
 
 
 def test_the_table_covers_every_mapped_callable():
@@ -139,13 +146,23 @@ def test_an_unknown_callable_maps_to_nothing(fn):
 def test_a_signature_lists_operands_then_parameters_with_their_defaults():
     sum_ = signature_for(np.sum)
     assert sum_ == Signature("sum", ("a",), (("axis", None), ("dtype", None), ("out", None),
-                                             ("keepdims", False)))
+                                             ("keepdims", False)), "as_numpy")
     assert sum_.names == ["a", "axis", "dtype", "out", "keepdims"]
     assert signature_for(np.reshape).params == (("shape", REQUIRED),)
     assert signature_for(np.broadcast_to).params == (("shape", REQUIRED),)
     assert signature_for(np.transpose).params == (("axes", None),)
-    assert signature_for(np.add) == Signature("add", ("x1", "x2"))
-    assert signature_for(math.sin) == Signature("sin", ("x",))
+    assert signature_for(np.add) == Signature("add", ("x1", "x2"), (), "as_numpy")
+    assert signature_for(math.sin) == Signature("sin", ("x",), (), "as_python")
+    assert signature_for(abs) == Signature("abs", ("x",))
+
+
+def test_the_cast_is_the_library_of_the_callable():
+    """NumPy's functions compute on NumPy scalars, math's on Python floats, builtins on
+    what they are given."""
+    casts = {"numpy": "as_numpy", "math": "as_python", "builtins": None}
+    for fn, _, _ in MAPPED:
+        library = (getattr(fn, "__module__", None) or "builtins").split(".")[0]
+        assert signature_for(fn).cast == casts[library], fn
 
 
 @pytest.mark.parametrize("fn", [np.sum, np.reshape, np.transpose, np.broadcast_to])
@@ -175,3 +192,13 @@ def test_array_methods_are_the_numpy_functions_with_the_array_first():
 @pytest.mark.parametrize("name", ["cumsum", "mean", "dot", "T", "astype", "__add__", ""])
 def test_an_unsupported_method_maps_to_nothing(name):
     assert method_signature(name) is None
+
+
+@pytest.mark.parametrize("name", sorted(NUMPY_EDGES))
+def test_where_numpy_gives_inf_or_nan_math_raises_through_its_primitive_too(name):
+    fn = ELEMENTARY[name][0]
+    for edge in NUMPY_EDGES[name]:
+        with pytest.raises((ValueError, OverflowError)) as by_math:
+            fn(edge)
+        with pytest.raises(type(by_math.value)):
+            by_the_primitive(signature_for(fn), (edge,), {})
