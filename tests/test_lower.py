@@ -746,11 +746,25 @@ def matmul_function(x, y):
     return np.matmul(x, y)
 
 
+CASTS = ("as_numpy", "as_python")
+
+
 def lowered_ops(fn) -> list:
-    """The ops lowering makes of `fn`, constants and their negations left out, with the
-    parameters as the user wrote them."""
+    """The ops lowering makes of `fn`, with the parameters as the user wrote them;
+    constants, their negations and the casts to a library's scalars left out."""
     return [(op.prim, op.params) for op in walk_ops(lower_function(fn).body)
-            if op.prim not in ("const", "neg")]
+            if op.prim not in ("const", "neg", *CASTS)]
+
+
+def sines_of_each_library(x):
+    return np.sin(x) + math.sin(x) + abs(x) + x.sum() + x.T
+
+
+def test_each_operand_is_cast_to_the_scalars_of_the_callables_library():
+    ops = [op.prim for op in walk_ops(lower_function(sines_of_each_library).body)
+           if op.prim != "add"]
+    assert ops == ["as_numpy", "sin", "as_python", "sin", "abs", "as_numpy", "sum",
+                   "transpose"]
 
 
 def typed_ops(fn, *args) -> list:
