@@ -50,6 +50,14 @@ def my_sin(x, threshold=0.0001):
     return y
 
 
+def sum_squares(x):
+    return np.sum(x * x)
+
+
+def sum_matvec(a, x):
+    return np.sum(a @ x)
+
+
 # ---- programs several test modules compile ------------------------------------------------
 
 def goldstein_terms(x, y):

@@ -7,7 +7,11 @@
 - `ad.jacobian` against finite differences, for tuple-valued and elementwise functions;
 - argument handling: argnums, decorators, int arguments, tuple results;
 - the contract of DESIGN.md: results are plain floats, calls are stateless, and compiled
-  code is cached per function and argument signature.
+  code is cached per function and argument signature;
+- arrays: `check_grads(order=2)` through sums (every axis and keepdims), reshapes,
+  transposes and matrix products of every rank, broadcast together; exact gradients,
+  Hessians, Jacobians and Taylor-mode derivatives; float32 in, float32 out; gradients of
+  sums over drawn shapes; shape errors at the user's line with both shapes.
 
 Hypothesis runs derandomized (a fixed seed) without shrinking (each example compiles).
 """
@@ -32,6 +36,7 @@ from adcompile.testing import check_grads
 import fd
 from fd import cached, directional_difference, draw_point, fl, for_each_case, step, unit
 from programs import newton_sqrt, polar
+from sourcelines import line_of
 
 EXAMPLES = 10   # fewer than fd.SETTINGS: each example compiles second derivatives
 Case = functools.partial(fd.Case, margin=0.1)   # a wider margin around kinks than fd.Case
@@ -730,3 +735,238 @@ def test_vjp_of_a_function_with_a_parameter_named_g():
 def test_hessian_of_a_function_with_a_parameter_named_dx():
     h = ad.hessian(named_like_tangents, argnums=(0, 1))(2.0, 3.0)
     assert h[0] == pytest.approx((0.0, 1.0)) and h[1] == pytest.approx((1.0, 0.0))
+
+
+# ---- arrays: sums, shape operations and matrix products ---------------------------------------
+
+RNG = np.random.default_rng(7)
+
+
+def sums_every_way(x):
+    """Every axis and keepdims of a 2-d sum, in one program (each example compiles)."""
+    s = x * x
+    return (np.sin(np.sum(s)), np.sin(np.sum(s, keepdims=True)),
+            np.sin(np.sum(s, axis=0)), np.sin(np.sum(s, axis=0, keepdims=True)) * x,
+            np.sin(np.sum(s, axis=1)), np.sin(np.sum(s, axis=1, keepdims=True)) * x,
+            np.sin(np.sum(s, axis=-1)), np.sin(np.sum(s, axis=-1, keepdims=True)),
+            np.sin(np.sum(s, axis=(0, 1))), np.sin(np.sum(s, axis=(1, -2), keepdims=True)),
+            np.sin(s.sum(0)), np.sin(s.sum(axis=1, keepdims=True)))
+
+
+def sums_of_three_axes(x):
+    return np.sin(x.sum(axis=(0, 2))) * np.sum(x * x, axis=(2, 0), keepdims=True)
+
+
+def reshapes(x):
+    return np.sin(x.reshape((-1, 2))) * np.reshape(x * x, (3, -1))
+
+
+def transposes(x):
+    y = np.transpose(x, (2, 0, 1))
+    return np.exp(0.5 * y) * np.transpose(x * x, axes=(-1, 0, 1)) + x.transpose((1, 0, 2)).T
+
+
+def gram(x):
+    return np.tanh(x.T @ x)
+
+
+def sin_matmul(a, b):
+    return np.sin(a) @ (b * b)
+
+
+def affine(a, x, b):
+    return np.tanh(a @ x + b)
+
+
+@pytest.mark.parametrize("fn, shapes", [
+    (sums_every_way, [(2, 3)]), (sums_of_three_axes, [(2, 3, 4)]), (reshapes, [(2, 3)]),
+    (transposes, [(2, 3, 4)]), (gram, [(3, 2)]),
+    (sin_matmul, [(3,), (3,)]), (sin_matmul, [(2, 3), (3,)]), (sin_matmul, [(3,), (3, 2)]),
+    (sin_matmul, [(2, 3), (3, 4)]), (sin_matmul, [(5, 2, 3), (3, 4)]),
+    (sin_matmul, [(2, 3), (5, 3, 4)]), (sin_matmul, [(4, 1, 2, 3), (5, 3, 2)]),
+    (affine, [(2, 3), (3,), (4, 1)]),
+], ids=lambda v: getattr(v, "__name__", None) or "@".join(map(str, v)))
+def test_check_grads_order_2_on_arrays(fn, shapes):
+    check_grads(fn, [RNG.standard_normal(shape) for shape in shapes], order=2)
+
+
+def sum_of_matvec(a, x):
+    return np.sum(a @ x)
+
+
+def test_gradient_of_a_sum_of_a_matrix_vector_product_is_exact():
+    a = np.array([[1.5, -2.0, 0.5], [3.0, 0.25, -1.0]])
+    x = np.array([2.0, -1.0, 4.0])
+    ga, gx = ad.grad(sum_of_matvec, argnums=(0, 1))(a, x)
+    np.testing.assert_array_equal(ga, [[2.0, -1.0, 4.0], [2.0, -1.0, 4.0]])
+    np.testing.assert_array_equal(gx, [4.5, -1.75, -0.5])
+
+
+def quadratic_form(x, a):
+    return x @ a @ x
+
+
+def test_hessian_of_a_quadratic_form_is_the_symmetrized_matrix():
+    a = np.array([[1.0, 2.0, -0.5], [0.0, 3.0, 1.5], [4.0, -1.0, 2.0]])
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_array_equal(ad.hessian(quadratic_form)(x, a), a + a.T)
+    np.testing.assert_array_equal(ad.grad(quadratic_form)(x, a), (a + a.T) @ x)
+
+
+def matvec(a, x):
+    return a @ x
+
+
+def test_jacobian_of_a_matrix_vector_product():
+    a = np.array([[1.5, -2.0, 0.5], [3.0, 0.25, -1.0]])
+    x = np.array([2.0, -1.0, 4.0])
+    np.testing.assert_array_equal(ad.jacobian(matvec, argnums=1)(a, x), a)
+    by_matrix = ad.jacobian(matvec, argnums=0)(a, x)
+    np.testing.assert_array_equal(by_matrix, np.einsum("ij,k->ijk", np.eye(2), x))
+
+
+def weighted_sines(t, w):
+    return np.sum(np.sin(t * w) * w)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+def test_derivative_through_a_sum(order):
+    """d^k/dt^k sum(sin(t w) w) = sum(w^(k+1) sin(t w + k pi/2)), in Taylor mode."""
+    w = np.array([0.5, -1.5, 2.0])
+    t = 0.3
+    expected = np.sum(w ** (order + 1) * np.sin(t * w + order * np.pi / 2))
+    assert ad.derivative(weighted_sines, order=order)(t, w) == pytest.approx(expected,
+                                                                             rel=1e-13)
+
+
+def sum_of_squares(x):
+    return np.sum(x * x)
+
+
+def tanh_of_matvec(a, x):
+    return np.sum(np.tanh(a @ x))
+
+
+def test_float32_inputs_give_float32_gradients():
+    x = np.array([1.0, -2.0, 3.5], dtype=np.float32)
+    g = ad.grad(sum_of_squares)(x)
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, np.array([2.0, -4.0, 7.0], dtype=np.float32))
+    value, g = ad.value_and_grad(sum_of_squares)(x)
+    assert value.dtype == np.float32 and value == np.float32(17.25) and g.dtype == np.float32
+    a = np.array([[0.5, -1.0, 0.25], [1.5, 0.0, -0.75]], dtype=np.float32)
+    ga, gx = ad.grad(tanh_of_matvec, argnums=(0, 1))(a, x)
+    assert (ga.dtype, gx.dtype) == (np.float32, np.float32)
+    ga64, gx64 = ad.grad(tanh_of_matvec, argnums=(0, 1))(a.astype(float), x.astype(float))
+    np.testing.assert_allclose(ga, ga64, rtol=1e-6, atol=1e-6)  # 1 - tanh^2 cancels
+    np.testing.assert_allclose(gx, gx64, rtol=1e-6, atol=1e-6)
+
+
+def sum_all(x):
+    return np.sum(np.sin(np.sum(x * x)))
+
+
+def sum_all_keepdims(x):
+    return np.sum(np.sin(np.sum(x * x, keepdims=True)))
+
+
+def sum_first(x):
+    return np.sum(np.sin(np.sum(x * x, axis=0)))
+
+
+def sum_first_keepdims(x):
+    return np.sum(np.sin(np.sum(x * x, axis=0, keepdims=True)))
+
+
+def sum_last(x):
+    return np.sum(np.sin(np.sum(x * x, axis=-1)))
+
+
+def sum_last_keepdims(x):
+    return np.sum(np.sin(np.sum(x * x, axis=-1, keepdims=True)))
+
+
+def sum_second(x):
+    return np.sum(np.sin((x * x).sum(1)))
+
+
+def sum_first_and_last(x):
+    return np.sum(np.sin(np.sum(x * x, axis=(0, -1))))
+
+
+def sum_first_and_last_keepdims(x):
+    return np.sum(np.sin(np.sum(x * x, axis=(-1, 0), keepdims=True)))
+
+
+# function -> (the axes it sums, keepdims, the fewest dimensions it takes)
+SUMS = {sum_all: (None, False, 1), sum_all_keepdims: (None, True, 1),
+        sum_first: (0, False, 1), sum_first_keepdims: (0, True, 1),
+        sum_last: (-1, False, 1), sum_last_keepdims: (-1, True, 1),
+        sum_second: (1, False, 2), sum_first_and_last: ((0, -1), False, 2),
+        sum_first_and_last_keepdims: ((0, -1), True, 2)}
+
+
+@st.composite
+def sums_and_arrays(draw):
+    fn = draw(st.sampled_from(list(SUMS)))
+    shape = draw(st.lists(st.integers(1, 4), min_size=SUMS[fn][2], max_size=3))
+    values = draw(st.lists(st.floats(-2.0, 2.0), min_size=math.prod(shape),
+                           max_size=math.prod(shape)))
+    return fn, np.array(values).reshape(shape)
+
+
+@settings(fd.SETTINGS, max_examples=25)
+@given(sums_and_arrays())
+def test_gradient_of_a_sum_over_drawn_shapes_axes_and_keepdims(case):
+    """grad sum(sin(sum(x * x, axis))) = 2 x cos(sum(x * x, axis)), broadcast back."""
+    fn, x = case
+    axis, keepdims, _ = SUMS[fn]
+    assert fn(x) == pytest.approx(float(np.sum(np.sin(np.sum(x * x, axis=axis,
+                                                               keepdims=keepdims)))))
+    expected = 2.0 * x * np.cos(np.sum(x * x, axis=axis, keepdims=True))
+    got = ad.grad(fn)(x)
+    assert got.shape == x.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-15)
+    _, tangent = ad.jvp(fn, (x,), (np.ones_like(x),))
+    assert tangent == pytest.approx(float(np.sum(expected)), rel=1e-12, abs=1e-14)
+
+
+# ---- shape errors ------------------------------------------------------------------------------
+
+def adds_mismatched(x, y):
+    z = np.sin(x)
+    return np.sum(z * y)
+
+
+def multiplies_mismatched(a, b):
+    c = a * 2.0
+    return np.sum(c @ b)
+
+
+def mismatched_in_a_helper(x, y):
+    return np.sum(adds_mismatched(x, y)) * 2.0
+
+
+@pytest.mark.parametrize("fn, args, snippet, shapes", [
+    (adds_mismatched, (np.ones(3), np.ones(4)), "z * y", ["(3,)", "(4,)"]),
+    (multiplies_mismatched, (np.ones((2, 3)), np.ones((4, 5))), "c @ b",
+     ["(2, 3)", "(4, 5)"]),
+    (mismatched_in_a_helper, (np.ones(3), np.ones(4)), "z * y", ["(3,)", "(4,)"]),
+], ids=["broadcast", "matmul", "in-a-helper"])
+@pytest.mark.parametrize("transform", ["grad", "jvp"])
+def test_a_shape_error_names_both_shapes_at_the_users_line(fn, args, snippet, shapes,
+                                                           transform):
+    with pytest.raises(ad.ShapeError) as info:
+        if transform == "grad":
+            ad.grad(fn)(*args)
+        else:
+            ad.jvp(fn, args, tuple(np.ones_like(a) for a in args))
+    err = info.value
+    assert isinstance(err, ValueError)
+    where = adds_mismatched if fn is mismatched_in_a_helper else fn
+    line, text = line_of(where, snippet)
+    assert (err.loc.line, err.loc.col) == (line, text.index(snippet))
+    assert err.loc.filename == __file__
+    for shape in shapes:
+        assert shape in err.message
+    assert text.strip() in str(err)

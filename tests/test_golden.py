@@ -1,8 +1,8 @@
 """Golden generated code: the whole pipeline's output, pinned byte for byte.
 
 Each case writes tests/golden/<case>.py (the generated source) and <case>.ir (the
-printed IR). Set ADCOMPILE_UPDATE_GOLDEN=1 to rewrite them after a deliberate change,
-then read the diff.
+printed IR), for Python floats unless the case calls it with arrays first. Set
+ADCOMPILE_UPDATE_GOLDEN=1 to rewrite them after a deliberate change, then read the diff.
 """
 
 import os
@@ -10,6 +10,7 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import adcompile as ad
@@ -27,7 +28,16 @@ CASES = {
     "rosenbrock_hessian": lambda: ad.hessian(cases.rosenbrock, argnums=(0, 1)),
     "my_sin_grad": lambda: ad.grad(cases.my_sin),
     "my_sin_hessian": lambda: ad.hessian(cases.my_sin),
+    "sum_squares_grad": lambda: _called(ad.grad(cases.sum_squares), np.ones(3)),
+    "sum_matvec_grad": lambda: _called(ad.grad(cases.sum_matvec, argnums=(0, 1)),
+                                       np.ones((2, 3)), np.ones(3)),
 }
+
+
+def _called(transformed, *args):
+    """`transformed` once called with `args`: its source and IR are for their types."""
+    transformed(*args)
+    return transformed
 
 
 def _check(path: pathlib.Path, text: str) -> None:

@@ -8,8 +8,13 @@ Two kinds of tests:
 - the meaning of the IR: the compiled primal (`ad.primal`) computes what Python computes,
   for helpers, elif chains, chained comparisons, short-circuit `and`/`or` and tuples;
 
+- primitives' parameters: keyword and positional arguments, names bound to constants,
+  negative axes and tuples lower into the op's parameters (as written; normalized once
+  typed), and array methods, ``.T`` and ``@`` lower to their primitives;
+
 and the errors lowering raises (it resolves names, so it is where calls with no rule,
-loops over lists and maybe-unbound names are refused), each located with a caret.
+loops over lists, maybe-unbound names and parameters not known while compiling are
+refused), each located with a caret, and a hint that works when followed.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import inspect
 import math
 import os
+import re
 from collections import Counter
 
 import numpy as np
@@ -25,6 +31,7 @@ import pytest
 import adcompile as ad
 from adcompile.frontend.lower import lower_function
 from adcompile.ir.nodes import Function, Region, walk_ops
+from adcompile.ir.types import type_of
 
 from sourcelines import line_of
 
@@ -648,3 +655,301 @@ def test_a_numpy_function_without_a_primitive_is_refused_not_inlined():
     assert "numpy.ones is not supported" in str(info.value)
     assert info.value.loc.filename == __file__
     assert "pass it in as an argument" in info.value.hint
+
+
+# ---- primitives' parameters: keyword arguments, constants, methods ------------------------------
+
+M23 = np.array([[1.5, -2.0, 0.25], [-3.0, 4.5, -0.5]])
+V3 = np.array([0.5, -1.0, 2.0])
+
+
+def sum_keepdims(x):
+    return np.sum(x, axis=0, keepdims=True)
+
+
+def sum_positional(x):
+    return np.sum(x, 0)
+
+
+def sum_all_positional(x):
+    return np.sum(x, 1, None, None, True)
+
+
+def sum_axis_by_name(x):
+    ax = 1
+    return np.sum(x, axis=ax)
+
+
+def sum_negative_axis(x):
+    return np.sum(x, axis=-1)
+
+
+def sum_negative_axis_by_name(x):
+    ax = -1
+    return np.sum(x, axis=ax)
+
+
+def sum_axes_tuple(x):
+    return np.sum(x, axis=(0, -1), keepdims=True)
+
+
+def sum_axes_tuple_by_name(x):
+    axes = (-2, 1)
+    return np.sum(x, axis=axes)
+
+
+def sums_over(x, axis):
+    return np.sum(x, axis=axis)
+
+
+def sum_axis_through_a_helper(x):
+    return sums_over(x, 0)
+
+
+def dtype_and_out_at_their_defaults(x):
+    return np.sum(x, 0, None, out=None)
+
+
+def transpose_attribute(x):
+    return x.T
+
+
+def reshape_method(x):
+    return x.reshape((3, 2))
+
+
+def reshape_function_by_keyword(x):
+    return np.reshape(x, shape=(-1,))
+
+
+def sum_method(x):
+    return x.sum(axis=1)
+
+
+def transpose_method(x):
+    return x.transpose((1, 0))
+
+
+def transpose_function(x):
+    return np.transpose(x)
+
+
+def broadcast_function(x):
+    return np.broadcast_to(x, (4, 2, 3))
+
+
+def matmul_operator(x, y):
+    return x @ y
+
+
+def matmul_function(x, y):
+    return np.matmul(x, y)
+
+
+CASTS = ("as_numpy", "as_python")
+
+
+def lowered_ops(fn) -> list:
+    """The ops lowering makes of `fn`, with the parameters as the user wrote them;
+    constants, their negations and the casts to a library's scalars left out."""
+    return [(op.prim, op.params) for op in walk_ops(lower_function(fn).body)
+            if op.prim not in ("const", "neg", *CASTS)]
+
+
+def sines_of_each_library(x):
+    return np.sin(x) + math.sin(x) + abs(x) + x.sum() + x.T
+
+
+def test_each_operand_is_cast_to_the_scalars_of_the_callables_library():
+    ops = [op.prim for op in walk_ops(lower_function(sines_of_each_library).body)
+           if op.prim != "add"]
+    assert ops == ["as_numpy", "sin", "as_python", "sin", "abs", "as_numpy", "sum",
+                   "transpose"]
+
+
+def typed_ops(fn, *args) -> list:
+    """The ops of `fn` compiled for `args`, parameters normalized."""
+    return [(op.prim, op.params) for op in walk_ops(ad.primal(fn).build_ir(
+        [type_of(a) for a in args]).body) if op.prim != "const"]
+
+
+@pytest.mark.parametrize("fn, lowered, typed", [
+    (sum_keepdims, {"axis": 0, "keepdims": True}, {"axis": (0,), "keepdims": True}),
+    (sum_positional, {"axis": 0, "keepdims": False}, {"axis": (0,), "keepdims": False}),
+    (sum_all_positional, {"axis": 1, "keepdims": True}, {"axis": (1,), "keepdims": True}),
+    (sum_axis_by_name, {"axis": 1, "keepdims": False}, {"axis": (1,), "keepdims": False}),
+    (sum_negative_axis, {"axis": -1, "keepdims": False}, {"axis": (1,), "keepdims": False}),
+    (sum_negative_axis_by_name, {"axis": -1, "keepdims": False},
+     {"axis": (1,), "keepdims": False}),
+    (sum_axes_tuple, {"axis": (0, -1), "keepdims": True},
+     {"axis": (0, 1), "keepdims": True}),
+    (sum_axes_tuple_by_name, {"axis": (-2, 1), "keepdims": False},
+     {"axis": (0, 1), "keepdims": False}),
+    (sum_axis_through_a_helper, {"axis": 0, "keepdims": False},
+     {"axis": (0,), "keepdims": False}),
+    (dtype_and_out_at_their_defaults, {"axis": 0, "keepdims": False},
+     {"axis": (0,), "keepdims": False}),
+    (sum_method, {"axis": 1, "keepdims": False}, {"axis": (1,), "keepdims": False}),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_sum_lowers_to_one_op_with_its_parameters(fn, lowered, typed):
+    assert lowered_ops(fn) == [("sum", lowered)]
+    assert typed_ops(fn, M23) == [("sum", typed)]
+    got = ad.primal(fn)(M23)
+    assert got.shape == fn(M23).shape
+    np.testing.assert_array_equal(got, fn(M23))
+
+
+@pytest.mark.parametrize("fn, prim, lowered, typed", [
+    (transpose_attribute, "transpose", {"axes": None}, {"axes": (1, 0)}),
+    (transpose_method, "transpose", {"axes": (1, 0)}, {"axes": (1, 0)}),
+    (transpose_function, "transpose", {"axes": None}, {"axes": (1, 0)}),
+    (reshape_method, "reshape", {"shape": (3, 2)}, {"shape": (3, 2)}),
+    (reshape_function_by_keyword, "reshape", {"shape": (-1,)}, {"shape": (6,)}),
+    (broadcast_function, "broadcast_to", {"shape": (4, 2, 3)}, {"shape": (4, 2, 3)}),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_shape_operations_lower_to_their_primitives(fn, prim, lowered, typed):
+    assert lowered_ops(fn) == [(prim, lowered)]
+    assert typed_ops(fn, M23) == [(prim, typed)]
+    np.testing.assert_array_equal(ad.primal(fn)(M23), fn(M23))
+
+
+@pytest.mark.parametrize("fn", [matmul_operator, matmul_function], ids=lambda f: f.__name__)
+def test_matmul_lowers_to_one_op(fn):
+    assert lowered_ops(fn) == [("matmul", {})]
+    np.testing.assert_array_equal(ad.primal(fn)(M23, V3), M23 @ V3)
+
+
+def pops_into_a_primitive(x):
+    stack = []
+    stack.append(x)
+    stack.append(2.0 * x)
+    return np.sin(stack.pop()) + 10.0 * np.sum(stack.pop(), axis=0)
+
+
+def nested_primitives(x):
+    return np.sum(np.sin(np.cos(np.exp(x))), axis=0)
+
+
+def test_a_primitives_arguments_are_lowered_once():
+    """Lowering an argument twice would pop a tape twice, and double the work at each
+    level of nesting."""
+    assert Counter(prim for prim, _ in lowered_ops(nested_primitives)) == \
+        {"sum": 1, "sin": 1, "cos": 1, "exp": 1}
+    counts = Counter(prim for prim, _ in lowered_ops(pops_into_a_primitive))
+    assert counts["pop"] == 2 and counts["push"] == 2
+    assert ad.primal(pops_into_a_primitive)(V3) == pytest.approx(pops_into_a_primitive(V3))
+
+
+# ---- errors in a primitive's arguments, each with a hint that works ------------------------------
+
+def axis_known_only_at_run_time(x, n):
+    return np.sum(x, axis=n - 1)
+
+
+def axis_known_while_compiling(x, n):
+    return np.sum(x, axis=1)
+
+
+def shape_known_only_at_run_time(x, n):
+    return np.reshape(x, (n, -1))
+
+
+def shape_known_while_compiling(x, n):
+    return np.reshape(x, (3, -1))
+
+
+def unknown_keyword(x):
+    return np.sum(x, axes=0)
+
+
+def repeated_argument(x):
+    return np.sum(x, 0, axis=0)
+
+
+def one_axis(x):
+    return np.sum(x, axis=0)
+
+
+def missing_shape(x):
+    return np.reshape(x)
+
+
+def shape_as_a_tuple(x):
+    return np.reshape(x, (3, 2))
+
+
+def with_dtype(x):
+    return np.sum(x, dtype=np.float32)
+
+
+def into_out(x):
+    return np.sum(x, out=np.empty(3))
+
+
+def without_dtype_or_out(x):
+    return np.sum(x)
+
+
+def shape_as_numbers(x):
+    return np.reshape(x, 3, 2)
+
+
+def method_shape_as_numbers(x):
+    return x.reshape(3, 2).sum()
+
+
+def method_shape_as_a_tuple(x):
+    return x.reshape((3, 2)).sum()
+
+
+def method_axes_as_numbers(x):
+    return x.transpose(1, 0).sum(axis=0)
+
+
+def method_axes_as_a_tuple(x):
+    return x.transpose((1, 0)).sum(axis=0)
+
+
+def unsupported_method(x):
+    return x.cumsum()
+
+
+@pytest.mark.parametrize("refused, snippet, words, rewrite", [
+    (axis_known_only_at_run_time, "n - 1", ["axis=", "known while compiling"],
+     axis_known_while_compiling),
+    (shape_known_only_at_run_time, "n, -1", ["shape=", "known while compiling"],
+     shape_known_while_compiling),
+    (unknown_keyword, "0)", ["numpy.sum", "no parameter", "'axes'"], one_axis),
+    (repeated_argument, "0)", ["numpy.sum", "repeats", "'axis'"], one_axis),
+    (missing_shape, "np.reshape(x)", ["numpy.reshape", "needs", "'shape'"],
+     shape_as_a_tuple),
+    (with_dtype, "np.float32", ["dtype=", "not supported"], without_dtype_or_out),
+    (into_out, "np.empty(3)", ["out=", "not supported"], without_dtype_or_out),
+    (shape_as_numbers, "np.reshape", ["numpy.reshape", "at most 2"], shape_as_a_tuple),
+    (method_shape_as_numbers, "x.reshape", [".reshape()", "at most 1"],
+     method_shape_as_a_tuple),
+    (method_axes_as_numbers, "x.transpose", [".transpose()", "at most 1"],
+     method_axes_as_a_tuple),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_a_refused_argument_is_located_and_its_hint_works(refused, snippet, words, rewrite):
+    """`rewrite` is `refused` rewritten as the hint says."""
+    args = (M23, 2)[:refused.__code__.co_argcount]
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.primal(refused)(*args)
+    assert_points_at(info.value, refused, snippet, *words)
+    np.testing.assert_array_equal(ad.primal(rewrite)(*args), rewrite(*args))
+
+
+def test_an_unsupported_method_is_located_and_the_hint_names_methods_that_work():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.primal(unsupported_method)(M23)
+    assert_points_at(info.value, unsupported_method, "x.cumsum", ".cumsum()",
+                     "not supported")
+    named = re.findall(r"\.(\w+)\(\)", info.value.hint)
+    assert named == ["sum", "reshape", "transpose"]
+    np.testing.assert_array_equal(ad.primal(calls_the_hinted_methods)(M23),
+                                  calls_the_hinted_methods(M23))
+
+
+def calls_the_hinted_methods(x):
+    return x.sum(axis=0) + x.transpose().reshape((3, 2)).sum(axis=1)

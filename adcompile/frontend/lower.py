@@ -51,6 +51,7 @@ _COMPARE = {gast.Lt: "lt", gast.LtE: "le", gast.Gt: "gt", gast.GtE: "ge", gast.E
             gast.NotEq: "ne"}
 _FLAGS = (".skip", ".break")
 _NUMBER = (int, float, bool, np.number, np.bool_)
+_TUPLE_PARAMS = ("shape", "axes")
 
 
 def lower_function(fn) -> Function:
@@ -420,7 +421,10 @@ class _Lowerer:
             operand = self.value(self.expr(node.operand, env), node.operand)
             self.at(node)
             if isinstance(node.op, gast.USub):
-                return self.b.apply("neg", operand)
+                negated = self.b.apply("neg", operand)
+                if operand in self.known:  # `ax = -1` can still be an axis= parameter
+                    self.known[negated] = -self.known[operand]
+                return negated
             if isinstance(node.op, gast.UAdd):
                 return operand
             if isinstance(node.op, gast.Not):
@@ -533,6 +537,9 @@ class _Lowerer:
         fn = callee.obj
         if getattr(fn, "__adcompile_static__", False):
             return self.static_call(fn, node, env)
+        signature = self.signature(fn, len(node.args))
+        if signature is not None:  # before the arguments: it lowers them itself, once
+            return self.primitive_call(signature, _describe(callee), node, env)
         args = [self.expr(arg, env) for arg in node.args]
         kwargs = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
         self.at(node)
@@ -546,9 +553,6 @@ class _Lowerer:
             if kwargs or len(args) != 1:
                 raise self.error(node, "np.square takes one argument here")
             return self.b.apply("pow", self.value(args[0], node.args[0]), self.const(2))
-        signature = self.signature(fn, len(args))
-        if signature is not None:
-            return self.primitive_call(signature, _describe(callee), node, env)
         if _is_numpy(fn):
             raise self.error(node, f"{_describe(callee)} is not supported in compiled code",
                              "compute that array outside the function and pass it in as "
@@ -602,20 +606,24 @@ class _Lowerer:
         """Operands lower to values; parameters must be constants known now. A method's
         receiver is its first operand."""
         names = signature.names[1:] if receiver is not None else signature.names
+        arguments = f"its arguments here are: {', '.join(names)}"
         if len(node.args) > len(names):
-            raise self.error(node, f"{described} takes at most {len(names)} arguments "
-                             f"here ({', '.join(names)})")
+            # NumPy's methods also take a shape or axes as separate numbers: x.reshape(3, 2)
+            raise self.error(node, f"{described} takes at most {len(names)} arguments here",
+                             f"give the {names[-1]} as one tuple"
+                             if names[-1] in _TUPLE_PARAMS else arguments)
         given = dict(zip(names, node.args))
         for keyword in node.keywords:
             if keyword.arg not in names or keyword.arg in given:
                 what = "repeats" if keyword.arg in given else "has no parameter"
                 raise self.error(keyword.value, f"{described} {what} {keyword.arg!r}",
-                                 f"its arguments here are: {', '.join(names)}")
+                                 arguments)
             given[keyword.arg] = keyword.value
         missing = [n for n in signature.operands[receiver is not None:] if n not in given] + \
             [n for n, default in signature.params if default is REQUIRED and n not in given]
         if missing:
-            raise self.error(node, f"{described} needs the argument {missing[0]!r}")
+            raise self.error(node, f"{described} needs the argument {missing[0]!r}",
+                             f"give {missing[0]}: {arguments}")
         operands = [receiver] if receiver is not None else []
         operands += [self.value(self.expr(given[n], env), given[n])
                      for n in signature.operands[len(operands):]]
@@ -624,14 +632,14 @@ class _Lowerer:
             operands = [self.b.apply(signature.cast, v) for v in operands]
         params = {}
         for pname, default in signature.params:
-            value = self.constant(given[pname], env, pname, described) if pname in given \
-                else default
             if pname in UNSUPPORTED_PARAMS:
-                if value is not UNSUPPORTED_PARAMS[pname]:
+                if pname in given and not (isinstance(given[pname], gast.Constant) and
+                                           given[pname].value is UNSUPPORTED_PARAMS[pname]):
                     raise self.error(given[pname], f"{pname}= of {described} is not supported",
                                      f"leave out {pname}=")
                 continue
-            params[pname] = value
+            params[pname] = self.constant(given[pname], env, pname, described) \
+                if pname in given else default
         self.at(node)
         return self.b.apply(signature.prim, *operands, **params)
 

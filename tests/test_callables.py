@@ -1,0 +1,204 @@
+"""adcompile.frontend.callables: which user callables stand for which primitive.
+
+Each mapped callable, called as a user would call it, computes what its cast and its
+primitive compute (`spellings.evaluate`, which is what generated code runs), to the bit
+and of the same type, at points chosen to include negative operands and the edges of
+NumPy's domains (inf and nan where `math` would raise); the table here covers every mapped
+callable of `math`, `numpy` and the builtins; unknown callables map to nothing; the
+parameters' positional order is NumPy's own, for the functions and for the array methods.
+"""
+
+import builtins
+import inspect
+import math
+
+import numpy as np
+import pytest
+
+from adcompile.backend.spellings import evaluate
+from adcompile.frontend.callables import (REQUIRED, UNSUPPORTED_PARAMS, Signature,
+                                          method_signature, signature_for)
+from adcompile.ir.primitives import PRIMITIVES
+from adcompile.ir.types import type_of
+
+M23 = np.array([[1.5, -2.0, 0.25], [-3.0, 4.5, -0.5]])
+V3 = np.array([-1.0, 2.5, 0.5])
+V2 = np.array([0.75, -1.25])
+T234 = np.arange(24.0).reshape(2, 3, 4) - 11.5
+SCALAR_PAIRS = [(1.5, -2.25), (-3.0, 0.5), (-1.25, -4.0)]
+ARRAY_PAIRS = [(M23, V3), (V3, -2.0), (-0.5, M23)]
+
+# name -> (its math callable, a point of its domain, a negative point where there is one)
+ELEMENTARY = {
+    "sin": (math.sin, 0.7, -0.7), "cos": (math.cos, 0.7, -0.7),
+    "tan": (math.tan, 0.7, -0.7), "arcsin": (math.asin, 0.3, -0.3),
+    "arccos": (math.acos, 0.3, -0.3), "arctan": (math.atan, 0.7, -0.7),
+    "sinh": (math.sinh, 0.7, -0.7), "cosh": (math.cosh, 0.7, -0.7),
+    "tanh": (math.tanh, 0.7, -0.7), "exp": (math.exp, 0.7, -0.7),
+    "expm1": (math.expm1, 1e-3, -1e-3), "log": (math.log, 2.5, None),
+    "log1p": (math.log1p, 1e-3, -0.5), "log2": (math.log2, 2.5, None),
+    "log10": (math.log10, 2.5, None), "sqrt": (math.sqrt, 2.5, None),
+    "floor": (math.floor, 2.5, -2.5), "ceil": (math.ceil, 2.5, -2.5),
+}
+
+# where NumPy gives inf or nan and `math` raises
+NUMPY_EDGES = {"log": (0.0, -1.0), "log2": (0.0,), "log10": (-2.0,), "sqrt": (-1.0,),
+               "arcsin": (2.0,), "exp": (1000.0,), "cosh": (-1000.0,), "log1p": (-1.0,)}
+
+# (callable, primitive, calls: each the positional arguments, or (arguments, keywords))
+MAPPED = [
+    *[(fn, prim, [*SCALAR_PAIRS, *ARRAY_PAIRS]) for fn, prim in [
+        (np.add, "add"), (np.subtract, "sub"), (np.multiply, "mul"),
+        (np.divide, "div"), (np.true_divide, "div"), (np.maximum, "maximum"),
+        (np.minimum, "minimum")]],
+    *[(fn, prim, [(7.5, 2.0), (-7.5, 2.0), (7.5, -2.0), (-7, 3), (M23, -0.75)])
+      for fn, prim in [(np.floor_divide, "floordiv"), (np.mod, "mod"),
+                       (np.remainder, "mod")]],
+    *[(fn, "pow", [(1.5, 2.5), (-2.0, 3.0), (2.0, -0.5), (3, 4), (np.abs(M23), V3)])
+      for fn in (np.power, pow)],
+    (math.pow, "pow", [(1.5, 2.5), (-2.0, 3.0), (2.0, -0.5)]),
+    (np.negative, "neg", [(2.5,), (-2.5,), (-3,), (M23,)]),
+    *[(fn, "abs", [(2.5,), (-2.5,), (-3,), (M23,)]) for fn in (abs, np.abs)],
+    (math.fabs, "abs", [(2.5,), (-2.5,)]),
+    (np.sign, "sign", [(2.5,), (-2.5,), (0.0,), (M23,)]),
+    (float, "float", [(3,), (-3,), (2.5,)]),
+    (int, "int", [(2.7,), (-2.7,), (5,)]),
+    (math.factorial, "factorial", [(5,), (0,)]),
+    *[(fn, prim, [(-2.5,), (M23,)])
+      for fn, prim in [(np.zeros_like, "zeros_like"), (np.ones_like, "ones_like")]],
+    *[(getattr(np, name), name, [(x,), (np.array([x, x / 2]),)] +
+       ([(negative,), (np.array([negative, x]),)] if negative is not None else []) +
+       [(edge,) for edge in NUMPY_EDGES.get(name, ())])
+      for name, (_, x, negative) in ELEMENTARY.items()],
+    *[(fn, name, [(x,)] + ([(negative,)] if negative is not None else []))
+      for name, (fn, x, negative) in ELEMENTARY.items()],
+    (np.sum, "sum", [(M23,), (M23, 0), (M23, -1), (M23, (0, 1)), (T234, (2, 0)),
+                     ((M23,), {"axis": 1, "keepdims": True}),
+                     ((T234,), {"axis": (-1, 1), "keepdims": True}),
+                     ((M23, None, None, None, True), {}), (-2.5,)]),
+    (np.reshape, "reshape", [(M23, (3, 2)), (M23, (-1,)), (M23, 6), (T234, (4, -1, 3)),
+                             ((M23,), {"shape": (1, -1)})]),
+    (np.transpose, "transpose", [(M23,), (T234,), (T234, (1, 2, 0)), (T234, (-1, 0, 1)),
+                                 ((M23,), {"axes": (0, 1)})]),
+    (np.broadcast_to, "broadcast_to", [(V3, (2, 3)), (-2.5, (2,)),
+                                       ((V2[:, None],), {"shape": (4, 2, 3)})]),
+    (np.matmul, "matmul", [(V3, V3), (M23, V3), (V2, M23), (M23, M23.T), (T234, T234[0].T),
+                           (T234.transpose(0, 2, 1), M23.T)]),
+]
+
+
+def split(call):
+    return call if isinstance(call, tuple) and len(call) == 2 and isinstance(call[1], dict) \
+        else (call, {})
+
+
+def by_the_primitive(signature: Signature, args: tuple, kwargs: dict):
+    """What the primitive computes for ``fn(*args, **kwargs)``: the arguments split by the
+    signature into operands and parameters, the parameters normalized as type inference
+    does, and the primitive evaluated through its spelling."""
+    given = {**dict(zip(signature.names, args)), **kwargs}
+    operands = [given[name] for name in signature.operands]
+    if signature.cast is not None:
+        operands = [evaluate(signature.cast, [v], [type_of(v)], {}) for v in operands]
+    params = {name: given.get(name, default) for name, default in signature.params
+              if name not in UNSUPPORTED_PARAMS}
+    types = [type_of(v) for v in operands]
+    normalize = PRIMITIVES[signature.prim].normalize
+    if normalize is not None:
+        params = normalize(types, params)
+    return evaluate(signature.prim, operands, types, params)
+
+
+@pytest.mark.parametrize("fn, prim, calls", MAPPED,
+                         ids=[f"{getattr(fn, '__module__', None) or 'builtins'}."
+                              f"{fn.__name__}" for fn, _, _ in MAPPED])
+def test_a_mapped_callable_computes_what_its_primitive_computes(fn, prim, calls):
+    signature = signature_for(fn)
+    assert signature is not None and signature.prim == prim
+    for call in calls:
+        args, kwargs = split(call)
+        with np.errstate(all="ignore"):
+            expected = fn(*args, **kwargs)
+            got = by_the_primitive(signature, args, kwargs)
+        assert type(got) is type(expected), (call, got, expected)
+        assert np.shape(got) == np.shape(expected), (call, got, expected)
+        np.testing.assert_array_equal(got, expected, err_msg=str(call), strict=True)
+
+
+def test_the_table_covers_every_mapped_callable():
+    """Every callable of `math`, `numpy` and the builtins that maps to a primitive is
+    checked by the test above."""
+    found = {id(obj): f"{module.__name__}.{name}"
+             for module in (math, np, builtins) for name, obj in vars(module).items()
+             if callable(obj) and signature_for(obj) is not None}
+    covered = {id(fn) for fn, _, _ in MAPPED}
+    assert sorted(found[i] for i in set(found) - covered) == []
+    assert covered <= set(found)
+
+
+@pytest.mark.parametrize("fn", [print, len, max, min, sum, round, np.dot, np.square,
+                                np.mean, np.cumsum, np.linalg.det, math.hypot, math.fmod,
+                                math.gamma, np.fmod, "sin", lambda x: x, None])
+def test_an_unknown_callable_maps_to_nothing(fn):
+    assert signature_for(fn) is None
+
+
+def test_a_signature_lists_operands_then_parameters_with_their_defaults():
+    sum_ = signature_for(np.sum)
+    assert sum_ == Signature("sum", ("a",), (("axis", None), ("dtype", None), ("out", None),
+                                             ("keepdims", False)), "as_numpy")
+    assert sum_.names == ["a", "axis", "dtype", "out", "keepdims"]
+    assert signature_for(np.reshape).params == (("shape", REQUIRED),)
+    assert signature_for(np.broadcast_to).params == (("shape", REQUIRED),)
+    assert signature_for(np.transpose).params == (("axes", None),)
+    assert signature_for(np.add) == Signature("add", ("x1", "x2"), (), "as_numpy")
+    assert signature_for(math.sin) == Signature("sin", ("x",), (), "as_python")
+    assert signature_for(abs) == Signature("abs", ("x",))
+
+
+def test_the_cast_is_the_library_of_the_callable():
+    """NumPy's functions compute on NumPy scalars, math's on Python floats, builtins on
+    what they are given."""
+    casts = {"numpy": "as_numpy", "math": "as_python", "builtins": None}
+    for fn, _, _ in MAPPED:
+        library = (getattr(fn, "__module__", None) or "builtins").split(".")[0]
+        assert signature_for(fn).cast == casts[library], fn
+
+
+@pytest.mark.parametrize("fn", [np.sum, np.reshape, np.transpose, np.broadcast_to])
+def test_parameters_are_in_numpys_positional_order(fn):
+    """A positional argument means what it means to NumPy."""
+    numpy_names = list(inspect.signature(fn).parameters)
+    ours = signature_for(fn).names
+    assert numpy_names[:len(ours)] == ours
+
+
+@pytest.mark.parametrize("fn", [np.sum, np.reshape, np.transpose, np.broadcast_to])
+def test_every_declared_parameter_is_the_primitives_or_refused(fn):
+    signature = signature_for(fn)
+    declared = set(PRIMITIVES[signature.prim].params)
+    for name, _ in signature.params:
+        assert name in declared or name in UNSUPPORTED_PARAMS, name
+    assert len(signature.operands) == PRIMITIVES[signature.prim].arity
+
+
+def test_array_methods_are_the_numpy_functions_with_the_array_first():
+    for method in ("sum", "reshape", "transpose"):
+        assert method_signature(method) == signature_for(getattr(np, method))
+    # the receiver is the first operand; the rest are in the method's positional order
+    assert method_signature("sum").names[1:] == ["axis", "dtype", "out", "keepdims"]
+
+
+@pytest.mark.parametrize("name", ["cumsum", "mean", "dot", "T", "astype", "__add__", ""])
+def test_an_unsupported_method_maps_to_nothing(name):
+    assert method_signature(name) is None
+
+
+@pytest.mark.parametrize("name", sorted(NUMPY_EDGES))
+def test_where_numpy_gives_inf_or_nan_math_raises_through_its_primitive_too(name):
+    fn = ELEMENTARY[name][0]
+    for edge in NUMPY_EDGES[name]:
+        with pytest.raises((ValueError, OverflowError)) as by_math:
+            fn(edge)
+        with pytest.raises(type(by_math.value)):
+            by_the_primitive(signature_for(fn), (edge,), {})
