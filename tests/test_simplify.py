@@ -359,3 +359,12 @@ def test_a_broadcast_that_makes_the_result_larger_stays():
                                    b.const(2.0)), ArrayType((3,), "float64"))
     _run(fn)
     assert defining_op(fn, _result_op(fn).inputs[0]).prim == "broadcast_to"
+
+
+def test_a_reshaped_broadcast_scalar_is_the_scalar_broadcast_to_the_new_shape():
+    fn = make(lambda b, x: b.apply("reshape", b.apply("broadcast_to", x, shape=(6,)),
+                                   shape=(2, 3)), FLOAT)
+    _run(fn)
+    op = _result_op(fn)
+    assert op.prim == "broadcast_to" and op.inputs == [fn.params[0]]
+    assert op.params == {"shape": (2, 3)}

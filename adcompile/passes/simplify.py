@@ -18,6 +18,7 @@ the zeros come from derivatives that are zero by construction, as JAX's symbolic
     reshape, broadcast_to, sum_to to the shape it has, transpose by the identity, a cast
     to the type it has, a cast back from a cast -> x
     a reshape of a reshape, a transpose of a transpose -> one of them
+    a reshape or broadcast of a broadcast scalar -> the scalar broadcast to the new shape
     broadcast_to(a) * b -> a * b, when b's shape alone gives the result's
 
 Folding evaluates through `adcompile.backend.spellings.evaluate`, the code generated code
@@ -216,6 +217,11 @@ class _Simplifier:
         elif op.prim in _CASTS and self.defs.get(a) is not None and \
                 self.defs[a].prim in _CASTS and _same_type(op, self.defs[a].inputs[0]):
             return "value", self.defs[a].inputs[0]
+        elif op.prim in ("reshape", "broadcast_to") and self.defs.get(a) is not None and \
+                self.defs[a].prim == "broadcast_to" and \
+                self.defs[a].inputs[0].type.shape == ():
+            return "value", self.make("broadcast_to", self.defs[a].inputs[0],
+                                      shape=op.output.type.shape)
         elif op.prim in ("transpose", "reshape") and self.defs.get(a) is not None and \
                 self.defs[a].prim == op.prim:
             inner = self.defs[a]
