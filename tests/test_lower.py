@@ -512,6 +512,68 @@ def test_not(x):
     assert ad.grad(not_operator)(x) == pytest.approx(1.0 if x <= 1.0 else 2.0)
 
 
+# ---- alternatives that are the same value ----------------------------------------------------
+# Each once raised KeyError('.value') or KeyError('.return'), or kept the binding from
+# before the if, because lowering merged only what differed between the two branches.
+
+def conditional_with_equal_arms(x):
+    w = x
+    return (w if w < 1.0 else x) * 2.0
+
+
+def nested_conditionals_with_equal_arms(x):
+    return ((x if x > 0.0 else x) if x < 1.0 else x) * 2.0
+
+
+def and_with_equal_operands(x):
+    return (x and x) * 2.0
+
+
+def or_with_equal_operands(x):
+    return (x or x) * 3.0
+
+
+def and_of_three_equal_operands(x):
+    return (x and x and x) * 2.0
+
+
+def chained_comparison_of_equal_operands(x):
+    return (2.0 if x <= x <= x else 1.0) * x
+
+
+def both_branches_assign_the_same_value(x):
+    y = 0.0
+    if x > 0.0:
+        y = x
+    else:
+        y = x
+    return y * 3.0
+
+
+def both_branches_return_the_same_value(x):
+    y = x * 2.0
+    if x > 0.0:
+        return y
+    return y
+
+
+@pytest.mark.parametrize("fn, slope", [
+    (conditional_with_equal_arms, 2.0),
+    (nested_conditionals_with_equal_arms, 2.0),
+    (and_with_equal_operands, 2.0),
+    (or_with_equal_operands, 3.0),
+    (and_of_three_equal_operands, 2.0),
+    (chained_comparison_of_equal_operands, 2.0),
+    (both_branches_assign_the_same_value, 3.0),
+    (both_branches_return_the_same_value, 2.0),
+], ids=lambda v: getattr(v, "__name__", str(v)))
+@pytest.mark.parametrize("x", [-1.5, 0.5, 2.0])
+def test_alternatives_that_are_the_same_value(fn, slope, x):
+    assert ad.primal(fn)(x) == fn(x) == slope * x
+    assert ad.grad(fn)(x) == slope
+    assert_ssa(lower_function(fn))
+
+
 # ---- tuples --------------------------------------------------------------------------------
 
 def test_swap():

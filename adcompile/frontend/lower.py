@@ -232,7 +232,8 @@ class _Lowerer:
         then_env, else_env = envs
         then, orelse = branches
         changed = [name for name in dict.fromkeys([*then_env, *else_env])
-                   if then_env.get(name, _MISSING) is not else_env.get(name, _MISSING)]
+                   if then_env.get(name, _MISSING) is not env.get(name, _MISSING) or
+                   else_env.get(name, _MISSING) is not env.get(name, _MISSING)]
         merged_names, then_flat, else_flat, likes = [], [], [], []
         for name in changed:
             if name not in then_env or name not in else_env:
@@ -240,8 +241,8 @@ class _Lowerer:
                 self.unbound_reason[name] = "it is assigned in only one branch of an if"
                 continue
             left, right = then_env[name], else_env[name]
-            if isinstance(left, Static) and left == right:
-                env[name] = left
+            if left is right or isinstance(left, Static) and left == right:
+                env[name] = left  # both branches bind the same thing: nothing to merge
                 continue
             left_flat, right_flat = _flatten(left), _flatten(right)
             if len(left_flat) != len(right_flat):
