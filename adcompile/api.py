@@ -5,8 +5,15 @@ callable that compiles the user's function for the types of the arguments it is 
 with (Python scalar, or ndarray shape and dtype), caches the result, and afterwards
 costs one dictionary look-up and the call. Compiling runs the pipeline:
 
-    lower (frontend, cached per function) -> clone and type for the signature ->
+    lower (frontend, cached per code) -> clone and type for the signature ->
     expand nested transforms -> derivative transform(s) -> optimize -> codegen -> exec
+
+What the function reads from outside is read at call time (see `frontend.reads`): the
+numbers and arrays it reads are passed to the generated code after the arguments, and
+their types are part of the cache key; the lowering it was compiled from is used only
+while its guards hold (each module, function or other object read is the same object),
+and is lowered again otherwise. Lowerings and compiled code are shared by every function
+with the same code, so the closures a factory makes compile once.
 
 A `Transformed` used inside another compiled function (``grad(g)(x)`` in the body of f)
 is not called: the frontend stages it as an ``apply`` op, and its IR is inlined.
@@ -36,7 +43,7 @@ from .backend.compile import compile_function
 from .errors import (AdcompileError, AdcompileTypeError, AdcompileValueError,
                      GraphvizNotFoundError, InternalCompilerError, NonDifferentiableError,
                      SourceUnavailableError)
-from .frontend.lower import lower_function
+from .frontend.lower import Lowered, lower
 from .ir.clone import clone_function
 from .ir.dot import function_to_dot
 from .ir.infer import infer_function
@@ -50,18 +57,29 @@ from .transforms.inline import inline_applies
 from .transforms.reverse import reverse
 from .transforms.taylor import TaylorUnsupported, nth_derivative
 
-_LOWERED: dict[Any, Function] = {}
+# code object -> its lowerings, one per state of what it reads that is not an input
+_LOWERED: dict[Any, list[Lowered]] = {}
 # Held while compiling: by one thread at a time, and again by a transform compiled inside
 # another (hence re-entrant).
 _COMPILE_LOCK = threading.RLock()
 
 
-def _lowered(fun) -> Function:
-    key = fun.__code__
-    if key not in _LOWERED:
-        with _stage(f"reading the source of {fun.__name__}"):
-            _LOWERED[key] = lower_function(fun)
-    return _LOWERED[key]
+def _lowered(fun) -> Lowered:
+    """The lowering of `fun` valid for what `fun` reads now; lowered anew if none is."""
+    variants = _LOWERED.setdefault(fun.__code__, [])
+    lowered = _valid_lowering(variants, fun)
+    if lowered is None:
+        with _COMPILE_LOCK:  # (another thread may have lowered it while this one waited)
+            lowered = _valid_lowering(variants, fun)
+            if lowered is None:
+                with _stage(f"reading the source of {fun.__name__}"):
+                    lowered = lower(fun)
+                variants.append(lowered)
+    return lowered
+
+
+def _valid_lowering(variants: list[Lowered], fun) -> Lowered | None:
+    return next((lowered for lowered in variants if lowered.valid_for(fun)), None)
 
 
 @contextlib.contextmanager
@@ -80,7 +98,7 @@ def _types_text(arg_types: list[Type]) -> str:
     return f"({', '.join(map(str, arg_types))})"
 
 
-# (function, transform, argnums, order) -> {argument signature -> compiled code}
+# (code, transform, argnums, order) -> {(lowering, argument signature) -> compiled code}
 _CACHES: dict[tuple, dict] = {}
 # The transforms whose generated function returns exactly what the user gets.
 _DIRECT_KINDS = ("grad", "primal", "derivative")
@@ -191,12 +209,20 @@ def _argument_types(label: str, signature: inspect.Signature, values: list) -> l
 
 
 def specialize(fun, arg_types: list[Type]) -> Function:
-    """The user function's IR, typed for `arg_types`, nested transforms expanded."""
+    """The user function's IR, typed for `arg_types`, nested transforms expanded.
+
+    `arg_types` covers the user's parameters and then the function's inputs from outside;
+    given the user's only, the inputs are typed from what they hold now.
+    """
     with _stage(f"typing {fun.__name__} for arguments {_types_text(arg_types)}"):
-        fn = clone_function(_lowered(fun))
+        lowered = _lowered(fun)
+        fn = clone_function(lowered.function)
+        n_user = len(fn.params) - len(lowered.inputs)
+        if len(arg_types) == n_user:
+            arg_types = [*arg_types, *(type_of(read.fetch(fun)) for read in lowered.inputs)]
         if len(arg_types) != len(fn.params):
-            raise AdcompileTypeError(f"{fun.__name__}() takes {len(fn.params)} arguments, "
-                                     f"got {len(arg_types)}")
+            raise AdcompileTypeError(f"{fun.__name__}() takes {n_user} arguments, "
+                                     f"got {len(arg_types) - len(lowered.inputs)}")
         infer_function(fn, arg_types)
     with _stage(f"expanding the transforms called in {fun.__name__}"):
         while inline_applies(fn):
@@ -225,6 +251,7 @@ class Transformed:
     def __init__(self, fun: Callable, kind: str, argnums=0, order: int = 1):
         self._signature = _checked_signature(kind, fun)
         self.fun = fun
+        self.root = fun.root if isinstance(fun, Transformed) else fun  # the user's function
         self.kind = kind
         self.argnums = argnums
         self.order = order
@@ -236,15 +263,18 @@ class Transformed:
                                                allow_empty=kind in ("jvp", "vjp"))
             # as plain ints, so that grad(f, argnums=[0, 1]) is grad(f, argnums=(0, 1))
             self.argnums = self._positions[0] if _is_position(argnums) else self._positions
-        # Shared by every equal transform: `grad(f)(x)` written afresh in a loop
-        # compiles once.
-        identity = self._identity()
+        # Shared by every transform of the same code: `grad(f)(x)` written afresh in a
+        # loop, or `grad(make(a))` for many `a`, compiles once.
+        identity = self._code_identity()
         cache = _CACHES.get(identity)
         if cache is None:
             with _COMPILE_LOCK:  # two threads making the first grad(f) share one cache
                 cache = _CACHES.setdefault(identity, {})
         self._cache: dict[tuple, _Compiled] = cache
-        self._direct: dict[tuple, Callable] = {}  # argument types -> generated function
+        # (lowering, argument classes, input classes) -> generated function
+        self._direct: dict[tuple, Callable] = {}
+        # (lowering, function giving its inputs now, or None where a guard fails)
+        self._readers: tuple[tuple[Lowered, Callable | None], ...] = ()
         self._dispatch = self._call
         self._last: _Compiled | None = None
         self._arity = len(self._signature.parameters)
@@ -256,6 +286,11 @@ class Transformed:
     def _identity(self) -> tuple:
         return (self.fun, self.kind, self.argnums if isinstance(self.argnums, int)
                 else tuple(self.argnums), self.order)
+
+    def _code_identity(self) -> tuple:
+        fun = self.fun._code_identity() if isinstance(self.fun, Transformed) else \
+            self.fun.__code__
+        return (fun, *self._identity()[1:])
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Transformed) and self._identity() == other._identity()
@@ -278,18 +313,47 @@ class Transformed:
     def _bind(self, args, kwargs) -> list:
         return _bind_arguments(self._label(), self.fun, self._signature, args, kwargs)
 
-    def compiled(self, values: list) -> _Compiled:
-        """The compiled code for arguments like `values`, from the cache if it is there."""
-        key = _fast_key(values)
-        compiled = self._cache.get(key)
+    def prepare(self, values: list) -> tuple[_Compiled, list]:
+        """The compiled code for arguments like `values` (from the cache if it is there),
+        and what to call it with: `values`, then the inputs read from outside, now."""
+        compiled, call_values, _ = self._prepare(values)
+        return compiled, list(call_values)
+
+    def _prepare(self, values) -> tuple[_Compiled, Any, Lowered]:
+        for lowered, reader in self._readers:
+            if reader is None:  # it reads nothing
+                call_values = values
+                break
+            inputs = reader()
+            if inputs is not None:
+                call_values = [*values, *inputs]
+                break
+        else:
+            lowered, inputs = self._read_now()
+            call_values = [*values, *inputs]
+        compiled = self._cache.get((lowered, _fast_key(call_values)))
         if compiled is None:
             with _COMPILE_LOCK:  # the first thread compiles; the others find it cached
+                # An input that is no longer a number or an array lowers again, which says
+                # where the function uses it.
+                lowered, inputs = self._read_now()
+                call_values = [*values, *inputs]
+                key = (lowered, _fast_key(call_values))
                 compiled = self._cache.get(key)
                 if compiled is None:
-                    compiled = self._compile(values)
+                    compiled = self._compile(values, inputs)
                     self._cache[key] = compiled
         self._last = compiled
-        return compiled
+        return compiled, call_values, lowered
+
+    def _read_now(self) -> tuple[Lowered, list]:
+        """The lowering valid now and its inputs, with a reader for the next calls."""
+        lowered = _lowered(self.root)
+        inputs = [read.fetch(self.root) for read in lowered.inputs]
+        if all(known is not lowered for known, _ in self._readers):
+            # a tuple, replaced whole, so that a call in another thread never sees it grow
+            self._readers = (*self._readers, (lowered, _reader(self.root, lowered)))
+        return lowered, inputs
 
     @property
     def __call__(self):
@@ -302,15 +366,15 @@ class Transformed:
         # Every argument by position skips inspect's binding, which costs more than a
         # scalar gradient itself.
         values = args if not kwargs and len(args) == self._arity else self._bind(args, kwargs)
-        compiled = self._cache.get(_fast_key(values))
-        if compiled is None:
-            compiled = self.compiled(values)
-        self._last = compiled
+        compiled, values, lowered = self._prepare(values)
         if self.kind in _DIRECT_KINDS and len(args) == self._arity and not kwargs and \
                 not any(isinstance(v, np.ndarray) for v in values):
-            with _COMPILE_LOCK:  # _dispatcher reads _direct, which another call may grow
-                self._direct[tuple(map(type, values))] = compiled.run
-                self._dispatch = _dispatcher(self._arity, self._direct, self._call)
+            signature = (lowered, *map(type, values))
+            if signature not in self._direct:
+                with _COMPILE_LOCK:  # _dispatcher reads _direct, which another call may grow
+                    self._direct[signature] = compiled.run
+                    self._dispatch = _dispatcher(self.root, self._arity, self._direct,
+                                                 self._call)
         if self.kind in ("hessian", "jacobian"):
             return self._sweep(compiled, values)
         result = compiled.run(*values)
@@ -402,27 +466,21 @@ class Transformed:
         with _stage(f"optimizing the {mode}-mode derivative of {label}", expected=()):
             return optimize(ir)
 
-    def _compile(self, values: list) -> _Compiled:
+    def _compile(self, values: list, inputs: list) -> _Compiled:
         # Unsupported syntax (such as *args) is reported before the arguments are judged.
-        _lowered(self._user_function())
-        arg_types = self._argument_types(values)
+        _lowered(self.root)
+        arg_types = [*self._argument_types(values), *map(type_of, inputs)]
         ir = self.build_ir(arg_types)
         name = _python_name(self)
         with _stage(f"generating Python for {self._label()}", expected=()):
             source, function, run = compile_function(reduce_strength(clone_function(ir)), name)
         return _Compiled(ir, source, function, run, self._returns_tuple)
 
-    def _user_function(self) -> Callable:
-        fun = self.fun
-        while isinstance(fun, Transformed):
-            fun = fun.fun
-        return fun
-
     def _default_compiled(self) -> _Compiled:
         if self._last is None:
             values = [param.default if param.default is not inspect.Parameter.empty else 1.0
                       for param in self._signature.parameters.values()]
-            self.compiled(values)
+            self.prepare(values)
         return self._last
 
     @property
@@ -439,13 +497,22 @@ class Transformed:
         return [v.type for v in self.build_ir(arg_types).results]
 
     # ---- staging inside another compiled function -----------------------------------
-    def __adcompile_apply__(self, builder, values):
+    def __adcompile_apply__(self, builder, values, outside):
+        """Emit an ``apply`` of this transform to `values`. What the user's function reads
+        from outside becomes the caller's: `outside(read, obj)` guards an object and
+        gives a value for an input, passed on after `values`."""
         if self.kind not in ("grad", "value_and_grad", "derivative", "primal"):
             raise AdcompileTypeError(f"{self._label()} cannot be called inside a compiled "
                                      "function; call grad, value_and_grad or derivative there")
+        lowered = _lowered(self.root)
+        for read, obj in lowered.guards.items():
+            outside(read.rebase(self.root), obj)
+        inputs = [outside(read.rebase(self.root), read.fetch(self.root))
+                  for read in lowered.inputs]
         n = len(self._positions)
         n_out = {"grad": n, "value_and_grad": 1 + n}.get(self.kind, 1)
-        outputs = builder.emit("apply", values, {"callee": self}, n_out=n_out).outputs
+        outputs = builder.emit("apply", [*values, *inputs], {"callee": self},
+                               n_out=n_out).outputs
         if self.kind == "grad":
             return outputs[0] if isinstance(self.argnums, int) else tuple(outputs)
         if self.kind == "value_and_grad":
@@ -466,24 +533,79 @@ class PrintableIR:
     __repr__ = __str__
 
 
-def _dispatcher(arity: int, direct: dict, fallback: Callable) -> Callable:
-    """A function testing the classes of its arguments against each signature in
-    `direct`, calling that signature's generated function, or else `fallback`."""
+def _constants(namespace: dict) -> Callable[[object], str]:
+    """A function naming objects in `namespace`, for generated code to refer to them."""
+    names: dict[int, str] = {}
+
+    def constant(obj) -> str:
+        if id(obj) not in names:
+            names[id(obj)] = f"c{len(names)}"
+            namespace[names[id(obj)]] = obj
+        return names[id(obj)]
+    return constant
+
+
+def _reading(root, lowered: Lowered, constant, inputs: list[str], indent: str,
+             on_error: str) -> list[str]:
+    """Lines setting `valid` (whether the guards of `lowered` hold for `root`) and each
+    name in `inputs` (what it reads); a read that raises (an empty cell, a deleted
+    global) runs `on_error` instead, leaving the slow path to say what is wrong."""
+    guards = " and ".join(f"{read.expression(root, constant)} is {constant(obj)}"
+                          for read, obj in lowered.guards.items()) or "True"
+    return [f"{indent}try:",
+            f"{indent}    valid = {guards}",
+            *(f"{indent}    {name} = {read.expression(root, constant)}"
+              for name, read in zip(inputs, lowered.inputs)),
+            f"{indent}except Exception:",
+            f"{indent}    {on_error}"]
+
+
+def _reader(root, lowered: Lowered) -> Callable[[], list | None] | None:
+    """A function giving the inputs `lowered` reads for `root` now, or None when one of
+    its guards fails; None for a lowering that reads nothing."""
+    if not lowered.guards and not lowered.inputs:
+        return None
+    namespace: dict = {}
+    inputs = [f"i{j}" for j in range(len(lowered.inputs))]
+    lines = ["def read():",
+             *_reading(root, lowered, _constants(namespace), inputs, "    ", "return None"),
+             f"    return [{', '.join(inputs)}] if valid else None"]
+    exec("\n".join(lines), namespace)
+    return namespace["read"]
+
+
+def _dispatcher(root, arity: int, direct: dict, fallback: Callable) -> Callable:
+    """A function testing its arguments against each signature in `direct`, calling that
+    signature's generated function, or else `fallback`.
+
+    A signature is a lowering of `root` with the classes of the arguments and of the
+    inputs from outside. For each lowering the dispatcher checks its guards, reads its
+    inputs, then tests classes; a lowering that reads nothing costs nothing more.
+    """
     params = [f"_arg{i}_" for i in range(arity)]  # names no caller passes by keyword
     namespace = {"fallback": fallback, "MISSING": _MISSING}
+    constant = _constants(namespace)
+    given = ", ".join(params)
+    fall_back = (f"return fallback(*[a for a in ({given}{',' if arity == 1 else ''}) "
+                 "if a is not MISSING], *args, **kwargs)")
     lines = [f"def dispatch({''.join(p + '=MISSING, ' for p in params)}*args, **kwargs):",
              "    if not args and not kwargs:"]
-    for k, (types, function) in enumerate(direct.items()):
-        namespace[f"f{k}"] = function
-        tests = []
-        for i, t in enumerate(types):
-            namespace[f"t{k}_{i}"] = t
-            tests.append(f"{params[i]}.__class__ is t{k}_{i}")
-        lines += [f"        if {' and '.join(tests) or 'True'}:",
-                  f"            return f{k}({', '.join(params)})"]
-    given = ", ".join(params)
-    lines.append(f"    return fallback(*[a for a in ({given}{',' if arity == 1 else ''}) "
-                 "if a is not MISSING], *args, **kwargs)")
+    by_lowering: dict[Lowered, list] = {}
+    for (lowered, *classes), function in direct.items():
+        by_lowering.setdefault(lowered, []).append((classes, function))
+    for n, (lowered, signatures) in enumerate(by_lowering.items()):
+        indent = "        "
+        inputs = [f"i{n}_{j}" for j in range(len(lowered.inputs))]
+        if lowered.guards or lowered.inputs:
+            lines += [*_reading(root, lowered, constant, inputs, indent, fall_back),
+                      f"{indent}if valid:"]
+            indent += "    "
+        for classes, function in signatures:
+            tests = [f"{arg}.__class__ is {constant(cls)}"
+                     for arg, cls in zip(params + inputs, classes)]
+            lines += [f"{indent}if {' and '.join(tests) or 'True'}:",
+                      f"{indent}    return {constant(function)}({', '.join(params + inputs)})"]
+    lines.append(f"    {fall_back}")
     exec("\n".join(lines), namespace)
     return namespace["dispatch"]
 
@@ -621,7 +743,7 @@ def jvp(fun, primals, tangents):
                 f"{_describe(types[i])}; got {reprlib.repr(tangents[i])} of type "
                 f"{type(tangents[i]).__name__}")
     transform = Transformed(fun, "jvp", positions)  # the compile cache is shared
-    compiled = transform.compiled(values)
+    compiled, values = transform.prepare(values)  # values, then inputs from outside
     out = compiled.run(*values, *(tangents[i] for i in positions))
     n = len(out) // 2
     values, tangents_out = out[:n], out[n:]
@@ -639,7 +761,7 @@ def vjp(fun, *primals):
     types = _argument_types(label, signature, values)
     positions = tuple(i for i in range(len(primals)) if types[i].is_float)
     transform = Transformed(fun, "vjp", positions)
-    compiled = transform.compiled(values)
+    compiled, values = transform.prepare(values)  # values, then inputs from outside
     result_types = [param.type for param in compiled.ir.params[len(values):]]
     value = fun(*primals)
 

@@ -97,22 +97,24 @@ def _check_second_order(f, args, positions, modes, order, rtol, atol, step, seed
     """Differentiate the compiled first-derivative programs, and check those."""
     rng = np.random.default_rng(seed + 1)
     if "fwd" in modes:
-        program = Transformed(f, "jvp", tuple(positions)).compiled(args).function
+        # The program takes what f reads from outside after f's arguments.
+        compiled, values = Transformed(f, "jvp", tuple(positions)).prepare(args)
         tangents = [_random_like(args[p], rng) for p in positions]
-        check_grads(program, args + tangents, order - 1, modes,
+        check_grads(compiled.function, values + tangents, order - 1, modes,
                     argnums=positions,
                     rtol=rtol * 10, atol=atol * 10, step=step, seed=seed + 2)
     if "rev" in modes:
         value = f(*args)
         cotangent = _random_cotangent(value, rng)
-        program = Transformed(f, "vjp", tuple(positions)).compiled(args).function
+        compiled, values = Transformed(f, "vjp", tuple(positions)).prepare(args)
+        program = compiled.function
         cotangents = list(cotangent) if isinstance(value, tuple) else [cotangent]
         inner_modes = tuple(modes)
         try:
-            Transformed(program, "vjp", tuple(positions)).compiled(args + cotangents)
+            Transformed(program, "vjp", tuple(positions)).prepare(values + cotangents)
         except NonDifferentiableError:
             inner_modes = tuple(m for m in modes if m != "rev")  # reverse of a taped loop
-        check_grads(program, args + cotangents, order - 1, inner_modes, argnums=positions,
+        check_grads(program, values + cotangents, order - 1, inner_modes, argnums=positions,
                     rtol=rtol * 10, atol=atol * 10, step=step, seed=seed + 3)
 
 

@@ -6,8 +6,9 @@
   `ad.derivative(order=2, 3)` likewise; `check_grads(order=2)`;
 - `ad.jacobian` against finite differences, for tuple-valued and elementwise functions;
 - argument handling: argnums, decorators, int arguments, tuple results;
-- the contract of DESIGN.md: results are plain floats, calls are stateless, and compiled
-  code is cached per function and argument signature;
+- the contract of DESIGN.md: results are plain floats, calls are stateless, compiled
+  code is cached per function and argument signature, and what a function reads from
+  outside (closure cells, globals, attributes, helpers) is read when it is called;
 - arrays: `check_grads(order=2)` through sums (every axis and keepdims), reshapes,
   transposes and matrix products of every rank, broadcast together; exact gradients,
   Hessians, Jacobians and Taylor-mode derivatives; float32 in, float32 out; gradients of
@@ -23,6 +24,7 @@ import functools
 import math
 import sys
 import threading
+import types
 
 import numpy as np
 import pytest
@@ -737,6 +739,23 @@ def test_hessian_of_a_function_with_a_parameter_named_dx():
     assert h[0] == pytest.approx((0.0, 1.0)) and h[1] == pytest.approx((1.0, 0.0))
 
 
+weight = 0.25  # a global named like the parameter of named_like_a_global
+
+
+def add_weight(t):
+    return t + weight
+
+
+def named_like_a_global(weight):
+    return add_weight(weight) * weight
+
+
+def test_an_input_read_from_outside_named_like_a_parameter():
+    g = ad.grad(named_like_a_global)
+    assert g(1.5) == 3.25
+    assert g.source.startswith("def named_like_a_global_grad(weight, weight_1):")
+
+
 # ---- arrays: sums, shape operations and matrix products ---------------------------------------
 
 RNG = np.random.default_rng(7)
@@ -970,3 +989,275 @@ def test_a_shape_error_names_both_shapes_at_the_users_line(fn, args, snippet, sh
     for shape in shapes:
         assert shape in err.message
     assert text.strip() in str(err)
+
+
+# ---- what a function reads from outside is read when it is called ----------------------
+# Numbers and arrays read from closures, globals and attributes are inputs of the
+# compiled code; functions and other objects are guarded. Values are dyadic, so every
+# derivative below is exact.
+
+THIS = sys.modules[__name__]
+
+
+def cubic_with(a):
+    def f(x):
+        return a * x ** 3 + x
+    return f
+
+
+def test_closures_from_a_factory_each_use_their_own_value(compile_counter):
+    x = 1.5
+    for a in (2.0, 3.0, -0.5, 2.0):
+        f = cubic_with(a)
+        slope, curvature = 3.0 * a * x * x + 1.0, 6.0 * a * x
+        assert ad.primal(f)(x) == f(x)
+        assert ad.grad(f)(x) == slope
+        assert ad.value_and_grad(f)(x) == (f(x), slope)
+        assert ad.hessian(f)(x) == curvature
+        assert ad.grad(ad.grad(f))(x) == curvature
+        assert ad.derivative(f, order=3)(x) == 6.0 * a
+        assert ad.jvp(f, (x,), (2.0,)) == (f(x), 2.0 * slope)
+        value, pullback = ad.vjp(f, x)
+        assert (value, pullback(2.0)) == (f(x), (2.0 * slope,))
+    # the captured value is an input: one compilation per transform, not per value
+    assert len(compile_counter) == 8
+
+
+def test_check_grads_of_a_closure_to_order_2():
+    check_grads(cubic_with(-1.5), [0.75], order=2)
+
+
+RATE = 2.0
+
+
+def uses_rate(x):
+    return RATE * x * x
+
+
+def test_a_global_number_rebound_after_the_first_call(monkeypatch):
+    g = ad.grad(uses_rate)
+    assert g(1.5) == 6.0
+    monkeypatch.setattr(THIS, "RATE", 3.0)
+    assert g(1.5) == 9.0
+    assert ad.grad(uses_rate)(1.5) == 9.0
+    assert ad.hessian(uses_rate)(1.5) == 6.0
+    monkeypatch.setattr(THIS, "RATE", 4)  # an int: a new signature
+    assert g(1.5) == 12.0
+
+
+WEIGHTS = np.array([1.0, 2.0])
+
+
+def weighted_square(x):
+    return WEIGHTS * x * x
+
+
+def test_a_global_array_rebound_or_changed_in_place(monkeypatch):
+    jac = ad.jacobian(weighted_square)
+    np.testing.assert_array_equal(jac(1.5), [3.0, 6.0])
+    monkeypatch.setattr(THIS, "WEIGHTS", np.array([3.0, -1.0]))
+    np.testing.assert_array_equal(jac(1.5), [9.0, -3.0])
+    WEIGHTS[0] = 0.5
+    np.testing.assert_array_equal(jac(1.5), [1.5, -3.0])
+    np.testing.assert_array_equal(ad.primal(weighted_square)(2.0), [2.0, -4.0])
+    monkeypatch.setattr(THIS, "WEIGHTS", np.array([1.0, 0.0, -2.0]))  # another shape
+    np.testing.assert_array_equal(jac(1.5), [3.0, 0.0, -6.0])
+
+
+def doubled(t):
+    return 2.0 * t
+
+
+def tripled(t):
+    return 3.0 * t
+
+
+STEP = doubled
+
+
+def through_a_global_helper(x):
+    return STEP(x) * x
+
+
+def test_a_global_helper_function_rebound(monkeypatch, compile_counter):
+    g = ad.grad(through_a_global_helper)
+    assert g(1.5) == 6.0
+    monkeypatch.setattr(THIS, "STEP", tripled)
+    assert g(1.5) == 9.0
+    assert ad.derivative(through_a_global_helper, order=2)(1.5) == 6.0
+    monkeypatch.setattr(THIS, "STEP", doubled)
+    assert g(1.5) == 6.0
+    assert len(compile_counter) == 3  # back to the first helper: compiled already
+
+
+OFFSET = 1.0
+
+
+def shifted(t):
+    return t + OFFSET
+
+
+def scaled_shift(t):
+    return 2.0 * shifted(t)
+
+
+SHIFT = shifted
+
+
+def through_nested_helpers(x):
+    return scaled_shift(x) * x
+
+
+def test_nested_helpers_read_their_globals_at_call_time(monkeypatch):
+    g = ad.grad(through_nested_helpers)
+    assert g(1.5) == 4.0 * 1.5 + 2.0
+    monkeypatch.setattr(THIS, "OFFSET", -0.5)
+    assert g(1.5) == 4.0 * 1.5 - 1.0
+    monkeypatch.setattr(THIS, "shifted", tripled)  # the helper's helper, rebound
+    assert g(1.5) == 12.0 * 1.5
+    assert ad.primal(through_nested_helpers)(1.5) == 6.0 * 2.25
+
+
+CONFIG = types.SimpleNamespace(scale=2.0, step=doubled)
+
+
+def configured(x):
+    return CONFIG.scale * CONFIG.step(x) * x
+
+
+def test_attributes_of_a_global_object(monkeypatch):
+    g = ad.grad(configured)
+    assert g(1.5) == 12.0
+    monkeypatch.setattr(CONFIG, "scale", 0.5)
+    assert g(1.5) == 3.0
+    monkeypatch.setattr(CONFIG, "step", tripled)
+    assert g(1.5) == 4.5
+    monkeypatch.setattr(THIS, "CONFIG", types.SimpleNamespace(scale=1.0, step=tripled))
+    assert g(1.5) == 9.0
+
+
+def square_with_settable(a):
+    def g(t):
+        return a * t * t
+
+    def set_a(value):
+        nonlocal a
+        a = value
+    return g, set_a
+
+
+INNER, SET_INNER = square_with_settable(2.0)
+
+
+def uses_the_gradient_of_a_closure(x):
+    return ad.grad(INNER)(x) * x  # 2 a x^2
+
+
+def test_a_staged_gradient_reads_its_closure_at_call_time(monkeypatch):
+    primal, g = ad.primal(uses_the_gradient_of_a_closure), ad.grad(uses_the_gradient_of_a_closure)
+    assert (primal(1.5), g(1.5)) == (9.0, 12.0)
+    SET_INNER(3.0)  # the same closure, its cell rebound
+    try:
+        assert (primal(1.5), g(1.5)) == (13.5, 18.0)
+    finally:
+        SET_INNER(2.0)
+    monkeypatch.setattr(THIS, "INNER", square_with_settable(-1.0)[0])  # another closure
+    assert (primal(1.5), g(1.5)) == (-4.5, -6.0)
+
+
+def gradient_times_x_of(inner):
+    def f(x):
+        return ad.grad(inner)(x) * x
+    return f
+
+
+def test_closures_over_different_staged_functions():
+    for a in (2.0, 3.0, 2.0):
+        f = gradient_times_x_of(square_with_settable(a)[0])
+        assert ad.grad(f)(1.5) == 4.0 * a * 1.5
+        assert ad.hessian(f)(1.5) == 4.0 * a
+
+
+def test_a_closure_value_bound_after_the_first_call():
+    def f(x):
+        return late * x * x
+    g = ad.grad(f)
+    with pytest.raises(ad.UnsupportedSyntaxError, match="'late'"):
+        g(1.5)
+    late = 2.0
+    assert g(1.5) == 6.0
+
+
+def uses_transient(x):
+    return TRANSIENT * x  # noqa: F821 - set and deleted by the test
+
+
+def test_a_global_deleted_after_the_first_call(monkeypatch):
+    monkeypatch.setattr(THIS, "TRANSIENT", 2.0, raising=False)
+    g = ad.grad(uses_transient)
+    assert g(1.5) == 2.0
+    monkeypatch.delattr(THIS, "TRANSIENT")
+    with pytest.raises(ad.UnsupportedSyntaxError, match="'TRANSIENT' is not defined"):
+        g(1.5)
+
+
+AXIS = 0
+ARGNUM = 1
+
+
+def sums_along_axis(x):
+    return np.sum(x, axis=AXIS)
+
+
+def sums_along(x, axis):
+    return np.sum(x, axis=axis)
+
+
+def sums_along_axis_through_a_helper(x):
+    return sums_along(x, AXIS)
+
+
+def sums_along_axis_through_a_variable(x):
+    axis = AXIS
+    return np.sum(x, axis=axis)
+
+
+def product_with_square(x, y):
+    return x * y * y
+
+
+def staged_with_a_global_argnum(x):
+    return ad.grad(product_with_square, argnums=ARGNUM)(x, 2.0)
+
+
+def test_a_global_needed_while_compiling_is_guarded_not_an_input(monkeypatch):
+    assert adcompile.api._lowered(sums_along_axis).inputs == []
+    x = np.arange(6.0).reshape(2, 3)
+    sums = [ad.primal(f) for f in (sums_along_axis, sums_along_axis_through_a_helper,
+                                   sums_along_axis_through_a_variable)]
+    g = ad.primal(staged_with_a_global_argnum)
+    assert [f(x).tolist() for f in sums] == [[3.0, 5.0, 7.0]] * 3
+    assert g(3.0) == 12.0
+    monkeypatch.setattr(THIS, "AXIS", 1)
+    monkeypatch.setattr(THIS, "ARGNUM", 0)
+    assert [f(x).tolist() for f in sums] == [[3.0, 12.0]] * 3
+    assert g(3.0) == 4.0
+
+
+class FreshEachRead:
+    @property
+    def pair(self):
+        return tuple([1.0, 2.0])
+
+
+FRESH = FreshEachRead()
+
+
+def reads_a_fresh_object(x):
+    a, b = FRESH.pair
+    return a * x + b
+
+
+def test_an_attribute_that_is_a_new_object_each_read_is_refused():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="new object each time"):
+        ad.grad(reads_a_fresh_object)(1.5)

@@ -170,7 +170,7 @@ def nothing_cached(monkeypatch):
 
 
 STAGES = {
-    "lower_function": (lambda: ad.grad(stage_probe)(1.0),
+    "lower": (lambda: ad.grad(stage_probe)(1.0),
                        "reading the source of stage_probe"),
     "infer_function": (lambda: ad.primal(stage_probe)(1.0),
                        "typing stage_probe for arguments (float)"),

@@ -55,7 +55,7 @@ def in_a_loop(x):
 
 
 def test_lowering_stages_the_call_as_an_apply():
-    assert "apply" in prims(_lowered(uses_grad))
+    assert "apply" in prims(_lowered(uses_grad).function)
 
 
 @pytest.mark.parametrize("fun, types", [
@@ -68,7 +68,7 @@ def test_specialize_leaves_no_apply(fun, types):
 
 
 def test_inline_applies_replaces_the_apply_by_the_callees_ops():
-    fn = clone_function(_lowered(uses_grad))
+    fn = clone_function(_lowered(uses_grad).function)
     infer_function(fn, [FLOAT])
     assert inline_applies(fn)
     names = prims(fn)
@@ -79,7 +79,7 @@ def test_inline_applies_replaces_the_apply_by_the_callees_ops():
 
 
 def test_inlined_values_are_fresh():
-    fn = clone_function(_lowered(uses_grad))
+    fn = clone_function(_lowered(uses_grad).function)
     infer_function(fn, [FLOAT])
     inline_applies(fn)
     callee = ad.grad(g).build_ir([FLOAT, FLOAT])

@@ -23,19 +23,21 @@ import inspect
 import math
 import os
 import re
+import sys
 from collections import Counter
 
 import numpy as np
 import pytest
 
 import adcompile as ad
-from adcompile.frontend.lower import lower_function
+from adcompile.frontend.lower import lower, lower_function
 from adcompile.ir.nodes import Function, Region, walk_ops
 from adcompile.ir.types import type_of
 
 from sourcelines import line_of
 
 SOME_LIST = [1.0, 2.0, 3.0]
+THIS = sys.modules[__name__]
 
 
 # ---- helpers --------------------------------------------------------------------------
@@ -351,6 +353,63 @@ def test_rebinding_makes_new_values():
     fn = lower_function(straight_line)
     hints = [v.hint for op in walk_ops(fn.body) for v in op.outputs]
     assert hints.count("a") == 2   # `a` assigned twice: two values, both named a
+
+
+# ---- what the function reads from outside ----------------------------------------------------
+
+SCALE = 2.0
+
+
+def scale_then(step):
+    def f(x):
+        return step(x) * SCALE * math.pi + step(x)
+    return f
+
+
+def half(t):
+    return 0.5 * t
+
+
+def test_numbers_read_from_outside_are_parameters_after_the_users():
+    lowered = lower(scale_then(half))
+    fn = lowered.function
+    assert fn.param_names == ["x", "SCALE", "pi"]
+    assert [read.name for read in lowered.inputs] == ["SCALE", "pi"]
+    consts = [op.params["value"] for op in walk_ops(fn.body) if op.prim == "const"]
+    assert consts == [0.5, 0.5]  # half's own literal, once per inlined call
+    guarded = {read.name: obj for read, obj in lowered.guards.items()}
+    assert guarded == {"step": half, "math": math}  # `step` read once, guarded once
+
+
+def test_a_lowering_is_valid_while_its_guards_find_the_same_objects(monkeypatch):
+    lowered = lower(scale_then(half))
+    assert lowered.valid_for(scale_then(half))       # another closure: the same reads
+    assert not lowered.valid_for(scale_then(abs))    # its cell holds another function
+    monkeypatch.setattr(THIS, "SCALE", 3.0)
+    assert lowered.valid_for(scale_then(half))       # an input may change
+    monkeypatch.setattr(THIS, "SCALE", "text")
+    assert not lowered.valid_for(scale_then(half))   # ... but stays a number
+
+
+def test_a_staged_transform_passes_on_what_its_function_reads():
+    lowered = lower(stages_the_gradient_of_a_closure)
+    (apply,) = [op for op in walk_ops(lowered.function.body) if op.prim == "apply"]
+    assert apply.inputs[1:] == lowered.function.params[1:]  # after x: the callee's `a`
+    assert [read.name for read in lowered.inputs] == ["a"]
+    assert STAGED in lowered.guards.values()
+
+
+def square_times(a):
+    def g(t):
+        return a * t * t
+    return g
+
+
+STAGED = square_times(1.5)
+
+
+def stages_the_gradient_of_a_closure(x):
+    return ad.grad(STAGED)(x) * x
 
 
 # ---- the shape of control flow ----------------------------------------------------------

@@ -143,7 +143,7 @@ def stages_a_grad(x):
 
 def test_a_staged_transform_prints_by_its_label():
     from adcompile.api import _lowered
-    text = format_function(_lowered(stages_a_grad))
+    text = format_function(_lowered(stages_a_grad).function)
     assert "apply callee=grad(inner, argnums=0) x" in text
 
 

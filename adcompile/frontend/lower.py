@@ -14,6 +14,10 @@ is mutated, so SSA falls out:
   ``.break`` becomes the loop's exit condition.
 - calls to user functions are inlined; calls to math/NumPy functions become primitives;
   a call to a transform (``grad(g)(x)``) becomes an ``apply`` op the transforms expand.
+- what the function reads from outside (closure cells, globals, attributes of what it
+  finds there) is read now, to lower it, and recorded (see `reads`): a number or an array
+  becomes a hidden parameter of the function, after the user's; anything else is a guard
+  of the `Lowered` result, which is valid only while each read finds the same object.
 
 Lowering knows nothing of derivatives.
 """
@@ -22,7 +26,8 @@ from __future__ import annotations
 
 import builtins
 import inspect
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import gast
 import numpy as np
@@ -35,6 +40,7 @@ from .callables import (METHODS, REQUIRED, UNSUPPORTED_PARAMS, Signature, method
 from ..ir.structured import Cond, RangeLoop, WhileLoop, loop_region, yield_body, yield_test
 from .fence import fence
 from .parse import ParsedFunction, parse_function
+from .reads import ROOT, Read, is_input
 
 
 @dataclass(frozen=True)
@@ -54,24 +60,66 @@ _NUMBER = (int, float, bool, np.number, np.bool_)
 _TUPLE_PARAMS = ("shape", "axes")
 
 
+@dataclass(eq=False)  # a cache key, by identity
+class Lowered:
+    """A function's IR and what it reads from outside.
+
+    The IR's parameters are the user's, then one per read in `inputs`. It is valid for a
+    function with the same code while each read in `guards` finds the same object
+    (`valid_for`).
+    """
+
+    function: Function
+    inputs: list[Read]
+    guards: dict[Read, object]
+    globals: dict  # the module namespace the reads were resolved in
+
+    def valid_for(self, fn) -> bool:
+        if fn.__globals__ is not self.globals:
+            return False
+        try:
+            return all(read.fetch(fn) is obj for read, obj in self.guards.items()) and \
+                all(is_input(read.fetch(fn)) for read in self.inputs)
+        except Exception:  # an unbound name, a failing attribute: lowering again says so
+            return False
+
+
+@dataclass
+class _Outside:
+    """What a lowering reads from outside, shared by the lowerers of inlined helpers."""
+
+    root: object  # the function being lowered, whose cells ROOT reads
+    inputs: dict[Read, Value] = field(default_factory=dict)
+    guards: dict[Read, object] = field(default_factory=dict)
+
+
 def lower_function(fn) -> Function:
-    """Build the IR of a Python function from its source."""
+    """The IR of a Python function, built from its source (see `lower`)."""
+    return lower(fn).function
+
+
+def lower(fn) -> Lowered:
+    """Build the IR of a Python function from its source, and record what it reads."""
     parsed = parse_function(fn)
     fence(parsed)
     names = [arg.id for arg in parsed.node.args.args]
     loc = parsed.loc(parsed.node)
     params = [Value(name, loc, strong_name=True) for name in names]
     body = Region(params=params)
-    lowerer = _Lowerer(fn, parsed, Builder(body, loc), (fn.__code__,))
+    outside = _Outside(fn)
+    lowerer = _Lowerer(fn, parsed, Builder(body, loc), (fn.__code__,), outside)
     result = lowerer.lower_body(dict(zip(names, params)))
     results = _flatten(result)
     if any(isinstance(r, Static) for r in results):
         results = [lowerer.materialize(r) for r in results]
     body.results = results
+    body.params += outside.inputs.values()
+    names += [value.hint for value in outside.inputs.values()]
     defaults = {name: param.default
                 for name, param in inspect.signature(fn).parameters.items()
                 if param.default is not inspect.Parameter.empty}
-    return Function(fn.__name__, body, names, defaults, isinstance(result, tuple), loc)
+    function = Function(fn.__name__, body, names, defaults, isinstance(result, tuple), loc)
+    return Lowered(function, list(outside.inputs), outside.guards, fn.__globals__)
 
 
 def _flatten(binding) -> list:
@@ -104,13 +152,16 @@ def _returns(node) -> bool:
 
 class _Lowerer:
     def __init__(self, fn, parsed: ParsedFunction, builder: Builder, stack: tuple,
-                 known: dict | None = None):
+                 outside: _Outside, known: dict | None = None):
         self.fn = fn
         self.parsed = parsed
         self.b = builder
         self.stack = stack
-        closure = fn.__closure__ or ()
-        self.closure = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in closure)))
+        self.reads = outside
+        # the function being compiled (not a helper it inlines), whose cells are read by
+        # index so that its lowering serves every closure of the same code
+        self.root = len(stack) == 1
+        self.reading_constant = False  # reads must give values known while compiling
         # name -> why it may be unbound here, for a better message than NameError
         self.unbound_reason: dict[str, str] = {}
         self.tapes: set[Value] = set()  # lists made by `name = []`, used as stacks
@@ -460,7 +511,8 @@ class _Lowerer:
 
     def attribute(self, base, node):
         if isinstance(base, Static) and hasattr(base.obj, node.attr):
-            return self.static(getattr(base.obj, node.attr))
+            self.at(node)
+            return self.read(Read(base.obj, "attr", node.attr, node.attr), node)
         if isinstance(base, Value) and node.attr == "T":
             self.at(node)
             return self.b.apply("transpose", base, axes=None)
@@ -483,10 +535,54 @@ class _Lowerer:
             raise self.error(node, f"{name!r} may be unbound here: "
                              f"{self.unbound_reason[name]}",
                              f"give {name!r} a value before that statement")
-        for scope in (self.closure, self.fn.__globals__, vars(builtins)):
-            if name in scope:
-                return self.static(scope[name])
-        raise self.error(node, f"name {name!r} is not defined")
+        code = self.fn.__code__
+        if name in code.co_freevars:
+            index = code.co_freevars.index(name)
+            read = Read(ROOT, "cell", index, name) if self.root else \
+                Read(self.fn.__closure__[index], "cell", None, name)
+        elif name in self.fn.__globals__ or name in vars(builtins):
+            read = Read(self.fn.__globals__, "global", name, name)
+        else:
+            raise self.error(node, f"name {name!r} is not defined")
+        return self.read(read, node)
+
+    def read(self, read: Read, node):
+        """What a read from outside gives: a hidden parameter for a number or an array,
+        else the object it finds, guarded."""
+        try:
+            obj = read.fetch(self.reads.root)
+        except NameError as exc:
+            raise self.error(node, str(exc), "give it a value before calling") from None
+        return self.outside(read, obj)
+
+    def outside(self, read: Read, obj):
+        if is_input(obj) and not self.reading_constant:
+            value = self.reads.inputs.get(read)
+            if value is None:
+                value = self.reads.inputs[read] = Value(read.name, self.b.loc,
+                                                        strong_name=True)
+            return value
+        if read.fetch(self.reads.root) is not obj:
+            raise UnsupportedSyntaxError(
+                f"reading {read.name!r} gives a new object each time, so a compiled "
+                "function could not tell whether it changed", self.b.loc,
+                "read it once outside the function and pass it in as an argument")
+        self.reads.guards[read] = obj
+        return Static(obj)
+
+    def read_constant(self, node, env: dict):
+        """A name or an attribute as a value known while compiling."""
+        with self.reading_constants():
+            return self.expr(node, env)
+
+    @contextmanager
+    def reading_constants(self):
+        """Within: what is read from outside, a number too, is guarded, not an input."""
+        self.reading_constant = True
+        try:
+            yield
+        finally:
+            self.reading_constant = False
 
     def bool_op(self, node, operands: list, env: dict):
         """`a and b` is `b if a else a`; `a or b` is `a if a else b`: b runs only if needed."""
@@ -549,7 +645,8 @@ class _Lowerer:
             if kwargs:
                 raise self.error(node, "keyword arguments to a transformed function are not "
                                  "supported", "pass them by position")
-            return stage(self.b, [self.value(a, n) for a, n in zip(args, node.args)])
+            return stage(self.b, [self.value(a, n) for a, n in zip(args, node.args)],
+                         self.outside)
         if fn is np.square:
             if kwargs or len(args) != 1:
                 raise self.error(node, "np.square takes one argument here")
@@ -581,7 +678,7 @@ class _Lowerer:
             return -self.static_value(node.operand, env)
         if isinstance(node, (gast.Name, gast.Attribute)) and not (
                 isinstance(node, gast.Name) and node.id in env):
-            found = self.expr(node, env)
+            found = self.read_constant(node, env)
             if isinstance(found, Static):
                 return found.obj
         raise self.error(node, "this argument must be known before the code runs",
@@ -654,11 +751,16 @@ class _Lowerer:
             value = self.constant(node.operand, env, pname, described)
             return -value if isinstance(node.op, gast.USub) else value
         if isinstance(node, (gast.Name, gast.Attribute)):
-            binding = self.expr(node, env)
+            binding = self.read_constant(node, env)
             if isinstance(binding, Static):
                 return binding.obj
             if isinstance(binding, Value) and binding in self.known:
                 return self.known[binding]
+            if isinstance(binding, Value) and binding in self.reads.inputs.values():
+                # a number read from outside, come through a variable: guard it instead
+                read = next(r for r, v in self.reads.inputs.items() if v is binding)
+                with self.reading_constants():
+                    return self.read(read, node).obj
             if isinstance(binding, tuple) and all(b in self.known for b in binding):
                 return tuple(self.known[b] for b in binding)
         raise self.error(node, f"the {pname}= argument of {described} must be known while "
@@ -675,11 +777,20 @@ class _Lowerer:
             bound = inspect.signature(fn).bind(*args, **kwargs)
         except TypeError as exc:
             raise self.error(node, f"bad call to {fn.__name__!r}: {exc}") from None
+        passed = set(bound.arguments)
         bound.apply_defaults()
-        env = {name: self.static(v) if not isinstance(v, (Value, tuple, Static)) else v
-               for name, v in bound.arguments.items()}
+        first_default = fn.__code__.co_argcount - len(fn.__defaults__ or ())
+        env = {}
+        for position, (name, v) in enumerate(bound.arguments.items()):
+            if name not in passed and isinstance(v, np.ndarray):
+                # an array can change in place: read it at call time, like a global
+                v = self.read(Read(fn, "default", position - first_default, name), node)
+            elif not isinstance(v, (Value, tuple, Static)):
+                v = self.static(v)
+            env[name] = v
         saved_loc = self.b.loc
-        inner = _Lowerer(fn, parsed, self.b, self.stack + (fn.__code__,), self.known)
+        inner = _Lowerer(fn, parsed, self.b, self.stack + (fn.__code__,), self.reads,
+                         self.known)
         result = inner.lower_body(env)
         self.b.loc = saved_loc
         return result
