@@ -40,6 +40,9 @@ from typing import Any, Callable
 import numpy as np
 
 from .backend.compile import compile_function
+from .arguments import (argument_sequence, argument_types, bind_arguments, checked_argnums,
+                        checked_order, describe, fits, is_position)
+from .dispatch import dispatcher, fast_key, reader
 from .errors import (AdcompileError, AdcompileTypeError, AdcompileValueError,
                      GraphvizNotFoundError, InternalCompilerError, NonDifferentiableError,
                      SourceUnavailableError)
@@ -102,7 +105,6 @@ def _types_text(arg_types: list[Type]) -> str:
 _CACHES: dict[tuple, dict] = {}
 # The transforms whose generated function returns exactly what the user gets.
 _DIRECT_KINDS = ("grad", "primal", "derivative")
-_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def _checked_signature(kind: str, fun) -> inspect.Signature:
@@ -119,93 +121,6 @@ def _checked_signature(kind: str, fun) -> inspect.Signature:
             "code (it may be a builtin or a NumPy ufunc): adcompile compiles functions "
             "from their source. Wrap it in a `def`, e.g. `def f(x): return np.sin(x)`.")
     return inspect.signature(fun)
-
-
-def _parameter_list(signature: inspect.Signature) -> str:
-    return ", ".join(f"{name} ({k})" for k, name in enumerate(signature.parameters))
-
-
-def _is_position(a) -> bool:
-    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
-
-
-def _checked_order(label: str, order) -> int:
-    if not _is_position(order):
-        raise AdcompileTypeError(f"{label}: order must be an int (1 for the first "
-                                 f"derivative, 0 for the function itself), not {order!r}")
-    if order < 0:
-        raise AdcompileValueError(f"{label}: order must be 0 or more, not {order}")
-    return int(order)
-
-
-def _checked_argnums(label: str, argnums, signature: inspect.Signature,
-                     allow_empty: bool) -> tuple[int, ...]:
-    """The positions `argnums` names, after checking them against the signature."""
-    if _is_position(argnums):
-        positions = (int(argnums),)
-    elif isinstance(argnums, (tuple, list)) and all(_is_position(a) for a in argnums):
-        positions = tuple(int(a) for a in argnums)
-    else:
-        raise AdcompileTypeError(
-            f"{label}: argnums must be an int or a tuple of ints, the positions of the "
-            f"arguments to differentiate (such as 0 or (0, 1)), not {argnums!r}")
-    if not positions and not allow_empty:
-        raise AdcompileValueError(
-            f"{label}: argnums is empty, so there is nothing to differentiate; give the "
-            "position of at least one argument, such as argnums=0 or argnums=(0, 1)")
-    params = list(signature.parameters.values())
-    described = _parameter_list(signature) or "none"
-    for position in positions:
-        if position < 0:
-            raise AdcompileValueError(
-                f"{label}: argnums position {position} is negative; positions count from 0 "
-                f"(the arguments are {described})")
-        if positions.count(position) > 1:
-            raise AdcompileValueError(
-                f"{label}: argnums names position {position} more than once; name each "
-                "argument once")
-        if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params):
-            continue  # the frontend refuses *args when it reads the source
-        if position >= sum(p.kind in _POSITIONAL for p in params):
-            raise AdcompileTypeError(
-                f"{label}: argnums position {position} is out of range (the arguments "
-                f"are {described})")
-    return positions
-
-
-def _bind_arguments(label: str, fun, signature: inspect.Signature, args, kwargs) -> list:
-    """Every argument's value, defaults filled in, in the order of the parameters."""
-    try:
-        bound = signature.bind(*args, **kwargs)
-    except TypeError as exc:
-        raise AdcompileTypeError(
-            f"{label} was called with arguments that do not fit "
-            f"{getattr(fun, '__name__', 'f')}{signature}: {exc}") from None
-    bound.apply_defaults()
-    return list(bound.arguments.values())
-
-
-def _type_of_argument(value) -> Type | None:
-    """The `Type` of a value adcompile can compile for, or None."""
-    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind not in "biufc":
-        return None  # object, string and date arrays
-    try:
-        return type_of(value)
-    except TypeError:
-        return None
-
-
-def _argument_types(label: str, signature: inspect.Signature, values: list) -> list[Type]:
-    types = []
-    for name, value in zip(signature.parameters, values):
-        t = _type_of_argument(value)
-        if t is None:
-            raise AdcompileTypeError(
-                f"{label}: argument {name!r} was passed {reprlib.repr(value)} of type "
-                f"{type(value).__name__}; adcompile compiles functions of numbers (float, "
-                "int, bool, complex), None and NumPy arrays of numbers")
-        types.append(t)
-    return types
 
 
 def specialize(fun, arg_types: list[Type]) -> Function:
@@ -225,10 +140,14 @@ def specialize(fun, arg_types: list[Type]) -> Function:
                                      f"got {len(arg_types) - len(lowered.inputs)}")
         infer_function(fn, arg_types)
     with _stage(f"expanding the transforms called in {fun.__name__}"):
-        while inline_applies(fn):
+        while inline_applies(fn, _build_staged):
             infer_function(fn, arg_types)
     with _stage(f"optimizing {fun.__name__}", expected=()):
         return optimize(fn)
+
+
+def _build_staged(callee: "Transformed", arg_types: list[Type]) -> Function:
+    return callee.build_ir(arg_types)
 
 
 @dataclass
@@ -256,13 +175,13 @@ class Transformed:
         self.argnums = argnums
         self.order = order
         if kind == "derivative":
-            self.order = _checked_order(self._label(), order)
+            self.order = checked_order(self._label(), order)
         self._positions: tuple[int, ...] = ()
         if kind != "primal":
-            self._positions = _checked_argnums(self._label(), argnums, self._signature,
+            self._positions = checked_argnums(self._label(), argnums, self._signature,
                                                allow_empty=kind in ("jvp", "vjp"))
             # as plain ints, so that grad(f, argnums=[0, 1]) is grad(f, argnums=(0, 1))
-            self.argnums = self._positions[0] if _is_position(argnums) else self._positions
+            self.argnums = self._positions[0] if is_position(argnums) else self._positions
         # Shared by every transform of the same code: `grad(f)(x)` written afresh in a
         # loop, or `grad(make(a))` for many `a`, compiles once.
         identity = self._code_identity()
@@ -311,7 +230,7 @@ class Transformed:
 
     # ---- calling --------------------------------------------------------------------
     def _bind(self, args, kwargs) -> list:
-        return _bind_arguments(self._label(), self.fun, self._signature, args, kwargs)
+        return bind_arguments(self._label(), self.fun, self._signature, args, kwargs)
 
     def prepare(self, values: list) -> tuple[_Compiled, list]:
         """The compiled code for arguments like `values` (from the cache if it is there),
@@ -320,25 +239,25 @@ class Transformed:
         return compiled, list(call_values)
 
     def _prepare(self, values) -> tuple[_Compiled, Any, Lowered]:
-        for lowered, reader in self._readers:
-            if reader is None:  # it reads nothing
+        for lowered, read_inputs in self._readers:
+            if read_inputs is None:  # it reads nothing
                 call_values = values
                 break
-            inputs = reader()
+            inputs = read_inputs()
             if inputs is not None:
                 call_values = [*values, *inputs]
                 break
         else:
             lowered, inputs = self._read_now()
             call_values = [*values, *inputs]
-        compiled = self._cache.get((lowered, _fast_key(call_values)))
+        compiled = self._cache.get((lowered, fast_key(call_values)))
         if compiled is None:
             with _COMPILE_LOCK:  # the first thread compiles; the others find it cached
                 # An input that is no longer a number or an array lowers again, which says
                 # where the function uses it.
                 lowered, inputs = self._read_now()
                 call_values = [*values, *inputs]
-                key = (lowered, _fast_key(call_values))
+                key = (lowered, fast_key(call_values))
                 compiled = self._cache.get(key)
                 if compiled is None:
                     compiled = self._compile(values, inputs)
@@ -352,7 +271,7 @@ class Transformed:
         inputs = [read.fetch(self.root) for read in lowered.inputs]
         if all(known is not lowered for known, _ in self._readers):
             # a tuple, replaced whole, so that a call in another thread never sees it grow
-            self._readers = (*self._readers, (lowered, _reader(self.root, lowered)))
+            self._readers = (*self._readers, (lowered, reader(self.root, lowered)))
         return lowered, inputs
 
     @property
@@ -371,9 +290,9 @@ class Transformed:
                 not any(isinstance(v, np.ndarray) for v in values):
             signature = (lowered, *map(type, values))
             if signature not in self._direct:
-                with _COMPILE_LOCK:  # _dispatcher reads _direct, which another call may grow
+                with _COMPILE_LOCK:  # dispatcher reads _direct, which another call may grow
                     self._direct[signature] = compiled.run
-                    self._dispatch = _dispatcher(self.root, self._arity, self._direct,
+                    self._dispatch = dispatcher(self.root, self._arity, self._direct,
                                                  self._call)
         if self.kind in ("hessian", "jacobian"):
             return self._sweep(compiled, values)
@@ -385,7 +304,7 @@ class Transformed:
 
     def _argument_types(self, values: list) -> list[Type]:
         """The types of the arguments, which must be floats where they are differentiated."""
-        types = _argument_types(self._label(), self._signature, values)
+        types = argument_types(self._label(), self._signature, values)
         names = list(self._signature.parameters)
         for position in self._positions:
             value = values[position]
@@ -493,9 +412,6 @@ class Transformed:
         """The IR of the generated function; print() shows it as text."""
         return PrintableIR(self._default_compiled().ir)
 
-    def result_types(self, arg_types: list[Type]) -> list[Type]:
-        return [v.type for v in self.build_ir(arg_types).results]
-
     # ---- staging inside another compiled function -----------------------------------
     def __adcompile_apply__(self, builder, values, outside):
         """Emit an ``apply`` of this transform to `values`. What the user's function reads
@@ -533,95 +449,6 @@ class PrintableIR:
     __repr__ = __str__
 
 
-def _constants(namespace: dict) -> Callable[[object], str]:
-    """A function naming objects in `namespace`, for generated code to refer to them."""
-    names: dict[int, str] = {}
-
-    def constant(obj) -> str:
-        if id(obj) not in names:
-            names[id(obj)] = f"c{len(names)}"
-            namespace[names[id(obj)]] = obj
-        return names[id(obj)]
-    return constant
-
-
-def _reading(root, lowered: Lowered, constant, inputs: list[str], indent: str,
-             on_error: str) -> list[str]:
-    """Lines setting `valid` (whether the guards of `lowered` hold for `root`) and each
-    name in `inputs` (what it reads); a read that raises (an empty cell, a deleted
-    global) runs `on_error` instead, leaving the slow path to say what is wrong."""
-    guards = " and ".join(f"{read.expression(root, constant)} is {constant(obj)}"
-                          for read, obj in lowered.guards.items()) or "True"
-    return [f"{indent}try:",
-            f"{indent}    valid = {guards}",
-            *(f"{indent}    {name} = {read.expression(root, constant)}"
-              for name, read in zip(inputs, lowered.inputs)),
-            f"{indent}except Exception:",
-            f"{indent}    {on_error}"]
-
-
-def _reader(root, lowered: Lowered) -> Callable[[], list | None] | None:
-    """A function giving the inputs `lowered` reads for `root` now, or None when one of
-    its guards fails; None for a lowering that reads nothing."""
-    if not lowered.guards and not lowered.inputs:
-        return None
-    namespace: dict = {}
-    inputs = [f"i{j}" for j in range(len(lowered.inputs))]
-    lines = ["def read():",
-             *_reading(root, lowered, _constants(namespace), inputs, "    ", "return None"),
-             f"    return [{', '.join(inputs)}] if valid else None"]
-    exec("\n".join(lines), namespace)
-    return namespace["read"]
-
-
-def _dispatcher(root, arity: int, direct: dict, fallback: Callable) -> Callable:
-    """A function testing its arguments against each signature in `direct`, calling that
-    signature's generated function, or else `fallback`.
-
-    A signature is a lowering of `root` with the classes of the arguments and of the
-    inputs from outside. For each lowering the dispatcher checks its guards, reads its
-    inputs, then tests classes; a lowering that reads nothing costs nothing more.
-    """
-    params = [f"_arg{i}_" for i in range(arity)]  # names no caller passes by keyword
-    namespace = {"fallback": fallback, "MISSING": _MISSING}
-    constant = _constants(namespace)
-    given = ", ".join(params)
-    fall_back = (f"return fallback(*[a for a in ({given}{',' if arity == 1 else ''}) "
-                 "if a is not MISSING], *args, **kwargs)")
-    lines = [f"def dispatch({''.join(p + '=MISSING, ' for p in params)}*args, **kwargs):",
-             "    if not args and not kwargs:"]
-    by_lowering: dict[Lowered, list] = {}
-    for (lowered, *classes), function in direct.items():
-        by_lowering.setdefault(lowered, []).append((classes, function))
-    for n, (lowered, signatures) in enumerate(by_lowering.items()):
-        indent = "        "
-        inputs = [f"i{n}_{j}" for j in range(len(lowered.inputs))]
-        if lowered.guards or lowered.inputs:
-            lines += [*_reading(root, lowered, constant, inputs, indent, fall_back),
-                      f"{indent}if valid:"]
-            indent += "    "
-        for classes, function in signatures:
-            tests = [f"{arg}.__class__ is {constant(cls)}"
-                     for arg, cls in zip(params + inputs, classes)]
-            lines += [f"{indent}if {' and '.join(tests) or 'True'}:",
-                      f"{indent}    return {constant(function)}({', '.join(params + inputs)})"]
-    lines.append(f"    {fall_back}")
-    exec("\n".join(lines), namespace)
-    return namespace["dispatch"]
-
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-_MISSING = _Missing()
-
-
-def _fast_key(values) -> tuple:
-    """The cache key of a call: each argument's type, and shape and dtype for arrays."""
-    return tuple([v.__class__ if v.__class__ is not np.ndarray else (v.shape, v.dtype.str)
-                  for v in values])
 
 
 def _python_name(transform: Transformed) -> str:
@@ -727,20 +554,20 @@ def jvp(fun, primals, tangents):
     """Forward mode: ``(f(*primals), the derivative of f at primals along tangents)``."""
     label = f"jvp({getattr(fun, '__name__', 'f')})"
     signature = _checked_signature("jvp", fun)
-    primals = _argument_sequence(label, "primals", primals)
-    tangents = _argument_sequence(label, "tangents", tangents)
+    primals = argument_sequence(label, "primals", primals)
+    tangents = argument_sequence(label, "tangents", tangents)
     if len(primals) != len(tangents):
         raise AdcompileTypeError(f"{label} got {len(primals)} primals and {len(tangents)} "
                                  "tangents: give one tangent per primal")
-    values = _bind_arguments(label, fun, signature, primals, {})  # with defaults
-    types = _argument_types(label, signature, values)
+    values = bind_arguments(label, fun, signature, primals, {})  # with defaults
+    types = argument_types(label, signature, values)
     positions = tuple(i for i in range(len(primals)) if types[i].is_float)
     names = list(signature.parameters)
     for i in positions:
-        if not _fits(tangents[i], types[i]):
+        if not fits(tangents[i], types[i]):
             raise AdcompileTypeError(
                 f"{label}: tangent {i} must be shaped like primal {names[i]!r}, "
-                f"{_describe(types[i])}; got {reprlib.repr(tangents[i])} of type "
+                f"{describe(types[i])}; got {reprlib.repr(tangents[i])} of type "
                 f"{type(tangents[i]).__name__}")
     transform = Transformed(fun, "jvp", positions)  # the compile cache is shared
     compiled, values = transform.prepare(values)  # values, then inputs from outside
@@ -757,8 +584,8 @@ def vjp(fun, *primals):
     each primal (None for ints), for a cotangent `g` shaped like f's result."""
     label = f"vjp({getattr(fun, '__name__', 'f')})"
     signature = _checked_signature("vjp", fun)
-    values = _bind_arguments(label, fun, signature, primals, {})  # with defaults
-    types = _argument_types(label, signature, values)
+    values = bind_arguments(label, fun, signature, primals, {})  # with defaults
+    types = argument_types(label, signature, values)
     positions = tuple(i for i in range(len(primals)) if types[i].is_float)
     transform = Transformed(fun, "vjp", positions)
     compiled, values = transform.prepare(values)  # values, then inputs from outside
@@ -769,8 +596,8 @@ def vjp(fun, *primals):
         cotangents = tuple(g) if compiled.returns_tuple and isinstance(g, (tuple, list)) \
             else (g,)
         if len(cotangents) != len(result_types) or not all(
-                _fits(c, t) for c, t in zip(cotangents, result_types)):
-            expected = ", ".join(map(_describe, result_types))
+                fits(c, t) for c, t in zip(cotangents, result_types)):
+            expected = ", ".join(map(describe, result_types))
             if compiled.returns_tuple:
                 expected = f"a tuple of {len(result_types)}: ({expected})"
             raise AdcompileTypeError(
@@ -781,27 +608,6 @@ def vjp(fun, *primals):
         return tuple(by_position.get(i) for i in range(len(primals)))
 
     return value, pullback
-
-
-def _argument_sequence(label: str, name: str, values) -> tuple:
-    if not isinstance(values, (tuple, list)):
-        raise AdcompileTypeError(
-            f"{label}: {name} must be a tuple or list with one entry per argument, such as "
-            f"jvp(f, (2.0,), (1.0,)), not {reprlib.repr(values)} of type "
-            f"{type(values).__name__}")
-    return tuple(values)
-
-
-def _fits(value, t: Type) -> bool:
-    """Whether `value` can be a tangent or cotangent of a value of type `t`."""
-    if not isinstance(t, ArrayType):
-        return True  # the generated code judges cotangents of other results
-    own = _type_of_argument(value)
-    return isinstance(own, ArrayType) and own.kind in "iufc" and own.shape == t.shape
-
-
-def _describe(t: Type) -> str:
-    return f"an array of shape {t.shape}" if t.is_array else "a float"
 
 
 def primal(fun) -> Transformed:

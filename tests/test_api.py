@@ -411,10 +411,6 @@ def test_grad_of_a_tuple_valued_function_suggests_jacobian_or_vjp():
 
 # ---- misuse: adcompile's own error, naming the transform and the argument ----------------
 
-def elementwise(x):
-    return np.sin(x) * x
-
-
 class HasMethod:
     def method(self, x):
         return x * x

@@ -67,21 +67,39 @@ def test_specialize_leaves_no_apply(fun, types):
     verify(fn)
 
 
-def test_inline_applies_replaces_the_apply_by_the_callees_ops():
+def build(callee, types):
+    return callee.build_ir(types)
+
+
+def test_inline_applies_replaces_the_apply_by_the_ir_built_for_the_callee():
     fn = clone_function(_lowered(uses_grad).function)
     infer_function(fn, [FLOAT])
-    assert inline_applies(fn)
+    built = []
+    assert inline_applies(fn, lambda callee, types: built.append((callee, types)) or
+                          build(callee, types))
+    assert built == [(ad.grad(g), [FLOAT, FLOAT])]
     names = prims(fn)
     assert "apply" not in names
     assert "cos" in names  # d/dx sin(x) * y
-    assert inline_applies(fn) is False  # nothing left to expand
+    assert inline_applies(fn, build) is False  # nothing left to expand
+    infer_function(fn, [FLOAT])
     verify(fn)
+
+
+def test_a_staged_call_and_what_is_computed_from_it_stay_untyped_until_expanded():
+    fn = clone_function(_lowered(uses_grad).function)
+    infer_function(fn, [FLOAT])
+    apply = next(op for op in walk_ops(fn.body) if op.prim == "apply")
+    assert apply.output.type is None and fn.results[0].type is None
+    inline_applies(fn, build)
+    infer_function(fn, [FLOAT])
+    assert fn.results[0].type == FLOAT
 
 
 def test_inlined_values_are_fresh():
     fn = clone_function(_lowered(uses_grad).function)
     infer_function(fn, [FLOAT])
-    inline_applies(fn)
+    inline_applies(fn, build)
     callee = ad.grad(g).build_ir([FLOAT, FLOAT])
     callee_values = {v for op in walk_ops(callee.body) for v in op.outputs}
     ours = {v for op in walk_ops(fn.body) for v in op.outputs}

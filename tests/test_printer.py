@@ -4,7 +4,7 @@ import math
 import re
 
 import adcompile as ad
-from adcompile.api import specialize
+from adcompile.api import _lowered, specialize
 from adcompile.ir.builder import Builder
 from adcompile.ir.nodes import Function, Region, Value
 from adcompile.ir.types import FLOAT, INT, ArrayType
@@ -141,10 +141,9 @@ def stages_a_grad(x):
     return ad.grad(inner)(x) + x
 
 
-def test_a_staged_transform_prints_by_its_label():
-    from adcompile.api import _lowered
+def test_a_staged_transform_prints_as_its_repr():
     text = format_function(_lowered(stages_a_grad).function)
-    assert "apply callee=grad(inner, argnums=0) x" in text
+    assert "apply callee=<adcompile grad(inner, argnums=0)> x" in text
 
 
 def test_parameters_print_sorted_after_the_primitive():

@@ -50,11 +50,11 @@ def _infer(op: Op) -> None:
             out.type = join(cond.then.results[k].type, cond.orelse.results[k].type)
     elif (loop := as_loop(op)) is not None:
         _infer_loop(loop)
-    elif op.prim == "apply":
-        # A staged call (`grad(g)(x)` inside a compiled function): the callee knows.
-        for out, t in zip(op.outputs, op.params["callee"].result_types(
-                [v.type for v in op.inputs])):
-            out.type = t
+    elif op.prim == "apply" or any(v.type is None for v in op.inputs):
+        # A staged call (`grad(g)(x)` inside a compiled function) is typed when it is
+        # expanded (`transforms.inline`); until then, so is everything computed from it.
+        for out in op.outputs:
+            out.type = None
     elif op.prim == "push":  # pushes come before the pops of their tape
         tape, value = op.inputs
         tape.type = TapeType(join(tape.type.element if tape.type else None, value.type))

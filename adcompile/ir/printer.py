@@ -56,8 +56,7 @@ def _op_line(op: Op, names: _Names) -> str:
 
 
 def param_text(value) -> str:
-    callee = getattr(value, "_label", None)
-    return callee() if callable(callee) else repr(value)
+    return repr(value)
 
 
 def _region(region: Region, names: _Names, lines: list[str], indent: str) -> None:

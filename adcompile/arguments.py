@@ -1,0 +1,123 @@
+"""Checking what users pass to the transforms: argnums, order, the arguments of a call,
+tangents and cotangents. Each check raises `AdcompileTypeError` or `AdcompileValueError`
+naming the transform, the argument and what is accepted."""
+
+from __future__ import annotations
+
+import inspect
+import reprlib
+
+import numpy as np
+
+from .errors import AdcompileTypeError, AdcompileValueError
+from .ir.types import ArrayType, Type, type_of
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def parameter_list(signature: inspect.Signature) -> str:
+    return ", ".join(f"{name} ({k})" for k, name in enumerate(signature.parameters))
+
+
+def is_position(a) -> bool:
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+
+def checked_order(label: str, order) -> int:
+    if not is_position(order):
+        raise AdcompileTypeError(f"{label}: order must be an int (1 for the first "
+                                 f"derivative, 0 for the function itself), not {order!r}")
+    if order < 0:
+        raise AdcompileValueError(f"{label}: order must be 0 or more, not {order}")
+    return int(order)
+
+
+def checked_argnums(label: str, argnums, signature: inspect.Signature,
+                     allow_empty: bool) -> tuple[int, ...]:
+    """The positions `argnums` names, after checking them against the signature."""
+    if is_position(argnums):
+        positions = (int(argnums),)
+    elif isinstance(argnums, (tuple, list)) and all(is_position(a) for a in argnums):
+        positions = tuple(int(a) for a in argnums)
+    else:
+        raise AdcompileTypeError(
+            f"{label}: argnums must be an int or a tuple of ints, the positions of the "
+            f"arguments to differentiate (such as 0 or (0, 1)), not {argnums!r}")
+    if not positions and not allow_empty:
+        raise AdcompileValueError(
+            f"{label}: argnums is empty, so there is nothing to differentiate; give the "
+            "position of at least one argument, such as argnums=0 or argnums=(0, 1)")
+    params = list(signature.parameters.values())
+    described = parameter_list(signature) or "none"
+    for position in positions:
+        if position < 0:
+            raise AdcompileValueError(
+                f"{label}: argnums position {position} is negative; positions count from 0 "
+                f"(the arguments are {described})")
+        if positions.count(position) > 1:
+            raise AdcompileValueError(
+                f"{label}: argnums names position {position} more than once; name each "
+                "argument once")
+        if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params):
+            continue  # the frontend refuses *args when it reads the source
+        if position >= sum(p.kind in _POSITIONAL for p in params):
+            raise AdcompileTypeError(
+                f"{label}: argnums position {position} is out of range (the arguments "
+                f"are {described})")
+    return positions
+
+
+def bind_arguments(label: str, fun, signature: inspect.Signature, args, kwargs) -> list:
+    """Every argument's value, defaults filled in, in the order of the parameters."""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise AdcompileTypeError(
+            f"{label} was called with arguments that do not fit "
+            f"{getattr(fun, '__name__', 'f')}{signature}: {exc}") from None
+    bound.apply_defaults()
+    return list(bound.arguments.values())
+
+
+def type_of_argument(value) -> Type | None:
+    """The `Type` of a value adcompile can compile for, or None."""
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind not in "biufc":
+        return None  # object, string and date arrays
+    try:
+        return type_of(value)
+    except TypeError:
+        return None
+
+
+def argument_types(label: str, signature: inspect.Signature, values: list) -> list[Type]:
+    types = []
+    for name, value in zip(signature.parameters, values):
+        t = type_of_argument(value)
+        if t is None:
+            raise AdcompileTypeError(
+                f"{label}: argument {name!r} was passed {reprlib.repr(value)} of type "
+                f"{type(value).__name__}; adcompile compiles functions of numbers (float, "
+                "int, bool, complex), None and NumPy arrays of numbers")
+        types.append(t)
+    return types
+
+
+def argument_sequence(label: str, name: str, values) -> tuple:
+    if not isinstance(values, (tuple, list)):
+        raise AdcompileTypeError(
+            f"{label}: {name} must be a tuple or list with one entry per argument, such as "
+            f"jvp(f, (2.0,), (1.0,)), not {reprlib.repr(values)} of type "
+            f"{type(values).__name__}")
+    return tuple(values)
+
+
+def fits(value, t: Type) -> bool:
+    """Whether `value` can be a tangent or cotangent of a value of type `t`."""
+    if not isinstance(t, ArrayType):
+        return True  # the generated code judges cotangents of other results
+    own = type_of_argument(value)
+    return isinstance(own, ArrayType) and own.kind in "iufc" and own.shape == t.shape
+
+
+def describe(t: Type) -> str:
+    return f"an array of shape {t.shape}" if t.is_array else "a float"
