@@ -100,9 +100,19 @@ def test_size_grows_quadratically_not_geometrically():
     assert sizes[1] <= 4 * sizes[0]
 
 
-def test_a_runtime_exponent_falls_back_to_nested_forward_mode():
+def self_power(x):
+    return x ** x
+
+
+def test_a_moving_base_and_exponent_fall_back_to_nested_forward_mode():
     with pytest.raises(TaylorUnsupported):
-        nth_derivative(specialize(my_sin, [FLOAT, FLOAT]), 2)
+        nth_derivative(specialize(self_power, [FLOAT]), 2)
+    # d^2/dx^2 x^x = x^x ((1 + log x)^2 + 1/x), at 1: 2
+    assert ad.derivative(self_power, order=2)(1.0) == pytest.approx(2.0, rel=1e-12)
+
+
+def test_a_runtime_exponent_has_a_series():
+    nth_derivative(specialize(my_sin, [FLOAT, FLOAT]), 2)  # x ** (2i + 1): no fallback
     x = math.pi / 4  # issue 4: through the data-dependent loop, to 1e-12
     assert ad.derivative(my_sin, order=2)(x, 1e-150) == pytest.approx(-math.sin(x), abs=1e-12)
     assert ad.derivative(my_sin, order=3)(x, 1e-150) == pytest.approx(-math.cos(x), abs=1e-12)
