@@ -151,6 +151,10 @@ def divisor(y, x):
     return x / y
 
 
+def floor_divide(x, y):
+    return x // y
+
+
 def mod(x, y):
     return x % y
 
@@ -251,6 +255,10 @@ def cube_of_abs(x):
     return (x * x) ** 1.5
 
 
+def cube_of_abs_written_so(x):
+    return abs(x) ** 3
+
+
 # ---- the table: function, arguments, exact derivatives of orders 1, 2, 3 -----------------
 
 SWEEP = [
@@ -296,6 +304,7 @@ SWEEP = [
     (divisor, (1.0, 1.0), (-1.0, 2.0, -6.0)),
     (divisor, (-1.0, 1.0), (-1.0, -2.0, -6.0)),
     (divisor, (1.0, 0.0), (0.0, 0.0, 0.0)),
+    (floor_divide, (1.0, 1.0), (0.0, 0.0, 0.0)),
     (mod, (0.0, 1.0), (1.0, 0.0, 0.0)),
     (mod_divisor, (1.0, 2.5), (-2.0, 0.0, 0.0)),
     (mod_divisor, (-1.0, 2.5), (3.0, 0.0, 0.0)),
@@ -346,6 +355,7 @@ SWEEP = [
     # rule that sees one operation at a time can tell this from (x**4)**0.5, whose
     # second derivative is 2.
     (cube_of_abs, (0.0,), (0.0, NAN, NAN)),
+    (cube_of_abs_written_so, (0.0,), (0.0, 0.0, 0.0)),  # 6 sign(x) at order 3: 0 at 0
 ]
 
 
