@@ -4,15 +4,16 @@ Applying forward mode n times multiplies the program by a constant factor at eac
 (the product rule doubles terms), which is exponential in n. Taylor mode instead pushes
 a truncated power series through the program: each value x becomes its coefficients
 x_0 .. x_n of x(t) = x_0 + x_1 t + ... for the input moving as x + t. The n-th derivative
-is n! * y_n. Each rule costs O(n^2) (the product of two series is a Cauchy product), so
-the program grows quadratically with n, never exponentially.
+is n! * y_n. Most rules cost O(n^2) (the product of two series is a Cauchy product) and
+a power O(n^3) (its binomial series), so the program grows polynomially with n, never
+exponentially.
 
 The rules come from the registry: linear ops map each coefficient with their jvp; mul,
-div and pow have series rules (coefficient k from the ones below it); an elementwise function f of one argument gets its
-series from the ODE y' = f'(x) x', where f'(x) is the registry's derivative expression,
-itself expanded as a series, order by order, together with y (sin's needs cos's, whose
-needs sin's: the same node, found again by its key). Branches and loops carry all the
-coefficients of their values.
+div and pow have series rules, giving coefficient k from the ones below it; an
+elementwise function f of one argument gets its series from the ODE y' = f'(x) x', where
+f'(x) is the registry's derivative expression, itself expanded as a series, order by
+order, together with y (sin's needs cos's, whose needs sin's: the same node, found again
+by its key). Branches and loops carry all the coefficients of their values.
 
 Programs this does not cover (tapes, a power whose base and exponent both move) raise
 `TaylorUnsupported`; `derivative` then applies forward mode n times instead.
