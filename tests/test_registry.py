@@ -327,6 +327,8 @@ def test_pow_at_a_zero_base_in_both_operands():
     # raised a math domain error from log(0); JAX gives (0.0, 0.0)
     assert ad.grad(f_pow, argnums=(0, 1))(0.0, 2.0) == (0.0, 0.0)
     assert ad.grad(f_pow, argnums=(0, 1))(0.0, 0.0) == (0.0, 0.0)
+    assert ad.jvp(f_pow, (0.0, 2.0), (1.0, 1.0)) == (0.0, 0.0)
+    assert ad.jvp(f_pow, (0.0, 0.0), (1.0, 1.0)) == (1.0, 0.0)
     assert ad.hessian(f_pow, argnums=(0, 1))(0.0, 2.0) == ((2.0, 0.0), (0.0, 0.0))
     # away from the zero base the guards change nothing: d2/dxdy x**y at (2, 0) is 1/x
     (xx, xy), (yx, yy) = ad.hessian(f_pow, argnums=(0, 1))(2.0, 0.0)

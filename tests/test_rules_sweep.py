@@ -390,8 +390,13 @@ def _derivative(f, steps, args):
     return compile_source(source, "sweep", constants)(*args, *[ones] * cotangents)
 
 
+def _scalar(result) -> float:
+    """The one number in a result: grad-like programs return a tuple, arrays one entry."""
+    return float(np.ravel(result)[0])
+
+
 def _same(got, want) -> bool:
-    got = float(np.ravel(got)[0])
+    got = _scalar(got)
     if math.isnan(want):
         return math.isnan(got)
     return got == pytest.approx(want, rel=1e-12, abs=1e-12)
@@ -421,3 +426,13 @@ def test_derivatives_are_exact(row, mode):
             if not _same(got, want):
                 wrong.append(f"order {order} on floats: {got}, not {want}")
     assert not wrong, "; ".join(wrong)
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 0.0, 1.0, 2.0, 3.0, 4.0])
+def test_integer_powers_at_a_zero_base(n, mode):
+    # d^k/dx^k x**n at 0 is n! when k = n, else 0; an integral float n behaves as the int
+    orders = {**MODES[mode], **({4: MODES[mode][3] + ["forward"]} if 3 in MODES[mode] else {})}
+    for order, steps in orders.items():
+        want = math.factorial(order) if order == n else 0.0
+        assert _scalar(_derivative(power, steps, [0.0, n])) == want, (order, steps)
