@@ -9,11 +9,13 @@ order) and Taylor over reverse. Each function is differentiated in its first arg
 a row for another operand puts that operand first.
 
 Each row runs on one-element arrays, which follow NumPy's semantics, so an infinite
-derivative comes out inf. A row whose values are all finite runs on Python floats too.
+derivative comes out inf. A row of a function of scalars whose values are all finite
+runs on Python floats too.
 (Python floats raise where NumPy gives inf or nan: 0.0 ** -0.5, 1 / 0.0, math.log(-1.0).)
 
 `sum_to` and the tape's push and pop are not functions a user writes; test_registry and
-test_reverse check their rules.
+test_reverse check their rules. The array primitives (sum, reshape, transpose,
+broadcast_to, matmul) have rows of their own, on arrays only.
 """
 
 import math
@@ -259,6 +261,26 @@ def cube_of_abs_written_so(x):
     return abs(x) ** 3
 
 
+def summed(x):
+    return np.sum(x * x ** 2.0)
+
+
+def reshaped(x):
+    return np.reshape(x ** 3.0, (1,))
+
+
+def transposed(x):
+    return np.transpose(x ** 3.0)
+
+
+def broadcast(x):
+    return np.broadcast_to(x ** 3.0, (1,))
+
+
+def matrix_product(x):
+    return x ** 2.0 @ x
+
+
 # ---- the table: function, arguments, exact derivatives of orders 1, 2, 3 -----------------
 
 SWEEP = [
@@ -358,6 +380,11 @@ SWEEP = [
     (cube_of_abs_written_so, (0.0,), (0.0, 0.0, 0.0)),  # 6 sign(x) at order 3: 0 at 0
 ]
 
+# The array primitives, each of x**3 on one-element arrays (they take no Python floats).
+ARRAY_SWEEP = [(f, (x,), (3 * x * x, 6 * x, 6.0))
+               for f in (summed, reshaped, transposed, broadcast, matrix_product)
+               for x in (0.0, -1.0)]
+
 
 # ---- the modes ---------------------------------------------------------------------------
 # A mode is the transforms applied to f, in order, for the derivative of each order;
@@ -408,11 +435,11 @@ def _label(row) -> str:
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
-@pytest.mark.parametrize("row", SWEEP, ids=_label)
+@pytest.mark.parametrize("row", SWEEP + ARRAY_SWEEP, ids=_label)
 def test_derivatives_are_exact(row, mode):
     f, args, exact = row
     arrays = [np.array([a]) for a in args]
-    finite = all(math.isfinite(v) for v in exact)
+    on_floats = row in SWEEP and all(math.isfinite(v) for v in exact)
     wrong = []
     for order, steps in MODES[mode].items():
         want = exact[order - 1]
@@ -421,7 +448,7 @@ def test_derivatives_are_exact(row, mode):
             got = _derivative(f, steps, arrays)
         if not _same(got, want):
             wrong.append(f"order {order} on arrays: {got}, not {want}")
-        if finite:
+        if on_floats:
             got = _derivative(f, steps, list(args))
             if not _same(got, want):
                 wrong.append(f"order {order} on floats: {got}, not {want}")

@@ -169,6 +169,16 @@ def test_a_runtime_exponent_has_a_series():
     assert ad.grad(ad.grad(my_sin))(x, 1e-150) == pytest.approx(-math.sin(x), abs=1e-12)
 
 
+def cubes(x):
+    return x ** 2.0 @ x
+
+
+def test_a_linear_op_of_zero_coefficients_is_zero():
+    # the gradient 3x^2 reaches the matmul's reverse as a reshape whose third coefficient
+    # is zero: its jvp was called with no tangent (an AttributeError)
+    assert ad.derivative(ad.grad(cubes), order=2)(np.array([0.5, -1.0])).tolist() == [6.0, 6.0]
+
+
 def test_loops_carry_every_coefficient():
     program = ad.derivative(looped, order=3)
     program(0.4)

@@ -91,8 +91,7 @@ class _Taylor(OpVisitor):
             raise TaylorUnsupported(op.prim)
         if rule.linear:
             for k in range(1, self.n + 1):
-                out[k] = rule.jvp(b, [s[0] for s in inputs], [s[k] for s in inputs],
-                                  new.output, **op.params)
+                out[k] = _linear_coefficient(b, rule, inputs, new.output, k, op.params)
         elif rule.taylor is not None:
             memo: dict = {}
             for k in range(1, self.n + 1):
@@ -271,11 +270,18 @@ class _ElementarySeries:
                 total = b.add(total, term)
             return total
         if rule is not None and rule.linear:
-            return rule.jvp(b, [s[0] for s in series], [s[k] for s in series], own[0],
-                            **node["params"])
+            return _linear_coefficient(b, rule, series, own[0], k, node["params"])
         if rule is not None and rule.taylor is not None:
             coefficient = rule.taylor(b, series, own, k, node["memo"])
             if coefficient is not NotImplemented:
                 return coefficient
         raise TaylorUnsupported(prim)
 
+
+def _linear_coefficient(b: DiffBuilder, rule, inputs: list[Series], out: Value, k: int,
+                        params: dict):
+    """Coefficient k of a linear op's result: its jvp applied to the inputs' coefficient
+    k, which is zero when they all are (a jvp is only ever called with some tangent)."""
+    if all(s[k] is None for s in inputs):
+        return None
+    return rule.jvp(b, [s[0] for s in inputs], [s[k] for s in inputs], out, **params)
