@@ -347,3 +347,21 @@ def test_the_my_sin_hessian_at_zero():
     from programs import my_sin  # its reverse sweep raises x to t - 1 with t = 1
     assert ad.hessian(my_sin)(0.0, 1e-8) == 0.0
     assert ad.grad(ad.grad(my_sin))(0.0, 1e-8) == 0.0
+
+
+def f_cube_of_abs(x):
+    return (x * x) ** 1.5
+
+
+def test_zero_base_values_that_are_infinite_or_nan_on_numpy_scalars():
+    # 0-d arrays follow NumPy: inf and nan come out where Python floats would raise
+    zero = np.array(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert ad.grad(f_sqrt)(zero) == np.inf
+        # the chain rule meets 0 * inf: nan, as JAX (raised ZeroDivisionError before)
+        assert np.isnan(ad.grad(ad.grad(f_cube_of_abs))(zero))
+        assert np.isnan(ad.hessian(f_cube_of_abs)(zero))
+        assert ad.grad(ad.grad(ad.grad(f_pow)))(zero, np.array(2.5)) == np.inf
+        # the exponent derivative at a negative base: nan, as JAX
+        assert np.isnan(ad.grad(f_pow, argnums=1)(np.array(-1.0), np.array(3.0)))
+        assert ad.grad(f_pow)(np.array(-1.0), np.array(3.0)) == 3.0
