@@ -24,7 +24,6 @@ import warnings
 import numpy as np
 import pytest
 
-import adcompile as ad
 from adcompile.api import specialize
 from adcompile.backend.compile import compile_function
 from adcompile.ir.infer import type_of
