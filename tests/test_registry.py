@@ -312,3 +312,61 @@ def test_second_derivatives_of_binary(name):
         for i in range(2):
             expected = (plus[i] - minus[i]) / (2 * h)
             assert hess[i][j] == pytest.approx(expected, rel=1e-6, abs=1e-8), (i, j)
+
+
+# ---- powers at a zero base (issue 11) -----------------------------------------------------
+
+def f_polynomial(x, n):
+    total = 0.0
+    for i in range(n):
+        total = total + x ** i
+    return total
+
+
+def test_pow_at_a_zero_base_in_both_operands():
+    # raised a math domain error from log(0); JAX gives (0.0, 0.0)
+    assert ad.grad(f_pow, argnums=(0, 1))(0.0, 2.0) == (0.0, 0.0)
+    assert ad.grad(f_pow, argnums=(0, 1))(0.0, 0.0) == (0.0, 0.0)
+    assert ad.jvp(f_pow, (0.0, 2.0), (1.0, 1.0)) == (0.0, 0.0)
+    assert ad.jvp(f_pow, (0.0, 0.0), (1.0, 1.0)) == (1.0, 0.0)
+    assert ad.hessian(f_pow, argnums=(0, 1))(0.0, 2.0) == ((2.0, 0.0), (0.0, 0.0))
+    # away from the zero base the guards change nothing: d2/dxdy x**y at (2, 0) is 1/x
+    (xx, xy), (yx, yy) = ad.hessian(f_pow, argnums=(0, 1))(2.0, 0.0)
+    assert (xx, xy, yx) == (0.0, 0.5, 0.5) and yy == pytest.approx(math.log(2.0) ** 2)
+
+
+def test_a_zero_run_time_exponent_has_a_zero_base_derivative():
+    # x**0 raised 0.0 to the power -1: 1 + x + x^2 has derivatives 1, 2, 0 at 0
+    assert ad.grad(f_polynomial)(0.0, 3) == 1.0
+    assert ad.hessian(f_polynomial)(0.0, 3) == 2.0
+    assert ad.grad(ad.grad(ad.grad(f_polynomial)))(0.0, 3) == 0.0
+    assert ad.derivative(f_polynomial, order=2)(0.0, 3) == 2.0
+
+
+def test_the_my_sin_hessian_at_zero():
+    from programs import my_sin  # its reverse sweep raises x to t - 1 with t = 1
+    assert ad.hessian(my_sin)(0.0, 1e-8) == 0.0
+    assert ad.grad(ad.grad(my_sin))(0.0, 1e-8) == 0.0
+
+
+def f_cube_of_abs(x):
+    return (x * x) ** 1.5
+
+
+def f_numpy_sqrt(x):
+    return np.sqrt(x)
+
+
+def test_zero_base_values_that_are_infinite_or_nan_on_numpy_scalars():
+    # 0-d arrays follow NumPy: inf and nan come out where Python floats would raise
+    zero = np.array(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert ad.grad(f_numpy_sqrt)(zero) == np.inf
+        assert ad.grad(f_numpy_sqrt)(0.0) == np.inf  # NumPy's semantics: the user wrote np
+        # the chain rule meets 0 * inf: nan, as JAX (raised ZeroDivisionError before)
+        assert np.isnan(ad.grad(ad.grad(f_cube_of_abs))(zero))
+        assert np.isnan(ad.hessian(f_cube_of_abs)(zero))
+        assert ad.grad(ad.grad(ad.grad(f_pow)))(zero, np.array(2.5)) == np.inf
+        # the exponent derivative at a negative base: nan, as JAX
+        assert np.isnan(ad.grad(f_pow, argnums=1)(np.array(-1.0), np.array(3.0)))
+        assert ad.grad(f_pow)(np.array(-1.0), np.array(3.0)) == 3.0

@@ -43,6 +43,10 @@ def branchy(x):
     return y
 
 
+def fractional_powers(x, p):
+    return (1.5 + math.sin(x)) ** 2.5 + (2.0 + x * x) ** p - math.exp(x) ** -1.5
+
+
 def looped(x):
     y = x
     for _ in range(4):
@@ -50,21 +54,23 @@ def looped(x):
     return y
 
 
-def nested_forward(f, order, x):
+def nested_forward(f, order, x, *rest):
     """The same derivative by forward mode applied `order` times: a second opinion."""
-    fn = specialize(f, [FLOAT])
+    fn = specialize(f, [FLOAT] * (1 + len(rest)))
     for _ in range(order):
         fn = optimize(forward(fn, [0], seed_ones=True, with_value=False))
     source, constants = to_source(fn, "check")
-    return compile_source(source, "check", constants)(x)
+    return compile_source(source, "check", constants)(x, *rest)
 
 
-@pytest.mark.parametrize("f", [tanh, mixed, powers, elementary, branchy, looped])
+@pytest.mark.parametrize("f", [tanh, mixed, powers, elementary, branchy, looped,
+                               fractional_powers])
 @pytest.mark.parametrize("order", [1, 2, 3, 5])
 def test_taylor_mode_agrees_with_nested_forward_mode(f, order):
+    extra = (0.7,) if f is fractional_powers else ()  # a run-time exponent
     for x in (-0.7, 0.2, 0.9):
-        got = ad.derivative(f, order=order)(x)
-        assert got == pytest.approx(nested_forward(f, order, x), rel=1e-10, abs=1e-10)
+        got = ad.derivative(f, order=order)(x, *extra)
+        assert got == pytest.approx(nested_forward(f, order, x, *extra), rel=1e-10, abs=1e-10)
 
 
 @given(st.floats(min_value=-2.0, max_value=2.0))
@@ -79,10 +85,53 @@ def test_tanh_derivatives_match_the_polynomial_recurrence(x):
 
 
 def test_powers_are_exact_at_zero():
-    # x**5 by products of series, not y' = 5y/x (which divides by zero at 0)
+    # x**5 by the binomial series, not y' = 5y/x (which divides by zero at 0)
     assert ad.derivative(powers, order=2)(0.0) == -6.0
     assert ad.derivative(powers, order=5)(0.0) == 120.0
     assert ad.derivative(powers, order=6)(0.0) == 0.0
+
+
+def square(x):
+    return x ** 2.0
+
+
+def shifted_square(x):
+    return (x - 1.0) ** 2.0
+
+
+def sine_squared(x):
+    return np.sin(x) ** 2.0
+
+
+def lorentzian(x):
+    return 1.0 / (1.0 + x ** 2.0)
+
+
+def double_well(x):
+    return x ** 4.0 - 2.0 * x ** 2.0
+
+
+def three_halves(x):
+    return x ** 1.5
+
+
+# issue 11: each raised ZeroDivisionError at order 1 (the series divided by the base)
+@pytest.mark.parametrize("f, x, exact", [
+    (square, 0.0, [0.0, 2.0, 0.0, 0.0]),
+    (shifted_square, 1.0, [0.0, 2.0, 0.0, 0.0]),
+    (sine_squared, 0.0, [0.0, 2.0, 0.0, -8.0]),  # (1 - cos 2x) / 2
+    (lorentzian, 0.0, [0.0, -2.0, 0.0, 24.0]),  # 1 - x^2 + x^4 - ...
+    (double_well, 0.0, [0.0, -4.0, 0.0, 24.0]),
+])
+def test_integral_float_exponents_are_exact_at_a_zero_base(f, x, exact):
+    assert [ad.derivative(f, order=n)(x) for n in (1, 2, 3, 4)] == exact
+
+
+def test_a_fractional_power_at_zero_divides_by_zero_only_above_its_order():
+    assert ad.derivative(three_halves, order=1)(0.0) == 0.0
+    with np.errstate(divide="ignore"):
+        assert ad.derivative(three_halves, order=2)(np.zeros(2)).tolist() == [np.inf] * 2
+        assert ad.derivative(three_halves, order=3)(np.zeros(2)).tolist() == [-np.inf] * 2
 
 
 def test_elementwise_on_arrays():
@@ -100,14 +149,34 @@ def test_size_grows_quadratically_not_geometrically():
     assert sizes[1] <= 4 * sizes[0]
 
 
-def test_a_runtime_exponent_falls_back_to_nested_forward_mode():
+def self_power(x):
+    return x ** x
+
+
+def test_a_moving_base_and_exponent_fall_back_to_nested_forward_mode():
     with pytest.raises(TaylorUnsupported):
-        nth_derivative(specialize(my_sin, [FLOAT, FLOAT]), 2)
+        nth_derivative(specialize(self_power, [FLOAT]), 2)
+    # d^2/dx^2 x^x = x^x ((1 + log x)^2 + 1/x), at 1: 2
+    assert ad.derivative(self_power, order=2)(1.0) == pytest.approx(2.0, rel=1e-12)
+
+
+def test_a_runtime_exponent_has_a_series():
+    nth_derivative(specialize(my_sin, [FLOAT, FLOAT]), 2)  # x ** (2i + 1): no fallback
     x = math.pi / 4  # issue 4: through the data-dependent loop, to 1e-12
     assert ad.derivative(my_sin, order=2)(x, 1e-150) == pytest.approx(-math.sin(x), abs=1e-12)
     assert ad.derivative(my_sin, order=3)(x, 1e-150) == pytest.approx(-math.cos(x), abs=1e-12)
     assert ad.hessian(my_sin)(x, 1e-150) == pytest.approx(-math.sin(x), abs=1e-12)
     assert ad.grad(ad.grad(my_sin))(x, 1e-150) == pytest.approx(-math.sin(x), abs=1e-12)
+
+
+def cubes(x):
+    return x ** 2.0 @ x
+
+
+def test_a_linear_op_of_zero_coefficients_is_zero():
+    # the gradient 3x^2 reaches the matmul's reverse as a reshape whose third coefficient
+    # is zero: its jvp was called with no tangent (an AttributeError)
+    assert ad.derivative(ad.grad(cubes), order=2)(np.array([0.5, -1.0])).tolist() == [6.0, 6.0]
 
 
 def test_loops_carry_every_coefficient():

@@ -43,15 +43,22 @@ defrule("abs", linear=True,  # piecewise linear: slope sign(x) away from 0
         vjp=lambda b, p, out, g: [b.mul(g, b.call("sign", p[0]))])
 
 
-def _selection_rules(test: str, complement: str):
-    """max/min: the derivative of whichever operand was chosen (the first, on ties)."""
+def _selection_rules(beats: str):
+    """max/min: the derivative of the operand chosen; at a tie, half of each, as JAX
+    (so max(x, x) has derivative 1, and max(x, 0) at 0 has 1/2 from each side's slope)."""
+    def weights(b, p):
+        tie = b.call("mul", b.const(0.5), b.call("eq", p[0], p[1]))
+        return (b.call("add", b.call(beats, p[0], p[1]), tie),
+                b.call("add", b.call(beats, p[1], p[0]), tie))
+
     def jvp(b, p, t, out):
-        return b.add(_masked(b, t[0], b.call(test, p[0], p[1])),
-                     _masked(b, t[1], b.call(complement, p[0], p[1])))
+        first, second = weights(b, p)
+        return b.add(_masked(b, t[0], first), _masked(b, t[1], second))
 
     def vjp(b, p, out, g):
-        return [b.unbroadcast(_masked(b, g, b.call(test, p[0], p[1])), p[0]),
-                b.unbroadcast(_masked(b, g, b.call(complement, p[0], p[1])), p[1])]
+        first, second = weights(b, p)
+        return [b.unbroadcast(_masked(b, g, first), p[0]),
+                b.unbroadcast(_masked(b, g, second), p[1])]
     return jvp, vjp
 
 
@@ -59,8 +66,8 @@ def _masked(b, value, mask):
     return None if value is None else b.mul(value, mask)
 
 
-_max_jvp, _max_vjp = _selection_rules("ge", "lt")
-_min_jvp, _min_vjp = _selection_rules("le", "gt")
+_max_jvp, _max_vjp = _selection_rules("gt")
+_min_jvp, _min_vjp = _selection_rules("lt")
 defrule("maximum", jvp=_max_jvp, vjp=_max_vjp, linear=True)
 defrule("minimum", jvp=_min_jvp, vjp=_min_vjp, linear=True)
 defrule("float", jvp=lambda b, p, t, out: t[0], vjp=lambda b, p, out, g: [g], linear=True)

@@ -38,7 +38,10 @@ class Rule:
     # linear in the tangents with coefficients that depend on the primals only (then the
     # jvp maps each Taylor coefficient); `derivative(b, x, out)` for an elementwise
     # function of one argument (its series then follows from y' = f'(x) x'); `taylor`
-    # for the rest: taylor(b, series_in, out, order) -> coefficients 1..order of out.
+    # for the rest: ``taylor(b, inputs, out, k, memo) -> coefficient k of out``, given
+    # the inputs' series up to k and out's below k. The caller keeps `memo` for one op
+    # across k, for series the rule builds on the way; the rule returns NotImplemented
+    # when the op has no series it can give.
     linear: bool = False
     derivative: Callable | None = None
     taylor: Callable | None = None
@@ -77,21 +80,36 @@ def defunary(prim: str, derivative: Callable) -> None:
 def cauchy_product(prim: str) -> Callable:
     """The Taylor rule of a bilinear primitive (``*``, ``@``): coefficient k of a . c is
     the sum over j of a_j . c_(k-j)."""
-    def taylor(b, series, out, order):
-        a, c = series
-        coefficients = []
-        for k in range(1, order + 1):
-            total = None
-            for j in range(k + 1):
-                if a[j] is not None and c[k - j] is not None:
-                    total = b.add(total, b.call(prim, a[j], c[k - j]))
-            coefficients.append(total)
-        return coefficients
+    def taylor(b, inputs, out, k, memo):
+        a, c = inputs
+        total = None
+        for j in range(k + 1):
+            if a[j] is not None and c[k - j] is not None:
+                total = b.add(total, b.call(prim, a[j], c[k - j]))
+        return total
     return taylor
 
 
 class DiffBuilder(Builder):
-    """A builder whose arithmetic treats None as a symbolic zero."""
+    """A builder whose arithmetic treats None as a symbolic zero, and which knows the
+    constants emitted through it (so a rule can specialize on a constant exponent)."""
+
+    def __init__(self, region, loc=None):
+        super().__init__(region, loc)
+        self._constants: dict[Value, object] = {}
+
+    def emit(self, prim, inputs, params=None, **kwargs):
+        op = super().emit(prim, inputs, params, **kwargs)
+        if prim == "const":
+            self._constants[op.output] = op.params["value"]
+        return op
+
+    def constant(self, value: Value) -> int | float | None:
+        """The number `value` is, when it is an int or float constant; else None."""
+        number = self._constants.get(value)
+        if isinstance(number, (int, float)) and not isinstance(number, bool):
+            return number
+        return None
 
     def add(self, a: Value | None, c: Value | None) -> Value | None:
         if a is None:

@@ -4,17 +4,18 @@ Applying forward mode n times multiplies the program by a constant factor at eac
 (the product rule doubles terms), which is exponential in n. Taylor mode instead pushes
 a truncated power series through the program: each value x becomes its coefficients
 x_0 .. x_n of x(t) = x_0 + x_1 t + ... for the input moving as x + t. The n-th derivative
-is n! * y_n. Each rule costs O(n^2) (the product of two series is a Cauchy product), so
-the program grows quadratically with n, never exponentially.
+is n! * y_n. Most rules cost O(n^2) (the product of two series is a Cauchy product) and
+a power O(n^3) (its binomial series), so the program grows polynomially with n, never
+exponentially.
 
 The rules come from the registry: linear ops map each coefficient with their jvp; mul,
-div and pow have series rules; an elementwise function f of one argument gets its
-series from the ODE y' = f'(x) x', where f'(x) is the registry's derivative expression,
-itself expanded as a series, order by order, together with y (sin's needs cos's, whose
-needs sin's: the same node, found again by its key). Branches and loops carry all the
-coefficients of their values.
+div and pow have series rules, giving coefficient k from the ones below it; an
+elementwise function f of one argument gets its series from the ODE y' = f'(x) x', where
+f'(x) is the registry's derivative expression, itself expanded as a series, order by
+order, together with y (sin's needs cos's, whose needs sin's: the same node, found again
+by its key). Branches and loops carry all the coefficients of their values.
 
-Programs this does not cover (tapes, a power whose exponent is not a constant) raise
+Programs this does not cover (tapes, a power whose base and exponent both move) raise
 `TaylorUnsupported`; `derivative` then applies forward mode n times instead.
 """
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 import math
 
 from ..ir.infer import infer_op
-from ..ir.nodes import Function, Op, Region, Value, walk_ops
+from ..ir.nodes import Function, Op, Region, Value
 from ..ir.structured import Cond, Loop, loop_region, yield_body
 from ..rules import DiffBuilder, rule_for
 from .activity import active_values
@@ -47,8 +48,6 @@ class _Taylor(OpVisitor):
         self.n = order
         self.series: dict[Value, Series] = {}
         self.active = active_values(fn, fn.params[:1])
-        self.constants = {op.output: op.params["value"]
-                          for op in walk_ops(fn.body) if op.prim == "const"}
 
     def zero_series(self, primal: Value) -> Series:
         return [primal] + [None] * self.n
@@ -92,48 +91,17 @@ class _Taylor(OpVisitor):
             raise TaylorUnsupported(op.prim)
         if rule.linear:
             for k in range(1, self.n + 1):
-                out[k] = rule.jvp(b, [s[0] for s in inputs], [s[k] for s in inputs],
-                                  new.output, **op.params)
-        elif op.prim == "pow" and self.integer_exponent(op) is not None:
-            out[1:] = self.integer_power(b, inputs[0], self.integer_exponent(op))[1:]
-        elif op.prim == "pow" and op.inputs[1] not in self.constants:
-            # x ** n with n known only at run time: the series rule divides by x_0,
-            # which may be 0 (a Taylor series at x = 0); nested forward mode does not.
-            raise TaylorUnsupported("a power with a run-time exponent")
+                out[k] = _linear_coefficient(b, rule, inputs, new.output, k, op.params)
         elif rule.taylor is not None:
-            coefficients = rule.taylor(b, inputs, new.output, self.n)
-            if coefficients is None:
-                raise TaylorUnsupported(op.prim)
-            out[1:] = coefficients
+            memo: dict = {}
+            for k in range(1, self.n + 1):
+                out[k] = rule.taylor(b, inputs, out, k, memo)
+                if out[k] is NotImplemented:
+                    raise TaylorUnsupported(f"{op.prim} of these operands")
         elif rule.derivative is not None:
             out[1:] = _ElementarySeries(b, self.n).solve(op.prim, inputs[0], new.output)
         else:
             raise TaylorUnsupported(op.prim)
-
-    def integer_exponent(self, op: Op) -> int | None:
-        source = self.constants.get(op.inputs[1])
-        if isinstance(source, int) and not isinstance(source, bool) and 0 <= source <= 64:
-            return source
-        return None
-
-    def integer_power(self, b: DiffBuilder, x: Series, exponent: int) -> Series:
-        """x**k by repeated squaring of series: exact at x_0 = 0, where the ODE is not."""
-        mul = rule_for("mul").taylor
-        result, base = None, x
-        while exponent:
-            if exponent & 1:
-                result = base if result is None else \
-                    self._product(b, mul, result, base)
-            exponent >>= 1
-            if exponent:
-                base = self._product(b, mul, base, base)
-        if result is None:
-            return self.zero_series(b.const(1.0))
-        return result
-
-    def _product(self, b, mul, a: Series, c: Series) -> Series:
-        primal = b.apply("mul", a[0], c[0])
-        return [primal] + mul(b, [a, c], primal, self.n)
 
     def _pack(self, values: list[Value], moving: list[bool], b: DiffBuilder) -> list[Value]:
         """Primal values, then the coefficients 1..n of each moving one (zeros for None)."""
@@ -230,7 +198,8 @@ class _ElementarySeries:
             return self.by_key[key]
         index = len(self.nodes)
         self.nodes.append({"prim": prim, "inputs": inputs, "params": params,
-                           "series": series, "derivative": None, "index": index})
+                           "series": series, "derivative": None, "index": index,
+                           "memo": {}})
         self.by_key[key] = index
         return index
 
@@ -301,21 +270,18 @@ class _ElementarySeries:
                 total = b.add(total, term)
             return total
         if rule is not None and rule.linear:
-            return rule.jvp(b, [s[0] for s in series], [s[k] for s in series], own[0],
-                            **node["params"])
-        if prim == "mul":
-            return b.add(None, _cauchy(b, series[0], series[1], k))
-        if prim == "div":
-            a, c = series
-            correction = None
-            for j in range(1, k + 1):
-                correction = b.add(correction, b.mul(c[j], own[k - j]))
-            return b.div(b.sub(a[k], correction), c[0])
+            return _linear_coefficient(b, rule, series, own[0], k, node["params"])
+        if rule is not None and rule.taylor is not None:
+            coefficient = rule.taylor(b, series, own, k, node["memo"])
+            if coefficient is not NotImplemented:
+                return coefficient
         raise TaylorUnsupported(prim)
 
 
-def _cauchy(b: DiffBuilder, a: Series, c: Series, k: int):
-    total = None
-    for j in range(k + 1):
-        total = b.add(total, b.mul(a[j], c[k - j]))
-    return total
+def _linear_coefficient(b: DiffBuilder, rule, inputs: list[Series], out: Value, k: int,
+                        params: dict):
+    """Coefficient k of a linear op's result: its jvp applied to the inputs' coefficient
+    k, which is zero when they all are (a jvp is only ever called with some tangent)."""
+    if all(s[k] is None for s in inputs):
+        return None
+    return rule.jvp(b, [s[0] for s in inputs], [s[k] for s in inputs], out, **params)

@@ -18,5 +18,5 @@ def my_sin_grad(x, threshold=0.0001):
     for _ in range(trips):
         c_1 = tape_c.pop()
         t2 = tape.pop()
-        bx = bx + c_1 * (t2 * x ** (t2 - 1))
+        bx = bx + c_1 * (t2 * x ** (t2 - (t2 != 0)))
     return bx

@@ -18,6 +18,6 @@ def my_sin_hessian(x, threshold, dx):
     for _ in range(trips):
         c_1 = tape_c.pop()
         t2 = tape.pop()
-        t3 = t2 - 1
-        dbx = dbx + c_1 * (t2 * (dx * (t3 * x ** (t3 - 1))))
+        t3 = t2 - (t2 != 0)
+        dbx = dbx + c_1 * (t2 * (dx * (t3 * x ** (t3 - (t3 != 0)))))
     return dbx,
