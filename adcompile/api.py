@@ -459,6 +459,7 @@ def _python_name(transform: Transformed) -> str:
             parts.append(f"d{transform.order}" if kind == "derivative" else kind)
         transform = transform.fun
     name = getattr(transform, "__name__", "f")
+    name = "lambda_fn" if name == "<lambda>" else name
     return "_".join([name, *reversed(parts)]) if parts else name
 
 

@@ -285,16 +285,42 @@ def test_nested_class_is_refused():
     assert_points_at(refuse(nested_class), nested_class, "class Box", "class")
 
 
-def test_nested_def_is_refused():
-    assert_points_at(refuse(nested_def), nested_def, "def helper", "nested function")
+def test_nested_defs_and_lambdas_pass_the_fence():
+    assert ad.grad(nested_def)(1.5) == 3.0
+    assert ad.grad(assigned_lambda)(1.5) == 2.0
+    assert ad.grad(lambda_in_body)(1.5) == 3.0
 
 
-def test_lambda_passed_to_grad_is_refused():
-    assert_points_at(refuse(assigned_lambda), assigned_lambda, "lambda x", "lambda")
+def decorated_nested_def(x):
+    @ad.grad
+    def helper(t):
+        return t * t
+    return helper(x)
 
 
-def test_lambda_in_body_is_refused():
-    assert_points_at(refuse(lambda_in_body), lambda_in_body, "lambda t", "lambda")
+def starred_nested_def(x):
+    def helper(*ts):
+        return ts[0]
+    return helper(x)
+
+
+def test_a_decorated_nested_def_is_refused_with_a_hint_that_works():
+    assert_points_at(refuse(decorated_nested_def), decorated_nested_def, "ad.grad",
+                     "decorated")
+    assert ad.grad(uses_the_hint)(1.5) == 2.0
+
+
+def helper_at_module_level(t):
+    return t * t
+
+
+def uses_the_hint(x):
+    return ad.grad(helper_at_module_level)(x)
+
+
+def test_starred_parameters_of_a_nested_def_are_refused():
+    assert_points_at(refuse(starred_nested_def), starred_nested_def, "def helper",
+                     "*args")
 
 
 def test_eval_is_refused():
@@ -348,9 +374,9 @@ def test_bare_call_statement_is_refused():
     assert_points_at(refuse(print_call), print_call, "print(x)", "thrown away")
 
 
-def test_keyword_only_parameters_are_refused():
-    assert_points_at(refuse(keyword_only_parameters), keyword_only_parameters,
-                     "def keyword_only", "positional")
+def test_keyword_only_parameters_pass_the_fence():
+    assert ad.grad(keyword_only_parameters)(1.5) == 2.0
+    assert ad.grad(keyword_only_parameters)(1.5, scale=3.0) == 3.0
 
 
 def test_starred_parameters_are_refused():

@@ -1074,3 +1074,75 @@ def test_an_unsupported_method_is_located_and_the_hint_names_methods_that_work()
 
 def calls_the_hinted_methods(x):
     return x.sum(axis=0) + x.transpose().reshape((3, 2)).sum(axis=1)
+
+
+# ---- functions defined in the body ---------------------------------------------------
+
+def nested_helpers(x, y):
+    def square_plus_y(u, scale=2.0):
+        return scale * u * u + y
+    sine_times_x = lambda v: np.sin(v) * x  # noqa: E731
+    return square_plus_y(x) + sine_times_x(y) + square_plus_y(y, scale=3.0)
+
+
+def late_binding(x):
+    a = 1.0
+    def times_a(u):
+        return u * a
+    a = 3.0
+    return times_a(x)
+
+
+def default_at_definition(x):
+    a = 2.0
+    def times(u, factor=a):
+        return u * factor
+    a = 5.0
+    return times(x)
+
+
+def apply_twice(f, x):
+    return f(f(x))
+
+
+def passes_a_local_function(x):
+    c = 0.5
+    return apply_twice(lambda u: u * u + c, x)
+
+
+def recursive_local(x):
+    def down(u):
+        return down(u)
+    return down(x)
+
+
+def keyword_only(x, *, power=3):
+    return x ** power
+
+
+def test_functions_defined_in_the_body_are_inlined():
+    assert ad.grad(nested_helpers, argnums=(0, 1))(1.0, 2.0) == pytest.approx(
+        (4.0 + np.sin(2.0), 1.0 + np.cos(2.0) + 12.0 + 1.0))
+    ad.testing.check_grads(nested_helpers, (1.0, 2.0), order=2)
+    assert ad.grad(nested_helpers).source.count("def ") == 1
+
+
+def test_a_nested_function_sees_the_names_around_it_as_they_are_when_called():
+    assert ad.grad(late_binding)(2.0) == 3.0 == late_binding(1.0)
+    assert ad.grad(default_at_definition)(2.0) == 2.0
+
+
+def test_a_lambda_passed_to_a_helper_is_called_there():
+    assert ad.primal(passes_a_local_function)(2.0) == passes_a_local_function(2.0)
+    assert ad.grad(passes_a_local_function)(2.0) == pytest.approx(2 * 4.5 * 2 * 2.0)
+
+
+def test_a_recursive_nested_function_is_refused():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="recursive call to 'down'") as info:
+        ad.grad(recursive_local)(1.0)
+    assert info.value.loc.line == line_of(recursive_local, "return down(u)")[0]
+
+
+def test_keyword_only_parameters_with_defaults():
+    assert ad.grad(keyword_only)(2.0) == 12.0
+    assert ad.grad(keyword_only)(2.0, power=2) == 4.0

@@ -3,6 +3,7 @@
 import functools
 import inspect
 import math
+import sys
 
 import gast
 import pytest
@@ -124,10 +125,39 @@ def test_a_function_made_by_exec_has_no_source():
         parse_function(namespace["made"])
 
 
-def test_a_lambda_is_refused_with_its_location():
-    with pytest.raises(UnsupportedSyntaxError) as info:
-        parse_function(square)
-    loc = info.value.loc
+def test_a_lambda_reads_as_a_def_returning_its_body_at_its_place():
+    parsed = parse_function(square)
+    assert isinstance(parsed.node, gast.FunctionDef)
+    assert [a.id for a in parsed.node.args.args] == ["x"]
+    assert isinstance(parsed.node.body[0], gast.Return)
+    loc = parsed.loc(parsed.node.body[0].value)
     line, text = line_of(square, "lambda")
     assert loc.filename == __file__ and loc.line == line
-    assert "def" in info.value.hint
+    assert text[loc.col:].startswith("x * x")
+
+
+continued = max(1.0,
+                2.0), (lambda y: y + 1.0)
+
+
+def test_a_lambda_continuing_an_expression_is_found():
+    parsed = parse_function(continued[1])
+    loc = parsed.loc(parsed.node.body[0].value)
+    assert loc.line == line_of(continued[1], "lambda y")[0]
+    assert loc.text.strip().startswith("2.0), (lambda y")
+
+
+twins = (lambda x: x + 1.0), (lambda x: x + 2.0)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="columns of code need Python 3.11")
+def test_two_lambdas_on_one_line_are_told_apart_by_column():
+    first, second = (parse_function(f).node.body[0].value for f in twins)
+    assert first.right.value == 1.0 and second.right.value == 2.0
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 11), reason="Python 3.11 tells them apart")
+def test_two_lambdas_on_one_line_are_refused_before_python_3_11():
+    with pytest.raises(UnsupportedSyntaxError, match="several lambdas") as info:
+        parse_function(twins[0])
+    assert "own line" in info.value.hint

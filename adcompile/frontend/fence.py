@@ -28,9 +28,6 @@ _REFUSED = {
     gast.YieldFrom: ("yield from", "return a value instead of yielding"),
     gast.Await: ("await", "differentiate synchronous code only"),
     gast.ClassDef: ("a class definition", "define the class outside the function"),
-    gast.FunctionDef: ("a nested function definition", "define the helper at module level; "
-                       "calls to it are compiled too"),
-    gast.Lambda: ("a lambda", "define the function with `def` at module level"),
     gast.Delete: ("del", "leave the variable alone; it costs nothing"),
     gast.Raise: ("raise", "check inputs before calling the differentiated function"),
     gast.Assert: ("assert", "check inputs before calling the differentiated function"),
@@ -52,17 +49,31 @@ _REFUSED = {
 
 def fence(parsed: ParsedFunction) -> None:
     """Raise `UnsupportedSyntaxError` at the first construct adcompile cannot compile."""
-    fn = parsed.node
-    args = fn.args
-    if args.vararg or args.kwarg or args.kwonlyargs or getattr(args, "posonlyargs", None):
-        raise UnsupportedSyntaxError(
-            "only plain positional parameters are supported", parsed.loc(fn),
-            "write each parameter by name: def f(x, y, threshold=1e-4)")
-    for stmt in fn.body:
+    _check_parameters(parsed.node, parsed)
+    for stmt in parsed.node.body:
         _check(stmt, parsed, in_loop=False)
 
 
+def _check_parameters(fn, parsed: ParsedFunction) -> None:
+    args = fn.args
+    if args.vararg or args.kwarg or getattr(args, "posonlyargs", None):
+        raise UnsupportedSyntaxError(
+            "*args, **kwargs and positional-only parameters are not supported",
+            parsed.loc(fn), "write each parameter by name: def f(x, y, *, threshold=1e-4)")
+
+
 def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
+    if isinstance(node, (gast.FunctionDef, gast.Lambda)):  # a function of its own
+        _check_parameters(node, parsed)
+        if getattr(node, "decorator_list", None):
+            raise UnsupportedSyntaxError(
+                "a decorated function defined inside the compiled function is not "
+                "supported", parsed.loc(node.decorator_list[0]),
+                "define it at module level, or apply the decorator's transform where you "
+                "call it: ad.grad(helper)(x)")
+        for child in gast.iter_child_nodes(node):
+            _check(child, parsed, in_loop=False)
+        return
     if isinstance(node, gast.Assign) and isinstance(node.value, gast.List) and \
             not node.value.elts and all(isinstance(t, gast.Name) for t in node.targets):
         return  # `tape = []`: a tape, as in adcompile's own output

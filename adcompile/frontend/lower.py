@@ -27,7 +27,7 @@ from __future__ import annotations
 import builtins
 import inspect
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import gast
 import numpy as np
@@ -39,7 +39,7 @@ from .callables import (METHODS, REQUIRED, UNSUPPORTED_PARAMS, Signature, method
                         signature_for)
 from ..ir.structured import Cond, RangeLoop, WhileLoop, loop_region, yield_body, yield_test
 from .fence import fence
-from .parse import ParsedFunction, parse_function
+from .parse import ParsedFunction, function_from_lambda, parse_function
 from .reads import ROOT, Read, is_input
 
 
@@ -48,6 +48,18 @@ class Static:
     """A Python object known at compile time: a module, a function, a number."""
 
     obj: object
+
+
+@dataclass(eq=False)
+class Local:
+    """A function defined in the body by ``def`` or ``lambda``. A call inlines it; it sees
+    the names of the scope that defined it as they are at the call (Python's late
+    binding), and its defaults as they were when it was defined."""
+
+    node: gast.FunctionDef
+    owner: "_Lowerer"
+    env: dict  # the defining scope, for a call from another scope
+    defaults: dict  # parameter name -> what its default evaluated to
 
 
 _BINARY = {gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div",
@@ -102,7 +114,7 @@ def lower(fn) -> Lowered:
     """Build the IR of a Python function from its source, and record what it reads."""
     parsed = parse_function(fn)
     fence(parsed)
-    names = [arg.id for arg in parsed.node.args.args]
+    names = [arg.id for arg in (*parsed.node.args.args, *parsed.node.args.kwonlyargs)]
     loc = parsed.loc(parsed.node)
     params = [Value(name, loc, strong_name=True) for name in names]
     body = Region(params=params)
@@ -167,6 +179,9 @@ class _Lowerer:
         self.tapes: set[Value] = set()  # lists made by `name = []`, used as stacks
         # constants' values, for parameters that must be known while compiling (axis=)
         self.known: dict[Value, object] = {} if known is None else known
+        # for a function defined in the body: the scope around it, and its lowerer
+        self.enclosing: tuple[dict, _Lowerer] | None = None
+        self.calling: tuple[Local, ...] = ()  # the local functions being inlined
 
     # ---- errors and locations -------------------------------------------------------
     def loc(self, node) -> Loc:
@@ -241,6 +256,9 @@ class _Lowerer:
                         lambda e: self.lower_stmts(node.orelse, e), env)
         elif isinstance(node, (gast.For, gast.While)):
             self.lower_loop(node, env)
+        elif isinstance(node, gast.FunctionDef):
+            env[node.name] = self.local_function(node, env)
+            self.unbound_reason.pop(node.name, None)
         elif isinstance(node, gast.Pass):
             pass
         elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call):
@@ -499,6 +517,8 @@ class _Lowerer:
             return self.call(node, env)
         if isinstance(node, gast.Attribute):
             return self.attribute(self.expr(node.value, env), node)
+        if isinstance(node, gast.Lambda):
+            return self.local_function(node, env)
         if isinstance(node, gast.Subscript):
             base = self.expr(node.value, env)
             index = node.slice
@@ -535,6 +555,9 @@ class _Lowerer:
             raise self.error(node, f"{name!r} may be unbound here: "
                              f"{self.unbound_reason[name]}",
                              f"give {name!r} a value before that statement")
+        if self.enclosing is not None:
+            scope, owner = self.enclosing
+            return owner.name(node, scope)
         code = self.fn.__code__
         if name in code.co_freevars:
             index = code.co_freevars.index(name)
@@ -628,9 +651,15 @@ class _Lowerer:
             callee = self.attribute(base, node.func)
         else:
             callee = self.expr(node.func, env)
+        if isinstance(callee, Local):
+            args = [self.expr(arg, env) for arg in node.args]
+            kwargs = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
+            self.at(node)
+            return self.call_local(callee, args, kwargs, node, env)
         if not isinstance(callee, Static):
             raise self.error(node.func, "calling a computed value is not supported",
-                             "call a function defined at module level by its name")
+                             "call a function by its name: one defined with def (in this "
+                             "function or at module level), or a lambda bound to a name")
         fn = callee.obj
         if getattr(fn, "__adcompile_static__", False):
             return self.static_call(fn, node, env)
@@ -767,6 +796,43 @@ class _Lowerer:
                          "compiling, but this is computed when the function runs",
                          f"write {pname}= as a number or a tuple of numbers")
 
+    def local_function(self, node, env: dict) -> Local:
+        """A `def` or `lambda` in the body; its defaults are evaluated now, as Python does."""
+        if isinstance(node, gast.Lambda):
+            node = function_from_lambda(node)
+        args = node.args
+        positional = args.args[len(args.args) - len(args.defaults):]
+        defaults = {a.id: self.expr(d, env) for a, d in zip(positional, args.defaults)}
+        defaults.update({a.id: self.expr(d, env) for a, d in zip(args.kwonlyargs,
+                                                                  args.kw_defaults)
+                         if d is not None})
+        return Local(node, self, env, defaults)
+
+    def call_local(self, local: Local, args: list, kwargs: dict, node, env: dict):
+        if local in self.calling:
+            raise self.error(node, f"recursive call to {local.node.name!r} is not supported",
+                             "write the recursion as a loop")
+        kind = inspect.Parameter
+        parameters = [kind(a.id, kind.POSITIONAL_OR_KEYWORD,
+                           default=local.defaults.get(a.id, kind.empty))
+                      for a in local.node.args.args]
+        parameters += [kind(a.id, kind.KEYWORD_ONLY, default=local.defaults.get(a.id, kind.empty))
+                       for a in local.node.args.kwonlyargs]
+        try:
+            bound = inspect.Signature(parameters).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise self.error(node, f"bad call to {local.node.name!r}: {exc}") from None
+        bound.apply_defaults()
+        saved_loc = self.b.loc
+        inner = _Lowerer(self.fn, replace(self.parsed, node=local.node), self.b, self.stack,
+                         self.reads, self.known)
+        # Called where it was defined, it sees that scope as it is now.
+        inner.enclosing = (env if local.owner is self else local.env, local.owner)
+        inner.calling = self.calling + (local,)
+        result = inner.lower_body(dict(bound.arguments))
+        self.b.loc = saved_loc
+        return result
+
     def inline(self, fn, args: list, kwargs: dict, node):
         if fn.__code__ in self.stack:
             raise self.error(node, f"recursive call to {fn.__name__!r} is not supported",
@@ -785,7 +851,7 @@ class _Lowerer:
             if name not in passed and isinstance(v, np.ndarray):
                 # an array can change in place: read it at call time, like a global
                 v = self.read(Read(fn, "default", position - first_default, name), node)
-            elif not isinstance(v, (Value, tuple, Static)):
+            elif not isinstance(v, (Value, tuple, Static, Local)):
                 v = self.static(v)
             env[name] = v
         saved_loc = self.b.loc
