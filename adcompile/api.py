@@ -39,13 +39,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .backend.compile import compile_function
+from .backend.compile import compile_function, compile_source
 from .arguments import (argument_sequence, argument_types, bind_arguments, checked_argnums,
                         checked_order, describe, fits, is_position)
 from .dispatch import dispatcher, fast_key, reader
 from .errors import (AdcompileError, AdcompileTypeError, AdcompileValueError,
                      GraphvizNotFoundError, InternalCompilerError, NonDifferentiableError,
                      SourceUnavailableError)
+from .frontend.callables import signature_for
 from .frontend.lower import Lowered, lower
 from .ir.clone import clone_function
 from .ir.dot import function_to_dot
@@ -105,6 +106,24 @@ def _types_text(arg_types: list[Type]) -> str:
 _CACHES: dict[tuple, dict] = {}
 # The transforms whose generated function returns exactly what the user gets.
 _DIRECT_KINDS = ("grad", "primal", "derivative")
+
+
+def _function_of(fun):
+    """`fun`, or for a NumPy, math or builtin function adcompile knows (``np.sin``,
+    ``math.exp``), a Python function calling it, whose source is registered with
+    linecache so the frontend reads it like any other."""
+    if isinstance(fun, Transformed) or hasattr(fun, "__code__"):
+        return fun
+    signature = signature_for(fun)
+    library = (getattr(fun, "__module__", None) or "").split(".")[0]
+    prefix = {"numpy": "np.", "math": "math.", "builtins": "builtins."}.get(library)
+    if signature is None or prefix is None:
+        return fun
+    name = fun.__name__
+    operands = ", ".join(signature.operands)
+    source = (f"import builtins\nimport math\nimport numpy as np\n\n\n"
+              f"def {name}({operands}):\n    return {prefix}{name}({operands})\n")
+    return compile_source(source, name)
 
 
 def _checked_signature(kind: str, fun) -> inspect.Signature:
@@ -168,6 +187,7 @@ class Transformed:
     """
 
     def __init__(self, fun: Callable, kind: str, argnums=0, order: int = 1):
+        fun = _function_of(fun)
         self._signature = _checked_signature(kind, fun)
         self.fun = fun
         self.root = fun.root if isinstance(fun, Transformed) else fun  # the user's function
@@ -554,6 +574,7 @@ derivative.__adcompile_static__ = True
 def jvp(fun, primals, tangents):
     """Forward mode: ``(f(*primals), the derivative of f at primals along tangents)``."""
     label = f"jvp({getattr(fun, '__name__', 'f')})"
+    fun = _function_of(fun)
     signature = _checked_signature("jvp", fun)
     primals = argument_sequence(label, "primals", primals)
     tangents = argument_sequence(label, "tangents", tangents)
@@ -584,6 +605,7 @@ def vjp(fun, *primals):
     """Reverse mode: ``(f(*primals), pullback)``; ``pullback(g)`` gives a cotangent for
     each primal (None for ints), for a cotangent `g` shaped like f's result."""
     label = f"vjp({getattr(fun, '__name__', 'f')})"
+    fun = _function_of(fun)
     signature = _checked_signature("vjp", fun)
     values = bind_arguments(label, fun, signature, primals, {})  # with defaults
     types = argument_types(label, signature, values)

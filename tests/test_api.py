@@ -1257,3 +1257,26 @@ def reads_a_fresh_object(x):
 def test_an_attribute_that_is_a_new_object_each_read_is_refused():
     with pytest.raises(ad.UnsupportedSyntaxError, match="new object each time"):
         ad.grad(reads_a_fresh_object)(1.5)
+
+
+# ---- a NumPy, math or builtin function itself ---------------------------------------------
+
+@pytest.mark.parametrize("fun, x, expected", [
+    (np.sin, 0.0, 1.0), (math.exp, 1.0, math.e), (np.tanh, 0.0, 1.0), (abs, -2.0, -1.0),
+    (np.sqrt, 4.0, 0.25), (math.log, 2.0, 0.5),
+])
+def test_grad_of_a_library_function_itself(fun, x, expected):
+    assert ad.grad(fun)(x) == pytest.approx(expected)
+    assert ad.grad(fun).source.startswith(("import", "def"))
+
+
+def test_other_transforms_of_a_library_function():
+    assert ad.derivative(np.sin, order=3)(0.0) == pytest.approx(-1.0)
+    assert ad.jvp(np.exp, (1.0,), (2.0,)) == pytest.approx((math.e, 2 * math.e))
+    np.testing.assert_allclose(ad.grad(np.sum)(np.ones(3)), np.ones(3))
+    np.testing.assert_allclose(ad.jacobian(np.sin)(np.zeros(2)), np.eye(2))
+
+
+def test_a_library_function_adcompile_does_not_know_is_refused():
+    with pytest.raises(ad.SourceUnavailableError, match="convolve"):
+        ad.grad(np.convolve)
