@@ -34,6 +34,7 @@ import reprlib
 import shutil
 import subprocess
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -130,10 +131,6 @@ def _checked_signature(kind: str, fun) -> inspect.Signature:
     if not callable(fun):
         raise AdcompileTypeError(f"{kind} expects a function, got {reprlib.repr(fun)} of "
                                  f"type {type(fun).__name__}")
-    if inspect.ismethod(fun):
-        raise AdcompileTypeError(
-            f"{kind} expects a function, not the bound method {fun.__qualname__}: write a "
-            "function at module level that takes the values it needs as arguments")
     if not isinstance(fun, Transformed) and not hasattr(fun, "__code__"):
         raise SourceUnavailableError(
             f"{getattr(fun, '__name__', fun)!r} is not a Python function with source "
@@ -187,8 +184,10 @@ class Transformed:
     """
 
     def __init__(self, fun: Callable, kind: str, argnums=0, order: int = 1):
-        fun = _function_of(fun)
+        self._static_method = isinstance(fun, staticmethod)
+        fun = _function_of(fun.__func__ if self._static_method else fun)
         self._signature = _checked_signature(kind, fun)
+        self._bound_to: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.fun = fun
         self.root = fun.root if isinstance(fun, Transformed) else fun  # the user's function
         self.kind = kind
@@ -221,6 +220,21 @@ class Transformed:
 
     def __repr__(self) -> str:
         return f"<adcompile {self._label()}>"
+
+    def __get__(self, instance, owner=None):
+        """`@ad.grad` on a method: looked up on an instance, this transform of the method
+        bound to it (made once per instance, where the instance can be weakly held)."""
+        if instance is None or self._static_method:
+            return self
+        try:
+            return self._bound_to[instance]
+        except (KeyError, TypeError):  # not made yet, or an instance weakref cannot hold
+            pass
+        bound = Transformed(self.fun.__get__(instance, owner), self.kind, self.argnums,
+                            self.order)
+        with contextlib.suppress(TypeError):
+            self._bound_to[instance] = bound
+        return bound
 
     def _identity(self) -> tuple:
         return (self.fun, self.kind, self.argnums if isinstance(self.argnums, int)

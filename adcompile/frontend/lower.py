@@ -85,9 +85,10 @@ class Lowered:
     inputs: list[Read]
     guards: dict[Read, object]
     globals: dict  # the module namespace the reads were resolved in
+    bound: bool  # lowered for a bound method: its first parameter is the instance
 
     def valid_for(self, fn) -> bool:
-        if fn.__globals__ is not self.globals:
+        if fn.__globals__ is not self.globals or inspect.ismethod(fn) != self.bound:
             return False
         try:
             return all(read.fetch(fn) is obj for read, obj in self.guards.items()) and \
@@ -115,12 +116,17 @@ def lower(fn) -> Lowered:
     parsed = parse_function(fn)
     fence(parsed)
     names = [arg.id for arg in (*parsed.node.args.args, *parsed.node.args.kwonlyargs)]
+    bound = inspect.ismethod(fn)
+    instance = names.pop(0) if bound else None
     loc = parsed.loc(parsed.node)
     params = [Value(name, loc, strong_name=True) for name in names]
     body = Region(params=params)
     outside = _Outside(fn)
     lowerer = _Lowerer(fn, parsed, Builder(body, loc), (fn.__code__,), outside)
-    result = lowerer.lower_body(dict(zip(names, params)))
+    env = dict(zip(names, params))
+    if bound:
+        env[instance] = lowerer.read(Read(ROOT, "self", None, instance), parsed.node)
+    result = lowerer.lower_body(env)
     results = _flatten(result)
     if any(isinstance(r, Static) for r in results):
         results = [lowerer.materialize(r) for r in results]
@@ -131,7 +137,7 @@ def lower(fn) -> Lowered:
                 for name, param in inspect.signature(fn).parameters.items()
                 if param.default is not inspect.Parameter.empty}
     function = Function(fn.__name__, body, names, defaults, isinstance(result, tuple), loc)
-    return Lowered(function, list(outside.inputs), outside.guards, fn.__globals__)
+    return Lowered(function, list(outside.inputs), outside.guards, fn.__globals__, bound)
 
 
 def _flatten(binding) -> list:

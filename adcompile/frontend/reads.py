@@ -1,7 +1,8 @@
 """What a compiled function reads from outside its arguments, and how to read it again.
 
-A function reads closure cells, module globals (and builtins), attributes of the
-objects it finds there, and the array defaults of the helpers it calls. Compiled code must never answer with a value that has since
+A function reads closure cells, module globals (and builtins), the instance a bound
+method is bound to, attributes of the objects it finds there, and the array defaults of
+the helpers it calls. Compiled code must never answer with a value that has since
 changed, so each such read is one of two things:
 
 - an **input**, when it finds a number or an array: the compiled function takes it as a
@@ -38,7 +39,7 @@ MISSING = object()
 
 class Read:
     """One place a function reads: ``cell`` (`base` a cell, or ROOT with `key` the
-    index), ``global`` (`base` a globals dict, `key` the name; builtins behind it),
+    index), ``self`` (ROOT: the instance the function being called is bound to), ``global`` (`base` a globals dict, `key` the name; builtins behind it),
     ``attr`` (`base` an object, `key` the attribute) or ``default`` (`base` an inlined
     helper, `key` the index of an array default). `name` is for hints and messages."""
 
@@ -61,6 +62,8 @@ class Read:
 
     def rebase(self, root) -> "Read":
         """This read as seen from outside `root`: ROOT's cell becomes the cell itself."""
+        if self.base is ROOT and self.kind == "self":
+            return Read(root, "attr", "__self__", self.name)
         if self.base is ROOT:
             return Read(root.__closure__[self.key], "cell", None, self.name)
         return self
@@ -68,6 +71,8 @@ class Read:
     def fetch(self, root):
         """What the read finds now, for the function `root`; NameError where Python
         itself would raise one."""
+        if self.kind == "self":
+            return root.__self__
         if self.kind == "cell":
             cell = root.__closure__[self.key] if self.base is ROOT else self.base
             try:
@@ -90,6 +95,8 @@ class Read:
         """Python source reading the same thing for `root`; `constant(obj)` gives the
         name under which the source may refer to an object. It may raise (an empty
         cell, a global since deleted) where `fetch` raises a clear error."""
+        if self.kind == "self":
+            return f"{constant(root)}.__self__"
         if self.kind == "cell":
             cell = root.__closure__[self.key] if self.base is ROOT else self.base
             return f"{constant(cell)}.cell_contents"
