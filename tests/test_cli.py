@@ -110,7 +110,7 @@ BAD_INVOCATIONS = {
     "a missing function": (["grad", "{script}:absent"],
                            ["has no function 'absent'", "it defines guarded, rosen, wave"]),
     "not a function": (["grad", "{script}:SCALE"], ["grad expects a function", "2.0"]),
-    "a builtin": (["grad", "math:sin"], ["'sin' is not a Python function with source"]),
+    "a builtin": (["grad", "math:gamma"], ["'gamma' is not a Python function with source"]),
     "argnums not numbers": (["grad", "{script}:rosen", "--argnums", "a,b"],
                             ["--argnums", "such as 0 or 0,1", "'a,b'"]),
     "argnums empty": (["grad", "{script}:rosen", "--argnums", ""], ["--argnums", "''"]),
