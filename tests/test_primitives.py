@@ -125,4 +125,5 @@ def test_declared_parameters():
     declared = {name: p.params for name, p in PRIMITIVES.items() if p.params}
     assert declared == {"sum": ("axis", "keepdims"), "sum_to": ("shape",),
                         "broadcast_to": ("shape",), "reshape": ("shape",),
-                        "transpose": ("axes",)}
+                        "transpose": ("axes",), "index": ("index",),
+                        "index_update": ("index", "mode"), "dim": ("axis", "rank")}

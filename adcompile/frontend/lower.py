@@ -632,9 +632,10 @@ class _Lowerer:
         name_node = target.value if isinstance(target, gast.Subscript) else target
         array = env.get(name_node.id) if isinstance(name_node, gast.Name) else None
         if array not in self.owned or len(_holders(array, env)) != 1:
-            raise self.error(target, "only an array this function made, held by one name, "
-                             "can be written into: writing into an argument, or into an array "
-                             "another name also holds, would change it",
+            raise self.error(target, "writing into an element or slice is supported only "
+                             "for an array this function made (x.copy(), np.zeros_like(x), "
+                             "arithmetic) that no other name holds: writing into an argument, "
+                             "a view or a shared array would change another value",
                              "write into a copy: y = x.copy(), then y[i] = v")
         entries, operands = self.index(target.slice if index_node is None else index_node,
                                        env)
