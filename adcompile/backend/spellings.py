@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..ir.primitives import OPERAND, Slice
+from ..ir.primitives import OPERAND, Slice, may_repeat
 from ..ir.types import Type
 
 # (module imported, the name generated code calls it by)
@@ -189,19 +189,6 @@ def _index(args, types, params) -> ast.expr:
     return ast.Subscript(args[0], _subscript(types[0], params["index"], args[1:]), ast.Load())
 
 
-def _repeats_possible(index: tuple, operand_types: list[Type]) -> bool:
-    """Whether an index may select an element twice: an integer array known only at run
-    time, several arrays, or a constant array that repeats a value."""
-    run_time_arrays = [t for t in operand_types if t.shape != ()]
-    arrays = [entry for entry in index if isinstance(entry, tuple)]
-    if run_time_arrays or len(arrays) > 1:
-        return True
-    if not arrays:
-        return False
-    values = np.ravel(arrays[0])
-    return len(np.unique(values)) != len(values)
-
-
 @dataclass(frozen=True)
 class Update:
     """An index update, written as statements on an array that nothing else holds: the
@@ -216,7 +203,7 @@ class Update:
                               _subscript(x, index, operands), ast.Store())
         if params["mode"] == "set":
             return [ast.Assign([place], value)]
-        if _repeats_possible(index, types[2:]):
+        if may_repeat(index, types[2:]):
             where = ast.Subscript(name("np.s_"), _subscript(x, index, operands), ast.Load())
             return [ast.Expr(ast.Call(name("np.add.at"),
                                       [ast.Name(target, ast.Load()), where, value], []))]

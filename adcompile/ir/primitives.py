@@ -415,6 +415,15 @@ def indexed_shape(x: ArrayType, index: tuple, operands: list) -> tuple:
     return tuple(shape)
 
 
+def may_repeat(index: tuple, operand_types: list) -> bool:
+    """Whether a normalized index may select an element twice: an integer array known
+    only at run time, several arrays, or a constant array that repeats a value."""
+    arrays = [entry for entry in index if isinstance(entry, tuple)]
+    if any(t.shape != () for t in operand_types) or len(arrays) > 1:
+        return True
+    return bool(arrays) and len(set(np.ravel(arrays[0]).tolist())) != np.size(arrays[0])
+
+
 def _index(x: ArrayType, *operands: ArrayType, index=()) -> ArrayType:
     index = _normalize_index(x, index, list(operands))
     return ArrayType(indexed_shape(x, index, list(operands)), x.dtype)
@@ -428,6 +437,11 @@ def _index_update(x: ArrayType, value: ArrayType, *operands: ArrayType, index=()
         raise ShapeMismatch("only an array of at least one dimension can be updated "
                             f"at an index, not {x}")
     index = _normalize_index(x, index, list(operands))
+    constant_arrays = [entry for entry in index if isinstance(entry, tuple)]
+    if mode == "set" and not operands and may_repeat(index, []) and len(constant_arrays) == 1:
+        raise ShapeMismatch("this index selects an element twice, and setting keeps the "
+                            "value written last, which has no derivative here; select each "
+                            "element once")
     selected = indexed_shape(x, index, list(operands))
     if not _broadcasts_to(value.shape, selected):
         raise ShapeMismatch(f"cannot {mode} a value of shape {value.shape} at an index "
