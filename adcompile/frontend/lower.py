@@ -601,17 +601,18 @@ class _Lowerer:
         base = self.expr(node.value, env)
         index = node.slice
         if isinstance(base, (tuple, ShapeOf)):
-            if not (isinstance(index, gast.Constant) and isinstance(index.value, int) and
-                    not isinstance(index.value, bool)):
+            position = self.known.get(self.expr(index, env)) \
+                if not isinstance(index, (gast.Slice, gast.Tuple)) else None
+            if not isinstance(position, int) or isinstance(position, bool):
                 raise self.error(index, "a tuple is indexed only by a constant integer here",
                                  "unpack the tuple: `a, b = pair`")
             if isinstance(base, ShapeOf):
                 self.at(node)
-                return self.b.apply("dim", base.array, axis=index.value)
-            if not -len(base) <= index.value < len(base):
-                raise self.error(index, f"index {index.value} is out of range for a tuple of "
+                return self.b.apply("dim", base.array, axis=position)
+            if not -len(base) <= position < len(base):
+                raise self.error(index, f"index {position} is out of range for a tuple of "
                                  f"{len(base)} values")
-            return base[index.value]
+            return base[position]
         array = self.value(base, node.value)
         entries, operands = self.index(index, env)
         self.at(node)
