@@ -2,7 +2,9 @@
 `check_grads` to order 2 in both modes (forward and reverse, and each over the other).
 
 Indexing: integers (negative too), slices with steps, ``...``, None, tuples of these,
-integer arrays (constant, with repeats, and given at run time), constant boolean masks,
+integer arrays (constant, with repeats, and given at run time), constant boolean masks
+(written in the index: an array read from outside is read at call time, so it is a
+run-time index, and a run-time mask is refused),
 0-d and size-1 axes; the facts of a type (``len``, ``.shape``, ``.ndim``, ``.size``);
 loops over indices and over rows; writes into arrays the function made.
 """
@@ -19,7 +21,7 @@ T = np.arange(24.0).reshape(2, 3, 4) / 11 - 0.9
 ROW = np.array([[0.3, -0.8, 1.1]])  # a size-1 axis
 Z = np.array(0.6)  # 0-d
 IDX = np.array([3, 0, 3, -1])  # a run-time index array that repeats
-MASK = np.array([True, False, True, True])
+MASK = np.array([True, False, True, True])  # the mask `constant_mask` writes out
 
 
 def integer(x):
@@ -55,7 +57,7 @@ def run_time_indices(x, idx):
 
 
 def constant_mask(x):
-    return np.sum(x[MASK] ** 3)
+    return np.sum(x[[True, False, True, True]] ** 3)
 
 
 def size_one_axis(r):

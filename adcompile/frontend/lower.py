@@ -650,7 +650,7 @@ class _Lowerer:
     def add_at(self, call, env: dict) -> None:
         """``np.add.at(y, np.s_[index], v)``: v added at the index, once per repeat."""
         where = call.args[1] if len(call.args) == 3 and not call.keywords else None
-        if self.expr(call.func, env) != Static(np.add.at) or not (
+        if self.expr(call.func.value, env) != Static(np.add) or not (
                 isinstance(where, gast.Subscript) and
                 self.expr(where.value, env) == Static(np.s_)):
             raise self.error(call, "np.add.at is supported as np.add.at(y, np.s_[index], v)")
