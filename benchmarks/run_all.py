@@ -15,7 +15,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BENCHMARKS = ["bench_scalar.py", "bench_expression_size.py", "bench_loop.py", "bench_compile.py"]
+BENCHMARKS = ["bench_scalar.py", "bench_expression_size.py", "bench_loop.py", "bench_compile.py",
+              "bench_arrays.py"]
 
 
 def main() -> int:

@@ -252,3 +252,63 @@ def test_generated_source_parses_and_is_the_frontends_subset():
         g(0.7)
         again = ad.grad(g._last.function)
         assert again(0.7) == pytest.approx(_fd(g, 0.7), rel=1e-6)
+
+
+# ---- index updates: in place where nothing else holds the array ---------------------------
+def horner(x, c):
+    y = 0.0
+    for i in range(len(c)):
+        y = y * x + c[i]
+    return y
+
+
+def writes_into_a_copy(x):
+    y = x.copy()
+    y[0] = x[1] * 2.0
+    return np.sum(y * x)
+
+
+def test_an_element_loop_accumulates_its_adjoint_in_place():
+    g = ad.grad(horner, argnums=(0, 1))
+    c = np.array([1.0, -2.0, 0.5])
+    bx, bc = g(0.5, c)
+    np.testing.assert_allclose(bc, [0.25, 0.5, 1.0])
+    assert bx == pytest.approx(2 * 0.5 - 2.0)
+    assert re.search(r"\n        bc\[i_1\] \+= by\n", g.source), g.source
+    assert ".copy()" not in g.source and "np.add.at" not in g.source
+
+
+def test_an_argument_is_copied_before_it_is_updated():
+    x = np.array([1.0, 2.0, 3.0])
+    g = ad.grad(writes_into_a_copy)
+    np.testing.assert_allclose(g(x), [2 * 2.0, 2 * 1.0 + 2 * 2.0, 2 * 3.0])  # 2 x1 x0 + x1² + x2²
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    assert "y = x.copy()" in g.source
+
+
+def _update_program(base_op: str):
+    """x -> (x updated at 0, and the array updated) where the array is `base_op`(x)."""
+    x = Value("x", type=ArrayType((3,), "float64"), strong_name=True)
+    body = Region(params=[x])
+    b = Builder(body)
+    base = b.apply(base_op, x) if base_op else x
+    updated = b.apply("index_update", base, b.const(1.5), index=(0,), mode="add")
+    body.results = [updated, base] if base_op == "ones_like" else [updated]
+    return Function("f", body, ["x"], returns_tuple=len(body.results) > 1)
+
+
+@pytest.mark.parametrize("base_op, in_place", [
+    ("zeros_like", True),   # made here, read once: updated in place
+    (None, False),          # the argument: never written into
+    ("ones_like", False),   # made here but also returned: the update works on a copy
+    ("transpose", False),   # a view of the argument
+])
+def test_in_place_only_when_nothing_else_holds_the_array(base_op, in_place):
+    source, _ = to_source(_update_program(base_op))
+    assert (".copy()" not in source) == in_place, source
+    x = np.array([1.0, 2.0, 3.0])
+    results = compile_source(source, "f")(x)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    first = results[0] if isinstance(results, tuple) else results
+    assert first[0] == {"zeros_like": 1.5, None: 2.5, "ones_like": 2.5, "transpose": 2.5}[
+        base_op]

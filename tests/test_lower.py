@@ -31,6 +31,7 @@ import pytest
 
 import adcompile as ad
 from adcompile.frontend.lower import lower, lower_function
+from adcompile.ir.primitives import OPERAND, Slice
 from adcompile.ir.nodes import Function, Region, walk_ops
 from adcompile.ir.types import type_of
 
@@ -1067,7 +1068,7 @@ def test_an_unsupported_method_is_located_and_the_hint_names_methods_that_work()
     assert_points_at(info.value, unsupported_method, "x.cumsum", ".cumsum()",
                      "not supported")
     named = re.findall(r"\.(\w+)\(\)", info.value.hint)
-    assert named == ["sum", "reshape", "transpose"]
+    assert named == ["sum", "reshape", "transpose", "copy"]
     np.testing.assert_array_equal(ad.primal(calls_the_hinted_methods)(M23),
                                   calls_the_hinted_methods(M23))
 
@@ -1146,3 +1147,91 @@ def test_a_recursive_nested_function_is_refused():
 def test_keyword_only_parameters_with_defaults():
     assert ad.grad(keyword_only)(2.0) == 12.0
     assert ad.grad(keyword_only)(2.0, power=2) == 4.0
+
+# ---- indexing, the facts of a type, loops over arrays, writes ------------------------------
+V4 = np.array([0.5, -1.0, 2.0, 1.5])
+
+
+def reads_elements(x, i):
+    return x[1:, None, ...][::-1, 0] * x[i, -1] + x[[0, 0]]
+
+
+def reads_shape_facts(x):
+    n, m = x.shape
+    return len(x) + x.shape[-1] + x.ndim + x.size + n * m
+
+
+def loops_over_rows(x):
+    total = 0.0
+    for row in x:
+        total = total + row
+    return total
+
+
+def out_of_bounds(x):
+    return x[0] + x[4]
+
+
+def masked_by_data(x):
+    return np.sum(x[x > 0])
+
+
+def slice_bound_at_run_time(x):
+    n = len(x)
+    return np.sum(x[:n - 1])
+
+
+def reads_dtype(x):
+    return x.dtype
+
+
+def writes_into_an_argument(x):
+    x[0] = 1.0
+    return np.sum(x)
+
+
+def writes_into_a_view(x):
+    y = x.copy()
+    row = y[0]
+    row[1] = 2.0
+    return np.sum(y)
+
+
+def test_indices_lower_to_one_index_op_each_with_the_structure_as_a_parameter():
+    assert [(prim, params) for prim, params in lowered_ops(reads_elements)
+            if prim == "index"] == [
+        ("index", {"index": (Slice(1, None, None), None, Ellipsis)}),
+        ("index", {"index": (Slice(None, None, -1), 0)}),
+        ("index", {"index": (OPERAND, -1)}), ("index", {"index": ((0, 0),)})]
+    m = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(ad.primal(reads_elements)(m, 2), reads_elements(m, 2))
+
+
+def test_the_facts_of_a_type_are_constants_once_typed():
+    primal = ad.primal(reads_shape_facts)
+    assert primal(np.zeros((3, 2))) == 3 + 2 + 2 + 6 + 6
+    assert {op.prim for op in walk_ops(primal.ir.function.body)} == {"const"}
+
+
+def test_a_loop_over_an_array_walks_its_first_axis():
+    m = np.arange(6.0).reshape(3, 2)
+    primal = ad.primal(loops_over_rows)
+    np.testing.assert_array_equal(primal(m), m.sum(axis=0))
+    assert "for i in range(3):\n        row = x[i]" in primal.source
+
+
+@pytest.mark.parametrize("fn, error, snippet, words", [
+    (out_of_bounds, ad.ShapeError, "x[4]", ("index 4 is out of bounds", "size 4", "(4,)")),
+    (masked_by_data, ad.ShapeError, "x[x > 0]", ("boolean mask", "np.where")),
+    (slice_bound_at_run_time, ad.UnsupportedSyntaxError, "n - 1", ("slice",)),
+    (reads_dtype, ad.UnsupportedSyntaxError, "x.dtype", (".dtype",)),
+    (writes_into_an_argument, ad.UnsupportedSyntaxError, "x[0]", ("argument",)),
+    (writes_into_a_view, ad.UnsupportedSyntaxError, "row[1]", ("view",)),
+])
+def test_bad_indices_are_located(fn, error, snippet, words):
+    with pytest.raises(error) as info:
+        ad.grad(fn)(V4)
+    line, text = line_of(fn, snippet)
+    assert (info.value.loc.line, info.value.loc.col) == (line, text.index(snippet))
+    for word in words:
+        assert word in str(info.value)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from adcompile.backend.spellings import evaluate
-from adcompile.ir.primitives import PRIMITIVES, result_type
+from adcompile.ir.primitives import OPERAND, PRIMITIVES, TYPE_FACTS, Slice, result_type
 from adcompile.ir.types import BOOL, FLOAT, INT, TAPE, ArrayType, ShapeMismatch, type_of
 
 F3 = ArrayType((3,), "float64")
@@ -125,4 +125,70 @@ def test_declared_parameters():
     declared = {name: p.params for name, p in PRIMITIVES.items() if p.params}
     assert declared == {"sum": ("axis", "keepdims"), "sum_to": ("shape",),
                         "broadcast_to": ("shape",), "reshape": ("shape",),
-                        "transpose": ("axes",)}
+                        "transpose": ("axes",), "index": ("index",),
+                        "index_update": ("index", "mode"), "dim": ("axis", "rank")}
+
+
+# ---- indexing ---------------------------------------------------------------------------
+T345 = ArrayType((3, 4, 5), "float32")
+I2 = ArrayType((2,), "int64")
+
+
+@pytest.mark.parametrize("index, operands, numpy_index", [
+    ((1,), [], (1,)), ((-1, Slice(1, None, 2)), [], (-1, slice(1, None, 2))),
+    ((Ellipsis, 0), [], (Ellipsis, 0)), ((None, 0, None), [], (None, 0, None)),
+    (((0, 2, 2),), [], ([0, 2, 2],)), ((0, Slice(), (1, 2)), [], (0, slice(None), [1, 2])),
+    ((Slice(), 0, (1, 2)), [], (slice(None), 0, [1, 2])),
+    ((OPERAND,), [INT], (1,)), ((OPERAND, Slice(None, None, -1)), [I2],
+                                 (np.array([0, 1]), slice(None, None, -1))),
+    ((((0, 1), (1, 2)), None, (1, 2)), [], ([[0, 1], [1, 2]], None, [1, 2])),
+    ((Slice(), ((0, 1), (1, 2)), (1, 2)), [], (slice(None), [[0, 1], [1, 2]], [1, 2])),
+    ((), [], ()), ((Slice(10, None),), [], (slice(10, None),)),
+])
+def test_index_types_its_result_as_numpy_shapes_it(index, operands, numpy_index):
+    params = PRIMITIVES["index"].normalize([T345, *operands], {"index": index})
+    expected = np.zeros((3, 4, 5), np.float32)[numpy_index]
+    assert result_type("index", [T345, *operands], params) == \
+        ArrayType(expected.shape, "float32")
+
+
+def test_index_normalizes_to_explicit_non_negative_entries():
+    params = PRIMITIVES["index"].normalize([T345], {"index": (Ellipsis, -1, (0, -1))})
+    assert params == {"index": (Slice(0, 3, 1), 3, (0, 4))}
+    reversed_ = PRIMITIVES["index"].normalize([F3], {"index": (Slice(None, None, -1),)})
+    assert reversed_ == {"index": (Slice(2, None, -1),)}
+
+
+@pytest.mark.parametrize("prim, inputs, params, message", [
+    ("index", [T345], {"index": (3,)}, r"index 3 is out of bounds for axis 0 with size 3 "
+                                       r"\(an array of shape \(3, 4, 5\)\)"),
+    ("index", [T345], {"index": (0, (1, -5))}, "index -5 is out of bounds for axis 1"),
+    ("index", [T345], {"index": (0, 0, 0, 0)}, "too many indices"),
+    ("index", [T345], {"index": (Ellipsis, Ellipsis)}, "only one ellipsis"),
+    ("index", [FLOAT], {"index": (0,)}, "a Python number cannot be indexed"),
+    ("index", [T345, FLOAT], {"index": (OPERAND,)}, "must be an integer"),
+    ("index", [T345, ArrayType((3,), "bool")], {"index": (OPERAND,)}, "np.where"),
+    ("index_update", [F3, ArrayType((2,), "float64")], {"index": (Slice(),), "mode": "add"},
+     r"cannot add a value of shape \(2,\) at an index selecting shape \(3,\)"),
+    ("index_update", [ArrayType((), "float64"), FLOAT], {"index": (), "mode": "set"},
+     "at least one dimension"),
+    ("dim", [M23], {"axis": 2}, "axis 2 is out of bounds"),
+    ("dim", [ArrayType((), "float64")], {"axis": 0}, "len"),
+    ("dim", [M23], {"axis": 0, "rank": 3}, "cannot unpack the shape"),
+    ("ndim", [FLOAT], {}, "no .ndim"),
+])
+def test_bad_indices_are_refused_with_the_shape(prim, inputs, params, message):
+    with pytest.raises(ShapeMismatch, match=message):
+        normalize = PRIMITIVES[prim].normalize
+        result_type(prim, inputs, normalize(inputs, params) if normalize else params)
+
+
+def test_index_update_keeps_the_type_of_the_array():
+    params = {"index": (Slice(0, 3, 1), (1, 2)), "mode": "add"}
+    assert result_type("index_update", [M23, FLOAT], params) == M23
+
+
+def test_the_facts_of_a_type():
+    assert TYPE_FACTS["dim"](T345, axis=2) == 5 and TYPE_FACTS["size"](T345) == 60
+    assert TYPE_FACTS["ndim"](T345) == 3
+    assert result_type("dim", [T345], {"axis": 1}) == INT

@@ -7,6 +7,7 @@ import pytest
 
 from adcompile.api import specialize
 from adcompile.ir.nodes import walk_ops
+from adcompile.ir.primitives import OPERAND, Slice
 from adcompile.ir.types import ArrayType, BOOL, FLOAT, INT
 from adcompile.ir.verify import verify
 from adcompile.passes.dce import dce
@@ -368,3 +369,42 @@ def test_a_reshaped_broadcast_scalar_is_the_scalar_broadcast_to_the_new_shape():
     op = _result_op(fn)
     assert op.prim == "broadcast_to" and op.inputs == [fn.params[0]]
     assert op.params == {"shape": (2, 3)}
+
+
+# ---- indexing -----------------------------------------------------------------------------
+
+def test_facts_of_a_type_become_constants():
+    fn = make(lambda b, x: b.apply("add", b.apply("dim", x, axis=1), b.apply("size", x)),
+              ArrayType((2, 3), "float64"))
+    assert _run(fn) and const_value(fn, fn.results[0]) == 3 + 6
+
+
+def test_an_adjoint_plus_an_update_of_zeros_is_one_update_of_the_adjoint():
+    def build(b, a, g, i):
+        spread = b.apply("index_update", b.apply("zeros_like", a), g, i, index=(OPERAND,),
+                         mode="add")
+        return b.apply("add", a, spread)
+    fn = make(build, F3, FLOAT, INT)
+    assert _run(fn)
+    update = _result_op(fn)
+    assert update.prim == "index_update" and update.inputs == fn.params
+    assert prims(fn) == ["index_update"]
+
+
+def test_setting_x_at_i_plus_v_is_adding_v_where_i_cannot_repeat():
+    def build(b, x, v, i):
+        total = b.apply("add", b.apply("index", x, i, index=(OPERAND,)), v)
+        return b.apply("index_update", x, total, i, index=(OPERAND,), mode="set")
+    fn = make(build, F3, FLOAT, INT)
+    assert _run(fn)
+    assert _result_op(fn).params["mode"] == "add" and _result_op(fn).inputs == fn.params
+    repeated = make(lambda b, x, v: b.apply(
+        "index_update", x, b.apply("add", b.apply("index", x, index=((0, 1),)), v),
+        index=((0, 1),), mode="set"), F3, ArrayType((2,), "float64"))
+    _run(repeated)
+    assert _result_op(repeated).params["mode"] == "set"
+
+
+def test_reading_every_element_in_order_is_the_array():
+    fn = make(lambda b, x: b.apply("index", x, index=(Slice(None, None, None),)), F3)
+    assert _run(fn) and fn.results == fn.params

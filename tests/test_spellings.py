@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from adcompile.backend import spellings
 from adcompile.backend.spellings import SPELLINGS, evaluate
-from adcompile.ir.primitives import PRIMITIVES
-from adcompile.ir.types import type_of
+from adcompile.ir.primitives import OPERAND, PRIMITIVES, Slice
+from adcompile.ir.types import INT, FLOAT, ArrayType, type_of
 
 # name -> (numpy function, a point of its domain)
 UNARY = {
@@ -218,3 +218,48 @@ def test_casts_between_python_and_numpy_scalars():
         assert ast.unparse(spellings.expression(prim, args, [t], {}, spellings.FAST)) == "x0"
     assert type(run("as_numpy", 0.5)) is np.float64
     assert type(run("as_python", np.float64(0.5))) is float
+
+
+# ---- indexing ---------------------------------------------------------------------------
+M34 = ArrayType((3, 4), "float64")
+
+
+@pytest.mark.parametrize("index, text", [
+    ((1, Slice(0, 4, 1)), "x0[1]"), ((Slice(0, 3, 1), 3), "x0[:, 3]"),
+    ((Slice(1, 3, 2), Slice(3, None, -1)), "x0[1::2, ::-1]"),
+    ((None, Slice(0, 3, 1), (0, 0, 2)), "x0[None, :, [0, 0, 2]]"),
+    ((OPERAND, Slice(1, 4, 1)), "x0[x1, 1:]"), ((Slice(0, 3, 1), Slice(0, 4, 1)), "x0[()]"),
+])
+def test_an_index_is_written_as_a_subscript(index, text):
+    types = [M34] + [INT] * sum(entry is OPERAND for entry in index)
+    assert source("index", types, index=index) == text
+
+
+@pytest.mark.parametrize("index, operands, mode, text", [
+    ((1, Slice(0, 4, 1)), [], "add", "y[1] += x1"),
+    ((OPERAND, Slice(0, 4, 1)), [INT], "add", "y[x2] += x1"),
+    ((OPERAND, Slice(0, 4, 1)), [ArrayType((2,), "int64")], "add",
+     "np.add.at(y, np.s_[x2], x1)"),
+    (((0, 0), Slice(0, 4, 1)), [], "add", "np.add.at(y, np.s_[[0, 0]], x1)"),
+    (((0, 2), Slice(0, 4, 1)), [], "add", "y[[0, 2]] += x1"),
+    ((Slice(0, 3, 1), 2), [], "set", "y[:, 2] = x1"),
+])
+def test_an_update_is_written_as_statements_on_its_target(index, operands, mode, text):
+    types = [M34, FLOAT, *operands]
+    args = [ast.Name(f"x{i}", ast.Load()) for i in range(len(types))]
+    statements = SPELLINGS["index_update"][1].statements("y", args, types,
+                                                         {"index": index, "mode": mode})
+    assert "\n".join(ast.unparse(ast.fix_missing_locations(s)) for s in statements) == text
+
+
+def test_an_update_computes_on_a_copy_when_evaluated():
+    x = np.zeros(3)
+    got = run("index_update", x, 1.5, np.array([0, 0, 2]), index=(OPERAND,), mode="add")
+    np.testing.assert_array_equal(got, [3.0, 0.0, 1.5])
+    np.testing.assert_array_equal(x, np.zeros(3))
+    assert spellings.is_statement("index_update") and not spellings.is_statement("index")
+
+
+def test_facts_of_a_type_read_the_array():
+    a = np.zeros((3, 4))
+    assert (run("dim", a, axis=1), run("ndim", a), run("size", a)) == (4, 2, 12)

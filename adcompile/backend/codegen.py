@@ -10,7 +10,16 @@ expression that reads it instead of getting a line of its own, unless the user n
 Constants are written as literals. A value read more than once gets a line.
 
 Scalars call `math` (``math.sin``), arrays call NumPy (``np.sin``): each primitive's
-spelling per target is in `adcompile.backend.spellings`. The tape is a list: ``tape = []``, ``tape.append(v)``,
+spelling per target is in `adcompile.backend.spellings`.
+
+Index updates are functional in the IR (a new array) and statements here. An update
+writes into its operand in place (``bx[i] += g``) when the operand is owned: read by the
+update alone, and made in this call by an op that returns a new array (`RETURNS_NEW_ARRAY`), or a
+loop's carried value whose initial and next values are both owned (the adjoint a reverse
+sweep accumulates, element by element), copied once before the loop when its initial
+value is not owned; otherwise it updates a copy. Never in place: the function's
+arguments, constants, views (an index, a reshape), values a branch or a loop returns. Conservative on purpose: a missed chance costs a copy, a wrong one a wrong
+answer. The tape is a list: ``tape = []``, ``tape.append(v)``,
 ``v = tape.pop()``, one list for each value the reverse sweep reads.
 """
 
@@ -28,10 +37,11 @@ import numpy as np
 
 from ..ir.nodes import Function, Op, Region, Value
 from ..ir.structured import Cond, Loop, RangeLoop, WhileLoop, as_cond, as_loop
-from ..ir.primitives import PRIMITIVES
+from ..ir.primitives import PRIMITIVES, RETURNS_NEW_ARRAY
 from . import spellings
 
 _NAMESPACES = (spellings.SCALAR_NAMESPACE, spellings.ARRAY_NAMESPACE)
+
 _RESERVED = {*(alias for _, alias in _NAMESPACES), *dir(builtins)}
 
 
@@ -57,6 +67,7 @@ class _Codegen:
         self.user: dict[Value, Op] = {}  # the op reading a value (the last, if several)
         self._readers: dict[Value, list[Op]] = {}
         self._enclosing: dict[Op, Op] = {}  # op in a nested region -> the op owning it
+        self._owned_params: set[Value] = set()  # carried arrays the loop updates in place
         self._index(fn.body)
         self.user_names = self._collect_user_names()
 
@@ -97,7 +108,7 @@ class _Codegen:
         if op is None or self.is_literal(value):
             return op is not None
         return (op.prim in PRIMITIVES and PRIMITIVES[op.prim].pure and not op.regions
-                and len(op.outputs) == 1 and self.uses.get(value, 0) == 1
+                and not spellings.is_statement(op.prim) and len(op.outputs) == 1 and self.uses.get(value, 0) == 1
                 and self.use_region.get(value) is self.def_region[value]
                 and not value.strong_name)
 
@@ -184,9 +195,52 @@ class _Codegen:
                                ast.List([], ast.Load()))]
         if op.prim == "push":
             return [ast.Expr(self.method(op.inputs[0], "append", [self.expr(op.inputs[1])]))]
+        if spellings.is_statement(op.prim):
+            return self.update(op)
         if self.is_inlined(op.output):
             return []
         return [ast.Assign([ast.Name(self.name(op.output), ast.Store())], self.op_expr(op))]
+
+    def update(self, op: Op) -> list[ast.stmt]:
+        """An index update: in place when its operand is owned, else on a copy."""
+        base, out = op.inputs[0], op.output
+        args = [self.expr(v) for v in op.inputs]
+        types = [v.type for v in op.inputs]
+        if self.owned(base, op) and not self.is_inlined(base):
+            # Written under the operand's name, then passed on: each line's array has
+            # one name while it is written into, as the frontend asks of its input.
+            self.names.setdefault(out, self.name(base))
+            target, stmts = self.name(base), []
+        else:
+            target = self.name(out)
+            stmts = self.assign([out], [args[0] if self.owned(base, op)
+                                        else spellings.copied(args[0])])
+        stmts += spellings.spelling(op.prim, types, self.target).statements(
+            target, args, types, op.params)
+        if self.name(out) != target:
+            stmts += [ast.Assign([ast.Name(self.name(out), ast.Store())],
+                                 ast.Name(target, ast.Load()))]
+        return stmts
+
+    def owned(self, value: Value, reader: Op) -> bool:
+        """Whether `reader` may write into `value`: nothing else reads it, and it is an
+        array made in this call that no other value holds (see the module docstring)."""
+        if self.uses.get(value, 0) != 1 or value.type is None or value.type.shape == ():
+            return False
+        op = self.defs.get(value)
+        if op is not None:
+            return op.prim in RETURNS_NEW_ARRAY
+        return value in self._owned_params
+
+    def _updated_in_place(self, loop: Loop, k: int) -> bool:
+        """Whether the body's one use of carried value `k` is an update into it, and the
+        body carries on an array it owns: then the carried array is updated in place
+        (after a copy before the loop when the initial array is not owned)."""
+        param = loop.carried_params(loop.body)[k]
+        reader = self.user.get(param)
+        return self.uses.get(param, 0) == 1 and reader in loop.body.ops and \
+            spellings.is_statement(reader.prim) and reader.inputs[0] is param and \
+            param.type.shape != () and self.owned(loop.next_values[k], loop.op)
 
     def cond(self, cond: Cond) -> list[ast.stmt]:
         for k, out in enumerate(cond.outputs):
@@ -227,7 +281,15 @@ class _Codegen:
                 group.append(init)
             self.share(group, name)
         self._name_updates_in_place(body, params, loop.outputs)
-        before = self.assign(loop.outputs, [self.expr(v) for v in inits])
+        starts = []
+        for k, init in enumerate(inits):
+            start = self.expr(init)
+            if self._updated_in_place(loop, k):
+                self._owned_params.add(params[k])
+                if not self.owned(init, loop.op):
+                    start = spellings.copied(start)
+            starts.append(start)
+        before = self.assign(loop.outputs, starts)
         stmts = self.block(body)
         exit_flag = loop.exit_flag
         carried_params = set(params)

@@ -28,6 +28,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..ir.primitives import OPERAND, Slice, may_repeat
 from ..ir.types import Type
 
 # (module imported, the name generated code calls it by)
@@ -139,6 +140,86 @@ def _transpose(args, types, params) -> ast.expr:
     return ast.Call(name("np.transpose"), [args[0], literal(axes)], [])
 
 
+# ---- indexing -------------------------------------------------------------------------
+def _slice(entry: Slice, size: int) -> ast.Slice:
+    """``start:stop:step`` with the bounds NumPy would assume left out."""
+    forward = entry.step > 0
+    start = None if entry.start == (0 if forward else size - 1) else entry.start
+    stop = None if entry.stop == (size if forward else None) else entry.stop
+    step = None if entry.step == 1 else entry.step
+    return ast.Slice(*(None if bound is None else literal(bound)
+                       for bound in (start, stop, step)))
+
+
+def _entries(x: Type, index: tuple, operands: list[ast.expr]) -> list[ast.expr]:
+    """One expression per entry of a normalized index, the trailing full slices left out."""
+    operands = iter(operands)
+    written, axis = [], 0
+    for entry in index:
+        if entry is None:
+            written.append(ast.Constant(None))
+            continue
+        size = x.shape[axis]
+        axis += 1
+        if isinstance(entry, Slice):
+            written.append(entry if entry.is_full(size) else _slice(entry, size))
+        elif entry is OPERAND:
+            written.append(next(operands))
+        elif isinstance(entry, tuple):
+            written.append(_int_list(entry))
+        else:
+            written.append(literal(entry))
+    while written and isinstance(written[-1], Slice):
+        written.pop()
+    return [ast.Slice() if isinstance(e, Slice) else e for e in written]
+
+
+def _int_list(entry) -> ast.expr:
+    if isinstance(entry, tuple):
+        return ast.List([_int_list(e) for e in entry], ast.Load())
+    return literal(entry)
+
+
+def _subscript(x: Type, index: tuple, operands: list[ast.expr]) -> ast.expr:
+    entries = _entries(x, index, operands)
+    return entries[0] if len(entries) == 1 else ast.Tuple(entries, ast.Load())
+
+
+def _index(args, types, params) -> ast.expr:
+    return ast.Subscript(args[0], _subscript(types[0], params["index"], args[1:]), ast.Load())
+
+
+@dataclass(frozen=True)
+class Update:
+    """An index update, written as statements on an array that nothing else holds: the
+    update itself when codegen found the operand is no longer needed, or a copy of it.
+    Adding where an index may repeat calls ``np.add.at``, which adds once per repeat as
+    the derivative needs; ``+=`` would add once."""
+
+    def statements(self, target: str, args, types, params) -> list[ast.stmt]:
+        x, value, operands = types[0], args[1], args[2:]
+        index = params["index"]
+        place = ast.Subscript(ast.Name(target, ast.Load()),
+                              _subscript(x, index, operands), ast.Store())
+        if params["mode"] == "set":
+            return [ast.Assign([place], value)]
+        if may_repeat(index, types[2:]):
+            where = ast.Subscript(name("np.s_"), _subscript(x, index, operands), ast.Load())
+            return [ast.Expr(ast.Call(name("np.add.at"),
+                                      [ast.Name(target, ast.Load()), where, value], []))]
+        return [ast.AugAssign(place, ast.Add(), value)]
+
+
+def copied(value: ast.expr) -> ast.expr:
+    """A new array with the elements of `value`, for an update that must not touch it."""
+    return ast.Call(ast.Attribute(value, "copy", ast.Load()), [], [])
+
+
+def is_statement(prim: str) -> bool:
+    """Whether a primitive is written as statements (an update), not an expression."""
+    return isinstance(SPELLINGS.get(prim, (None, None))[1], Update)
+
+
 def _same(spelling) -> tuple:
     return (spelling, spelling)
 
@@ -169,6 +250,14 @@ SPELLINGS: dict[str, tuple] = {  # primitive -> (on Python scalars, on arrays)
         name("np.reshape"), [args[0], literal(params["shape"])], []))),
     "transpose": _same(Written(_transpose)),
     "matmul": (None, Infix("@")),
+    "index": _same(Written(_index)), "index_update": _same(Update()),
+    "copy": _same(Call("np.copy")),
+    "dim": _same(Written(lambda args, types, params: ast.Subscript(
+        ast.Attribute(args[0], "shape", ast.Load()), literal(params["axis"]), ast.Load()))),
+    "ndim": _same(Written(lambda args, types, params: ast.Attribute(args[0], "ndim",
+                                                                     ast.Load()))),
+    "size": _same(Written(lambda args, types, params: ast.Attribute(args[0], "size",
+                                                                     ast.Load()))),
 }
 _MATH_NAMES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan"}
 for _prim in ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
@@ -220,11 +309,20 @@ def evaluate(prim: str, values: list, types: list[Type], params: dict):
     function = _EVALUATORS.get(key)
     if function is None:
         arg_names = [f"a{i}" for i in range(len(values))]
-        body = expression(prim, [ast.Name(n, ast.Load()) for n in arg_names], list(types),
-                          params)
-        lam = ast.Expression(ast.Lambda(
-            ast.arguments(posonlyargs=[], args=[ast.arg(n) for n in arg_names], vararg=None,
-                          kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body))
-        code = compile(ast.fix_missing_locations(lam), f"<spelling of {prim}>", "eval")
-        function = _EVALUATORS[key] = eval(code, dict(NAMESPACES))
+        loads = [ast.Name(n, ast.Load()) for n in arg_names]
+        if is_statement(prim):
+            body = [ast.Assign([ast.Name("out", ast.Store())], copied(loads[0])),
+                    *spelling(prim, list(types)).statements("out", loads, list(types),
+                                                              params),
+                    ast.Return(ast.Name("out", ast.Load()))]
+        else:
+            body = [ast.Return(expression(prim, loads, list(types), params))]
+        definition = ast.Module([ast.FunctionDef(
+            "run", ast.arguments(posonlyargs=[], args=[ast.arg(n) for n in arg_names],
+                                 vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                                 defaults=[]), body, [], None)], [])
+        code = compile(ast.fix_missing_locations(definition), f"<spelling of {prim}>", "exec")
+        namespace = dict(NAMESPACES)
+        exec(code, namespace)
+        function = _EVALUATORS[key] = namespace["run"]
     return function(*values)

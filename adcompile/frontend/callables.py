@@ -73,9 +73,15 @@ _map([np.reshape], "reshape", ("a",), (("shape", REQUIRED),))
 _map([np.transpose], "transpose", ("a",), (("axes", None),))
 _map([np.broadcast_to], "broadcast_to", ("array",), (("shape", REQUIRED),))
 
+# ---- indexing and the facts of a type (``x[i]``, ``x.shape`` are lowered by the syntax) --
+_map([len], "dim", ("obj",))
+_map([np.ndim], "ndim", ("a",))
+_map([np.size], "size", ("a",))
+_map([np.copy], "copy", ("a",))
+
 # Array methods (``x.sum(axis=0)``): the receiver is the first operand.
 METHODS = {method: _BY_ID[id(getattr(np, method))] for method in ("sum", "reshape",
-                                                                   "transpose")}
+                                                                   "transpose", "copy")}
 
 # Parameters NumPy takes that compiled code does not: given, they must have these values.
 UNSUPPORTED_PARAMS = {"dtype": None, "out": None}

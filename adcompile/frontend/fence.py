@@ -80,6 +80,17 @@ def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
     if isinstance(node, gast.Expr) and _is_tape_push(node.value):
         _check(node.value.args[0], parsed, in_loop)
         return
+    if isinstance(node, gast.Expr) and is_add_at(node.value):
+        for argument in node.value.args:
+            _check(argument, parsed, in_loop)
+        return
+    if isinstance(node, gast.Subscript):
+        _check(node.value, parsed, in_loop)
+        index = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+        for element in index:
+            if not isinstance(element, gast.List):  # `x[[0, 2]]`: an index array
+                _check(element, parsed, in_loop)
+        return
     kind = type(node)
     if kind in _REFUSED:
         what, hint = _REFUSED[kind]
@@ -126,8 +137,19 @@ def _is_tape_push(call) -> bool:
         len(call.args) == 1 and not call.keywords
 
 
+def is_add_at(call) -> bool:
+    """`np.add.at(y, np.s_[index], v)`: an addition at an index, as in adcompile's output
+    (lowering checks that `np` is NumPy)."""
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+        call.func.attr == "at" and isinstance(call.func.value, gast.Attribute) and \
+        call.func.value.attr == "add"
+
+
 def _check_target(target, parsed: ParsedFunction) -> None:
     if isinstance(target, gast.Name):
+        return
+    if isinstance(target, gast.Subscript):  # lowering checks the array is the function's
+        _check(target, parsed, False)
         return
     if isinstance(target, gast.Tuple):
         for element in target.elts:

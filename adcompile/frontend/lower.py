@@ -35,10 +35,11 @@ import numpy as np
 from ..errors import Loc, UnsupportedSyntaxError
 from ..ir.builder import Builder
 from ..ir.nodes import Function, Region, Value
+from ..ir.primitives import OPERAND, RETURNS_NEW_ARRAY, Slice
 from .callables import (METHODS, REQUIRED, UNSUPPORTED_PARAMS, Signature, method_signature,
                         signature_for)
 from ..ir.structured import Cond, RangeLoop, WhileLoop, loop_region, yield_body, yield_test
-from .fence import fence
+from .fence import fence, is_add_at
 from .parse import ParsedFunction, function_from_lambda, parse_function
 from .reads import ROOT, Read, is_input
 
@@ -62,6 +63,14 @@ class Local:
     defaults: dict  # parameter name -> what its default evaluated to
 
 
+@dataclass(frozen=True)
+class ShapeOf:
+    """``x.shape``: a tuple whose length is known only once x is typed, so it is used by
+    its elements (``x.shape[0]``, ``n, m = x.shape``), each a ``dim`` op."""
+
+    array: Value
+
+
 _BINARY = {gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div",
            gast.Pow: "pow", gast.FloorDiv: "floordiv", gast.Mod: "mod",
            gast.MatMult: "matmul"}
@@ -70,6 +79,7 @@ _COMPARE = {gast.Lt: "lt", gast.LtE: "le", gast.Gt: "gt", gast.GtE: "ge", gast.E
 _FLAGS = (".skip", ".break")
 _NUMBER = (int, float, bool, np.number, np.bool_)
 _TUPLE_PARAMS = ("shape", "axes")
+_ARRAY_ATTRIBUTES = ("T", "shape", "ndim", "size")
 
 
 @dataclass(eq=False)  # a cache key, by identity
@@ -156,11 +166,18 @@ def _unflatten(like, values: list):
 
 
 def _assigned_names(stmts) -> set[str]:
+    """The names the statements rebind: assigned, or written into (``y[i] = v``, which
+    binds y to the updated array)."""
     names = set()
     for stmt in stmts:
         for node in gast.walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 names.add(node.id)
+            written = node.value if isinstance(node, gast.Subscript) and \
+                isinstance(node.ctx, gast.Store) else \
+                node.args[0] if is_add_at(node) and node.args else None
+            if isinstance(written, gast.Name):
+                names.add(written.id)
     return names
 
 
@@ -188,6 +205,9 @@ class _Lowerer:
         # for a function defined in the body: the scope around it, and its lowerer
         self.enclosing: tuple[dict, _Lowerer] | None = None
         self.calling: tuple[Local, ...] = ()  # the local functions being inlined
+        # arrays this call made and no other array shares memory with: writable by index
+        self.owned: set[Value] = set()
+        self.written: set[Value] = set()  # arrays written into, by index
 
     # ---- errors and locations -------------------------------------------------------
     def loc(self, node) -> Loc:
@@ -239,10 +259,24 @@ class _Lowerer:
             self.tapes.add(tape)
             for target in node.targets:
                 self.bind(target, tape, env)
+        elif isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
+            if len(node.targets) != 1:
+                raise self.error(node, "assign to one element or slice at a time")
+            value = self.value(self.expr(node.value, env), node.value)
+            self.write_item(node.targets[0], value, "set", env)
         elif isinstance(node, gast.Assign):
             value = self.expr(node.value, env)
             for target in node.targets:
                 self.bind(target, value, env)
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Subscript):
+            # Python's `x[i] += v` reads x[i], then writes the sum once, even where the
+            # index repeats; simplification turns it into an addition at the index where
+            # the index cannot repeat.
+            current = self.subscript(node.target, env)
+            self.at(node)
+            value = self.b.apply(_augmented_primitive(node, self), current,
+                                 self.value(self.expr(node.value, env), node.value))
+            self.write_item(node.target, value, "set", env)
         elif isinstance(node, gast.AugAssign):
             current = self.expr(gast.Name(node.target.id, gast.Load(), None, None), env) \
                 if isinstance(node.target, gast.Name) else None
@@ -267,6 +301,8 @@ class _Lowerer:
             self.unbound_reason.pop(node.name, None)
         elif isinstance(node, gast.Pass):
             pass
+        elif isinstance(node, gast.Expr) and is_add_at(node.value):
+            self.add_at(node.value, env)
         elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call):
             tape = self.tape(node.value.func.value, env)
             value = self.value(self.expr(node.value.args[0], env), node.value.args[0])
@@ -285,6 +321,10 @@ class _Lowerer:
             env[target.id] = binding
             self.unbound_reason.pop(target.id, None)
             return
+        if isinstance(binding, ShapeOf):
+            self.at(target)
+            binding = tuple(self.b.apply("dim", binding.array, axis=k, rank=len(target.elts))
+                            for k in range(len(target.elts)))
         elements = binding if isinstance(binding, tuple) else None
         if elements is None or len(elements) != len(target.elts):
             raise self.error(target, "cannot unpack this value into "
@@ -369,13 +409,13 @@ class _Lowerer:
 
     def lower_loop(self, node, env: dict) -> None:
         assigned = _assigned_names(node.body)
-        loop_var = None
+        loop_var = sequence = None
         if isinstance(node, gast.For):
             if not isinstance(node.target, gast.Name):
                 raise self.error(node.target, "only a single loop variable is supported",
                                  "write `for i in range(n):` and index inside the body")
             loop_var = node.target.id
-            range_args = self.range_args(node, env)
+            range_args, sequence = self.loop_range(node, env)
         carried = [name for name in env
                    if name in assigned and name != loop_var and not name.startswith(".")]
         for name in carried:
@@ -386,8 +426,13 @@ class _Lowerer:
 
         hints = [name for name, like in zip(carried, likes) for _ in _flatten(like)]
 
+        # A carried array is the loop's own when the array it starts from is, and no other
+        # name holds that array; the body must then carry on an array of its own.
+        owned = [v in self.owned and _holders(v, env) == [hint] for hint, v in zip(hints, init)]
+
         def fresh_params():
             params = [Value(hint, v.loc, strong_name=True) for hint, v in zip(hints, init)]
+            self.owned.update(p for p, mine in zip(params, owned) if mine)
             scope = dict(env)
             rest = list(params)
             for name, like in zip(carried, likes):
@@ -407,16 +452,28 @@ class _Lowerer:
         body_params, body_env = fresh_params()
         iteration = []
         if loop_var is not None:
-            index = Value(loop_var, self.loc(node.target), strong_name=True)
+            index = Value("i" if sequence is not None else loop_var, self.loc(node.target),
+                          strong_name=True)
             iteration.append(index)
             body_env[loop_var] = index
         body = loop_region(iteration, body_params)
         with self.b.into(body):
+            if sequence is not None:  # `for row in x`: `row = x[i]` for i in range(len(x))
+                self.at(node.target)
+                body_env[loop_var] = self.b.apply("index", sequence, index, index=(OPERAND,),
+                                                  hint=loop_var)
+                body_env[loop_var].strong_name = True
             self.lower_stmts(node.body, body_env)
             next_values = []
             for name in carried:
                 next_values += [self.materialize(v) for v in _flatten(body_env[name])]
             exit_flag = self.materialize(body_env.get(".break", Static(False)))
+        for param, mine, value, hint in zip(body_params, owned, next_values, hints):
+            if param in self.written and value not in self.owned:
+                raise UnsupportedSyntaxError(
+                    f"{hint!r} is written into in this loop, then rebound to an array the "
+                    "function does not own, which the next iteration would write into",
+                    self.loc(node), f"rebind {hint!r} to a copy: {hint} = ....copy()")
         yield_body(body, next_values, exit_flag)
         self.at(node)
         if test is not None:
@@ -424,8 +481,10 @@ class _Lowerer:
         else:
             loop = RangeLoop.build(self.b, *range_args, init, body)
         outputs = list(loop.outputs)
-        for value, hint in zip(outputs, hints):
+        for value, hint, mine, after in zip(outputs, hints, owned, next_values):
             value.hint, value.strong_name = hint, True
+            if mine and after in self.owned:
+                self.owned.add(value)
         for name, like in zip(carried, likes):
             count = len(_flatten(like))
             env[name] = _unflatten(like, outputs[:count])
@@ -434,14 +493,25 @@ class _Lowerer:
             env.pop(name, None)
             self.unbound_reason[name] = "it is assigned only inside a loop"
 
-    def range_args(self, node, env: dict) -> list[Value]:
+    def loop_range(self, node, env: dict) -> tuple[list[Value], Value | None]:
+        """The start, stop and step of a ``for`` loop, and the array it walks along the
+        first axis (``for row in x``), if it walks one."""
         call = node.iter
         callee = self.expr(call.func, env) if isinstance(call, gast.Call) else None
-        if callee != Static(range) or call.keywords or not 1 <= len(call.args) <= 3:
-            raise self.error(node.iter, "only `for ... in range(...)` loops are supported",
-                             "loop over indices: `for i in range(len(xs)):`")
+        if callee == Static(range) and not call.keywords and 1 <= len(call.args) <= 3:
+            return self.range_args(call, env), None
+        iterated = self.expr(node.iter, env)
+        if isinstance(iterated, Value) or (isinstance(iterated, Static) and
+                                           isinstance(iterated.obj, np.ndarray)):
+            sequence = self.value(iterated, node.iter)
+            return [self.b.const(0), self.b.apply("dim", sequence, axis=0),
+                    self.b.const(1)], sequence
+        raise self.error(node.iter, "only loops over range(...) or over an array are "
+                         "supported", "loop over indices: `for i in range(len(xs)):`")
+
+    def range_args(self, call, env: dict) -> list[Value]:
         args = [self.value(self.expr(arg, env), arg) for arg in call.args]
-        self.at(node.iter)
+        self.at(call)
         if len(args) == 1:
             args.insert(0, self.b.const(0))
         if len(args) == 2:
@@ -460,6 +530,10 @@ class _Lowerer:
         """A Value for a binding: numbers known at compile time become constants."""
         if isinstance(binding, Value):
             return binding
+        if isinstance(binding, ShapeOf):
+            raise UnsupportedSyntaxError(
+                "the shape of an array is usable here only through its elements",
+                self.b.loc, "read one axis, x.shape[0], or unpack it: n, m = x.shape")
         if isinstance(binding, Static) and (isinstance(binding.obj, _NUMBER) or
                                             binding.obj is None or
                                             isinstance(binding.obj, np.ndarray)):
@@ -492,12 +566,12 @@ class _Lowerer:
             left = self.value(self.expr(node.left, env), node.left)
             right = self.value(self.expr(node.right, env), node.right)
             self.at(node)
-            return self.b.apply(prim, left, right)
+            return self.new_array(self.b.apply(prim, left, right))
         if isinstance(node, gast.UnaryOp):
             operand = self.value(self.expr(node.operand, env), node.operand)
             self.at(node)
             if isinstance(node.op, gast.USub):
-                negated = self.b.apply("neg", operand)
+                negated = self.new_array(self.b.apply("neg", operand))
                 if operand in self.known:  # `ax = -1` can still be an axis= parameter
                     self.known[negated] = -self.known[operand]
                 return negated
@@ -526,22 +600,127 @@ class _Lowerer:
         if isinstance(node, gast.Lambda):
             return self.local_function(node, env)
         if isinstance(node, gast.Subscript):
-            base = self.expr(node.value, env)
-            index = node.slice
-            if isinstance(base, tuple) and isinstance(index, gast.Constant) and \
-                    isinstance(index.value, int) and -len(base) <= index.value < len(base):
-                return base[index.value]
-            raise self.error(node, "indexing is supported only for tuples, with a constant "
-                             "index", "unpack the tuple: `a, b = pair`")
+            return self.subscript(node, env)
         raise self.error(node, f"{type(node).__name__} expressions are not supported")
+
+    def subscript(self, node, env: dict):
+        base = self.expr(node.value, env)
+        index = node.slice
+        if isinstance(base, (tuple, ShapeOf)):
+            position = self.known.get(self.expr(index, env)) \
+                if not isinstance(index, (gast.Slice, gast.Tuple)) else None
+            if not isinstance(position, int) or isinstance(position, bool):
+                raise self.error(index, "a tuple is indexed only by a constant integer here",
+                                 "unpack the tuple: `a, b = pair`")
+            if isinstance(base, ShapeOf):
+                self.at(node)
+                return self.b.apply("dim", base.array, axis=position)
+            if not -len(base) <= position < len(base):
+                raise self.error(index, f"index {position} is out of range for a tuple of "
+                                 f"{len(base)} values")
+            return base[position]
+        array = self.value(base, node.value)
+        entries, operands = self.index(index, env)
+        self.at(node)
+        return self.b.apply("index", array, *operands, index=entries)
+
+    def index(self, node, env: dict) -> tuple[tuple, list[Value]]:
+        """The ``index`` parameter of a subscript's index, and its run-time operands."""
+        entries, operands = [], []
+        for element in node.elts if isinstance(node, gast.Tuple) else [node]:
+            entries.extend(self.index_entries(element, env, operands))
+        return tuple(entries), operands
+
+    def write_item(self, target, value: Value, mode: str, env: dict,
+                   index_node=None) -> None:
+        """``name[index] = value`` (or, with mode "add", ``np.add.at``): the name is
+        rebound to the updated array, which must be one this call made and no other
+        name holds, so that the update changes nothing else."""
+        name_node = target.value if isinstance(target, gast.Subscript) else target
+        array = env.get(name_node.id) if isinstance(name_node, gast.Name) else None
+        if array not in self.owned or len(_holders(array, env)) != 1:
+            raise self.error(target, "writing into an element or slice is supported only "
+                             "for an array this function made (x.copy(), np.zeros_like(x), "
+                             "arithmetic) that no other name holds: writing into an argument, "
+                             "a view or a shared array would change another value",
+                             "write into a copy: y = x.copy(), then y[i] = v")
+        entries, operands = self.index(target.slice if index_node is None else index_node,
+                                       env)
+        self.at(target)
+        updated = self.b.apply("index_update", array, value, *operands, index=entries,
+                               mode=mode)
+        self.written.add(array)
+        self.owned.add(updated)
+        self.bind(name_node, updated, env)
+
+    def add_at(self, call, env: dict) -> None:
+        """``np.add.at(y, np.s_[index], v)``: v added at the index, once per repeat."""
+        where = call.args[1] if len(call.args) == 3 and not call.keywords else None
+        if self.expr(call.func.value, env) != Static(np.add) or not (
+                isinstance(where, gast.Subscript) and
+                self.expr(where.value, env) == Static(np.s_)):
+            raise self.error(call, "np.add.at is supported as np.add.at(y, np.s_[index], v)")
+        value = self.value(self.expr(call.args[2], env), call.args[2])
+        self.write_item(call.args[0], value, "add", env, where.slice)
+
+    def index_entries(self, node, env: dict, operands: list) -> list:
+        """The entries of the ``index`` parameter one element of a subscript gives: one,
+        or one per axis of a constant boolean mask. A run-time index appends its value to
+        `operands` and is entered as `OPERAND`."""
+        if isinstance(node, gast.Slice):
+            return [Slice(*(None if bound is None else self.index_bound(bound, env)
+                            for bound in (node.lower, node.upper, node.step)))]
+        if isinstance(node, gast.Constant) and (node.value is None or node.value is Ellipsis):
+            return [node.value]
+        if isinstance(node, gast.List):
+            return _constant_array_entries(np.array(self.index_list(node, env)))
+        binding = self.expr(node, env)
+        known = binding.obj if isinstance(binding, Static) else self.known.get(binding, binding)
+        if isinstance(known, np.ndarray) and known.dtype.kind in "biu":
+            return _constant_array_entries(known)
+        if isinstance(known, (int, np.integer)) and not isinstance(known, (bool, np.bool_)):
+            return [int(known)]
+        operands.append(self.value(binding, node))
+        return [OPERAND]
+
+    def index_list(self, node, env: dict):
+        """The values of a list written in an index, ``x[[0, 2, -1]]``, as Python lists."""
+        if isinstance(node, gast.List):
+            return [self.index_list(element, env) for element in node.elts]
+        binding = self.expr(node, env)
+        known = binding.obj if isinstance(binding, Static) else self.known.get(binding)
+        if isinstance(known, (int, np.integer, np.bool_)):
+            return known
+        raise self.error(node, "the elements of a list used as an index must be integers "
+                         "(or truth values) known while compiling",
+                         "index with an integer array passed in as an argument: x[idx]")
+
+    def index_bound(self, node, env: dict) -> int:
+        binding = self.expr(node, env)
+        known = binding.obj if isinstance(binding, Static) else self.known.get(binding)
+        if isinstance(known, (int, np.integer)) and not isinstance(known, (bool, np.bool_)):
+            return int(known)
+        raise self.error(node, "a slice's bounds and step must be integers known while "
+                         "compiling: the shape of the slice depends on them",
+                         "write constant bounds (x[1:], x[:-1], x[::2]); to read one element "
+                         "at a position computed at run time, write x[i]")
 
     def attribute(self, base, node):
         if isinstance(base, Static) and hasattr(base.obj, node.attr):
             self.at(node)
             return self.read(Read(base.obj, "attr", node.attr, node.attr), node)
-        if isinstance(base, Value) and node.attr == "T":
+        if isinstance(base, Value) and node.attr in _ARRAY_ATTRIBUTES:
             self.at(node)
-            return self.b.apply("transpose", base, axes=None)
+            if node.attr == "shape":
+                return ShapeOf(base)
+            if node.attr == "T":
+                return self.b.apply("transpose", base, axes=None)
+            return self.b.apply(node.attr, base)
+        if isinstance(base, Value) and node.attr == "dtype":
+            raise self.error(node, "reading .dtype is not supported: a dtype is not a "
+                             "number, and compiled code computes on numbers and arrays",
+                             "compiled code keeps the dtypes of its inputs (float32 in, "
+                             "float32 out); convert the inputs before the call")
         raise self.error(node, f"reading the attribute .{node.attr} is not supported",
                          "pass the value in as an argument")
 
@@ -774,7 +953,12 @@ class _Lowerer:
             params[pname] = self.constant(given[pname], env, pname, described) \
                 if pname in given else default
         self.at(node)
-        return self.b.apply(signature.prim, *operands, **params)
+        return self.new_array(self.b.apply(signature.prim, *operands, **params))
+
+    def new_array(self, value: Value) -> Value:
+        if self.b.region.ops[-1].prim in RETURNS_NEW_ARRAY:
+            self.owned.add(value)
+        return value
 
     def constant(self, node, env: dict, pname: str, described: str):
         """The value of a parameter's expression, which must be known while compiling."""
@@ -861,6 +1045,8 @@ class _Lowerer:
                 v = self.static(v)
             env[name] = v
         saved_loc = self.b.loc
+        # The callee's arrays are its own: it may write into neither its arguments nor,
+        # back here, what it returns (the caller cannot see whether it kept a reference).
         inner = _Lowerer(fn, parsed, self.b, self.stack + (fn.__code__,), self.reads,
                          self.known)
         result = inner.lower_body(env)
@@ -886,6 +1072,26 @@ def _is_numpy(fn) -> bool:
     """NumPy's own Python functions are not inlined: what they do is NumPy's business,
     and their source is written for speed, not for adcompile."""
     return (getattr(fn, "__module__", None) or "").split(".")[0] == "numpy"
+
+
+def _holders(value: Value, env: dict) -> list[str]:
+    """The names that hold `value`, alone or in a tuple."""
+    return [name for name, binding in env.items()
+            if binding is value or (isinstance(binding, tuple) and value in binding)]
+
+
+def _constant_array_entries(values: np.ndarray) -> list:
+    """An index array known while compiling: integers as one entry; a boolean mask as
+    the positions it selects, one entry per axis (the mask's result shape is then known)."""
+    if values.size == 0:
+        return [()]
+    if values.dtype.kind == "b":
+        return [_nested_tuple(positions) for positions in np.nonzero(values)]
+    return [_nested_tuple(values)]
+
+
+def _nested_tuple(values: np.ndarray):
+    return values.tolist() if values.ndim == 0 else tuple(_nested_tuple(v) for v in values)
 
 
 def _describe(binding) -> str:

@@ -241,6 +241,281 @@ def _matmul(a: ArrayType, b: ArrayType) -> ArrayType:
 _define("matmul", 2, _matmul)
 
 
+# ---- indexing -----------------------------------------------------------------------
+# ``x[index]`` is one primitive, ``index``, and its functional update (``x.at[index].add(v)``,
+# ``.set(v)`` in JAX's words) another, ``index_update`` with ``mode`` "add" or "set". The
+# static structure of the index is the ``index`` parameter, a tuple with one entry per
+# position: an int, a `Slice`, None (a new axis), ``...`` (before normalization), a nested
+# tuple of ints (a constant integer array), or `OPERAND`, which stands for the next input
+# after the primitive's fixed operands: an index known only at run time (a loop's ``i``,
+# an integer array). Normalization, once the types are known, expands ``...``, adds the
+# full slices NumPy implies, checks constant indices against the shape and makes them
+# non-negative; run-time indices cannot be checked while compiling (NumPy checks them).
+# Advanced indexing follows NumPy: the integer arrays (and the ints among them) broadcast
+# together, and their shape replaces them where they stand when they are adjacent, or
+# comes first when they are not.
+@dataclass(frozen=True)
+class Slice:
+    """``start:stop:step`` of an index; None where Python's slice leaves a bound out."""
+
+    start: int | None = None
+    stop: int | None = None
+    step: int | None = None
+
+    def __repr__(self) -> str:
+        text = f"{_bound(self.start)}:{_bound(self.stop)}"
+        return text if self.step is None else f"{text}:{self.step}"
+
+    def normalized(self, size: int) -> "Slice":
+        """The same elements with explicit bounds; a stop before the first element (a
+        reversed slice to the start) stays None, since -1 would count from the end."""
+        start, stop, step = slice(self.start, self.stop, self.step).indices(size)
+        return Slice(start, stop if stop >= 0 else None, step)
+
+    def length(self, size: int) -> int:
+        return len(range(*slice(self.start, self.stop, self.step).indices(size)))
+
+    def is_full(self, size: int) -> bool:
+        return self.normalized(size) == Slice(0, size, 1)
+
+
+def _bound(value) -> str:
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class _Operand:
+    def __repr__(self) -> str:
+        return "@"
+
+
+OPERAND = _Operand()  # an index entry given at run time: the op's next input
+
+
+def index_operand_count(params: dict) -> int:
+    """How many inputs an op takes beyond its primitive's arity: its run-time index
+    entries."""
+    return sum(entry is OPERAND for entry in params.get("index", ()))
+
+
+class BooleanMaskAtRunTime(ShapeMismatch):
+    """A boolean mask known only at run time: the result's shape would depend on data."""
+
+
+def _check_entries(x: ArrayType, index: tuple, operands: list) -> None:
+    if x.weak:
+        raise ShapeMismatch("a Python number cannot be indexed; index an array")
+    if sum(entry is Ellipsis for entry in index) > 1:
+        raise ShapeMismatch("an index can have only one ellipsis (...)")
+    if sum(entry is OPERAND for entry in index) != len(operands):
+        raise ShapeMismatch("the index has a different number of run-time entries "
+                            "than the op has index operands")
+    for t in operands:
+        if t.kind == "b":
+            raise BooleanMaskAtRunTime(
+                "a boolean mask computed at run time selects a number of elements known "
+                "only from the data, so the result has no shape while compiling; "
+                "multiply by the mask instead (x * mask), or use np.where(mask, x, 0)")
+        if t.kind not in "iu":
+            raise ShapeMismatch(f"an index must be an integer or an integer array, not {t}")
+
+
+def _normalize_index(x: ArrayType, index, operands: list) -> tuple:
+    index = tuple(index) if isinstance(index, tuple) else (index,)
+    _check_entries(x, index, operands)
+    consumed = sum(entry is not None and entry is not Ellipsis for entry in index)
+    if consumed > x.ndim:
+        raise ShapeMismatch(f"too many indices ({consumed}) for an array of shape {x.shape}")
+    full = (Slice(),) * (x.ndim - consumed)
+    if Ellipsis in index:
+        at = index.index(Ellipsis)
+        index = index[:at] + full + index[at + 1:]
+    else:
+        index = index + full
+    normalized, axis = [], 0
+    for entry in index:
+        if entry is None:
+            normalized.append(None)
+            continue
+        size = x.shape[axis]
+        if isinstance(entry, Slice):
+            normalized.append(entry.normalized(size))
+        elif isinstance(entry, (int, np.integer)) and not isinstance(entry, bool):
+            normalized.append(_in_bounds(int(entry), axis, x.shape))
+        elif isinstance(entry, tuple):
+            normalized.append(_constant_array_entry(entry, axis, x.shape))
+        elif entry is OPERAND:
+            normalized.append(OPERAND)
+        else:
+            raise ShapeMismatch(f"{entry!r} cannot index an array")
+        axis += 1
+    return tuple(normalized)
+
+
+def _in_bounds(k: int, axis: int, shape: tuple) -> int:
+    if not -shape[axis] <= k < shape[axis]:
+        raise ShapeMismatch(f"index {k} is out of bounds for axis {axis} with size "
+                            f"{shape[axis]} (an array of shape {shape})")
+    return k % shape[axis]
+
+
+def _constant_array_entry(entry: tuple, axis: int, shape: tuple) -> tuple:
+    values = np.array(entry)
+    if values.size and values.dtype.kind not in "iu":
+        raise ShapeMismatch(f"an index array must hold integers, not {values.dtype.name}")
+    values = values.astype(np.int64)
+    outside = values[(values < -shape[axis]) | (values >= shape[axis])]
+    if outside.size:
+        _in_bounds(int(outside[0]), axis, shape)
+    return _nested_tuple((values % shape[axis]) if shape[axis] else values)
+
+
+def _nested_tuple(values: np.ndarray):
+    listed = values.tolist()
+    def freeze(item):
+        return tuple(freeze(i) for i in item) if isinstance(item, list) else item
+    return freeze(listed)
+
+
+def _entry_shape(entry, operand: ArrayType | None) -> tuple:
+    """The shape an advanced entry contributes before broadcasting."""
+    if entry is OPERAND:
+        return operand.shape
+    if isinstance(entry, tuple):
+        return np.shape(entry)
+    return ()
+
+
+def indexed_shape(x: ArrayType, index: tuple, operands: list) -> tuple:
+    """The shape of ``x[index]`` for a normalized index, as NumPy computes it."""
+    kinds = iter(operands)
+    operand_of = [next(kinds) if entry is OPERAND else None for entry in index]
+    has_arrays = any(isinstance(entry, tuple) or (entry is OPERAND and t.shape != ())
+                     for entry, t in zip(index, operand_of))
+    advanced = [k for k, entry in enumerate(index)
+                if has_arrays and (entry is OPERAND or isinstance(entry, (tuple, int)))]
+    broadcast_shape = broadcast(*(_entry_shape(index[k], operand_of[k]) for k in advanced)) \
+        if advanced else ()
+    adjacent = advanced == list(range(advanced[0], advanced[-1] + 1)) if advanced else True
+    shape, axis, placed = [], 0, False
+    if advanced and not adjacent:
+        shape.extend(broadcast_shape)
+        placed = True
+    for k, entry in enumerate(index):
+        if entry is None:
+            shape.append(1)
+            continue
+        if k in advanced:
+            if not placed:
+                shape.extend(broadcast_shape)
+                placed = True
+        elif isinstance(entry, Slice):
+            shape.append(entry.length(x.shape[axis]))
+        axis += 1
+    return tuple(shape)
+
+
+def may_repeat(index: tuple, operand_types: list) -> bool:
+    """Whether a normalized index may select an element twice: an integer array known
+    only at run time, several arrays, or a constant array that repeats a value."""
+    arrays = [entry for entry in index if isinstance(entry, tuple)]
+    if any(t.shape != () for t in operand_types) or len(arrays) > 1:
+        return True
+    return bool(arrays) and len(set(np.ravel(arrays[0]).tolist())) != np.size(arrays[0])
+
+
+def _index(x: ArrayType, *operands: ArrayType, index=()) -> ArrayType:
+    index = _normalize_index(x, index, list(operands))
+    return ArrayType(indexed_shape(x, index, list(operands)), x.dtype)
+
+
+def _index_update(x: ArrayType, value: ArrayType, *operands: ArrayType, index=(),
+                  mode="add") -> ArrayType:
+    if mode not in ("add", "set"):
+        raise ShapeMismatch(f"an index update adds or sets, not {mode!r}")
+    if x.weak or x.ndim == 0:
+        raise ShapeMismatch("only an array of at least one dimension can be updated "
+                            f"at an index, not {x}")
+    index = _normalize_index(x, index, list(operands))
+    constant_arrays = [entry for entry in index if isinstance(entry, tuple)]
+    if mode == "set" and not operands and may_repeat(index, []) and len(constant_arrays) == 1:
+        raise ShapeMismatch("this index selects an element twice, and setting keeps the "
+                            "value written last, which has no derivative here; select each "
+                            "element once")
+    selected = indexed_shape(x, index, list(operands))
+    if not _broadcasts_to(value.shape, selected):
+        raise ShapeMismatch(f"cannot {mode} a value of shape {value.shape} at an index "
+                            f"selecting shape {selected}")
+    return ArrayType(x.shape, x.dtype)
+
+
+def _index_normalizer(arity: int) -> Callable:
+    """Normalization of the ``index`` parameter of an op whose run-time index entries
+    come after its first `arity` inputs."""
+    def normalize(types, params) -> dict:
+        index = _normalize_index(types[0], params.get("index", ()), types[arity:])
+        return {**params, "index": index}
+    return normalize
+
+
+_define("index", 1, _index, params=("index",), normalize=_index_normalizer(1))
+_define("index_update", 2, _index_update, params=("index", "mode"),
+        normalize=_index_normalizer(2))
+
+
+# ``x.copy()``: the same value in the IR, which has no mutation; it marks for the frontend
+# an array the function may write into (simplification removes it once typed).
+_define("copy", 1, lambda t: ArrayType(t.shape, t.dtype))
+
+# Primitives whose result, when it is an array, is a new one that shares memory with
+# nothing: what may be written into at an index without changing another value.
+RETURNS_NEW_ARRAY = frozenset({"zeros_like", "ones_like", "copy", "index_update", "add",
+                               "sub", "mul", "div", "neg", "pow", "matmul"})
+
+# ---- facts of a type: shape, ndim, size ----------------------------------------------
+# ``x.shape[k]``, ``len(x)``, ``x.ndim`` and ``x.size`` are known from x's type alone. The
+# frontend does not know types, so it lowers them to these ops; once the function is typed,
+# simplification replaces each by the constant `TYPE_FACTS` reads from its operand's type
+# (before any transform runs), so ``range(len(x))`` is a range over a literal and
+# ``x.shape[0] - 1`` folds. Unpacking ``n, m = x.shape`` gives one ``dim`` per name with
+# ``rank``, the number of names, which must be the number of axes.
+def _dim_axis(t: ArrayType, axis, rank) -> int:
+    if t.weak:
+        raise ShapeMismatch("a Python number has no shape or length, unlike an array")
+    if rank is not None and rank != t.ndim:
+        raise ShapeMismatch(f"cannot unpack the shape {t.shape} of {t.ndim} axes into "
+                            f"{rank} names")
+    if not -t.ndim <= axis < t.ndim:
+        what = "len() of a 0-d array" if t.ndim == 0 else f"axis {axis}"
+        raise ShapeMismatch(f"{what} is out of bounds for an array of shape {t.shape}")
+    return axis % t.ndim
+
+
+def _array_only(t: ArrayType, what: str) -> ArrayType:
+    if t.weak:
+        raise ShapeMismatch(f"a Python number has no .{what}; only arrays do")
+    return INT
+
+
+def _dim(t: ArrayType, axis=0, rank=None) -> ArrayType:
+    _dim_axis(t, axis, rank)
+    return INT
+
+
+_define("dim", 1, _dim, params=("axis", "rank"),
+        normalize=lambda types, p: {"axis": _dim_axis(types[0], p.get("axis", 0),
+                                                      p.get("rank")),
+                                    "rank": p.get("rank")})
+_define("ndim", 1, lambda t: _array_only(t, "ndim"))
+_define("size", 1, lambda t: _array_only(t, "size"))
+
+TYPE_FACTS = {  # primitive -> its value, from its operand's type and its params
+    "dim": lambda t, axis, rank=None: t.shape[axis],
+    "ndim": lambda t: t.ndim,
+    "size": lambda t: t.size,
+}
+
+
 # ---- the runtime's tape -------------------------------------------------------------
 # A tape's type is set by the pushes onto it and read by its pops (see `ir.infer`).
 _define("tape_new", 0, lambda: TAPE, pure=False)

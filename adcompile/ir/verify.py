@@ -12,7 +12,7 @@ Tests run it after every transform and pass; it raises `IRError` naming the prob
 from __future__ import annotations
 
 from .nodes import Function, Op, Region, Value
-from .primitives import PRIMITIVES
+from .primitives import PRIMITIVES, index_operand_count
 from .structured import UnknownLoopForm, structured
 
 
@@ -69,7 +69,8 @@ def _structure(op: Op) -> None:
     else:
         prim = PRIMITIVES.get(op.prim)
         _expect(prim is not None, op, "unknown primitive")
-        _expect(len(op.inputs) == prim.arity, op, f"takes {prim.arity} inputs")
+        arity = prim.arity + index_operand_count(op.params)
+        _expect(len(op.inputs) == arity, op, f"takes {arity} inputs")
         _expect(not op.regions, op, "a primitive has no regions")
         undeclared = sorted(set(op.params) - set(prim.params))
         _expect(not undeclared, op, f"does not declare the parameters {undeclared}")

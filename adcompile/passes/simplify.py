@@ -16,10 +16,15 @@ A rewrite that would change a value's type (an int ``i + 0.0`` becoming a float,
 becoming an array) is not made. ``x * 0`` becomes 0 even where x could be inf or nan:
 the zeros come from derivatives that are zero by construction, as JAX's symbolic zeros.
     reshape, broadcast_to, sum_to to the shape it has, transpose by the identity, a cast
-    to the type it has, a cast back from a cast -> x
+    to the type it has, a cast back from a cast, a copy -> x
     a reshape of a reshape, a transpose of a transpose -> one of them
     a reshape or broadcast of a broadcast scalar -> the scalar broadcast to the new shape
     broadcast_to(a) * b -> a * b, when b's shape alone gives the result's
+    x.shape[k], len(x), x.ndim, x.size -> the number x's type says
+    x[:, :] (every element, in order) -> x
+    zeros_like(zeros_like(x)) -> zeros_like(x), and so for ones_like
+    a + (zeros with v added at i) -> a with v added at i (an update costs the size of v)
+    x with x[i] + v set at i -> x with v added at i, where i cannot select an element twice
 
 Folding evaluates through `adcompile.backend.spellings.evaluate`, the code generated code
 runs, so a folded constant equals what the code would compute.
@@ -34,12 +39,13 @@ import numpy as np
 from ..backend.spellings import evaluate
 from ..ir.infer import infer_op
 from ..ir.nodes import Function, Op, Region, Value, substitute, walk_ops
-from ..ir.primitives import PRIMITIVES, result_type
+from ..ir.primitives import PRIMITIVES, TYPE_FACTS, Slice, result_type
 from ..ir.structured import Cond, Loop, as_cond, as_loop
 from ..ir.types import type_of
 
 _UNFOLDABLE = {"const", "cond", "loop", "push", "pop", "tape_new"}
-_RESHAPING = {"reshape", "broadcast_to", "sum_to", "transpose", "as_numpy", "as_python"}
+_RESHAPING = {"reshape", "broadcast_to", "sum_to", "transpose", "as_numpy", "as_python",
+              "copy"}
 _CASTS = ("as_numpy", "as_python")
 _ELEMENTWISE_BINARY = {"add", "sub", "mul", "div", "pow", "maximum", "minimum"}
 
@@ -132,6 +138,8 @@ class _Simplifier:
         """None, or ("value", v) / ("const", c) / ("prim", (name, inputs))."""
         if op.prim in _UNFOLDABLE or not PRIMITIVES[op.prim].pure:
             return None
+        if op.prim in TYPE_FACTS:
+            return "const", TYPE_FACTS[op.prim](op.inputs[0].type, **op.params)
         values = [consts.get(v, _NOT_CONST) for v in op.inputs]
         if values and all(v is not _NOT_CONST for v in values) and \
                 op.output.type.shape == ():
@@ -147,6 +155,9 @@ class _Simplifier:
         cc = values[1] if len(values) > 1 else _NOT_CONST
         scalar = op.output.type is not None and not op.output.type.is_array
         if op.prim == "add":
+            update = self.added_into_zeros(op)
+            if update is not None:
+                return "value", update
             if _is(cc, 0) and _same_type(op, a):
                 return "value", a
             if _is(ca, 0) and _same_type(op, c):
@@ -228,11 +239,55 @@ class _Simplifier:
             params = {"shape": op.params["shape"]} if op.prim == "reshape" else \
                 {"axes": tuple(inner.params["axes"][k] for k in op.params["axes"])}
             return "value", self.make(op.prim, inner.inputs[0], **params)
+        elif op.prim in ("zeros_like", "ones_like") and self.defs.get(a) is not None and \
+                self.defs[a].prim in ("zeros_like", "ones_like") and \
+                _same_type(op, self.defs[a].inputs[0]):
+            return "prim", (op.prim, [self.defs[a].inputs[0]])
+        elif op.prim == "index" and _same_type(op, a) and \
+                all(isinstance(entry, Slice) and entry.is_full(size)
+                    for entry, size in zip(op.params["index"], a.type.shape)):
+            return "value", a
+        elif op.prim == "index_update" and op.params["mode"] == "set":
+            increment = self.increment_at_own_index(op)
+            if increment is not None:
+                return "value", self.make("index_update", a, increment, *op.inputs[2:],
+                                          index=op.params["index"], mode="add")
         elif op.prim == "pow":
             if _is(cc, 1) and _same_type(op, a):
                 return "value", a
             if _is(cc, 0) and scalar:
                 return "const", 1.0 if op.output.type.is_float else 1
+        return None
+
+    def added_into_zeros(self, op: Op) -> Value | None:
+        """For ``a + u`` where u adds v at an index into zeros: a with v added there."""
+        for term, other in (op.inputs, reversed(op.inputs)):
+            update = self.defs.get(term)
+            if update is None or update.prim != "index_update" or \
+                    update.params["mode"] != "add" or not _same_type(op, other) or \
+                    not _same_type(op, update.output):
+                continue
+            base = self.defs.get(update.inputs[0])
+            if base is not None and base.prim == "zeros_like":
+                return self.make("index_update", other, *update.inputs[1:], **update.params)
+        return None
+
+    def increment_at_own_index(self, op: Op) -> Value | None:
+        """v, when the update `op` sets x[i] + v at i in x, and i selects each element
+        once (ints and slices): then adding v at i is the same."""
+        x, value, operands = op.inputs[0], op.inputs[1], op.inputs[2:]
+        index = op.params["index"]
+        if any(isinstance(entry, tuple) for entry in index) or \
+                any(v.type.shape != () for v in operands):
+            return None
+        total = self.defs.get(value)
+        if total is None or total.prim != "add":
+            return None
+        for term, other in (total.inputs, reversed(total.inputs)):
+            read = self.defs.get(term)
+            if read is not None and read.prim == "index" and read.inputs[0] is x and \
+                    read.inputs[1:] == operands and read.params["index"] == index:
+                return other
         return None
 
     def without_broadcasts(self, op: Op) -> list[Value] | None:

@@ -1,6 +1,6 @@
 """Derivative rules. Importing this package fills the registry with every rule."""
 
-from . import arithmetic, arrays, elementwise, runtime_ops  # noqa: F401  (each module registers)
+from . import arithmetic, arrays, elementwise, indexing, runtime_ops  # noqa: F401  (each module registers)
 from .registry import RULES, DiffBuilder, rule_for
 
 __all__ = ["RULES", "DiffBuilder", "rule_for"]

@@ -55,10 +55,9 @@ def _push_vjp(b, primals, op, adjoint_tape):
 
 
 def _pop_vjp(b, primals, op, adjoint_tape, g):
-    """The adjoint of popping v is pushing v's adjoint (zero, if none) onto the adjoint
-    tape: every pop is mirrored, so the adjoint tape stays in step."""
-    out = op.outputs[0]
-    b.emit("push", [adjoint_tape(primals[0]), g if g is not None else b.zeros(out)], n_out=0)
+    """The adjoint of popping v is pushing v's adjoint (a zero, if it has none) onto the
+    adjoint tape: every pop is mirrored, so the adjoint tape stays in step."""
+    b.emit("push", [adjoint_tape(primals[0]), g], n_out=0)
     return [None]
 
 

@@ -240,7 +240,8 @@ class _Reverse(OpVisitor):
         primals = [self.vmap[v] for v in op.inputs]
         b.loc = op.loc
         if op.prim == "pop":
-            rule.effect_vjp(b, primals, op, self._adjoint_tape, adj.get(op.output))
+            g = adj.get(op.output) or b.zeros(self.vmap[op.output])
+            rule.effect_vjp(b, primals, op, self._adjoint_tape, g)
             return
         _, ct = rule.effect_vjp(b, primals, op, self._adjoint_tape)
         if op.inputs[1] in self.active:
