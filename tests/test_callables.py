@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from adcompile.backend.spellings import evaluate
-from adcompile.frontend.callables import (REQUIRED, UNSUPPORTED_PARAMS, Signature,
+from adcompile.frontend.callables import (METHODS, REQUIRED, UNSUPPORTED_PARAMS, Signature,
                                           method_signature, signature_for)
 from adcompile.ir.primitives import PRIMITIVES
 from adcompile.ir.types import type_of
@@ -88,6 +88,35 @@ MAPPED = [
     (np.ndim, "ndim", [(V3,), (T234,), (np.array(2.5),)]),
     (np.size, "size", [(V3,), (T234,), (np.array(2.5),)]),
     (np.copy, "copy", [(M23,), (-2.5,), (np.float32(1.5),)]),
+    *[(fn, prim, [(M23,), (M23, 0), (M23, -1), (T234, (2, 0)), (-2.5,),
+                  ((T234,), {"axis": (-1, 1), "keepdims": True})])
+      for fn, prim in [(np.mean, "mean"), (np.prod, "prod"), (np.max, "max"),
+                       (np.amax, "max"), (np.min, "min"), (np.amin, "min"),
+                       (np.var, "var"), (np.std, "std")]],
+    *[(fn, prim, [((M23,), {"ddof": 1}), ((T234, (0, 2)), {"ddof": 2, "keepdims": True})])
+      for fn, prim in [(np.var, "var"), (np.std, "std")]],
+    (np.cumsum, "cumsum", [(M23,), (M23, 0), (M23, -1), (T234, 1), (-2.5,)]),
+    (np.linalg.norm, "norm", [(V3,), (M23,), (T234,), (V3, 1), (V3, np.inf), (V3, -np.inf),
+                              (V3, 0), (V3, 3), (V3, 0.5), (M23, "fro"), (M23, 1),
+                              (M23, -np.inf), (M23, np.inf, (1, 0)), (T234, 2, -1),
+                              (T234, None, (2, 0)), ((T234, -1, (0, 2)), {"keepdims": True}),
+                              ((M23,), {"keepdims": True})]),
+    (np.trace, "trace", [(M23,), (M23, 1), (M23, -1), (T234,), (T234, 0, 2, 1),
+                         ((T234,), {"axis1": -1, "axis2": 0, "offset": 1})]),
+    (np.dot, "einsum", [(V3, V3), (M23, V3), (V2, M23), (M23, M23.T), (T234, V2[:1].repeat(4)),
+                        (T234, T234.transpose(0, 2, 1)[..., :2]), (-2.5, M23), (V3, 2.0)]),
+    (np.inner, "einsum", [(V3, V3), (M23, V3), (M23, M23), (T234, M23[:, :1].repeat(4, 1)),
+                          (-2.5, V3)]),
+    (np.outer, "einsum", [(V3, V2), (V2, V2)]),
+    (np.tensordot, "einsum", [(M23, M23), (T234, T234[0]), (M23, M23.T, 1), (V3, V2, 0),
+                              (T234, M23, ((0, 1), (0, 1))), (T234, M23.T, ([1, 0], [0, 1])),
+                              ((M23, T234), {"axes": ((0,), (0,))})]),
+    (np.einsum, "einsum", [("ij,jk->ik", M23, M23.T), ("ij->ji", M23), ("ij,j", M23, V3),
+                           ("ijk,jk", T234, M23.T[:, :1].repeat(4, 1)), ("i,j,k->kji", V3,
+                                                                            V2, V3),
+                           ("ij->", M23), ("i,i", V3, V3)]),
+    (np.kron, "kron", [(V3, V2), (M23, M23), (M23, V2), (-2.5, V3), (T234, M23)]),
+    (np.cross, "cross", [(V3, V3[::-1]), (np.stack([V3, -2 * V3[::-1]]), V3), (V3, T234[:, :3, 0])]),
 ]
 
 
@@ -100,12 +129,14 @@ def by_the_primitive(signature: Signature, args: tuple, kwargs: dict):
     """What the primitive computes for ``fn(*args, **kwargs)``: the arguments split by the
     signature into operands and parameters, the parameters normalized as type inference
     does, and the primitive evaluated through its spelling."""
-    given = {**dict(zip(signature.names, args)), **kwargs}
-    operands = [given[name] for name in signature.operands]
+    variadic = args[1:] if signature.variadic else ()  # np.einsum(subscripts, *operands)
+    given = {**dict(zip(signature.names, args[:1] if variadic else args)), **kwargs}
+    operands = [given[name] for name in signature.operands] + list(variadic)
     if signature.cast is not None:
         operands = [evaluate(signature.cast, [v], [type_of(v)], {}) for v in operands]
     params = {name: given.get(name, default) for name, default in signature.params
               if name not in UNSUPPORTED_PARAMS}
+    params.update(signature.fixed)
     types = [type_of(v) for v in operands]
     normalize = PRIMITIVES[signature.prim].normalize
     if normalize is not None:
@@ -133,15 +164,16 @@ def test_the_table_covers_every_mapped_callable():
     """Every callable of `math`, `numpy` and the builtins that maps to a primitive is
     checked by the test above."""
     found = {id(obj): f"{module.__name__}.{name}"
-             for module in (math, np, builtins) for name, obj in vars(module).items()
+             for module in (math, np, np.linalg, builtins)
+             for name, obj in vars(module).items()
              if callable(obj) and signature_for(obj) is not None}
     covered = {id(fn) for fn, _, _ in MAPPED}
     assert sorted(found[i] for i in set(found) - covered) == []
     assert covered <= set(found)
 
 
-@pytest.mark.parametrize("fn", [print, max, min, sum, round, np.dot, np.square,
-                                np.mean, np.cumsum, np.linalg.det, math.hypot, math.fmod,
+@pytest.mark.parametrize("fn", [print, max, min, sum, round, np.median, np.square,
+                                np.ptp, np.cumprod, np.linalg.det, math.hypot, math.fmod,
                                 math.gamma, np.fmod, "sin", lambda x: x, None])
 def test_an_unknown_callable_maps_to_nothing(fn):
     assert signature_for(fn) is None
@@ -160,6 +192,12 @@ def test_a_signature_lists_operands_then_parameters_with_their_defaults():
     assert signature_for(abs) == Signature("abs", ("x",))
 
 
+def test_einsum_takes_its_subscripts_then_any_number_of_operands():
+    einsum = signature_for(np.einsum)
+    assert einsum.variadic and einsum.operands == () and einsum.names[0] == "subscripts"
+    assert signature_for(np.dot).fixed == (("written", "dot"),)
+
+
 def test_the_cast_is_the_library_of_the_callable():
     """NumPy's functions compute on NumPy scalars, math's on Python floats, builtins on
     what they are given."""
@@ -169,7 +207,12 @@ def test_the_cast_is_the_library_of_the_callable():
         assert signature_for(fn).cast == casts[library], fn
 
 
-@pytest.mark.parametrize("fn", [np.sum, np.reshape, np.transpose, np.broadcast_to])
+_WITH_PARAMETERS = [np.sum, np.reshape, np.transpose, np.broadcast_to, np.mean, np.prod,
+                    np.max, np.amax, np.min, np.amin, np.var, np.std, np.cumsum,
+                    np.linalg.norm, np.trace, np.dot, np.outer, np.tensordot]
+
+
+@pytest.mark.parametrize("fn", _WITH_PARAMETERS)
 def test_parameters_are_in_numpys_positional_order(fn):
     """A positional argument means what it means to NumPy."""
     numpy_names = list(inspect.signature(fn).parameters)
@@ -177,23 +220,24 @@ def test_parameters_are_in_numpys_positional_order(fn):
     assert numpy_names[:len(ours)] == ours
 
 
-@pytest.mark.parametrize("fn", [np.sum, np.reshape, np.transpose, np.broadcast_to])
+@pytest.mark.parametrize("fn", _WITH_PARAMETERS)
 def test_every_declared_parameter_is_the_primitives_or_refused(fn):
     signature = signature_for(fn)
     declared = set(PRIMITIVES[signature.prim].params)
     for name, _ in signature.params:
         assert name in declared or name in UNSUPPORTED_PARAMS, name
-    assert len(signature.operands) == PRIMITIVES[signature.prim].arity
+    assert PRIMITIVES[signature.prim].arity in (None, len(signature.operands))
 
 
 def test_array_methods_are_the_numpy_functions_with_the_array_first():
-    for method in ("sum", "reshape", "transpose"):
+    for method in METHODS:
         assert method_signature(method) == signature_for(getattr(np, method))
     # the receiver is the first operand; the rest are in the method's positional order
     assert method_signature("sum").names[1:] == ["axis", "dtype", "out", "keepdims"]
 
 
-@pytest.mark.parametrize("name", ["cumsum", "mean", "dot", "T", "astype", "__add__", ""])
+@pytest.mark.parametrize("name", ["cumprod", "argsort", "tolist", "T", "astype", "__add__",
+                                  ""])
 def test_an_unsupported_method_maps_to_nothing(name):
     assert method_signature(name) is None
 

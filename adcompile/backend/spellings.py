@@ -219,6 +219,65 @@ def is_statement(prim: str) -> bool:
     """Whether a primitive is written as statements (an update), not an expression."""
     return isinstance(SPELLINGS.get(prim, (None, None))[1], Update)
 
+# ---- reductions ------------------------------------------------------------------------
+def _axis_keyword(axis: tuple, ndim: int) -> list:
+    """``axis=`` as a person writes it: left out for every axis, a number for one."""
+    if axis == tuple(range(ndim)):
+        return []
+    return [ast.keyword("axis", literal(axis[0] if len(axis) == 1 else axis))]
+
+
+def _reduction(function: str) -> Written:
+    def write(args, types, params) -> ast.expr:
+        keywords = _axis_keyword(params["axis"], types[0].ndim)
+        if params.get("ddof", 0):
+            keywords.append(ast.keyword("ddof", literal(params["ddof"])))
+        if params["keepdims"]:
+            keywords.append(ast.keyword("keepdims", ast.Constant(True)))
+        return ast.Call(name(function), list(args), keywords)
+    return Written(write)
+
+
+def _order(ord) -> ast.expr:
+    if isinstance(ord, float) and math.isinf(ord):
+        return name("np.inf") if ord > 0 else ast.UnaryOp(ast.USub(), name("np.inf"))
+    return literal(ord)
+
+
+def _norm(args, types, params) -> ast.expr:
+    ord, axis, ndim = params["ord"], params["axis"], types[0].ndim
+    positional = list(args) + ([] if ord is None else [_order(ord)])
+    keywords = [] if axis == tuple(range(ndim)) and (ord is None or ndim <= 2) else \
+        [ast.keyword("axis", literal(axis[0] if len(axis) == 1 else axis))]
+    if params["keepdims"]:
+        keywords.append(ast.keyword("keepdims", ast.Constant(True)))
+    return ast.Call(name("np.linalg.norm"), positional, keywords)
+
+
+# ---- products ---------------------------------------------------------------------------
+def _contraction(args, types, params) -> ast.expr:
+    written, subscripts = params["written"], params["subscripts"]
+    if written == "einsum":
+        return ast.Call(name("np.einsum"), [ast.Constant(subscripts), *args], [])
+    keywords = []
+    if written == "tensordot":
+        axes = _tensordot_axes(subscripts)
+        if axes != 2:
+            keywords.append(ast.keyword("axes", literal(axes)))
+    return ast.Call(name(f"np.{written}"), list(args), keywords)
+
+
+def _tensordot_axes(subscripts: str):
+    """The ``axes=`` of np.tensordot that contracts what `subscripts` contracts: a count
+    when they are the last axes of the first operand and the first of the second."""
+    a, b = subscripts.split("->")[0].split(",")
+    axes_a = tuple(i for i, c in enumerate(a) if c in b)
+    axes_b = tuple(b.index(a[i]) for i in axes_a)
+    k = len(axes_a)
+    if axes_a == tuple(range(len(a) - k, len(a))) and axes_b == tuple(range(k)):
+        return k
+    return (axes_a, axes_b)
+
 
 def _same(spelling) -> tuple:
     return (spelling, spelling)
@@ -258,6 +317,14 @@ SPELLINGS: dict[str, tuple] = {  # primitive -> (on Python scalars, on arrays)
                                                                      ast.Load()))),
     "size": _same(Written(lambda args, types, params: ast.Attribute(args[0], "size",
                                                                      ast.Load()))),
+
+    "mean": _same(_reduction("np.mean")), "prod": _same(_reduction("np.prod")),
+    "max": _same(_reduction("np.max")), "min": _same(_reduction("np.min")),
+    "var": _same(_reduction("np.var")), "std": _same(_reduction("np.std")),
+    "cumsum": _same(Call("np.cumsum", (("axis", None),))), "norm": _same(Written(_norm)),
+    "trace": _same(Call("np.trace", (("offset", 0), ("axis1", 0), ("axis2", 1)))),
+    "einsum": _same(Written(_contraction)), "kron": _same(Call("np.kron")),
+    "cross": _same(Call("np.cross")),
 }
 _MATH_NAMES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan"}
 for _prim in ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",

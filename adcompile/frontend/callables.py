@@ -25,6 +25,9 @@ class Signature:
     operands: tuple[str, ...]
     params: tuple = ()  # (name, default or REQUIRED)
     cast: str | None = None  # "as_numpy", "as_python" or None
+    fixed: tuple = ()  # (name, value): parameters the callable itself sets
+    variadic: bool = False  # the parameters come first, then any number of operands
+
 
     @property
     def names(self) -> list[str]:
@@ -37,11 +40,11 @@ _BY_ID: dict[int, Signature] = {}
 _CASTS = {"numpy": "as_numpy", "math": "as_python"}
 
 
-def _map(callables, prim: str, operands=("x",), params=()) -> None:
+def _map(callables, prim: str, operands=("x",), params=(), **fields) -> None:
     for fn in callables:
         library = (getattr(fn, "__module__", None) or "").split(".")[0]
         _BY_ID.setdefault(id(fn), Signature(prim, tuple(operands), tuple(params),
-                                            _CASTS.get(library)))
+                                            _CASTS.get(library), **fields))
 
 
 _BINARY = ("x1", "x2")
@@ -79,9 +82,36 @@ _map([np.ndim], "ndim", ("a",))
 _map([np.size], "size", ("a",))
 _map([np.copy], "copy", ("a",))
 
+# ---- reductions ------------------------------------------------------------------------
+_AXIS_DTYPE_OUT = (("axis", None), ("dtype", None), ("out", None))
+_map([np.mean], "mean", ("a",), _AXIS_DTYPE_OUT + (("keepdims", False),))
+_map([np.prod], "prod", ("a",), _AXIS_DTYPE_OUT + (("keepdims", False),))
+_map([np.max, np.amax], "max", ("a",), (("axis", None), ("out", None), ("keepdims", False)))
+_map([np.min, np.amin], "min", ("a",), (("axis", None), ("out", None), ("keepdims", False)))
+_map([np.var], "var", ("a",), _AXIS_DTYPE_OUT + (("ddof", 0), ("keepdims", False)))
+_map([np.std], "std", ("a",), _AXIS_DTYPE_OUT + (("ddof", 0), ("keepdims", False)))
+_map([np.cumsum], "cumsum", ("a",), _AXIS_DTYPE_OUT)
+_map([np.linalg.norm], "norm", ("x",), (("ord", None), ("axis", None), ("keepdims", False)))
+_map([np.trace], "trace", ("a",), (("offset", 0), ("axis1", 0), ("axis2", 1), ("dtype", None),
+                                   ("out", None)))
+
+# ---- products ---------------------------------------------------------------------------
+_map([np.dot], "einsum", ("a", "b"), (("out", None),), fixed=(("written", "dot"),))
+_map([np.inner], "einsum", ("a", "b"), fixed=(("written", "inner"),))
+_map([np.outer], "einsum", ("a", "b"), (("out", None),), fixed=(("written", "outer"),))
+_map([np.tensordot], "einsum", ("a", "b"), (("axes", 2),), fixed=(("written", "tensordot"),))
+_map([np.einsum], "einsum", (), (("subscripts", REQUIRED), ("out", None), ("dtype", None)),
+     variadic=True)
+_map([np.kron], "kron", ("a", "b"))
+_map([np.cross], "cross", ("a", "b"))
+
+# Parameters given as strings: einsum's subscripts, a norm's order ('fro').
+STRING_PARAMS = ("subscripts", "ord")
+
 # Array methods (``x.sum(axis=0)``): the receiver is the first operand.
-METHODS = {method: _BY_ID[id(getattr(np, method))] for method in ("sum", "reshape",
-                                                                   "transpose", "copy")}
+METHODS = {method: _BY_ID[id(getattr(np, method))]
+           for method in ("sum", "reshape", "transpose", "copy", "mean", "prod", "max", "min",
+                          "var", "std", "cumsum", "trace", "dot")}
 
 # Parameters NumPy takes that compiled code does not: given, they must have these values.
 UNSUPPORTED_PARAMS = {"dtype": None, "out": None}

@@ -36,8 +36,8 @@ from ..errors import Loc, UnsupportedSyntaxError
 from ..ir.builder import Builder
 from ..ir.nodes import Function, Region, Value
 from ..ir.primitives import OPERAND, RETURNS_NEW_ARRAY, Slice
-from .callables import (METHODS, REQUIRED, UNSUPPORTED_PARAMS, Signature, method_signature,
-                        signature_for)
+from .callables import (METHODS, REQUIRED, STRING_PARAMS, UNSUPPORTED_PARAMS, Signature,
+                        method_signature, signature_for)
 from ..ir.structured import Cond, RangeLoop, WhileLoop, loop_region, yield_body, yield_test
 from .fence import fence, is_add_at
 from .parse import ParsedFunction, function_from_lambda, parse_function
@@ -919,12 +919,17 @@ class _Lowerer:
         receiver is its first operand."""
         names = signature.names[1:] if receiver is not None else signature.names
         arguments = f"its arguments here are: {', '.join(names)}"
-        if len(node.args) > len(names):
+        positional, variadic = node.args, []
+        if signature.variadic:  # np.einsum(subscripts, *operands)
+            positional, variadic = node.args[:1], node.args[1:]
+            if not variadic:
+                raise self.error(node, f"{described} needs at least one operand")
+        if len(positional) > len(names):
             # NumPy's methods also take a shape or axes as separate numbers: x.reshape(3, 2)
             raise self.error(node, f"{described} takes at most {len(names)} arguments here",
                              f"give the {names[-1]} as one tuple"
                              if names[-1] in _TUPLE_PARAMS else arguments)
-        given = dict(zip(names, node.args))
+        given = dict(zip(names, positional))
         for keyword in node.keywords:
             if keyword.arg not in names or keyword.arg in given:
                 what = "repeats" if keyword.arg in given else "has no parameter"
@@ -939,6 +944,7 @@ class _Lowerer:
         operands = [receiver] if receiver is not None else []
         operands += [self.value(self.expr(given[n], env), given[n])
                      for n in signature.operands[len(operands):]]
+        operands += [self.value(self.expr(n, env), n) for n in variadic]
         if signature.cast is not None:
             self.at(node)
             operands = [self.b.apply(signature.cast, v) for v in operands]
@@ -952,6 +958,7 @@ class _Lowerer:
                 continue
             params[pname] = self.constant(given[pname], env, pname, described) \
                 if pname in given else default
+        params.update(signature.fixed)
         self.at(node)
         return self.new_array(self.b.apply(signature.prim, *operands, **params))
 
@@ -962,7 +969,8 @@ class _Lowerer:
 
     def constant(self, node, env: dict, pname: str, described: str):
         """The value of a parameter's expression, which must be known while compiling."""
-        if isinstance(node, gast.Constant) and not isinstance(node.value, (str, bytes)):
+        if isinstance(node, gast.Constant) and (not isinstance(node.value, (str, bytes)) or
+                                                pname in STRING_PARAMS):
             return node.value
         if isinstance(node, gast.Tuple):
             return tuple(self.constant(e, env, pname, described) for e in node.elts)

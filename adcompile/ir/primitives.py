@@ -31,7 +31,7 @@ from .types import (FLOAT, INT, TAPE, ArrayType, ShapeMismatch, Type, broadcast,
 @dataclass(frozen=True)
 class Primitive:
     name: str
-    arity: int
+    arity: int | None                 # None: any number of operands (einsum)
     abstract: Callable[..., Type]     # abstract(*input_types, **params) -> result type
     params: tuple[str, ...] = ()      # the parameters it declares
     normalize: Callable | None = None  # normalize(input_types, params) -> params
@@ -514,6 +514,262 @@ TYPE_FACTS = {  # primitive -> its value, from its operand's type and its params
     "ndim": lambda t: t.ndim,
     "size": lambda t: t.size,
 }
+
+# ---- reductions -----------------------------------------------------------------------
+def _reduction_params(types, p) -> dict:
+    return {"axis": _axes(types[0], p.get("axis")), "keepdims": bool(p.get("keepdims", False))}
+
+
+def _reduced(dtype_of_empty_reduction):
+    """The abstract rule of a reduction whose result dtype is NumPy's for `x`'s dtype."""
+    def abstract(t: ArrayType, axis=None, keepdims=False) -> ArrayType:
+        axis = _axes(t, axis)
+        return ArrayType(_reduced_shape(t, axis, keepdims),
+                         dtype_of_empty_reduction(np.zeros(1, t.dtype)).dtype.name)
+    return abstract
+
+
+def _extremum(name: str):
+    reduce = _reduced(lambda a: a.max())
+
+    def abstract(t: ArrayType, axis=None, keepdims=False) -> ArrayType:
+        if any(t.shape[a] == 0 for a in _axes(t, axis)):
+            raise ShapeMismatch(f"{name} of an array of shape {t.shape} along an axis of "
+                                "length 0: there is nothing to choose from")
+        return reduce(t, axis, keepdims)
+    return abstract
+
+
+_define("mean", 1, _reduced(lambda a: a.mean()), params=("axis", "keepdims"),
+        normalize=_reduction_params)
+_define("prod", 1, _reduced(lambda a: a.prod()), params=("axis", "keepdims"),
+        normalize=_reduction_params)
+_define("max", 1, _extremum("max"), params=("axis", "keepdims"), normalize=_reduction_params)
+_define("min", 1, _extremum("min"), params=("axis", "keepdims"), normalize=_reduction_params)
+_var_type = _reduced(lambda a: a.var())
+for _name in ("var", "std"):
+    _define(_name, 1, lambda t, axis=None, ddof=0, keepdims=False: _var_type(t, axis, keepdims),
+            params=("axis", "ddof", "keepdims"),
+            normalize=lambda types, p: {**_reduction_params(types, p),
+                                        "ddof": _ddof(p.get("ddof", 0))})
+
+
+def _ddof(ddof):
+    if not isinstance(ddof, (int, float, np.integer, np.floating)) or isinstance(ddof, bool):
+        raise ShapeMismatch(f"ddof must be a number, not {ddof!r}")
+    return int(ddof) if float(ddof).is_integer() else float(ddof)
+
+
+def _cumsum_axis(t: ArrayType, axis):
+    """None (the flattened array) or the one axis, non-negative."""
+    if axis is None:
+        return None
+    if not isinstance(axis, (int, np.integer)):
+        raise ShapeMismatch(f"cumsum takes one axis or None, not {axis!r}")
+    return _axes(t, axis)[0]
+
+
+def _cumsum(t: ArrayType, axis=None) -> ArrayType:
+    axis = _cumsum_axis(t, axis)
+    dtype = np.zeros(0, t.dtype).cumsum().dtype.name
+    return ArrayType((t.size,) if axis is None else t.shape, dtype)
+
+
+_define("cumsum", 1, _cumsum, params=("axis",),
+        normalize=lambda types, p: {"axis": _cumsum_axis(types[0], p.get("axis"))})
+
+_MATRIX_ORDS = ("fro", 1, -1, np.inf, -np.inf)
+
+
+def _norm_params(types, p) -> dict:
+    """`axis` as a tuple: one axis is a vector norm, two (in the order given: rows, then
+    columns) a matrix norm; None is every axis of a vector or a matrix, or, without `ord`,
+    the 2-norm of the flattened array."""
+    t, ord, axis = types[0], p.get("ord"), p.get("axis")
+    if isinstance(ord, str) and ord not in ("fro", "nuc"):
+        raise ShapeMismatch(f"norm order {ord!r} is not one of 'fro', 'nuc' or a number")
+    if axis is None:
+        if ord is not None and t.ndim not in (1, 2):
+            raise ShapeMismatch(f"a norm of order {ord!r} of an array of shape {t.shape} "
+                                "needs axis= (one axis, or two for a matrix norm)")
+        axes = tuple(range(t.ndim))
+    else:
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+        _axes(t, axes)  # in bounds and distinct
+        axes = tuple(int(a) % t.ndim for a in axes)
+        if len(axes) > 2:
+            raise ShapeMismatch(f"a norm over {len(axes)} axes: give one axis for a "
+                                "vector norm, two for a matrix norm")
+    matrix = len(axes) == 2 and (ord is not None or axis is not None)
+    if matrix and ord not in (None,) + _MATRIX_ORDS:
+        raise ShapeMismatch(f"the matrix norm of order {ord!r} is a function of the "
+                            "singular values, whose derivative adcompile does not compute; "
+                            "'fro', 1, -1, inf and -inf are supported")
+    if not matrix and len(axes) == 1 and isinstance(ord, str):
+        raise ShapeMismatch(f"norm order {ord!r} is for matrices, not vectors")
+    if ord is not None and not isinstance(ord, str):
+        ord = float(ord) if not float(ord).is_integer() or np.isinf(ord) else int(ord)
+    return {"ord": ord, "axis": axes, "keepdims": bool(p.get("keepdims", False))}
+
+
+def _norm(t: ArrayType, ord=None, axis=None, keepdims=False) -> ArrayType:
+    axes = _norm_params([t], {"ord": ord, "axis": axis})["axis"]
+    return _to_inexact(ArrayType(_reduced_shape(t, set(axes), keepdims), t.dtype))
+
+
+_define("norm", 1, _norm, params=("ord", "axis", "keepdims"), normalize=_norm_params)
+
+
+def _trace_params(types, p) -> dict:
+    t = types[0]
+    if t.ndim < 2:
+        raise ShapeMismatch(f"trace needs an array of at least two dimensions, not shape "
+                            f"{t.shape}")
+    axis1, axis2 = _axes(t, p.get("axis1", 0))[0], _axes(t, p.get("axis2", 1))[0]
+    if axis1 == axis2:
+        raise ShapeMismatch(f"trace along axis {axis1} twice: axis1 and axis2 must differ")
+    return {"offset": int(p.get("offset", 0)), "axis1": axis1, "axis2": axis2}
+
+
+def _trace(t: ArrayType, offset=0, axis1=0, axis2=1) -> ArrayType:
+    p = _trace_params([t], {"offset": offset, "axis1": axis1, "axis2": axis2})
+    kept = tuple(n for i, n in enumerate(t.shape) if i not in (p["axis1"], p["axis2"]))
+    return ArrayType(kept, np.zeros(0, t.dtype).sum().dtype.name)
+
+
+_define("trace", 1, _trace, params=("offset", "axis1", "axis2"), normalize=_trace_params)
+
+
+# ---- products ---------------------------------------------------------------------------
+# dot, inner, outer, tensordot and einsum are one primitive, a sum of products over
+# labelled axes; `written` keeps the NumPy function the user called, to spell it back.
+_LABELS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_CONTRACTIONS = ("einsum", "dot", "inner", "outer", "tensordot")
+
+
+def _einsum_params(types, p) -> dict:
+    written = p.get("written", "einsum")
+    if written == "einsum" or p.get("subscripts") is not None:
+        subscripts = _explicit(p.get("subscripts"), len(types))
+    else:
+        subscripts = _subscripts_of(written, types, p.get("axes", 2))
+    return {"subscripts": subscripts, "written": written}
+
+
+def _explicit(subscripts, n_operands: int) -> str:
+    if not isinstance(subscripts, str):
+        raise ShapeMismatch(f"einsum's subscripts must be a string such as 'ij,jk->ik', "
+                            f"not {subscripts!r}")
+    subscripts = subscripts.replace(" ", "")
+    if "." in subscripts:
+        raise ShapeMismatch(f"einsum subscripts {subscripts!r}: '...' is not supported; "
+                            "write a letter for each axis")
+    inputs, arrow, output = subscripts.partition("->")
+    if not all(c.isalpha() or c == "," for c in inputs) or not all(c.isalpha()
+                                                                    for c in output):
+        raise ShapeMismatch(f"einsum subscripts {subscripts!r}: use letters, commas and ->")
+    if len(inputs.split(",")) != n_operands:
+        raise ShapeMismatch(f"einsum subscripts {subscripts!r} name "
+                            f"{len(inputs.split(','))} operands, but {n_operands} are given")
+    if not arrow:  # implicit: the labels that appear once, in alphabetical order
+        letters = inputs.replace(",", "")
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return f"{inputs}->{output}"
+
+
+def _subscripts_of(written: str, types, axes) -> str:
+    """The einsum subscripts of np.dot, np.inner, np.outer and np.tensordot."""
+    a, b = types
+    if written == "outer":
+        if a.ndim != 1 or b.ndim != 1:
+            raise ShapeMismatch(f"outer of shapes {a.shape} and {b.shape}: adcompile takes "
+                                "vectors; flatten the operands first with np.reshape(x, -1)")
+        return "a,b->ab"
+    if written != "tensordot":
+        if a.ndim == 0 or b.ndim == 0:
+            axes = 0
+        elif written == "inner":
+            axes = ((a.ndim - 1,), (b.ndim - 1,))
+        else:  # dot: the last axis of a with the second-to-last of b (the last of a vector)
+            axes = ((a.ndim - 1,), (max(b.ndim - 2, 0),))
+    if isinstance(axes, (int, np.integer)):
+        if not 0 <= axes <= min(a.ndim, b.ndim):
+            raise ShapeMismatch(f"tensordot of shapes {a.shape} and {b.shape} over {axes} "
+                                "axes")
+        axes = (tuple(range(a.ndim - axes, a.ndim)), tuple(range(axes)))
+    try:
+        axes_a, axes_b = [(x,) if isinstance(x, (int, np.integer)) else tuple(x)
+                          for x in axes]
+    except (TypeError, ValueError):
+        raise ShapeMismatch(f"tensordot axes {axes!r}: give a number, or two sequences "
+                            "of axes") from None
+    if len(axes_a) != len(axes_b):
+        raise ShapeMismatch(f"tensordot axes {axes!r}: the two sequences differ in length")
+    axes_a, axes_b = _axis_list(a, axes_a), _axis_list(b, axes_b)
+    labels_a = list(_LABELS[:a.ndim])
+    labels_b = list(_LABELS[a.ndim:a.ndim + b.ndim])
+    for i, j in zip(axes_a, axes_b):
+        labels_b[j] = labels_a[i]
+    output = [c for i, c in enumerate(labels_a) if i not in axes_a] + \
+        [c for j, c in enumerate(labels_b) if j not in axes_b]
+    return f"{''.join(labels_a)},{''.join(labels_b)}->{''.join(output)}"
+
+
+def _axis_list(t: ArrayType, axes: tuple) -> list:
+    """`axes` in bounds and distinct, non-negative, in the order given."""
+    _axes(t, axes)
+    return [int(a) % t.ndim for a in axes]
+
+
+def _einsum(*types: ArrayType, subscripts=None, written="einsum", axes=2) -> ArrayType:
+    subscripts = _einsum_params(types, {"subscripts": subscripts, "written": written,
+                                        "axes": axes})["subscripts"]
+    inputs, output = subscripts.split("->")
+    sizes: dict = {}
+    for t, labels in zip(types, inputs.split(",")):
+        if len(labels) != t.ndim:
+            raise ShapeMismatch(f"{written} subscripts {subscripts!r}: {labels!r} names "
+                                f"{len(labels)} axes of an operand of shape {t.shape}")
+        if len(set(labels)) != len(labels):
+            raise ShapeMismatch(f"{written} subscripts {subscripts!r}: a label repeated in "
+                                f"one operand ({labels!r}) takes a diagonal, which is not "
+                                "supported; use np.trace")
+        for label, n in zip(labels, t.shape):
+            if sizes.setdefault(label, n) != n:
+                what = "the inner dimensions differ" if written != "einsum" else \
+                    f"axis {label!r} has two lengths"
+                raise ShapeMismatch(f"{written} of shapes "
+                                    f"{', '.join(str(t.shape) for t in types)}: {what} "
+                                    f"({sizes[label]} and {n})")
+    if len(set(output)) != len(output) or any(c not in sizes for c in output):
+        raise ShapeMismatch(f"einsum subscripts {subscripts!r}: each output label must "
+                            "appear once, and among the inputs")
+    return ArrayType(tuple(sizes[c] for c in output), promote(*types).dtype)
+
+
+# np.tensordot's `axes` is normalized into the subscripts.
+_define("einsum", None, _einsum, params=("subscripts", "written", "axes"),
+        normalize=_einsum_params)
+
+
+def _kron(a: ArrayType, b: ArrayType) -> ArrayType:
+    n = max(a.ndim, b.ndim)
+    shape_a, shape_b = (1,) * (n - a.ndim) + a.shape, (1,) * (n - b.ndim) + b.shape
+    return ArrayType(tuple(i * j for i, j in zip(shape_a, shape_b)), promote(a, b).dtype)
+
+
+_define("kron", 2, _kron)
+
+
+def _cross(a: ArrayType, b: ArrayType) -> ArrayType:
+    if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != 3 or b.shape[-1] != 3:
+        raise ShapeMismatch(f"cross of shapes {a.shape} and {b.shape}: adcompile takes "
+                            "3-vectors along the last axis (give a 2-vector a zero third "
+                            "component)")
+    return ArrayType(broadcast(a.shape[:-1], b.shape[:-1]) + (3,), promote(a, b).dtype)
+
+
+_define("cross", 2, _cross)
 
 
 # ---- the runtime's tape -------------------------------------------------------------

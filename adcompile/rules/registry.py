@@ -78,16 +78,27 @@ def defunary(prim: str, derivative: Callable) -> None:
 
 
 def cauchy_product(prim: str) -> Callable:
-    """The Taylor rule of a bilinear primitive (``*``, ``@``): coefficient k of a . c is
-    the sum over j of a_j . c_(k-j)."""
-    def taylor(b, inputs, out, k, memo):
-        a, c = inputs
+    """The Taylor rule of a primitive linear in each operand (``*``, ``@``, einsum):
+    coefficient k of a . c is the sum over j of a_j . c_(k-j), and of f(a, c, e, ...) the
+    sum over the ways of writing k = j1 + j2 + j3 + ... of f(a_j1, c_j2, e_j3, ...)."""
+    def taylor(b, inputs, out, k, memo, **params):
         total = None
-        for j in range(k + 1):
-            if a[j] is not None and c[k - j] is not None:
-                total = b.add(total, b.call(prim, a[j], c[k - j]))
+        for split in _compositions(k, len(inputs)):
+            terms = [series[j] for series, j in zip(inputs, split)]
+            if all(term is not None for term in terms):
+                total = b.add(total, b.call(prim, *terms, **params))
         return total
     return taylor
+
+
+def _compositions(total: int, parts: int):
+    """Every tuple of `parts` non-negative ints summing to `total`, the first smallest first."""
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first,) + rest
 
 
 class DiffBuilder(Builder):

@@ -95,7 +95,7 @@ class _Taylor(OpVisitor):
         elif rule.taylor is not None:
             memo: dict = {}
             for k in range(1, self.n + 1):
-                out[k] = rule.taylor(b, inputs, out, k, memo)
+                out[k] = rule.taylor(b, inputs, out, k, memo, **op.params)
                 if out[k] is NotImplemented:
                     raise TaylorUnsupported(f"{op.prim} of these operands")
         elif rule.derivative is not None:
@@ -272,7 +272,7 @@ class _ElementarySeries:
         if rule is not None and rule.linear:
             return _linear_coefficient(b, rule, series, own[0], k, node["params"])
         if rule is not None and rule.taylor is not None:
-            coefficient = rule.taylor(b, series, own, k, node["memo"])
+            coefficient = rule.taylor(b, series, own, k, node["memo"], **node["params"])
             if coefficient is not NotImplemented:
                 return coefficient
         raise TaylorUnsupported(prim)
