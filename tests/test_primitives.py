@@ -9,6 +9,7 @@ from adcompile.ir.primitives import OPERAND, PRIMITIVES, TYPE_FACTS, Slice, resu
 from adcompile.ir.types import BOOL, FLOAT, INT, TAPE, ArrayType, ShapeMismatch, type_of
 
 F3 = ArrayType((3,), "float64")
+F64 = ArrayType((), "float64")
 M23 = ArrayType((2, 3), "float64")
 
 
@@ -51,6 +52,44 @@ def test_result_type(prim, inputs, expected):
     ("matmul", [F3, F3], {}, ArrayType((), "float64")),
     ("matmul", [ArrayType((5, 2, 3), "float32"), ArrayType((3, 4), "float32")], {},
      ArrayType((5, 2, 4), "float32")),
+    # reductions: NumPy's result dtypes (mean and var of ints are float64, prod of int32
+    # is int64, max keeps the dtype)
+    ("mean", [M23], {"axis": 0}, F3), ("mean", [ArrayType((4,), "int32")], {}, F64),
+    ("mean", [ArrayType((2, 3), "float32")], {"keepdims": True}, ArrayType((1, 1), "float32")),
+    ("prod", [ArrayType((2, 3), "int32")], {"axis": 1}, ArrayType((2,), "int64")),
+    ("max", [ArrayType((2, 3), "int32")], {"axis": -1}, ArrayType((2,), "int32")),
+    ("min", [M23], {"axis": (0, 1), "keepdims": True}, ArrayType((1, 1), "float64")),
+    ("var", [ArrayType((2, 3), "int64")], {"axis": 1, "ddof": 1}, ArrayType((2,), "float64")),
+    ("std", [ArrayType((2, 3), "float32")], {}, ArrayType((), "float32")),
+    ("cumsum", [M23], {}, ArrayType((6,), "float64")), ("cumsum", [M23], {"axis": -1}, M23),
+    ("cumsum", [ArrayType((3,), "int32")], {"axis": 0}, ArrayType((3,), "int64")),
+    ("norm", [M23], {}, F64), ("norm", [M23], {"axis": 1}, ArrayType((2,), "float64")),
+    ("norm", [ArrayType((2, 3, 4), "float32")], {"axis": (2, 0), "keepdims": True},
+     ArrayType((1, 3, 1), "float32")),
+    ("norm", [ArrayType((3,), "int64")], {"ord": 1}, F64),
+    ("trace", [M23], {}, F64), ("trace", [ArrayType((2, 3, 4), "int32")],
+                                {"axis1": 2, "axis2": 0}, ArrayType((3,), "int64")),
+    # products
+    ("einsum", [M23, ArrayType((3, 4), "float32")], {"subscripts": "ij,jk->ik"},
+     ArrayType((2, 4), "float64")),
+    ("einsum", [M23], {"subscripts": "ij"}, M23), ("einsum", [M23], {"subscripts": "ji"},
+                                                    ArrayType((3, 2), "float64")),
+    ("einsum", [M23, F3], {"written": "dot"}, ArrayType((2,), "float64")),
+    ("einsum", [ArrayType((2, 3, 4), "float64"), ArrayType((5, 4, 6), "float64")],
+     {"written": "dot"}, ArrayType((2, 3, 5, 6), "float64")),
+    ("einsum", [F64, M23], {"written": "dot"}, M23),
+    ("einsum", [M23, ArrayType((4, 3), "float64")], {"written": "inner"},
+     ArrayType((2, 4), "float64")),
+    ("einsum", [F3, ArrayType((2,), "float64")], {"written": "outer"},
+     ArrayType((3, 2), "float64")),
+    ("einsum", [ArrayType((2, 3, 4), "float64"), ArrayType((3, 4, 5), "float64")],
+     {"written": "tensordot"}, ArrayType((2, 5), "float64")),
+    ("einsum", [M23, F3], {"written": "tensordot", "axes": 0},
+     ArrayType((2, 3, 3), "float64")),
+    ("kron", [M23, F3], {}, ArrayType((2, 9), "float64")),
+    ("kron", [F64, ArrayType((3,), "float32")], {}, F3),
+    ("cross", [ArrayType((4, 1, 3), "float64"), ArrayType((5, 3), "float32")], {},
+     ArrayType((4, 5, 3), "float64")),
 ])
 def test_result_type_with_parameters(prim, inputs, params, expected):
     assert result_type(prim, inputs, params) == expected
@@ -62,9 +101,17 @@ def test_abstract_evaluation_is_what_numpy_computes():
     cases = [("sum", [a], {"axis": (1,), "keepdims": True}),
              ("matmul", [a, a.T], {}), ("transpose", [a], {"axes": (1, 0)}),
              ("broadcast_to", [a[0]], {"shape": (4, 3)}), ("reshape", [a], {"shape": (6,)}),
-             ("add", [a, np.float32(1.0)], {}), ("div", [np.arange(3), 2], {})]
+             ("add", [a, np.float32(1.0)], {}), ("div", [np.arange(3), 2], {}),
+             ("mean", [a.astype(np.float32)], {"axis": 0}), ("prod", [np.arange(6)], {}),
+             ("var", [np.arange(6)], {"ddof": 1}), ("cumsum", [a], {}),
+             ("norm", [np.arange(3)], {"ord": np.inf}), ("trace", [a], {"offset": 1}),
+             ("einsum", [a, a], {"subscripts": "ij,kj"}), ("kron", [a, np.arange(2)], {}),
+             ("einsum", [a, np.float32(2.0)], {"written": "dot"}),
+             ("cross", [a, a[0].astype(np.float32)], {})]
     for prim, values, params in cases:
         types = [type_of(v) for v in values]
+        if PRIMITIVES[prim].normalize is not None:  # as type inference does
+            params = PRIMITIVES[prim].normalize(types, params)
         assert result_type(prim, types, params) == type_of(evaluate(prim, values, types,
                                                                     params)), prim
 
@@ -77,6 +124,33 @@ def test_abstract_evaluation_is_what_numpy_computes():
     ("broadcast_to", [F3], {"shape": (3, 2)}, "cannot broadcast"),
     ("sum_to", [F3], {"shape": (2,)}, "cannot sum"),
     ("as_python", [F3], {}, "a math function needs a scalar"),
+    ("max", [ArrayType((0, 3), "float64")], {"axis": 0}, "length 0"),
+    ("mean", [M23], {"axis": 2}, "out of bounds"),
+    ("cumsum", [M23], {"axis": (0, 1)}, "one axis or None"),
+    ("var", [M23], {"ddof": "1"}, "ddof must be a number"),
+    ("norm", [ArrayType((2, 3, 4), "float64")], {"ord": 1}, "needs axis="),
+    ("norm", [M23], {"ord": 2}, "singular values"), ("norm", [M23], {"ord": "nuc"},
+                                                     "singular values"),
+    ("norm", [F3], {"ord": "fro"}, "for matrices"), ("norm", [F3], {"ord": "max"},
+                                                      "is not one of"),
+    ("norm", [ArrayType((2, 3, 4, 5), "float64")], {"axis": (0, 1, 2)}, "over 3 axes"),
+    ("trace", [F3], {}, "at least two dimensions"),
+    ("trace", [M23], {"axis1": 1, "axis2": -1}, "must differ"),
+    ("einsum", [M23, M23], {"subscripts": "ij,jk->ik"}, r"inner dimensions|two lengths"),
+    ("einsum", [M23], {"subscripts": "i->i"}, r"names 1 axes of an operand of shape \(2, 3\)"),
+    ("einsum", [M23], {"subscripts": "ij,j"}, "name 2 operands, but 1"),
+    ("einsum", [M23], {"subscripts": "...j"}, "'...' is not supported"),
+    ("einsum", [ArrayType((3, 3), "float64")], {"subscripts": "ii"}, "np.trace"),
+    ("einsum", [M23], {"subscripts": "ij->k"}, "each output label"),
+    ("einsum", [M23], {"subscripts": 3}, "must be a string"),
+    ("einsum", [M23, ArrayType((4,), "float64")], {"written": "dot"},
+     r"dot of shapes \(2, 3\), \(4,\): the inner dimensions differ \(3 and 4\)"),
+    ("einsum", [M23, F3], {"written": "outer"}, "takes vectors"),
+    ("einsum", [M23, M23], {"written": "tensordot", "axes": 3}, "over 3 axes"),
+    ("einsum", [M23, M23], {"written": "tensordot", "axes": ((0, 1), (0,))}, "differ in length"),
+    ("einsum", [M23, M23], {"written": "tensordot", "axes": "ab"}, "two sequences"),
+    ("cross", [ArrayType((2,), "float64"), ArrayType((2,), "float64")], {}, "3-vectors"),
+    ("cross", [M23, ArrayType((4, 3), "float64")], {}, "cannot broadcast"),
 ])
 def test_mismatched_shapes_are_refused(prim, inputs, params, message):
     with pytest.raises(ShapeMismatch, match=message):
@@ -91,6 +165,22 @@ def test_mismatched_shapes_are_refused(prim, inputs, params, message):
     ("transpose", [M23], {"axes": None}, {"axes": (1, 0)}),
     ("transpose", [ArrayType((2, 3, 4), "float64")], {"axes": (0, -1, 1)},
      {"axes": (0, 2, 1)}),
+    ("max", [M23], {"axis": -1}, {"axis": (1,), "keepdims": False}),
+    ("var", [M23], {"ddof": 1.0}, {"axis": (0, 1), "keepdims": False, "ddof": 1}),
+    ("cumsum", [M23], {"axis": -1}, {"axis": 1}), ("cumsum", [M23], {}, {"axis": None}),
+    ("norm", [M23], {}, {"ord": None, "axis": (0, 1), "keepdims": False}),
+    ("norm", [M23], {"ord": np.inf, "axis": (-1, 0)},  # a matrix norm keeps the axes' order
+     {"ord": np.inf, "axis": (1, 0), "keepdims": False}),
+    ("norm", [M23], {"ord": 2.0, "axis": -1}, {"ord": 2, "axis": (1,), "keepdims": False}),
+    ("trace", [ArrayType((2, 3, 4), "float64")], {"axis1": -1, "axis2": -3},
+     {"offset": 0, "axis1": 2, "axis2": 0}),
+    ("einsum", [M23, M23], {"subscripts": "ij, kj"}, {"subscripts": "ij,kj->ik",
+                                                      "written": "einsum"}),
+    ("einsum", [M23, M23], {"subscripts": "ij,ij"}, {"subscripts": "ij,ij->",
+                                                     "written": "einsum"}),
+    ("einsum", [M23, F3], {"written": "dot"}, {"subscripts": "ab,b->a", "written": "dot"}),
+    ("einsum", [M23, M23], {"written": "tensordot", "axes": ([1, 0], [1, 0])},
+     {"subscripts": "ab,ab->", "written": "tensordot"}),
 ])
 def test_parameters_normalize_to_one_spelling(prim, types, given, normalized):
     assert PRIMITIVES[prim].normalize(types, given) == normalized
@@ -126,7 +216,13 @@ def test_declared_parameters():
     assert declared == {"sum": ("axis", "keepdims"), "sum_to": ("shape",),
                         "broadcast_to": ("shape",), "reshape": ("shape",),
                         "transpose": ("axes",), "index": ("index",),
-                        "index_update": ("index", "mode"), "dim": ("axis", "rank")}
+                        "index_update": ("index", "mode"), "dim": ("axis", "rank"),
+                        **{name: ("axis", "keepdims") for name in ("mean", "prod", "max",
+                                                                   "min")},
+                        "var": ("axis", "ddof", "keepdims"), "std": ("axis", "ddof", "keepdims"),
+                        "cumsum": ("axis",), "norm": ("ord", "axis", "keepdims"),
+                        "trace": ("offset", "axis1", "axis2"),
+                        "einsum": ("subscripts", "written", "axes")}
 
 
 # ---- indexing ---------------------------------------------------------------------------

@@ -39,6 +39,7 @@ ZERO = {"floordiv", "lt", "le", "gt", "ge", "eq", "ne", "not", "sign", "floor", 
 TYPE_FACTS = {"dim", "ndim", "size"}  # ints read from an array's type
 EFFECTS = {"tape_new", "push", "pop"}
 M23 = np.arange(6.0).reshape(2, 3) / 7 + 0.1
+T234 = np.cos(np.arange(24.0)).reshape(2, 3, 4)
 # primitive -> (operands, parameters) cases; the operands are the point of evaluation
 ARRAY_CASES = {
     "sum": [([M23], {"axis": (0,), "keepdims": False}), ([M23], {"axis": (1,), "keepdims": True}),
@@ -67,6 +68,29 @@ ARRAY_CASES = {
         ([M23, M23[:, :1] + 1], {"index": (Slice(), (2, 2, 0)), "mode": "add"}),
         ([M23, np.array([0.5, -1.0]), 0], {"index": (Slice(), OPERAND), "mode": "set"}),
         ([M23, M23[:, 0], np.array([1, 0])], {"index": (OPERAND, 2), "mode": "add"})],
+    # reductions
+    "mean": [([M23], {"axis": 0}), ([M23], {"keepdims": True})],
+    "prod": [([M23], {"axis": 1}), ([M23 - M23[0, 1]], {}),  # a zero factor
+             ([T234], {"axis": (0, 2), "keepdims": True})],
+    "max": [([M23], {"axis": 0}), ([M23], {}), ([T234], {"axis": (2, 0), "keepdims": True})],
+    "min": [([M23], {"axis": 1, "keepdims": True}), ([M23], {})],
+    "var": [([M23], {"axis": 1, "ddof": 1}), ([M23], {})],
+    "std": [([M23], {"axis": 0}), ([T234], {"axis": (0, 2), "keepdims": True, "ddof": 1})],
+    "cumsum": [([M23], {"axis": 1}), ([M23], {"axis": 0}), ([M23], {})],
+    "norm": [([M23], {}), ([M23], {"ord": 1, "axis": 1}), ([M23[0]], {"ord": 3}),
+             ([M23[0] - 0.3], {"ord": 0.5}), ([M23], {"ord": np.inf}),
+             ([M23], {"ord": -1, "axis": (1, 0)}), ([M23 - 0.3], {"ord": -np.inf, "axis": 1}),
+             ([T234], {"axis": (2, 0), "ord": "fro", "keepdims": True}),
+             ([M23[0]], {"ord": 0})],
+    "trace": [([M23], {}), ([M23], {"offset": 1}), ([T234], {"axis1": 2, "axis2": 0})],
+    # products
+    "einsum": [([M23, M23], {"subscripts": "ij,kj->ik"}), ([M23], {"subscripts": "ij->j"}),
+               ([M23, M23[0]], {"subscripts": "ij,k->ki"}),
+               ([M23, M23.T], {"written": "dot"}), ([M23[0], M23[1]], {"written": "outer"}),
+               ([M23, M23], {"written": "inner"}), ([T234, M23], {"written": "tensordot",
+                                                             "axes": ((0, 1), (0, 1))})],
+    "kron": [([M23, M23[:, :2]], {}), ([M23[0], M23], {})],
+    "cross": [([M23[0], M23[1] ** 2], {}), ([np.stack([M23[0], M23[1]]), M23[1] ** 2], {})],
 }
 
 

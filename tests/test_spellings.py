@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from adcompile.backend import spellings
 from adcompile.backend.spellings import SPELLINGS, evaluate
-from adcompile.ir.primitives import OPERAND, PRIMITIVES, Slice
+from adcompile.ir.primitives import OPERAND, PRIMITIVES, Slice, result_type
 from adcompile.ir.types import INT, FLOAT, ArrayType, type_of
 
 # name -> (numpy function, a point of its domain)
@@ -263,3 +263,51 @@ def test_an_update_computes_on_a_copy_when_evaluated():
 def test_facts_of_a_type_read_the_array():
     a = np.zeros((3, 4))
     assert (run("dim", a, axis=1), run("ndim", a), run("size", a)) == (4, 2, 12)
+
+
+_M = type_of(np.ones((2, 3)))
+_T = type_of(np.ones((2, 3, 4)))
+_V = type_of(np.ones(3))
+
+
+@pytest.mark.parametrize("prim, types, params, expected", [
+    ("mean", [_M], {"axis": (0, 1), "keepdims": False}, "np.mean(x0)"),
+    ("prod", [_M], {"axis": (1,), "keepdims": True}, "np.prod(x0, axis=1, keepdims=True)"),
+    ("max", [_T], {"axis": (0, 2), "keepdims": False}, "np.max(x0, axis=(0, 2))"),
+    ("min", [_M], {"axis": (0,), "keepdims": False}, "np.min(x0, axis=0)"),
+    ("var", [_M], {"axis": (0, 1), "ddof": 1, "keepdims": False}, "np.var(x0, ddof=1)"),
+    ("std", [_M], {"axis": (1,), "ddof": 0, "keepdims": True},
+     "np.std(x0, axis=1, keepdims=True)"),
+    ("cumsum", [_M], {"axis": None}, "np.cumsum(x0)"),
+    ("cumsum", [_M], {"axis": 1}, "np.cumsum(x0, axis=1)"),
+    ("norm", [_T], {"ord": None, "axis": (0, 1, 2), "keepdims": False}, "np.linalg.norm(x0)"),
+    ("norm", [_M], {"ord": 1, "axis": (0, 1), "keepdims": False}, "np.linalg.norm(x0, 1)"),
+    ("norm", [_M], {"ord": float("inf"), "axis": (1, 0), "keepdims": False},
+     "np.linalg.norm(x0, np.inf, axis=(1, 0))"),
+    ("norm", [_T], {"ord": -float("inf"), "axis": (2,), "keepdims": True},
+     "np.linalg.norm(x0, -np.inf, axis=2, keepdims=True)"),
+    ("norm", [_M], {"ord": "fro", "axis": (0, 1), "keepdims": False},
+     "np.linalg.norm(x0, 'fro')"),
+    ("trace", [_M], {"offset": 0, "axis1": 0, "axis2": 1}, "np.trace(x0)"),
+    ("trace", [_T], {"offset": -1, "axis1": 2, "axis2": 0},
+     "np.trace(x0, offset=-1, axis1=2, axis2=0)"),
+    ("einsum", [_M, _M], {"subscripts": "ij,kj->ik", "written": "einsum"},
+     "np.einsum('ij,kj->ik', x0, x1)"),
+    ("einsum", [_M, _V], {"subscripts": "ab,b->a", "written": "dot"}, "np.dot(x0, x1)"),
+    ("einsum", [_M, _M], {"subscripts": "ab,cb->ac", "written": "inner"}, "np.inner(x0, x1)"),
+    ("einsum", [_V, _V], {"subscripts": "a,b->ab", "written": "outer"}, "np.outer(x0, x1)"),
+    ("einsum", [_T, type_of(np.ones((3, 4, 5)))],
+     {"subscripts": "abc,bcd->ad", "written": "tensordot"}, "np.tensordot(x0, x1)"),
+    ("einsum", [_M, _M], {"subscripts": "ab,ab->", "written": "tensordot"},
+     "np.tensordot(x0, x1)"),
+    ("einsum", [_M, _M], {"subscripts": "ab,cb->ac", "written": "tensordot"},
+     "np.tensordot(x0, x1, axes=((1,), (1,)))"),
+    ("einsum", [_M, _M], {"subscripts": "ab,cd->abcd", "written": "tensordot"},
+     "np.tensordot(x0, x1, axes=0)"),
+    ("kron", [_M, _V], {}, "np.kron(x0, x1)"), ("cross", [_V, _M], {}, "np.cross(x0, x1)"),
+])
+def test_reductions_and_products_are_written_as_the_numpy_functions(prim, types, params,
+                                                                    expected):
+    assert source(prim, types, **params) == expected
+    values = [np.cos(np.arange(float(np.prod(t.shape)))).reshape(t.shape) for t in types]
+    assert type_of(run(prim, *values, **params)) == result_type(prim, types, params)

@@ -517,15 +517,17 @@ TYPE_FACTS = {  # primitive -> its value, from its operand's type and its params
 
 # ---- reductions -----------------------------------------------------------------------
 def _reduction_params(types, p) -> dict:
-    return {"axis": _axes(types[0], p.get("axis")), "keepdims": bool(p.get("keepdims", False))}
+    return {"axis": _axes(types[0], p.get("axis")),
+            "keepdims": bool(p.get("keepdims", False))}
 
 
-def _reduced(dtype_of_empty_reduction):
-    """The abstract rule of a reduction whose result dtype is NumPy's for `x`'s dtype."""
+def _reduced(reduce_one):
+    """The abstract rule of a reduction whose result dtype is what NumPy gives
+    `reduce_one` of a one-element array of the input's dtype."""
     def abstract(t: ArrayType, axis=None, keepdims=False) -> ArrayType:
         axis = _axes(t, axis)
         return ArrayType(_reduced_shape(t, axis, keepdims),
-                         dtype_of_empty_reduction(np.zeros(1, t.dtype)).dtype.name)
+                         reduce_one(np.zeros(1, t.dtype)).dtype.name)
     return abstract
 
 
@@ -547,9 +549,15 @@ _define("prod", 1, _reduced(lambda a: a.prod()), params=("axis", "keepdims"),
 _define("max", 1, _extremum("max"), params=("axis", "keepdims"), normalize=_reduction_params)
 _define("min", 1, _extremum("min"), params=("axis", "keepdims"), normalize=_reduction_params)
 _var_type = _reduced(lambda a: a.var())
+
+
+def _var(t: ArrayType, axis=None, ddof=0, keepdims=False) -> ArrayType:
+    _ddof(ddof)  # a number
+    return _var_type(t, axis, keepdims)
+
+
 for _name in ("var", "std"):
-    _define(_name, 1, lambda t, axis=None, ddof=0, keepdims=False: _var_type(t, axis, keepdims),
-            params=("axis", "ddof", "keepdims"),
+    _define(_name, 1, _var, params=("axis", "ddof", "keepdims"),
             normalize=lambda types, p: {**_reduction_params(types, p),
                                         "ddof": _ddof(p.get("ddof", 0))})
 
@@ -597,7 +605,7 @@ def _norm_params(types, p) -> dict:
         axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
         _axes(t, axes)  # in bounds and distinct
         axes = tuple(int(a) % t.ndim for a in axes)
-        if len(axes) > 2:
+        if len(axes) > 2 and not (ord is None and sorted(axes) == list(range(t.ndim))):
             raise ShapeMismatch(f"a norm over {len(axes)} axes: give one axis for a "
                                 "vector norm, two for a matrix norm")
     matrix = len(axes) == 2 and (ord is not None or axis is not None)
@@ -717,6 +725,9 @@ def _subscripts_of(written: str, types, axes) -> str:
 
 def _axis_list(t: ArrayType, axes: tuple) -> list:
     """`axes` in bounds and distinct, non-negative, in the order given."""
+    if not all(isinstance(a, (int, np.integer)) for a in axes):
+        raise ShapeMismatch(f"tensordot axes {axes!r}: give a number, or two sequences of "
+                            "axes")
     _axes(t, axes)
     return [int(a) % t.ndim for a in axes]
 
