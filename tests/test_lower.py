@@ -1236,3 +1236,32 @@ def test_bad_indices_are_located(fn, error, snippet, words):
     assert (info.value.loc.line, info.value.loc.col) == (line, text.index(snippet))
     for word in words:
         assert word in str(info.value)
+
+
+SUM_OPTIONS = {"axis": 0}
+
+
+def unpacks_keywords(x):
+    return np.sum(x, **SUM_OPTIONS)
+
+
+def einsum_of_nothing(x):
+    return np.einsum("ij->")
+
+
+def test_keyword_unpacking_and_an_einsum_without_operands_are_located():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.primal(unpacks_keywords)(M23)
+    assert "**-unpacking" in str(info.value) and info.value.hint == \
+        "write each keyword argument out"
+    with pytest.raises(ad.UnsupportedSyntaxError, match="at least one operand"):
+        ad.primal(einsum_of_nothing)(M23)
+
+
+def einsum_and_norm_parameters(a, b):
+    return np.einsum("ij,kj", a, b) * np.linalg.norm(a, "fro") + np.linalg.norm(b, -np.inf)
+
+
+def test_string_and_infinite_parameters_lower_as_written():
+    np.testing.assert_allclose(ad.primal(einsum_and_norm_parameters)(M23, M23 + 1),
+                               einsum_and_norm_parameters(M23, M23 + 1), rtol=1e-15)

@@ -931,6 +931,9 @@ class _Lowerer:
                              if names[-1] in _TUPLE_PARAMS else arguments)
         given = dict(zip(names, positional))
         for keyword in node.keywords:
+            if keyword.arg is None:
+                raise self.error(keyword.value, f"**-unpacking the arguments of {described} "
+                                 "is not supported", "write each keyword argument out")
             if keyword.arg not in names or keyword.arg in given:
                 what = "repeats" if keyword.arg in given else "has no parameter"
                 raise self.error(keyword.value, f"{described} {what} {keyword.arg!r}",
