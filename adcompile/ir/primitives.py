@@ -652,7 +652,6 @@ _define("trace", 1, _trace, params=("offset", "axis1", "axis2"), normalize=_trac
 # dot, inner, outer, tensordot and einsum are one primitive, a sum of products over
 # labelled axes; `written` keeps the NumPy function the user called, to spell it back.
 _LABELS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_CONTRACTIONS = ("einsum", "dot", "inner", "outer", "tensordot")
 
 
 def _einsum_params(types, p) -> dict:
