@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 
 from ..ir.primitives import OPERAND, Slice, may_repeat
-from ..ir.types import Type
+from ..ir.types import ArrayType, Type
 
 # (module imported, the name generated code calls it by)
 ARRAY_NAMESPACE = ("numpy", "np")
@@ -292,6 +292,11 @@ def spelling(prim: str, types: list[Type], target: str = FAITHFUL):
 def expression(prim: str, args: list[ast.expr], types: list[Type], params: dict,
                target: str = FAITHFUL) -> ast.expr:
     return spelling(prim, types, target).expression(args, types, params)
+
+
+def as_numpy_type(t: Type) -> Type:
+    """The type of `t`'s value held by NumPy (a NumPy scalar for a Python scalar)."""
+    return ArrayType(t.shape, t.dtype)
 
 
 def is_float_arithmetic(prim: str) -> bool:

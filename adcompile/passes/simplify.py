@@ -83,7 +83,8 @@ class _Simplifier:
 
     def make(self, prim: str, *inputs: Value, **params) -> Value:
         """A new op, placed just before the op being rewritten."""
-        op = Op(prim, list(inputs), [Value()], params)
+        # made for a rewrite of `self.rewriting`: a derivative rule's op if that is one
+        op = Op(prim, list(inputs), [Value()], params, derived=self.rewriting.derived)
         infer_op(op)
         self.pending.append(op)
         self.defs[op.output] = op
@@ -115,6 +116,7 @@ class _Simplifier:
                 new_ops.extend(kept)
                 continue
             self.pending = []
+            self.rewriting = op
             rewrite = self.rewrite(op, consts)
             new_ops.extend(self.pending)
             if rewrite is None:
