@@ -94,7 +94,7 @@ _map([np.ravel], "ravel", ("a",))
 _map([np.squeeze], "squeeze", ("a",), (("axis", None),))
 _map([np.expand_dims], "expand_dims", ("a",), (("axis", REQUIRED),))
 for _ndim in (1, 2, 3):
-    _map([getattr(np, f"atleast_{_ndim}d")], f"atleast_{_ndim}d", ("ary",))
+    _map([getattr(np, f"atleast_{_ndim}d")], f"atleast_{_ndim}d", ("arys",))
 _map([np.swapaxes], "swapaxes", ("a",), (("axis1", REQUIRED), ("axis2", REQUIRED)))
 _map([np.moveaxis], "moveaxis", ("a",), (("source", REQUIRED), ("destination", REQUIRED)))
 _map([np.flip], "flip", ("m",), (("axis", None),))
@@ -123,7 +123,7 @@ _map([np.linspace], "linspace", (), (("start", REQUIRED), ("stop", REQUIRED), ("
                                      ("endpoint", True), ("retstep", False),
                                      ("dtype", None)))
 _map([np.pad], "pad", ("array",), (("pad_width", REQUIRED),))
-_map([np.array], "stack", ("object",), sequence=True)
+_map([np.array], "stack", ("object",), (("dtype", None),), sequence=True)
 for _fn, _equal in ((np.split, True), (np.array_split, False)):
     _map([_fn], "split", ("ary",), (("indices_or_sections", REQUIRED), ("axis", 0)),
          pieces=True, fixed=(("equal", _equal),))

@@ -536,12 +536,12 @@ def _axis_tuple(ndim: int, axis, shape: tuple) -> tuple:
 
 def _dtype_name(dtype) -> str:
     try:
-        name = np.dtype(dtype).name
+        dtype = np.dtype(dtype)
     except TypeError:
         raise ShapeMismatch(f"{dtype!r} is not a NumPy dtype") from None
-    if np.dtype(name).kind not in "biufc":
-        raise ShapeMismatch(f"arrays of {name} are not supported: use numbers")
-    return name
+    if dtype.kind not in "biufc":
+        raise ShapeMismatch(f"arrays of {dtype.name} are not supported: use numbers")
+    return dtype.name
 
 
 def _joined_dtype(types) -> str:
@@ -872,28 +872,19 @@ _define("split", 1, _split,
 
 def _pad_width(t: ArrayType, pad_width) -> tuple:
     """NumPy's forms (n; (before, after); one pair per axis) as one pair per axis."""
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=object), (t.ndim, 2)) \
-        if _is_width(pad_width) else None
-    if widths is None:
-        raise ShapeMismatch(f"cannot pad an array of shape {t.shape} by {pad_width!r}: "
-                            "give non-negative ints, one (before, after) pair per axis")
+    refused = ShapeMismatch(f"cannot pad an array of shape {t.shape} by {pad_width!r}: give "
+                            "non-negative ints, one (before, after) pair per axis")
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=object), (t.ndim, 2))
+    except ValueError:
+        raise refused from None
+    if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in widths.flat):
+        raise refused
     return tuple((int(before), int(after)) for before, after in widths)
 
 
-def _is_width(pad_width) -> bool:
-    try:
-        flat = np.ravel(np.asarray(pad_width, dtype=object))
-    except ValueError:
-        return False
-    return all(isinstance(n, (int, np.integer)) and n >= 0 for n in flat)
-
-
 def _pad(t: ArrayType, pad_width) -> ArrayType:
-    try:
-        widths = _pad_width(t, pad_width)
-    except ValueError:
-        raise ShapeMismatch(f"cannot pad an array of shape {t.shape} by {pad_width!r}: "
-                            "one (before, after) pair per axis") from None
+    widths = _pad_width(t, pad_width)
     return _like(t, tuple(n + before + after for n, (before, after) in zip(t.shape, widths)))
 
 
