@@ -126,6 +126,11 @@ MAPPED = [
     (np.arange, "arange", [(4,), (1, 2.0, 0.25), (5, 1, -2), ((3,), {"dtype": float})]),
     (np.linspace, "linspace", [(0, 1), (0.0, 2.0, 5), ((1, 2), {"num": 4, "endpoint": False})]),
     (np.astype, "astype", [(M23, np.float32), (M23, int), (V3, "float32")]),
+    *[(fn, "astype", [(2.5,), (-3,), (True,), (np.float32(1.5),), (V3,)])
+      for fn in (np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8,
+                 np.bool)],
+    *[(fn, "astype", [(2.5,), (3,), (True,), (np.abs(V3),)])
+      for fn in (np.uint64, np.uint32, np.uint16, np.uint8)],
 ]
 # what these give is any value: only the shape and dtype are NumPy's
 ANY_VALUES = {np.empty_like}

@@ -128,6 +128,10 @@ for _fn, _equal in ((np.split, True), (np.array_split, False)):
     _map([_fn], "split", ("ary",), (("indices_or_sections", REQUIRED), ("axis", 0)),
          pieces=True, fixed=(("equal", _equal),))
 _map([np.astype], "astype", ("x",), (("dtype", REQUIRED),))
+# NumPy's scalar types, called: a cast (how generated code writes a NumPy scalar constant)
+for _type in (np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8,
+              np.uint64, np.uint32, np.uint16, np.uint8, np.bool):
+    _map([_type], "astype", ("x",), fixed=(("dtype", np.dtype(_type).name),))
 
 # Array methods (``x.sum(axis=0)``): the receiver is the first operand.
 METHODS = {method: _BY_ID[id(getattr(np, method))]
