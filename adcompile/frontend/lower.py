@@ -1003,7 +1003,8 @@ class _Lowerer:
             binding = self.expr(node, env)
             if not isinstance(binding, tuple):
                 raise self.error(node, f"{described} takes a list or tuple of arrays here",
-                                 "write the arrays in the call: np.concatenate((a, b))")
+                                 "write them in the call, as in np.concatenate((a, b)); "
+                                 "to copy one array, use np.copy(x)")
             elements = [self.value(element, node) for element in binding]
         if not elements:
             raise self.error(node, f"{described} of no arrays", "give one array or more")
