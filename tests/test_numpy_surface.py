@@ -311,7 +311,16 @@ def likes(x, y):
             + np.full_like(np.empty_like(x), 2.0) * x)
 
 
+def writes_into_created_arrays(x):
+    y = np.zeros(3)
+    y[0] = x * x
+    z = np.concatenate((np.full(2, x), np.arange(2.0)))
+    z[1:3] += np.sin(x)
+    return y * z[:3]
+
+
 SHAPE_ROWS = [
+    (writes_into_created_arrays, [()]),
     (ravel, [(2, 3)]), (ravel, [(1,)]), (ravel_a_number, [()]),
     (squeeze, [(1, 3, 1)]),
     (expand_dims, [(2, 3)]), (expand_dims, [()]),

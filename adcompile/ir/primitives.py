@@ -471,7 +471,12 @@ _define("copy", 1, lambda t: ArrayType(t.shape, t.dtype))
 # Primitives whose result, when it is an array, is a new one that shares memory with
 # nothing: what may be written into at an index without changing another value.
 RETURNS_NEW_ARRAY = frozenset({"zeros_like", "ones_like", "copy", "index_update", "add",
-                               "sub", "mul", "div", "neg", "pow", "matmul"})
+                               "sub", "mul", "div", "neg", "pow", "matmul",
+                               # creation, joins, and what copies (np.diag of a matrix
+                               # and the reshapes may give views)
+                               "zeros", "ones", "full", "full_like", "eye", "arange",
+                               "linspace", "concatenate", "stack", "hstack", "vstack", "pad",
+                               "repeat", "tile", "roll", "triu", "tril", "astype"})
 
 # ---- facts of a type: shape, ndim, size ----------------------------------------------
 # ``x.shape[k]``, ``len(x)``, ``x.ndim`` and ``x.size`` are known from x's type alone. The
