@@ -426,8 +426,22 @@ class Transformed:
         ir = self.build_ir(arg_types)
         name = _python_name(self)
         with _stage(f"generating Python for {self._label()}", expected=()):
-            source, function, run = compile_function(reduce_strength(clone_function(ir)), name)
+            source, function, run = compile_function(reduce_strength(clone_function(ir)), name,
+                                                     self._defined_at)
         return _Compiled(ir, source, function, run, self._returns_tuple)
+
+    def _defined_at(self, *args) -> bool:
+        """Whether the user's function computes, without an arithmetic or domain error, at
+        the user's arguments that begin `args`."""
+        parameters = list(self._signature.parameters.values())
+        values = args[:len(parameters)]
+        positional = [v for p, v in zip(parameters, values) if p.kind != p.KEYWORD_ONLY]
+        keywords = {p.name: v for p, v in zip(parameters, values) if p.kind == p.KEYWORD_ONLY}
+        try:
+            self.root(*positional, **keywords)
+        except (ArithmeticError, ValueError):
+            return False
+        return True
 
     def _default_compiled(self) -> _Compiled:
         if self._last is None:

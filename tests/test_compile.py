@@ -166,3 +166,28 @@ def test_code_without_numpy_scalars_has_no_fallback():
     assert run is fast
     _, fast, run = compile_function(specialize(mixed, [FLOAT]), "mixed")
     assert run is not fast and run(4.0) == fast(4.0)
+
+
+def power_of_square(x):
+    return (x * x) ** 1.5
+
+
+@pytest.mark.parametrize("transform", [lambda f: ad.grad(ad.grad(f)), ad.hessian,
+                                       lambda f: ad.derivative(f, order=2)])
+def test_a_derivative_rule_failing_where_the_function_does_not_gives_nan_not_an_error(
+        transform):
+    # (x*x)**1.5 is defined at 0; its second derivative's rule divides by a zero base.
+    assert power_of_square(0.0) == 0.0
+    with np.errstate(all="ignore"):
+        assert math.isnan(transform(power_of_square)(0.0))
+    assert transform(power_of_square)(1.0) == pytest.approx(6.0)
+
+
+def test_where_the_users_function_raises_its_derivative_raises_the_fast_codes_error():
+    with pytest.raises(ZeroDivisionError):
+        inverse(0.0)
+    with pytest.raises(ZeroDivisionError) as info:
+        ad.grad(inverse)(0.0)
+    frames = [f for f in traceback.extract_tb(info.value.__traceback__)
+              if f.filename.startswith("<adcompile")]
+    assert frames[-1].line in ad.grad(inverse).source

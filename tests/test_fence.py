@@ -462,3 +462,45 @@ def test_builtin_without_a_primitive_has_no_source(builtin):
     message = str(info.value)
     assert "source" in message
     assert "builtin" in message
+
+
+# ---- list literals: what np.array and the joins take, and nothing else --------------------
+
+def list_assigned(x):
+    pair = [x, 2.0 * x]
+    return pair
+
+
+def list_in_a_list_comprehension_argument(x):
+    return np.array([[x, [y for y in (x, x)]]])
+
+
+def list_as_argument_of_a_math_function(x):
+    return np.sin([x, x])
+
+
+def lists_for_numpy(x):
+    rows = np.array([[x, 2.0 * x], [x * x, 1.0]])
+    return np.sum(np.concatenate([rows, np.stack([rows[0:1], rows[1:]]).reshape(2, 2)]))
+
+
+def test_a_list_assigned_is_refused_by_the_fence():
+    err = refuse(list_assigned)
+    assert_points_at(err, list_assigned, "[x, 2.0", "a list")
+    assert "np.array([a, b])" in err.hint
+
+
+def test_what_a_list_argument_holds_is_checked_too():
+    assert_points_at(refuse(list_in_a_list_comprehension_argument),
+                     list_in_a_list_comprehension_argument, "[y for", "comprehension")
+
+
+def test_a_list_is_refused_as_the_argument_of_anything_but_np_array_and_the_joins():
+    err = refuse(list_as_argument_of_a_math_function)
+    assert_points_at(err, list_as_argument_of_a_math_function, "[x, x]", "a list",
+                     "np.array", "np.concatenate")
+    assert "np.array([a, b])" in err.hint
+
+
+def test_lists_as_np_array_and_join_arguments_compile():
+    assert ad.primal(lists_for_numpy)(1.5) == lists_for_numpy(1.5)

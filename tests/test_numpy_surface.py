@@ -8,6 +8,12 @@ run-time index, and a run-time mask is refused),
 0-d and size-1 axes; the facts of a type (``len``, ``.shape``, ``.ndim``, ``.size``);
 loops over indices and over rows; writes into arrays the function made.
 
+Shape operations, joins, splits and creation: each row's function uses the NumPy call in
+every form it compiles (axis options, positional and keyword), on shapes that include
+size-1 axes, 0-d values (a shape () is drawn as a Python float) and broadcasting, composed
+with a nonlinear call so that second derivatives are not zero. Creation and casts to ints
+give exact zeros; shape errors are reported at the user's line with both shapes.
+
 Reductions and products: each function and form over shapes with broadcasting, size-1
 axes and 0-d arrays, and over its axis options; then the exact values where a
 convention decides them (ties in max and min, zeros in prod).
@@ -18,6 +24,8 @@ import pytest
 
 import adcompile as ad
 from adcompile.testing import check_grads
+
+from sourcelines import line_of
 
 V = np.array([0.7, -1.2, 0.4, 1.9])
 M = np.arange(12.0).reshape(3, 4) / 7 - 0.6
@@ -159,14 +167,291 @@ def test_setting_an_element_twice_is_refused_at_its_line():
     assert info.value.loc.text.strip() == "y[[0, 0]] = x[1:3]"
 
 
+RNG = np.random.default_rng(8)
+
+
+def _draw(shape):
+    return float(RNG.standard_normal()) if shape == () else RNG.standard_normal(shape)
+
+
+# ---- shape operations, joins and splits ------------------------------------------------------
+
+def ravel(x):
+    return np.sin(np.ravel(x)) * x.ravel() + x.flatten()
+
+
+def ravel_a_number(x):
+    return np.sin(np.ravel(x))
+
+
+def squeeze(x):
+    return np.sin(np.squeeze(x)), np.squeeze(x * x, axis=0), x.squeeze(2)
+
+
+def expand_dims(x):
+    return np.sin(np.expand_dims(x, 0)), np.expand_dims(x * x, axis=(0, -1))
+
+
+def atleast_nd(x):
+    return np.sin(np.atleast_1d(x)), np.atleast_2d(x) * x, np.cos(np.atleast_3d(x))
+
+
+def swapaxes(x):
+    return np.sin(np.swapaxes(x, 0, 2)) * x.swapaxes(-1, 0)
+
+
+def moveaxis(x):
+    return np.sin(np.moveaxis(x, 0, -1)), np.moveaxis(x * x, (0, 1), (2, 0))
+
+
+def flip(x):
+    return np.sin(np.flip(x)) * np.flip(x, 0) + np.flip(x * x, axis=(0, 1))
+
+
+def roll(x):
+    return np.sin(np.roll(x, 2)) * np.roll(x, -1, axis=1) + np.roll(x * x, (1, 2), axis=(0, 1))
+
+
+def repeat(x):
+    return np.sin(np.repeat(x, 2)), np.repeat(x * x, 3, axis=1), x.repeat(2, axis=0)
+
+
+def repeat_flattened(x):
+    return np.sin(np.repeat(x, 3)) * x
+
+
+def tile(x):
+    return np.sin(np.tile(x, 2)), np.tile(x * x, (2, 1, 2))
+
+
+def diag(x):
+    return np.sin(np.diag(x)), np.diag(x * x, 1), np.diag(x, k=-1)
+
+
+def diagonal(x):
+    return (np.sin(np.diagonal(x)), np.diagonal(x * x, 1), np.diagonal(x, -1, 2, 0),
+            x.diagonal(0, 1, 2))
+
+
+def triangles(x):
+    return np.sin(np.triu(x)) * np.tril(x, -1) + np.triu(x * x, k=1)
+
+
+def concatenate(x, y):
+    return (np.sin(np.concatenate((x, y))), np.concatenate([x, x * y], axis=-1),
+            np.concatenate((x, y), axis=None))
+
+
+def stack(x, y):
+    return np.sin(np.stack((x, y))), np.stack([x * y, y], axis=-1), np.stack((x, y), 1)
+
+
+def stack_scalars(x, y):
+    return np.sin(np.stack((x, y))) * np.stack([x * y, y], axis=-1)
+
+
+def array_of_numbers(x, y):
+    return np.sin(np.array([[x, y], [x * y, 1.0]]))
+
+
+def array_of_arrays(x):
+    return np.sin(np.array([x, x * x])), np.array(((x, x), (x, 2.0 * x)))
+
+
+def hstack(x, y):
+    return np.sin(np.hstack((x, y))) * np.hstack([y, x])
+
+
+def vstack(x, y):
+    return np.sin(np.vstack([x, y])) * np.vstack((x * y, y))
+
+
+def split(x):
+    a, b = np.split(x, 2)
+    c, d, e = np.split(x, [1, 2], axis=1)
+    return np.sin(a) * b, c * e * np.cos(d)
+
+
+def array_split(x):
+    a, b = np.array_split(x, 2, axis=-1)
+    c, d, e = np.array_split(x * x, 3)
+    return np.sin(a), b * b, c, np.sin(d) * e
+
+
+def pad(x):
+    return np.sin(np.pad(x, 1)), np.pad(x * x, ((1, 0), (0, 2)))
+
+
+def reshape_method(x):
+    return np.sin(x.reshape(3, 2)) * x.reshape(-1, 1, 3).transpose(2, 1, 0)
+
+
+def astype(x):
+    return np.sin(x.astype(np.float64)) * np.astype(x, float) + x.astype(int) * x
+
+
+def scalar_types(x):
+    return np.sin(np.float64(x)) * np.float64(2.0) + np.int64(x) * x
+
+
+def copy(x):
+    return np.sin(x.copy()) * np.copy(x)
+
+
+# ---- creation --------------------------------------------------------------------------------
+
+def constants(x):
+    return (x * np.ones(3) + np.zeros((2, 3)) + np.eye(2, 3, 1) * x
+            + np.arange(3) * x + np.linspace(0, 1, 3) * np.sin(x)
+            + np.ones((2, 3), dtype=np.float64) * np.eye(3)[:2])
+
+
+def full(x):
+    return np.sin(np.full((2, 3), x)) * np.full(3, x * x)
+
+
+def likes(x, y):
+    return (np.sin(np.full_like(x, y)) * np.ones_like(x) + np.zeros_like(x) * x
+            + np.full_like(np.empty_like(x), 2.0) * x)
+
+
+def writes_into_created_arrays(x):
+    y = np.zeros(3)
+    y[0] = x * x
+    z = np.concatenate((np.full(2, x), np.arange(2.0)))
+    z[1:3] += np.sin(x)
+    return y * z[:3]
+
+
+SHAPE_ROWS = [
+    (writes_into_created_arrays, [()]),
+    (ravel, [(2, 3)]), (ravel, [(1,)]), (ravel_a_number, [()]),
+    (squeeze, [(1, 3, 1)]),
+    (expand_dims, [(2, 3)]), (expand_dims, [()]),
+    (atleast_nd, [()]), (atleast_nd, [(3,)]), (atleast_nd, [(2, 3)]),
+    (swapaxes, [(2, 3, 4)]), (swapaxes, [(1, 3, 1)]),
+    (moveaxis, [(2, 3, 4)]),
+    (flip, [(2, 3)]), (flip, [(1, 3)]),
+    (roll, [(2, 3)]), (roll, [(1, 3)]),
+    (repeat, [(2, 3)]), (repeat_flattened, [()]), (repeat_flattened, [(2, 1)]),
+    (tile, [(2, 3)]), (tile, [(3,)]), (tile, [()]),
+    (diag, [(3,)]), (diag, [(2, 3)]), (diag, [(3, 3)]),
+    (diagonal, [(2, 3, 4)]),
+    (triangles, [(3, 3)]), (triangles, [(2, 3, 4)]),
+    (concatenate, [(2, 3), (1, 3)]), (concatenate, [(3,), (3,)]),
+    (stack, [(2, 3), (2, 3)]), (stack_scalars, [(), ()]),
+    (array_of_numbers, [(), ()]), (array_of_arrays, [(3,)]),
+    (hstack, [(3,), (3,)]), (hstack, [(2, 3), (2, 3)]), (hstack, [(), ()]),
+    (vstack, [(2, 3), (3,)]), (vstack, [(), ()]),
+    (split, [(2, 3)]), (array_split, [(3, 3)]),
+    (pad, [(2, 3)]),
+    (reshape_method, [(2, 3)]),
+    (astype, [(2, 3)]), (scalar_types, [()]), (scalar_types, [(3,)]),
+    (copy, [(2, 3)]),
+    (constants, [(3,)]), (full, [()]), (full, [(3,)]), (likes, [(2, 3), ()]),
+    (likes, [(2, 3), (3,)]),
+]
+
+
+@pytest.mark.parametrize("fn, shapes", SHAPE_ROWS,
+                         ids=[f"{fn.__name__}-{'-'.join(map(str, shapes))}"
+                              for fn, shapes in SHAPE_ROWS])
+def test_shape_operations_second_order_both_modes(fn, shapes):
+    check_grads(fn, [_draw(shape) for shape in shapes], order=2)
+
+
+def zeros_of_every_kind(x):
+    return (np.zeros(3) + np.ones((2, 3)) + np.eye(3)[:2] + np.arange(3.0)
+            + np.linspace(0, 1, 3) + np.full((2, 3), 2.0) + np.zeros_like(x)
+            + np.ones_like(x) + np.full_like(x, 3.0) + np.empty_like(x) * 0.0
+            + x.astype(int) + x.astype(bool))
+
+
+def test_creation_and_casts_to_int_have_zero_derivatives():
+    x = np.array([0.5, -1.5, 2.5])
+    np.testing.assert_array_equal(ad.jacobian(zeros_of_every_kind)(x), np.zeros((2, 3, 3)))
+
+
+def grows_float32(x):
+    return np.sum(np.concatenate((x, np.flip(x))) * np.tile(x, 2))
+
+
+def test_float32_in_float32_out():
+    x = np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    g = ad.grad(grows_float32)(x)
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, 2 * x + 2 * x[::-1])
+
+
+def split_sum(x):
+    a, b, c = np.split(x, 3)
+    return np.sum(a * 1.0 + b * 2.0 + c * 3.0)
+
+
+def test_the_gradient_of_a_split_puts_each_piece_back_in_place():
+    g = ad.grad(split_sum)(np.arange(6.0))
+    np.testing.assert_array_equal(g, [1.0, 1.0, 2.0, 2.0, 3.0, 3.0])
+
+
+def diagonal_sum(x):
+    return np.sum(np.diagonal(x, 1) * np.array([1.0, 2.0]))
+
+
+def test_the_gradient_of_a_diagonal_is_on_that_diagonal():
+    np.testing.assert_array_equal(ad.grad(diagonal_sum)(np.ones((2, 4))),
+                                  [[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 2.0, 0.0]])
+
+
+# ---- shape errors at the user's line ----------------------------------------------------------
+
+def concatenates_mismatched(x, y):
+    return np.concatenate((x, y), axis=1)
+
+
+def stacks_mismatched(x, y):
+    return np.stack([x, y])
+
+
+def splits_unequally(x):
+    a, b = np.split(x, 2)
+    return a + b
+
+
+def squeezes_a_long_axis(x):
+    return np.squeeze(x, axis=0)
+
+
+def diag_of_a_cube(x):
+    return np.diag(x)
+
+
+@pytest.mark.parametrize("fn, args, snippet, words", [
+    (concatenates_mismatched, (np.ones((2, 3)), np.ones((3, 3))), "np.concatenate",
+     ["(2, 3)", "(3, 3)", "axis 1"]),
+    (stacks_mismatched, (np.ones(3), np.ones(2)), "np.stack", ["(3,)", "(2,)"]),
+    (splits_unequally, (np.ones(5),), "np.split", ["length of 5", "2 equal sections",
+                                                    "np.array_split"]),
+    (squeezes_a_long_axis, (np.ones((2, 1)),), "np.squeeze", ["(2, 1)", "length is 2"]),
+    (diag_of_a_cube, (np.ones((2, 2, 2)),), "np.diag", ["(2, 2, 2)", "np.diagonal"]),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_a_shape_error_is_at_the_users_line(fn, args, snippet, words):
+    with pytest.raises(ad.ShapeError) as info:
+        ad.grad(fn)(*args)
+    line, text = line_of(fn, snippet)
+    assert (info.value.loc.line, info.value.loc.col) == (line, text.index(snippet))
+    for word in words:
+        assert word in info.value.message
+
+
 # ---- reductions -------------------------------------------------------------------------
-rng = np.random.default_rng(8)
-VEC = rng.standard_normal(4)
-MAT = rng.standard_normal((2, 3))
-UNIT = rng.standard_normal((2, 1, 3))  # a size-1 axis
-TEN = rng.standard_normal((2, 3, 4))
+# a generator of its own: these values stay when rows are added above
+REDUCTIONS_RNG = np.random.default_rng(8)
+VEC = REDUCTIONS_RNG.standard_normal(4)
+MAT = REDUCTIONS_RNG.standard_normal((2, 3))
+UNIT = REDUCTIONS_RNG.standard_normal((2, 1, 3))  # a size-1 axis
+TEN = REDUCTIONS_RNG.standard_normal((2, 3, 4))
 SCALAR = np.array(0.7)  # 0-d
-SQUARE = rng.standard_normal((3, 3))
+SQUARE = REDUCTIONS_RNG.standard_normal((3, 3))
 
 
 def reduce_over(fn, axis=None, keepdims=False):
@@ -402,7 +687,7 @@ def float32_loss(x, a):
 
 
 def test_float32_stays_float32():
-    x, a = VEC.astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
+    x, a = VEC.astype(np.float32), REDUCTIONS_RNG.standard_normal((3, 4)).astype(np.float32)
     assert ad.grad(float32_loss)(x, a).dtype == np.float32
     assert ad.grad(float32_loss, argnums=1)(x, a).dtype == np.float32
 

@@ -335,6 +335,22 @@ def test_shape_operations_to_the_shape_they_have_are_removed():
     assert fn.results[0] is fn.params[0]
 
 
+@pytest.mark.parametrize("prim, params", [
+    ("ravel", {}), ("squeeze", {"axis": None}), ("atleast_1d", {}), ("atleast_2d", {}),
+    ("astype", {"dtype": "float64"})])
+def test_a_reshape_or_cast_by_another_name_to_what_it_has_is_removed(prim, params):
+    t = M23 if prim not in ("ravel", "atleast_1d") else ArrayType((3,), "float64")
+    fn = make(lambda b, x: b.apply(prim, x, **params), t)
+    _run(fn)
+    assert fn.results[0] is fn.params[0]
+
+
+def test_a_flip_keeps_its_shape_and_stays():
+    fn = make(lambda b, x: b.apply("flip", x, axis=None), M23)
+    _run(fn)
+    assert defining_op(fn, fn.results[0]).prim == "flip"
+
+
 def test_a_transpose_of_a_transpose_and_a_reshape_of_a_reshape_compose():
     fn = make(lambda b, x: (b.apply("transpose", b.apply("transpose", x, axes=None), axes=None),
                             b.apply("reshape", b.apply("reshape", x, shape=(6,)),

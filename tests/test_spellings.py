@@ -5,6 +5,7 @@ import ast
 import math
 import operator
 
+import astor
 import numpy as np
 import pytest
 from hypothesis import given
@@ -311,3 +312,102 @@ def test_reductions_and_products_are_written_as_the_numpy_functions(prim, types,
     assert source(prim, types, **params) == expected
     values = [np.cos(np.arange(float(np.prod(t.shape)))).reshape(t.shape) for t in types]
     assert type_of(run(prim, *values, **params)) == result_type(prim, types, params)
+
+
+# ---- shape operations, joins and splits, creation -------------------------------------------
+
+A = np.arange(6.0).reshape(2, 3)
+B = np.arange(24.0).reshape(2, 3, 4)
+V = np.array([0.5, -1.0, 2.0])
+
+# (primitive, operands, parameters as written, the source, what NumPy computes)
+SHAPE_CASES = [
+    ("ravel", [A], {}, "np.ravel(x0)", A.ravel()),
+    ("squeeze", [A[:1, :, None]], {}, "np.squeeze(x0)", A[0]),
+    ("squeeze", [A[:1, :, None]], {"axis": -1}, "np.squeeze(x0, axis=2)", A[:1]),
+    ("expand_dims", [A], {"axis": (0, -1)}, "np.expand_dims(x0, (0, 3))", A[None, :, :, None]),
+    ("atleast_1d", [2.5], {}, "np.atleast_1d(x0)", np.array([2.5])),
+    ("atleast_2d", [V], {}, "np.atleast_2d(x0)", V[None]),
+    ("atleast_3d", [V], {}, "np.atleast_3d(x0)", V[None, :, None]),
+    ("swapaxes", [B], {"axis1": 0, "axis2": -1}, "np.swapaxes(x0, 0, 2)", B.swapaxes(0, 2)),
+    ("moveaxis", [B], {"source": 0, "destination": -1}, "np.moveaxis(x0, 0, 2)",
+     np.moveaxis(B, 0, -1)),
+    ("moveaxis", [B], {"source": (0, 1), "destination": (2, 0)},
+     "np.moveaxis(x0, (0, 1), (2, 0))", np.moveaxis(B, (0, 1), (2, 0))),
+    ("flip", [A], {}, "np.flip(x0)", A[::-1, ::-1]),
+    ("flip", [B], {"axis": (2, 0)}, "np.flip(x0, axis=(0, 2))", B[::-1, :, ::-1]),
+    ("roll", [A], {"shift": 2}, "np.roll(x0, 2)", np.roll(A, 2)),
+    ("roll", [A], {"shift": (1, -1), "axis": (0, 1)}, "np.roll(x0, (1, -1), axis=(0, 1))",
+     np.roll(A, (1, -1), (0, 1))),
+    ("repeat", [A], {"repeats": 2}, "np.repeat(x0, 2)", np.repeat(A, 2)),
+    ("repeat", [A], {"repeats": 2, "axis": -1}, "np.repeat(x0, 2, axis=1)",
+     np.repeat(A, 2, axis=1)),
+    ("tile", [V], {"reps": (2, 1)}, "np.tile(x0, (2, 1))", np.tile(V, (2, 1))),
+    ("diag", [V], {"k": -1}, "np.diag(x0, k=-1)", np.diag(V, -1)),
+    ("diag", [A], {}, "np.diag(x0)", np.diag(A)),
+    ("diagonal", [B], {"offset": 1, "axis1": 2, "axis2": 0},
+     "np.diagonal(x0, offset=1, axis1=2, axis2=0)", np.diagonal(B, 1, 2, 0)),
+    ("triu", [A], {"k": 1}, "np.triu(x0, k=1)", np.triu(A, 1)),
+    ("tril", [B], {}, "np.tril(x0)", np.tril(B)),
+    ("concatenate", [A, A[:1]], {}, "np.concatenate((x0, x1))", np.concatenate((A, A[:1]))),
+    ("concatenate", [A, V], {"axis": None}, "np.concatenate((x0, x1), axis=None)",
+     np.concatenate((A, V), axis=None)),
+    ("stack", [V, V * 2], {}, "np.array([x0, x1])", np.array([V, V * 2])),
+    ("stack", [A, A], {"axis": -1}, "np.stack((x0, x1), axis=2)", np.stack((A, A), -1)),
+    ("hstack", [2.5, V], {}, "np.hstack((x0, x1))", np.hstack((2.5, V))),
+    ("vstack", [A, V], {}, "np.vstack((x0, x1))", np.vstack((A, V))),
+    ("split", [A], {"indices_or_sections": 3, "piece": 1, "axis": 1}, "x0[:, 1:2]", A[:, 1:2]),
+    ("split", [A], {"start": None, "stop": -1}, "x0[:1]", A[:1]),
+    ("split", [A], {"start": 1, "stop": 5, "axis": 1}, "x0[:, 1:]", A[:, 1:]),
+    ("pad", [V], {"pad_width": (1, 2)}, "np.pad(x0, ((1, 2),))", np.pad(V, (1, 2))),
+    ("zeros", [], {"shape": 3}, "np.zeros((3,))", np.zeros(3)),
+    ("ones", [], {"shape": (2, 1), "dtype": np.float32},
+     "np.ones((2, 1), dtype=np.float32)", np.ones((2, 1), np.float32)),
+    ("full", [np.float64(2.5)], {"shape": (2, 2)}, "np.full((2, 2), x0)", np.full((2, 2), 2.5)),
+    ("full", [V], {"shape": (2, 3), "dtype": "float32"},
+     "np.full((2, 3), x0, dtype=np.float32)", np.full((2, 3), V, np.float32)),
+    ("full_like", [A, 2.5], {}, "np.full_like(x0, x1)", np.full_like(A, 2.5)),
+    ("full_like", [A, 2.5], {"dtype": int}, "np.full_like(x0, x1, dtype=np.int64)",
+     np.full_like(A, 2.5, int)),
+    ("eye", [], {"N": 3}, "np.eye(3)", np.eye(3)),
+    ("eye", [], {"N": 2, "M": 4, "k": 1, "dtype": "float32"},
+     "np.eye(2, M=4, k=1, dtype=np.float32)", np.eye(2, 4, 1, np.float32)),
+    ("arange", [], {"start": 4}, "np.arange(4)", np.arange(4)),
+    ("arange", [], {"start": 1, "stop": 2.0, "step": 0.25}, "np.arange(1, 2.0, 0.25)",
+     np.arange(1, 2.0, 0.25)),
+    ("arange", [], {"start": 3, "dtype": float}, "np.arange(3, dtype=np.float64)",
+     np.arange(3.0)),
+    ("linspace", [], {"start": 0, "stop": 1}, "np.linspace(0, 1, 50)", np.linspace(0, 1)),
+    ("linspace", [], {"start": 0, "stop": 1, "num": 4, "endpoint": False},
+     "np.linspace(0, 1, 4, endpoint=False)", np.linspace(0, 1, 4, endpoint=False)),
+    ("astype", [A], {"dtype": np.float32}, "x0.astype(np.float32)", A.astype(np.float32)),
+    ("astype", [2.5], {"dtype": "int32"}, "np.int32(x0)", np.int32(2)),
+]
+
+
+@pytest.mark.parametrize("prim, operands, params, written, expected", SHAPE_CASES,
+                         ids=[f"{case[0]}-{case[3]}" for case in SHAPE_CASES])
+def test_shape_operations_are_written_as_numpy_calls_and_compute_what_numpy_does(
+        prim, operands, params, written, expected):
+    types = [type_of(v) for v in operands]
+    params = PRIMITIVES[prim].normalize(types, params) if PRIMITIVES[prim].normalize \
+        else params
+    assert source(prim, types, **params) == written
+    got = evaluate(prim, operands, types, params)
+    assert type(got) is type(expected) and np.shape(got) == np.shape(expected)
+    np.testing.assert_array_equal(got, expected, strict=True)
+    assert type_of(got) == PRIMITIVES[prim].abstract(*types, **params)
+
+
+def test_a_stack_of_stacks_is_one_nested_list():
+    rows = [ast.parse(f"np.array([x{i}, y{i}])", mode="eval").body for i in range(2)]
+    types = [type_of(V), type_of(V)]
+    stacked = spellings.expression("stack", rows, types, {"axis": 0})
+    assert ast.unparse(stacked) == "np.array([[x0, y0], [x1, y1]])"
+
+
+def test_a_piece_of_an_expression_is_parenthesized():
+    operand = ast.parse("x0 + x1", mode="eval").body
+    piece = spellings.expression("split", [operand], [type_of(A)],
+                                 {"axis": 0, "start": 1, "stop": 2})
+    assert astor.to_source(piece).strip() == "(x0 + x1)[1:]"

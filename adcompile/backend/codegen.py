@@ -153,8 +153,15 @@ class _Codegen:
             # is faster than float-with-int.
             args = [self.literal(float(self.defs[v].params["value"]))
                     if self._is_int_literal(v) else arg for v, arg in zip(op.inputs, args)]
-        return spellings.expression(op.prim, args, [v.type for v in op.inputs], op.params,
-                                    self.target)
+        types = [v.type for v in op.inputs]
+        if op.derived and self.target == spellings.FAITHFUL and types and \
+                all(spellings.computes_as_python(t) for t in types):
+            # A derivative rule's op on Python scalars computes as NumPy does: where the
+            # user's code does not raise, its derivative gives inf or nan, not an error.
+            args = [spellings.expression("as_numpy", [arg], [t], {})
+                    for arg, t in zip(args, types)]
+            types = [spellings.as_numpy_type(t) for t in types]
+        return spellings.expression(op.prim, args, types, op.params, self.target)
 
     def method(self, target: Value, method: str, args: list[ast.expr]) -> ast.expr:
         callee = ast.Attribute(ast.Name(self.name(target), ast.Load()), method, ast.Load())

@@ -27,15 +27,18 @@ def compile_source(source: str, name: str, constants: dict | None = None):
     return namespace[name]
 
 
-def compile_function(fn: Function, name: str) -> tuple[str, Callable, Callable]:
+def compile_function(fn: Function, name: str, defined: Callable | None = None
+                     ) -> tuple[str, Callable, Callable]:
     """The source of `fn` as people read it, the function it defines, and the function to
     call to run it.
 
     The source computes scalars the fast way (`math` and operators, see
     `adcompile.backend.spellings`). Where that raises (an overflow, a division by zero,
-    a domain error) and the user's function would have computed with NumPy, the same IR
-    spelled faithfully runs instead, giving inf and nan where NumPy does, and raising
-    where the user's own `math` call raises.
+    a domain error), the same IR spelled faithfully runs instead: inf and nan where the
+    user's function computes with NumPy, or where only a derivative rule's operation
+    fails (the second derivative of ``(x * x) ** 1.5`` at 0). Unless `defined(*args)`
+    says the user's own function computes at these arguments, the fast code's error is
+    raised instead, as the user's function raises there.
     """
     source, constants = to_source(fn, name, FAST)
     fast = compile_source(source, name, constants)
@@ -48,6 +51,8 @@ def compile_function(fn: Function, name: str) -> tuple[str, Callable, Callable]:
         try:
             return fast(*args)
         except (ArithmeticError, ValueError):
+            if defined is not None and not defined(*args):
+                raise
             return faithful(*args)
 
     run.__name__ = run.__qualname__ = name

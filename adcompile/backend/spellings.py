@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 
 from ..ir.primitives import OPERAND, Slice, may_repeat
-from ..ir.types import Type
+from ..ir.types import ArrayType, Type
 
 # (module imported, the name generated code calls it by)
 ARRAY_NAMESPACE = ("numpy", "np")
@@ -220,16 +220,16 @@ def is_statement(prim: str) -> bool:
     return isinstance(SPELLINGS.get(prim, (None, None))[1], Update)
 
 # ---- reductions ------------------------------------------------------------------------
-def _axis_keyword(axis: tuple, ndim: int) -> list:
+def _reduced_axes_keyword(axis: tuple, ndim: int) -> list:
     """``axis=`` as a person writes it: left out for every axis, a number for one."""
     if axis == tuple(range(ndim)):
         return []
-    return [ast.keyword("axis", literal(axis[0] if len(axis) == 1 else axis))]
+    return [ast.keyword("axis", literal(_one_or_tuple(axis)))]
 
 
 def _reduction(function: str) -> Written:
     def write(args, types, params) -> ast.expr:
-        keywords = _axis_keyword(params["axis"], types[0].ndim)
+        keywords = _reduced_axes_keyword(params["axis"], types[0].ndim)
         if params.get("ddof", 0):
             keywords.append(ast.keyword("ddof", literal(params["ddof"])))
         if params["keepdims"]:
@@ -248,7 +248,7 @@ def _norm(args, types, params) -> ast.expr:
     ord, axis, ndim = params["ord"], params["axis"], types[0].ndim
     positional = list(args) + ([] if ord is None else [_order(ord)])
     keywords = [] if axis == tuple(range(ndim)) and (ord is None or ndim <= 2) else \
-        [ast.keyword("axis", literal(axis[0] if len(axis) == 1 else axis))]
+        [ast.keyword("axis", literal(_one_or_tuple(axis)))]
     if params["keepdims"]:
         keywords.append(ast.keyword("keepdims", ast.Constant(True)))
     return ast.Call(name("np.linalg.norm"), positional, keywords)
@@ -332,6 +332,152 @@ for _prim in ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
     SPELLINGS[_prim] = (Call(f"math.{_MATH_NAMES.get(_prim, _prim)}"), Call(f"np.{_prim}"))
 
 
+# ---- shape operations, joining and splitting, creation ------------------------------
+def _dtype(dtype: str) -> ast.expr:
+    return name(f"np.{dtype}")
+
+
+def _numpy_call(function: str, positional=(), keywords=()):
+    """``np.function(*args, *positional parameters, keyword=...)`` with every parameter
+    taken from `params`; a keyword whose value equals its default (a constant, or a
+    function of the operand types and the parameters) is left out."""
+    def write(args, types, params):
+        call_args = list(args) + [literal(params[key]) for key in positional]
+        written = []
+        for key, default in keywords:
+            value = params[key]
+            if value != (default(types, params) if callable(default) else default):
+                written.append(ast.keyword(key, _dtype(value) if key == "dtype"
+                                           else literal(value)))
+        return ast.Call(name(function), call_args, written)
+    return Written(write)
+
+
+def _one_or_tuple(values: tuple):
+    return values[0] if len(values) == 1 else values
+
+
+def _axis_keyword(function: str, every_axis):
+    """``np.function(x, axis=...)``, without the axis when it is `every_axis(type)`."""
+    def write(args, types, params):
+        axis = params["axis"]
+        keywords = [] if axis == every_axis(types[0]) else \
+            [ast.keyword("axis", literal(_one_or_tuple(axis)))]
+        return ast.Call(name(function), list(args), keywords)
+    return Written(write)
+
+
+def _moveaxis(args, types, params):
+    return ast.Call(name("np.moveaxis"), [args[0], literal(_one_or_tuple(params["source"])),
+                                          literal(_one_or_tuple(params["destination"]))], [])
+
+
+def _roll(args, types, params):
+    shift, axis = params["shift"], params["axis"]
+    if axis is None:
+        return ast.Call(name("np.roll"), [args[0], literal(shift)], [])
+    return ast.Call(name("np.roll"), [args[0], literal(_one_or_tuple(shift))],
+                    [ast.keyword("axis", literal(_one_or_tuple(axis)))])
+
+
+def _joined(function: str, default_axis=0):
+    """``np.concatenate((a, b), axis=1)``: the operands as one tuple."""
+    def write(args, types, params):
+        keywords = [] if params.get("axis", default_axis) == default_axis else \
+            [ast.keyword("axis", literal(params["axis"]))]
+        return ast.Call(name(function), [ast.Tuple(list(args), ast.Load())], keywords)
+    return Written(write)
+
+
+def _stack(args, types, params):
+    """Along the first axis, as np.array of a (nested) list: ``np.array([[a, b], [c, d]])``,
+    what a person writes to build an array of numbers."""
+    if params["axis"] != 0:
+        return _joined("np.stack").write(args, types, params)
+    rows = [arg.args[0] if _is_call(arg, "np.array") else arg for arg in args]
+    return ast.Call(name("np.array"), [ast.List(rows, ast.Load())], [])
+
+
+def _is_call(node: ast.expr, dotted: str) -> bool:
+    return isinstance(node, ast.Call) and ast.dump(node.func) == ast.dump(name(dotted)) \
+        and len(node.args) == 1 and isinstance(node.args[0], ast.List) and not node.keywords
+
+
+def _split(args, types, params):
+    """A piece of a split, as the slice it is: ``x[2:4]``, ``x[:, :3]``."""
+    axis, start, stop = params["axis"], params["start"], params["stop"]
+    length = types[0].shape[axis]
+    piece = ast.Slice(literal(start) if start else None,
+                      literal(stop) if stop != length else None, None)
+    index = [ast.Slice(None, None, None)] * axis + [piece]
+    return ast.Subscript(args[0], index[0] if axis == 0 else ast.Tuple(index, ast.Load()),
+                         ast.Load())
+
+
+def _arange(args, types, params):
+    start, stop, step = params["start"], params["stop"], params["step"]
+    bounds = [stop] if start == 0 and step == 1 else [start, stop] if step == 1 else \
+        [start, stop, step]
+    keywords = [] if np.result_type(*bounds).name == params["dtype"] else \
+        [ast.keyword("dtype", _dtype(params["dtype"]))]
+    return ast.Call(name("np.arange"), [literal(b) for b in bounds], keywords)
+
+
+def _operand_dtype(types, params) -> str:
+    return types[0].dtype
+
+
+def _full(args, types, params):
+    """``np.full(shape, fill)``: the shape comes first."""
+    keywords = [] if params["dtype"] == types[0].dtype else \
+        [ast.keyword("dtype", _dtype(params["dtype"]))]
+    return ast.Call(name("np.full"), [literal(params["shape"]), args[0]], keywords)
+
+
+def _astype(args, types, params):
+    if types[0].shape == ():  # a Python number has no .astype: the NumPy scalar of that dtype
+        return ast.Call(_dtype(params["dtype"]), list(args), [])
+    return ast.Call(ast.Attribute(args[0], "astype", ast.Load()), [_dtype(params["dtype"])],
+                    [])
+
+
+_SHAPE_SPELLINGS = {
+    "ravel": Call("np.ravel"),
+    "squeeze": _axis_keyword("np.squeeze", lambda t: tuple(i for i, n in enumerate(t.shape)
+                                                           if n == 1)),
+    "expand_dims": Written(lambda args, types, params: ast.Call(
+        name("np.expand_dims"), [args[0], literal(_one_or_tuple(params["axis"]))], [])),
+    **{f"atleast_{n}d": Call(f"np.atleast_{n}d") for n in (1, 2, 3)},
+    "swapaxes": _numpy_call("np.swapaxes", ("axis1", "axis2")),
+    "moveaxis": Written(_moveaxis),
+    "flip": _axis_keyword("np.flip", lambda t: tuple(range(t.ndim))),
+    "roll": Written(_roll),
+    "repeat": _numpy_call("np.repeat", ("repeats",), (("axis", None),)),
+    "tile": _numpy_call("np.tile", ("reps",)),
+    "diag": _numpy_call("np.diag", (), (("k", 0),)),
+    "diagonal": _numpy_call("np.diagonal", (), (("offset", 0), ("axis1", 0), ("axis2", 1))),
+    "triu": _numpy_call("np.triu", (), (("k", 0),)),
+    "tril": _numpy_call("np.tril", (), (("k", 0),)),
+    "concatenate": _joined("np.concatenate"),
+    "stack": Written(_stack),
+    "hstack": _joined("np.hstack"), "vstack": _joined("np.vstack"),
+    "split": Written(_split),
+    "pad": _numpy_call("np.pad", ("pad_width",)),
+    "zeros": _numpy_call("np.zeros", ("shape",), (("dtype", "float64"),)),
+    "ones": _numpy_call("np.ones", ("shape",), (("dtype", "float64"),)),
+    "full": Written(_full),
+    "full_like": _numpy_call("np.full_like", (), (("dtype", _operand_dtype),)),
+    "eye": _numpy_call("np.eye", ("N",), (("M", lambda types, params: params["N"]), ("k", 0),
+                                          ("dtype", "float64"))),
+    "arange": Written(_arange),
+    "linspace": _numpy_call("np.linspace", ("start", "stop", "num"),
+                            (("endpoint", True), ("dtype", "float64"))),
+    "astype": Written(_astype),
+}
+for _prim, _spelling in _SHAPE_SPELLINGS.items():
+    SPELLINGS[_prim] = (_spelling, _spelling)
+
+
 FAITHFUL = "faithful"
 FAST = "fast"
 _FAST_DTYPES = ("float64", "int64", "bool")
@@ -359,6 +505,11 @@ def spelling(prim: str, types: list[Type], target: str = FAITHFUL):
 def expression(prim: str, args: list[ast.expr], types: list[Type], params: dict,
                target: str = FAITHFUL) -> ast.expr:
     return spelling(prim, types, target).expression(args, types, params)
+
+
+def as_numpy_type(t: Type) -> Type:
+    """The type of `t`'s value held by NumPy (a NumPy scalar for a Python scalar)."""
+    return ArrayType(t.shape, t.dtype)
 
 
 def is_float_arithmetic(prim: str) -> bool:

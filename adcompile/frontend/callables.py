@@ -25,12 +25,20 @@ class Signature:
     operands: tuple[str, ...]
     params: tuple = ()  # (name, default or REQUIRED)
     cast: str | None = None  # "as_numpy", "as_python" or None
+    # The first operand is a sequence (np.concatenate((a, b))): each element an operand.
+    sequence: bool = False
+    # The positional order, where parameters come before operands (np.full(shape, x)).
+    order: tuple | None = None
+    # Returns a tuple of pieces (np.split), one op each; parameters it always has.
+    pieces: bool = False
     fixed: tuple = ()  # (name, value): parameters the callable itself sets
-    variadic: bool = False  # the parameters come first, then any number of operands
-
+    # The parameters come first, then any number of operands (np.einsum).
+    variadic: bool = False
 
     @property
     def names(self) -> list[str]:
+        if self.order is not None:
+            return list(self.order)
         return [*self.operands, *(name for name, _ in self.params)]
 
 
@@ -105,16 +113,63 @@ _map([np.einsum], "einsum", (), (("subscripts", REQUIRED), ("out", None), ("dtyp
 _map([np.kron], "kron", ("a", "b"))
 _map([np.cross], "cross", ("a", "b"))
 
-# Parameters given as strings: einsum's subscripts, a norm's order ('fro').
-STRING_PARAMS = ("subscripts", "ord")
+# Parameters given as strings: einsum's subscripts, a norm's order ('fro'), a dtype.
+STRING_PARAMS = ("subscripts", "ord", "dtype")
+
+# ---- shape operations, joining and splitting, creation ------------------------------
+_map([np.ravel], "ravel", ("a",))
+_map([np.squeeze], "squeeze", ("a",), (("axis", None),))
+_map([np.expand_dims], "expand_dims", ("a",), (("axis", REQUIRED),))
+for _ndim in (1, 2, 3):
+    _map([getattr(np, f"atleast_{_ndim}d")], f"atleast_{_ndim}d", ("arys",))
+_map([np.swapaxes], "swapaxes", ("a",), (("axis1", REQUIRED), ("axis2", REQUIRED)))
+_map([np.moveaxis], "moveaxis", ("a",), (("source", REQUIRED), ("destination", REQUIRED)))
+_map([np.flip], "flip", ("m",), (("axis", None),))
+_map([np.roll], "roll", ("a",), (("shift", REQUIRED), ("axis", None)))
+_map([np.repeat], "repeat", ("a",), (("repeats", REQUIRED), ("axis", None)))
+_map([np.tile], "tile", ("A",), (("reps", REQUIRED),))
+_map([np.diag], "diag", ("v",), (("k", 0),))
+_map([np.diagonal], "diagonal", ("a",), (("offset", 0), ("axis1", 0), ("axis2", 1)))
+_map([np.triu], "triu", ("m",), (("k", 0),))
+_map([np.tril], "tril", ("m",), (("k", 0),))
+_map([np.concatenate], "concatenate", ("arrays",), (("axis", 0), ("out", None)),
+     sequence=True)
+_map([np.stack], "stack", ("arrays",), (("axis", 0), ("out", None)), sequence=True)
+_map([np.hstack], "hstack", ("tup",), sequence=True)
+_map([np.vstack], "vstack", ("tup",), sequence=True)
+for _name in ("zeros", "ones"):
+    _map([getattr(np, _name)], _name, (), (("shape", REQUIRED), ("dtype", None)))
+_map([np.full], "full", ("fill_value",), (("shape", REQUIRED), ("dtype", None)),
+     order=("shape", "fill_value", "dtype"))
+_map([np.empty_like], "zeros_like", ("prototype",))  # any value is right for np.empty_like
+_map([np.full_like], "full_like", ("a", "fill_value"), (("dtype", None),))
+_map([np.eye], "eye", (), (("N", REQUIRED), ("M", None), ("k", 0), ("dtype", None)))
+_map([np.arange], "arange", (), (("start", REQUIRED), ("stop", None), ("step", None),
+                                 ("dtype", None)))
+_map([np.linspace], "linspace", (), (("start", REQUIRED), ("stop", REQUIRED), ("num", 50),
+                                     ("endpoint", True), ("retstep", False),
+                                     ("dtype", None)))
+_map([np.pad], "pad", ("array",), (("pad_width", REQUIRED),))
+_map([np.array], "stack", ("object",), (("dtype", None),), sequence=True)
+for _fn, _equal in ((np.split, True), (np.array_split, False)):
+    _map([_fn], "split", ("ary",), (("indices_or_sections", REQUIRED), ("axis", 0)),
+         pieces=True, fixed=(("equal", _equal),))
+_map([np.astype], "astype", ("x",), (("dtype", REQUIRED),))
+# NumPy's scalar types, called: a cast (how generated code writes a NumPy scalar constant)
+for _type in (np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8,
+              np.uint64, np.uint32, np.uint16, np.uint8, np.bool):
+    _map([_type], "astype", ("x",), fixed=(("dtype", np.dtype(_type).name),))
 
 # Array methods (``x.sum(axis=0)``): the receiver is the first operand.
 METHODS = {method: _BY_ID[id(getattr(np, method))]
-           for method in ("sum", "reshape", "transpose", "copy", "mean", "prod", "max", "min",
-                          "var", "std", "cumsum", "trace", "dot")}
+           for method in ("sum", "reshape", "transpose", "ravel", "squeeze", "swapaxes",
+                          "repeat", "diagonal", "copy", "astype", "mean", "prod", "max",
+                          "min", "var", "std", "cumsum", "trace", "dot")}
+METHODS["flatten"] = METHODS["ravel"]  # a copy where ravel may give a view: the same value
 
-# Parameters NumPy takes that compiled code does not: given, they must have these values.
-UNSUPPORTED_PARAMS = {"dtype": None, "out": None}
+# Parameters NumPy takes that compiled code does not: given, they must have these values
+# (unless the primitive declares them: np.zeros takes a dtype).
+UNSUPPORTED_PARAMS = {"dtype": None, "out": None, "retstep": False}
 
 
 def signature_for(fn) -> Signature | None:

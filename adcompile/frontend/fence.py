@@ -37,7 +37,7 @@ _REFUSED = {
     gast.SetComp: ("a set comprehension", "write a for loop over range(...)"),
     gast.DictComp: ("a dict comprehension", "write a for loop over range(...)"),
     gast.GeneratorExp: ("a generator expression", "write a for loop over range(...)"),
-    gast.List: ("a list", "use a tuple, or a NumPy array built outside the function"),
+    gast.List: ("a list", "use a tuple, or make an array of the values: np.array([a, b])"),
     gast.Dict: ("a dict", "pass separate arguments"),
     gast.Set: ("a set", "pass separate arguments"),
     gast.JoinedStr: ("an f-string", "remove string formatting from the differentiated code"),
@@ -118,8 +118,25 @@ def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
         raise UnsupportedSyntaxError(
             f"{node.func.id}() is not supported", parsed.loc(node),
             "write the computation out directly")
+    if isinstance(node, gast.keyword):
+        _check_list_argument(node.value, parsed, in_loop)
+        return
+    arguments = node.args if isinstance(node, gast.Call) else []
     for child in gast.iter_child_nodes(node):
-        _check(child, parsed, in_loop or isinstance(node, (gast.For, gast.While)))
+        if any(child is argument for argument in arguments):
+            _check_list_argument(child, parsed, in_loop)
+        else:
+            _check(child, parsed, in_loop or isinstance(node, (gast.For, gast.While)))
+
+
+def _check_list_argument(node, parsed: ParsedFunction, in_loop: bool) -> None:
+    """A list written as a call's argument, nested lists in it too: what np.array and the
+    joins make arrays of (`lower` refuses it, located, as the argument of anything else)."""
+    if isinstance(node, gast.List):
+        for element in node.elts:
+            _check_list_argument(element, parsed, in_loop)
+    else:
+        _check(node, parsed, in_loop)
 
 
 _BANNED_CALLS = ("eval", "exec", "compile", "globals", "locals", "setattr")

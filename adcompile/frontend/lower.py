@@ -35,7 +35,7 @@ import numpy as np
 from ..errors import Loc, UnsupportedSyntaxError
 from ..ir.builder import Builder
 from ..ir.nodes import Function, Region, Value
-from ..ir.primitives import OPERAND, RETURNS_NEW_ARRAY, Slice
+from ..ir.primitives import OPERAND, PRIMITIVES, RETURNS_NEW_ARRAY, Slice
 from .callables import (METHODS, REQUIRED, STRING_PARAMS, UNSUPPORTED_PARAMS, Signature,
                         method_signature, signature_for)
 from ..ir.structured import Cond, RangeLoop, WhileLoop, loop_region, yield_body, yield_test
@@ -558,6 +558,10 @@ class _Lowerer:
             return self.name(node, env)
         if isinstance(node, gast.Tuple):
             return tuple(self.expr(e, env) for e in node.elts)
+        if isinstance(node, gast.List):
+            raise self.error(node, "a list is supported only as what np.array, np.stack, "
+                             "np.concatenate, np.hstack or np.vstack make an array of",
+                             "use a tuple, or make the array: np.array([a, b])")
         if isinstance(node, gast.BinOp):
             prim = _BINARY.get(type(node.op))
             if prim is None:
@@ -914,22 +918,45 @@ class _Lowerer:
         return self.primitive_call(signature, f".{method}()", node, env, receiver)
 
     def primitive_call(self, signature: Signature, described: str, node, env: dict,
-                       receiver: Value | None = None) -> Value:
-        """Operands lower to values; parameters must be constants known now. A method's
-        receiver is its first operand."""
+                       receiver: Value | None = None):
+        """A value, or a tuple of them for a callable that returns pieces (np.split)."""
+        operands, params = self.arguments(signature, described, node, env, receiver)
+        self.at(node)
+        if signature.pieces:
+            return tuple(self.b.apply(signature.prim, *operands, **params, piece=k)
+                         for k in range(self.piece_count(params, node, described)))
+        return self.new_array(self.b.apply(signature.prim, *operands, **params))
+
+    def piece_count(self, params: dict, node, described: str) -> int:
+        sections = params["indices_or_sections"]
+        if isinstance(sections, tuple):
+            return len(sections) + 1
+        if isinstance(sections, (int, np.integer)) and not isinstance(sections, bool) and \
+                sections > 0:
+            return int(sections)
+        raise self.error(node, f"{described} splits into a number of sections or at a list "
+                         f"of indices, not {sections!r}",
+                         "give a positive int, or a tuple of ints, known while compiling")
+
+    def arguments(self, signature: Signature, described: str, node, env: dict,
+                  receiver: Value | None = None) -> tuple[list, dict]:
+        """The operands and parameters of a call: operands lower to values; parameters
+        must be constants known now. A method's receiver is its first operand."""
         names = signature.names[1:] if receiver is not None else signature.names
         arguments = f"its arguments here are: {', '.join(names)}"
-        positional, variadic = node.args, []
+        args, variadic = node.args, []
         if signature.variadic:  # np.einsum(subscripts, *operands)
-            positional, variadic = node.args[:1], node.args[1:]
+            args, variadic = node.args[:1], node.args[1:]
             if not variadic:
                 raise self.error(node, f"{described} needs at least one operand")
-        if len(positional) > len(names):
-            # NumPy's methods also take a shape or axes as separate numbers: x.reshape(3, 2)
+        if receiver is not None and len(args) > 1 and names[0] in _TUPLE_PARAMS:
+            # NumPy's methods take a shape or axes as separate numbers: x.reshape(3, 2)
+            args = [gast.Tuple(list(args), gast.Load())]
+            gast.copy_location(args[0], node.args[0])
+        if len(args) > len(names):
             raise self.error(node, f"{described} takes at most {len(names)} arguments here",
-                             f"give the {names[-1]} as one tuple"
-                             if names[-1] in _TUPLE_PARAMS else arguments)
-        given = dict(zip(names, positional))
+                             arguments)
+        given = dict(zip(names, args))
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise self.error(keyword.value, f"**-unpacking the arguments of {described} "
@@ -945,15 +972,18 @@ class _Lowerer:
             raise self.error(node, f"{described} needs the argument {missing[0]!r}",
                              f"give {missing[0]}: {arguments}")
         operands = [receiver] if receiver is not None else []
-        operands += [self.value(self.expr(given[n], env), given[n])
-                     for n in signature.operands[len(operands):]]
-        operands += [self.value(self.expr(n, env), n) for n in variadic]
-        if signature.cast is not None:
-            self.at(node)
-            operands = [self.b.apply(signature.cast, v) for v in operands]
-        params = {}
+        if signature.sequence:
+            operands += self.sequence(given[signature.operands[0]], env, described)
+        else:
+            operands += [self.value(self.expr(given[n], env), given[n])
+                         for n in signature.operands[len(operands):]]
+            operands += [self.value(self.expr(n, env), n) for n in variadic]
+            if signature.cast is not None:
+                self.at(node)
+                operands = [self.b.apply(signature.cast, v) for v in operands]
+        params = dict(signature.fixed)
         for pname, default in signature.params:
-            if pname in UNSUPPORTED_PARAMS:
+            if pname in UNSUPPORTED_PARAMS and pname not in PRIMITIVES[signature.prim].params:
                 if pname in given and not (isinstance(given[pname], gast.Constant) and
                                            given[pname].value is UNSUPPORTED_PARAMS[pname]):
                     raise self.error(given[pname], f"{pname}= of {described} is not supported",
@@ -961,9 +991,32 @@ class _Lowerer:
                 continue
             params[pname] = self.constant(given[pname], env, pname, described) \
                 if pname in given else default
-        params.update(signature.fixed)
-        self.at(node)
-        return self.new_array(self.b.apply(signature.prim, *operands, **params))
+        return operands, params
+
+    def sequence(self, node, env: dict, described: str) -> list[Value]:
+        """The arrays np.concatenate((a, b)) and the like join: the elements of a list or
+        tuple written in the call, or of a tuple a name holds. A list or tuple inside is
+        an array itself, as np.array([[a, b], [c, d]]) makes one of each row. (They are
+        not cast: NumPy puts Python numbers into arrays as float64, int64 or bool.)"""
+        if isinstance(node, (gast.List, gast.Tuple)):
+            elements = []
+            for element in node.elts:
+                if isinstance(element, (gast.List, gast.Tuple)):
+                    row = self.sequence(element, env, described)
+                    self.at(element)
+                    elements.append(self.b.apply("stack", *row))
+                else:
+                    elements.append(self.value(self.expr(element, env), element))
+        else:
+            binding = self.expr(node, env)
+            if not isinstance(binding, tuple):
+                raise self.error(node, f"{described} takes a list or tuple of arrays here",
+                                 "write them in the call, as in np.concatenate((a, b)); "
+                                 "to copy one array, use np.copy(x)")
+            elements = [self.value(element, node) for element in binding]
+        if not elements:
+            raise self.error(node, f"{described} of no arrays", "give one array or more")
+        return elements
 
     def new_array(self, value: Value) -> Value:
         if self.b.region.ops[-1].prim in RETURNS_NEW_ARRAY:
@@ -975,7 +1028,7 @@ class _Lowerer:
         if isinstance(node, gast.Constant) and (not isinstance(node.value, (str, bytes)) or
                                                 pname in STRING_PARAMS):
             return node.value
-        if isinstance(node, gast.Tuple):
+        if isinstance(node, (gast.Tuple, gast.List)):
             return tuple(self.constant(e, env, pname, described) for e in node.elts)
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
             value = self.constant(node.operand, env, pname, described)

@@ -22,7 +22,8 @@ class Builder:
              loc: Loc | None = None) -> Op:
         loc = loc or self.loc
         outputs = [Value(hint, loc) for _ in range(n_out)]
-        op = Op(prim, list(inputs), outputs, dict(params or {}), list(regions or []), loc)
+        op = Op(prim, list(inputs), outputs, dict(params or {}), list(regions or []), loc,
+                self.deriving)
         self.region.ops.append(op)
         # Structured ops are typed by whoever fills their regions.
         if not is_structured(op) and all(v.type is not None for v in inputs):
@@ -34,6 +35,18 @@ class Builder:
 
     def const(self, value, hint: str | None = None) -> Value:
         return self.emit("const", [], {"value": value}, hint=hint).output
+
+    deriving = False  # whether the ops emitted now are a derivative rule's
+
+    @contextmanager
+    def derivative_rule(self):
+        """Emit the ops of a derivative rule for the duration of a `with` block."""
+        saved = self.deriving
+        self.deriving = True
+        try:
+            yield self
+        finally:
+            self.deriving = saved
 
     @contextmanager
     def into(self, region: Region):

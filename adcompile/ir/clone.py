@@ -28,7 +28,7 @@ def clone_op(op: Op, vmap: dict[Value, Value]) -> Op:
     for out in op.outputs:
         vmap[out] = clone_value(out)
         outputs.append(vmap[out])
-    return Op(op.prim, inputs, outputs, dict(op.params), regions, op.loc)
+    return Op(op.prim, inputs, outputs, dict(op.params), regions, op.loc, op.derived)
 
 
 def clone_function(fn: Function) -> Function:

@@ -57,6 +57,9 @@ class Op:
     params: dict[str, Any] = field(default_factory=dict)
     regions: list[Region] = field(default_factory=list)
     loc: Loc | None = None
+    # Made by a derivative rule rather than written by the user: where the user's code
+    # would raise on Python floats, such an op computes as NumPy does (inf, nan) instead.
+    derived: bool = False
 
     @property
     def output(self) -> Value:

@@ -19,6 +19,7 @@ derivatives are in `adcompile.rules`. Structured ops (``cond``, ``loop``), ``con
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -31,7 +32,7 @@ from .types import (FLOAT, INT, TAPE, ArrayType, ShapeMismatch, Type, broadcast,
 @dataclass(frozen=True)
 class Primitive:
     name: str
-    arity: int | None                 # None: any number of operands (einsum)
+    arity: int | None                 # None: any number of operands, one at least (einsum, joins)
     abstract: Callable[..., Type]     # abstract(*input_types, **params) -> result type
     params: tuple[str, ...] = ()      # the parameters it declares
     normalize: Callable | None = None  # normalize(input_types, params) -> params
@@ -470,7 +471,12 @@ _define("copy", 1, lambda t: ArrayType(t.shape, t.dtype))
 # Primitives whose result, when it is an array, is a new one that shares memory with
 # nothing: what may be written into at an index without changing another value.
 RETURNS_NEW_ARRAY = frozenset({"zeros_like", "ones_like", "copy", "index_update", "add",
-                               "sub", "mul", "div", "neg", "pow", "matmul"})
+                               "sub", "mul", "div", "neg", "pow", "matmul",
+                               # creation, joins, and what copies (np.diag of a matrix
+                               # and the reshapes may give views)
+                               "zeros", "ones", "full", "full_like", "eye", "arange",
+                               "linspace", "concatenate", "stack", "hstack", "vstack", "pad",
+                               "repeat", "tile", "roll", "triu", "tril", "astype"})
 
 # ---- facts of a type: shape, ndim, size ----------------------------------------------
 # ``x.shape[k]``, ``len(x)``, ``x.ndim`` and ``x.size`` are known from x's type alone. The
@@ -514,6 +520,480 @@ TYPE_FACTS = {  # primitive -> its value, from its operand's type and its params
     "ndim": lambda t: t.ndim,
     "size": lambda t: t.size,
 }
+# ---- shape operations, joining and splitting, creation ------------------------------
+# Each is NumPy's function of the same name (what it is spelled as), typed from shapes
+# alone. Creation ops take their shape and dtype as parameters, so compiling never
+# allocates an array of the user's size.
+def _one_axis(ndim: int, axis, shape: tuple) -> int:
+    if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+        raise ShapeMismatch(f"axis {axis} is out of bounds for an array of shape {shape}")
+    return int(axis) % ndim
+
+
+def _axis_tuple(ndim: int, axis, shape: tuple) -> tuple:
+    """`axis` (an int or a sequence of them) as non-negative ints, in the order given."""
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normalized = tuple(_one_axis(ndim, a, shape) for a in axes)
+    if len(set(normalized)) != len(normalized):
+        raise ShapeMismatch(f"axis {axis} repeats an axis")
+    return normalized
+
+
+def _dtype_name(dtype) -> str:
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ShapeMismatch(f"{dtype!r} is not a NumPy dtype") from None
+    if dtype.kind not in "biufc":
+        raise ShapeMismatch(f"arrays of {dtype.name} are not supported: use numbers")
+    return dtype.name
+
+
+def _joined_dtype(types) -> str:
+    """What NumPy makes of a sequence of values put into one array: Python scalars count
+    as float64, int64 or bool (np.array([np.float32(1), 2.0]) is float64)."""
+    return np.result_type(*[np.dtype(t.dtype) for t in types]).name
+
+
+def _shape_param(shape) -> tuple:
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in shape):
+        raise ShapeMismatch(f"a shape is made of non-negative ints, not {shape}")
+    return tuple(int(n) for n in shape)
+
+
+def _like(t: ArrayType, shape: tuple) -> ArrayType:
+    return ArrayType(tuple(shape), t.dtype)
+
+
+_define("ravel", 1, lambda t: _like(t, (t.size,)))
+
+
+def _squeezed(t: ArrayType, axis) -> tuple:
+    if axis is None:
+        return tuple(i for i, n in enumerate(t.shape) if n == 1)
+    axes = tuple(sorted(_axis_tuple(t.ndim, axis, t.shape)))
+    for a in axes:
+        if t.shape[a] != 1:
+            raise ShapeMismatch(f"cannot squeeze axis {a} of an array of shape {t.shape}: "
+                                f"its length is {t.shape[a]}, not 1")
+    return axes
+
+
+_define("squeeze", 1,
+        lambda t, axis=None: _like(t, tuple(n for i, n in enumerate(t.shape)
+                                            if i not in _squeezed(t, axis))),
+        params=("axis",),
+        normalize=lambda types, p: {"axis": _squeezed(types[0], p.get("axis"))})
+
+
+def _expanded(t: ArrayType, axis) -> tuple:
+    """The positions of the new axes in the result, sorted."""
+    count = 1 if isinstance(axis, (int, np.integer)) else len(tuple(axis))
+    return tuple(sorted(_axis_tuple(t.ndim + count, axis, t.shape)))
+
+
+def _expand_dims(t: ArrayType, axis) -> ArrayType:
+    new = _expanded(t, axis)
+    rest = iter(t.shape)
+    return _like(t, tuple(1 if i in new else next(rest) for i in range(t.ndim + len(new))))
+
+
+_define("expand_dims", 1, _expand_dims, params=("axis",),
+        normalize=lambda types, p: {"axis": _expanded(types[0], p["axis"])})
+
+
+def atleast_shape(shape: tuple, ndim: int) -> tuple:
+    """The shape np.atleast_1d, _2d or _3d gives: a vector is a row of a matrix, and the
+    middle of a 3-d array; a matrix is the first two axes of a 3-d array."""
+    if len(shape) >= ndim:
+        return shape
+    if ndim == 3:
+        return {0: (1, 1, 1), 1: (1,) + shape + (1,), 2: shape + (1,)}[len(shape)]
+    return (1,) * (ndim - len(shape)) + shape
+
+
+for _ndim in (1, 2, 3):
+    _define(f"atleast_{_ndim}d", 1, lambda t, n=_ndim: _like(t, atleast_shape(t.shape, n)))
+
+
+def _swapaxes(t: ArrayType, axis1, axis2) -> ArrayType:
+    shape = list(t.shape)
+    a, c = _one_axis(t.ndim, axis1, t.shape), _one_axis(t.ndim, axis2, t.shape)
+    shape[a], shape[c] = shape[c], shape[a]
+    return _like(t, shape)
+
+
+_define("swapaxes", 1, _swapaxes, params=("axis1", "axis2"),
+        normalize=lambda types, p: {k: _one_axis(types[0].ndim, p[k], types[0].shape)
+                                    for k in ("axis1", "axis2")})
+
+
+def moveaxis_order(ndim: int, source: tuple, destination: tuple) -> tuple:
+    """The permutation np.moveaxis applies (as np.transpose's axes)."""
+    order = [n for n in range(ndim) if n not in source]
+    for dest, src in sorted(zip(destination, source)):
+        order.insert(dest, src)
+    return tuple(order)
+
+
+def _moveaxis_params(t: ArrayType, source, destination) -> dict:
+    source = _axis_tuple(t.ndim, source, t.shape)
+    destination = _axis_tuple(t.ndim, destination, t.shape)
+    if len(source) != len(destination):
+        raise ShapeMismatch(f"moveaxis needs as many destinations as sources, not "
+                            f"{len(source)} and {len(destination)}")
+    return {"source": source, "destination": destination}
+
+
+def _moveaxis(t: ArrayType, source, destination) -> ArrayType:
+    p = _moveaxis_params(t, source, destination)
+    return _like(t, tuple(t.shape[a] for a in moveaxis_order(t.ndim, **p)))
+
+
+_define("moveaxis", 1, _moveaxis, params=("source", "destination"),
+        normalize=lambda types, p: _moveaxis_params(types[0], p["source"], p["destination"]))
+
+
+def _flip_axes(t: ArrayType, axis) -> tuple:
+    return tuple(range(t.ndim)) if axis is None else \
+        tuple(sorted(_axis_tuple(t.ndim, axis, t.shape)))
+
+
+def _flip(t: ArrayType, axis=None) -> ArrayType:
+    _flip_axes(t, axis)  # a bad axis raises
+    return _like(t, t.shape)
+
+
+_define("flip", 1, _flip, params=("axis",),
+        normalize=lambda types, p: {"axis": _flip_axes(types[0], p.get("axis"))})
+
+
+def _roll_params(t: ArrayType, shift, axis) -> dict:
+    """Shifts paired with axes: ints when `axis` is None (the flattened array), else a
+    tuple of shifts as long as the tuple of axes."""
+    if axis is None:
+        if not isinstance(shift, (int, np.integer)):
+            raise ShapeMismatch("roll without an axis takes one int shift")
+        return {"shift": int(shift), "axis": None}
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(_one_axis(t.ndim, a, t.shape) for a in axes)
+    shifts = (shift,) * len(axes) if isinstance(shift, (int, np.integer)) else tuple(shift)
+    if len(shifts) != len(axes):
+        raise ShapeMismatch(f"roll of shifts {shifts} along axes {axes}: one shift per axis")
+    return {"shift": tuple(int(s) for s in shifts), "axis": axes}
+
+
+def _roll(t: ArrayType, shift, axis=None) -> ArrayType:
+    _roll_params(t, shift, axis)  # a bad shift or axis raises
+    return _like(t, t.shape)
+
+
+_define("roll", 1, _roll, params=("shift", "axis"),
+        normalize=lambda types, p: _roll_params(types[0], p["shift"], p.get("axis")))
+
+
+def _repeat_params(t: ArrayType, repeats, axis) -> dict:
+    if not isinstance(repeats, (int, np.integer)) or isinstance(repeats, bool) or \
+            repeats < 0:
+        raise ShapeMismatch(f"repeats must be a non-negative int, not {repeats!r}")
+    return {"repeats": int(repeats),
+            "axis": None if axis is None else _one_axis(t.ndim, axis, t.shape)}
+
+
+def _repeat(t: ArrayType, repeats, axis=None) -> ArrayType:
+    p = _repeat_params(t, repeats, axis)
+    if p["axis"] is None:
+        return _like(t, (t.size * p["repeats"],))
+    shape = list(t.shape)
+    shape[p["axis"]] *= p["repeats"]
+    return _like(t, shape)
+
+
+_define("repeat", 1, _repeat, params=("repeats", "axis"),
+        normalize=lambda types, p: _repeat_params(types[0], p["repeats"], p.get("axis")))
+
+
+def _tile_reps(t: ArrayType, reps) -> tuple:
+    """`reps` padded with ones in front to the result's number of axes."""
+    reps = _shape_param(reps)
+    return (1,) * (t.ndim - len(reps)) + reps
+
+
+def _tile(t: ArrayType, reps) -> ArrayType:
+    reps = _tile_reps(t, reps)
+    shape = (1,) * (len(reps) - t.ndim) + t.shape
+    return _like(t, tuple(r * n for r, n in zip(reps, shape)))
+
+
+_define("tile", 1, _tile, params=("reps",),
+        normalize=lambda types, p: {"reps": _tile_reps(types[0], p["reps"])})
+
+
+def diagonal_length(rows: int, columns: int, offset: int) -> int:
+    return max(0, min(rows, columns - offset) if offset >= 0 else min(rows + offset, columns))
+
+
+def _diagonal_params(t: ArrayType, offset, axis1, axis2) -> dict:
+    if t.ndim < 2:
+        raise ShapeMismatch(f"diagonal needs an array of two axes or more, not shape {t.shape}")
+    a, c = _one_axis(t.ndim, axis1, t.shape), _one_axis(t.ndim, axis2, t.shape)
+    if a == c:
+        raise ShapeMismatch(f"diagonal needs two different axes, not {axis1} and {axis2}")
+    return {"offset": int(offset), "axis1": a, "axis2": c}
+
+
+def _diagonal(t: ArrayType, offset=0, axis1=0, axis2=1) -> ArrayType:
+    p = _diagonal_params(t, offset, axis1, axis2)
+    rest = tuple(n for i, n in enumerate(t.shape) if i not in (p["axis1"], p["axis2"]))
+    return _like(t, rest + (diagonal_length(t.shape[p["axis1"]], t.shape[p["axis2"]],
+                                            p["offset"]),))
+
+
+_define("diagonal", 1, _diagonal, params=("offset", "axis1", "axis2"),
+        normalize=lambda types, p: _diagonal_params(types[0], p.get("offset", 0),
+                                                    p.get("axis1", 0), p.get("axis2", 1)))
+
+
+def _diag(t: ArrayType, k=0) -> ArrayType:
+    if t.ndim == 1:
+        n = t.shape[0] + abs(k)
+        return _like(t, (n, n))
+    if t.ndim == 2:
+        return _diagonal(t, k)
+    raise ShapeMismatch(f"diag takes a vector or a matrix, not an array of shape {t.shape}; "
+                        "use np.diagonal for more axes")
+
+
+_define("diag", 1, _diag, params=("k",),
+        normalize=lambda types, p: {"k": int(p.get("k", 0))})
+
+
+def _triangle(t: ArrayType, k=0) -> ArrayType:
+    if t.ndim < 2:
+        raise ShapeMismatch(f"triu and tril take matrices (or stacks of them), not an array "
+                            f"of shape {t.shape}")
+    return _like(t, t.shape)
+
+
+for _name in ("triu", "tril"):
+    _define(_name, 1, _triangle, params=("k",),
+            normalize=lambda types, p: {"k": int(p.get("k", 0))})
+
+
+def _concatenate(*types: ArrayType, axis=0) -> ArrayType:
+    dtype = _joined_dtype(types)
+    if axis is None:
+        return ArrayType((sum(t.size for t in types),), dtype)
+    first = types[0]
+    if any(t.ndim == 0 for t in types):
+        raise ShapeMismatch("concatenate joins arrays along an axis, so none can be a "
+                            "scalar; use np.array([...]) or np.stack for scalars")
+    axis = _one_axis(first.ndim, axis, first.shape)
+    for t in types[1:]:
+        if t.ndim != first.ndim or any(n != m for i, (n, m) in
+                                       enumerate(zip(t.shape, first.shape)) if i != axis):
+            raise ShapeMismatch(f"cannot concatenate shapes {first.shape} and {t.shape} "
+                                f"along axis {axis}: the other axes differ")
+    shape = list(first.shape)
+    shape[axis] = sum(t.shape[axis] for t in types)
+    return ArrayType(tuple(shape), dtype)
+
+
+def _concatenate_axis(types, axis):
+    return None if axis is None else _one_axis(types[0].ndim, axis, types[0].shape)
+
+
+_define("concatenate", None, _concatenate, params=("axis",),
+        normalize=lambda types, p: {"axis": _concatenate_axis(types, p.get("axis", 0))})
+
+
+def _stack(*types: ArrayType, axis=0) -> ArrayType:
+    first = types[0]
+    for t in types[1:]:
+        if t.shape != first.shape:
+            raise ShapeMismatch(f"cannot stack shapes {first.shape} and {t.shape}: "
+                                "stacked arrays have one shape")
+    axis = _one_axis(first.ndim + 1, axis, first.shape)
+    return ArrayType(first.shape[:axis] + (len(types),) + first.shape[axis:],
+                     _joined_dtype(types))
+
+
+_define("stack", None, _stack, params=("axis",),
+        normalize=lambda types, p: {"axis": _one_axis(types[0].ndim + 1, p.get("axis", 0),
+                                                       types[0].shape)})
+
+
+def stacking_axis(prim: str, types) -> int:
+    """The axis hstack and vstack concatenate along, after atleast_1d or atleast_2d."""
+    return 1 if prim == "hstack" and len(atleast_shape(types[0].shape, 1)) > 1 else 0
+
+
+for _name, _ndim in (("hstack", 1), ("vstack", 2)):
+    _define(_name, None, lambda *types, name=_name, n=_ndim: _concatenate(
+        *[_like(t, atleast_shape(t.shape, n)) for t in types],
+        axis=stacking_axis(name, types)))
+
+
+def split_bounds(length: int, sections, piece: int, equal: bool) -> tuple:
+    """(start, stop) of piece `piece` of np.split (`equal`) or np.array_split."""
+    if isinstance(sections, (int, np.integer)):
+        if sections <= 0:
+            raise ShapeMismatch(f"cannot split into {sections} sections")
+        if equal and length % sections:
+            raise ShapeMismatch(f"cannot split a length of {length} into {sections} equal "
+                                "sections; np.array_split allows unequal ones")
+        size, extra = divmod(length, int(sections))
+        starts = [k * size + min(k, extra) for k in range(int(sections) + 1)]
+        return starts[piece], starts[piece + 1]
+    bounds = [0, *sections, length]
+    return slice(bounds[piece], bounds[piece + 1]).indices(length)[:2]
+
+
+def _split_params(t: ArrayType, axis=0, start=None, stop=None, indices_or_sections=None,
+                  piece=None, equal=True) -> dict:
+    """A piece of a split is the slice [start:stop] along `axis` (bounds as in Python)."""
+    if t.ndim == 0:
+        raise ShapeMismatch("cannot split a scalar")
+    axis = _one_axis(t.ndim, axis, t.shape)
+    if indices_or_sections is not None:
+        start, stop = split_bounds(t.shape[axis], indices_or_sections, piece, equal)
+    else:
+        start, stop = slice(start, stop).indices(t.shape[axis])[:2]
+    return {"axis": axis, "start": start, "stop": max(start, stop)}
+
+
+def _split(t: ArrayType, **params) -> ArrayType:
+    p = _split_params(t, **params)
+    shape = list(t.shape)
+    shape[p["axis"]] = p["stop"] - p["start"]
+    return _like(t, shape)
+
+
+_define("split", 1, _split,
+        params=("axis", "start", "stop", "indices_or_sections", "piece", "equal"),
+        normalize=lambda types, p: _split_params(types[0], **p))
+
+
+def _pad_width(t: ArrayType, pad_width) -> tuple:
+    """NumPy's forms (n; (before, after); one pair per axis) as one pair per axis."""
+    refused = ShapeMismatch(f"cannot pad an array of shape {t.shape} by {pad_width!r}: give "
+                            "non-negative ints, one (before, after) pair per axis")
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=object), (t.ndim, 2))
+    except ValueError:
+        raise refused from None
+    if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in widths.flat):
+        raise refused
+    return tuple((int(before), int(after)) for before, after in widths)
+
+
+def _pad(t: ArrayType, pad_width) -> ArrayType:
+    widths = _pad_width(t, pad_width)
+    return _like(t, tuple(n + before + after for n, (before, after) in zip(t.shape, widths)))
+
+
+# zeros around the operand (np.pad's default mode): the transpose of a piece of a split
+_define("pad", 1, _pad, params=("pad_width",),
+        normalize=lambda types, p: {"pad_width": _pad_width(types[0], p["pad_width"])})
+
+
+def _creation(shape, dtype="float64") -> ArrayType:
+    return ArrayType(_shape_param(shape), _dtype_name(dtype))
+
+
+def _creation_params(p: dict) -> dict:
+    return {"shape": _shape_param(p["shape"]), "dtype": _dtype_name(p.get("dtype") or float)}
+
+
+for _name in ("zeros", "ones"):
+    _define(_name, 0, _creation, params=("shape", "dtype"),
+            normalize=lambda types, p: _creation_params(p))
+
+
+def _full(fill: ArrayType, shape, dtype=None) -> ArrayType:
+    shape = _shape_param(shape)
+    if not _broadcasts_to(fill.shape, shape):
+        raise ShapeMismatch(f"cannot fill an array of shape {shape} with one of shape "
+                            f"{fill.shape}")
+    return ArrayType(shape, _dtype_name(dtype or fill.dtype))
+
+
+_define("full", 1, _full, params=("shape", "dtype"),
+        normalize=lambda types, p: {"shape": _shape_param(p["shape"]),
+                                    "dtype": _dtype_name(p.get("dtype") or types[0].dtype)})
+
+
+def _full_like(a: ArrayType, fill: ArrayType, dtype=None) -> ArrayType:
+    return _full(fill, a.shape, dtype or a.dtype)
+
+
+_define("full_like", 2, _full_like, params=("dtype",),
+        normalize=lambda types, p: {"dtype": _dtype_name(p.get("dtype") or types[0].dtype)})
+
+
+def _eye_params(p: dict) -> dict:
+    rows = _shape_param(p["N"])[0]
+    columns = rows if p.get("M") is None else _shape_param(p["M"])[0]
+    return {"N": rows, "M": columns, "k": int(p.get("k", 0)),
+            "dtype": _dtype_name(p.get("dtype") or float)}
+
+
+_define("eye", 0, lambda N, M=None, k=0, dtype=None:
+        _creation((N, N if M is None else M), dtype or float),
+        params=("N", "M", "k", "dtype"), normalize=lambda types, p: _eye_params(p))
+
+
+def _arange_params(p: dict) -> dict:
+    start, stop, step = p["start"], p.get("stop"), p.get("step")
+    if stop is None:
+        start, stop = 0, start
+    step = 1 if step is None else step
+    numbers = (start, stop, step)
+    if not all(isinstance(v, (int, float, np.integer, np.floating)) and
+               not isinstance(v, bool) for v in numbers):
+        raise ShapeMismatch(f"arange takes numbers, not {numbers}")
+    if step == 0:
+        raise ShapeMismatch("arange with a step of 0")
+    dtype = p.get("dtype") or np.result_type(*numbers)
+    return {"start": start, "stop": stop, "step": step, "dtype": _dtype_name(dtype)}
+
+
+def _arange(start, stop=None, step=None, dtype=None) -> ArrayType:
+    p = _arange_params({"start": start, "stop": stop, "step": step, "dtype": dtype})
+    length = max(0, math.ceil((p["stop"] - p["start"]) / p["step"]))
+    return ArrayType((length,), p["dtype"])
+
+
+_define("arange", 0, _arange, params=("start", "stop", "step", "dtype"),
+        normalize=lambda types, p: _arange_params(p))
+
+
+def _linspace_params(p: dict) -> dict:
+    num = p.get("num", 50)
+    if not isinstance(num, (int, np.integer)) or num < 0:
+        raise ShapeMismatch(f"linspace of {num!r} numbers")
+    return {"start": p["start"], "stop": p["stop"], "num": int(num),
+            "endpoint": bool(p.get("endpoint", True)),
+            "dtype": _dtype_name(p.get("dtype") or np.result_type(p["start"], p["stop"],
+                                                                   float))}
+
+
+def _linspace(**given) -> ArrayType:
+    p = _linspace_params(given)
+    return ArrayType((p["num"],), p["dtype"])
+
+
+_define("linspace", 0, _linspace, params=("start", "stop", "num", "endpoint", "dtype"),
+        normalize=lambda types, p: _linspace_params(p))
+
+
+def _astype(t: ArrayType, dtype) -> ArrayType:
+    return ArrayType(t.shape, _dtype_name(dtype))
+
+
+_define("astype", 1, _astype, params=("dtype",),
+        normalize=lambda types, p: {"dtype": _dtype_name(p["dtype"])})
 
 # ---- reductions -----------------------------------------------------------------------
 def _reduction_params(types, p) -> dict:

@@ -69,9 +69,9 @@ def _structure(op: Op) -> None:
     else:
         prim = PRIMITIVES.get(op.prim)
         _expect(prim is not None, op, "unknown primitive")
-        if prim.arity is not None:  # None: variadic (einsum), any number of operands
-            arity = prim.arity + index_operand_count(op.params)
-            _expect(len(op.inputs) == arity, op, f"takes {arity} inputs")
+        arity = None if prim.arity is None else prim.arity + index_operand_count(op.params)
+        _expect(len(op.inputs) == arity if arity is not None else op.inputs, op,
+                f"takes {arity if arity is not None else 'one or more'} inputs")
         _expect(not op.regions, op, "a primitive has no regions")
         undeclared = sorted(set(op.params) - set(prim.params))
         _expect(not undeclared, op, f"does not declare the parameters {undeclared}")

@@ -15,8 +15,8 @@ and held, while compiling, at the size of the user's data.
 A rewrite that would change a value's type (an int ``i + 0.0`` becoming a float, a scalar
 becoming an array) is not made. ``x * 0`` becomes 0 even where x could be inf or nan:
 the zeros come from derivatives that are zero by construction, as JAX's symbolic zeros.
-    reshape, broadcast_to, sum_to to the shape it has, transpose by the identity, a cast
-    to the type it has, a cast back from a cast, a copy -> x
+    reshape, broadcast_to, sum_to, ravel, squeeze, atleast_Nd to the shape it has,
+    transpose by the identity, a cast to the type it has, a cast back from a cast, a copy -> x
     a reshape of a reshape, a transpose of a transpose -> one of them
     a reshape or broadcast of a broadcast scalar -> the scalar broadcast to the new shape
     broadcast_to(a) * b -> a * b, when b's shape alone gives the result's
@@ -45,7 +45,7 @@ from ..ir.types import type_of
 
 _UNFOLDABLE = {"const", "cond", "loop", "push", "pop", "tape_new"}
 _RESHAPING = {"reshape", "broadcast_to", "sum_to", "transpose", "as_numpy", "as_python",
-              "copy"}
+              "copy", "ravel", "squeeze", "atleast_1d", "atleast_2d", "atleast_3d", "astype"}
 _CASTS = ("as_numpy", "as_python")
 _ELEMENTWISE_BINARY = {"add", "sub", "mul", "div", "pow", "maximum", "minimum"}
 
@@ -83,7 +83,8 @@ class _Simplifier:
 
     def make(self, prim: str, *inputs: Value, **params) -> Value:
         """A new op, placed just before the op being rewritten."""
-        op = Op(prim, list(inputs), [Value()], params)
+        # made for a rewrite of `self.rewriting`: a derivative rule's op if that is one
+        op = Op(prim, list(inputs), [Value()], params, derived=self.rewriting.derived)
         infer_op(op)
         self.pending.append(op)
         self.defs[op.output] = op
@@ -115,6 +116,7 @@ class _Simplifier:
                 new_ops.extend(kept)
                 continue
             self.pending = []
+            self.rewriting = op
             rewrite = self.rewrite(op, consts)
             new_ops.extend(self.pending)
             if rewrite is None:

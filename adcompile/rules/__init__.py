@@ -1,8 +1,7 @@
 """Derivative rules. Importing this package fills the registry with every rule."""
 
-# each module registers its rules
 from . import (arithmetic, arrays, elementwise, indexing, products,  # noqa: F401
-               reductions, runtime_ops)
+               reductions, runtime_ops, shapes)  # (each module registers its rules)
 from .registry import RULES, DiffBuilder, rule_for
 
 __all__ = ["RULES", "DiffBuilder", "rule_for"]

@@ -88,7 +88,8 @@ class _Forward(OpVisitor):
             return
         if rule is None or rule.jvp is None:
             raise NonDifferentiableError(f"no forward-mode rule for {op.prim!r}", op.loc)
-        tangent = rule.jvp(b, primals, tangents, new.output, **op.params)
+        with b.derivative_rule():
+            tangent = rule.jvp(b, primals, tangents, new.output, **op.params)
         self._bind(op.output, new.output, tangent)
 
     def _bind(self, old: Value, new: Value, tangent: Value | None) -> None:

@@ -229,8 +229,9 @@ class _Reverse(OpVisitor):
         if rule is None or rule.vjp is None:
             raise NonDifferentiableError(f"no reverse-mode rule for {op.prim!r}", op.loc)
         b.loc = op.loc
-        cts = rule.vjp(b, [self.vmap[v] for v in op.inputs], self.vmap[op.output], g,
-                       **op.params)
+        with b.derivative_rule():
+            cts = rule.vjp(b, [self.vmap[v] for v in op.inputs], self.vmap[op.output], g,
+                           **op.params)
         for value, ct in zip(op.inputs, cts):
             if value in self.active and ct is not None:
                 self._accumulate(b, adj, value, ct)

@@ -89,9 +89,14 @@ class _Taylor(OpVisitor):
             return
         if rule is None:
             raise TaylorUnsupported(op.prim)
+        with b.derivative_rule():
+            self.coefficients(op, rule, inputs, out, b)
+
+    def coefficients(self, op: Op, rule, inputs: list, out: Series, b: DiffBuilder) -> None:
+        """Fill in coefficients 1..n of `out`, the series of `op`'s result."""
         if rule.linear:
             for k in range(1, self.n + 1):
-                out[k] = _linear_coefficient(b, rule, inputs, new.output, k, op.params)
+                out[k] = _linear_coefficient(b, rule, inputs, out[0], k, op.params)
         elif rule.taylor is not None:
             memo: dict = {}
             for k in range(1, self.n + 1):
@@ -99,7 +104,7 @@ class _Taylor(OpVisitor):
                 if out[k] is NotImplemented:
                     raise TaylorUnsupported(f"{op.prim} of these operands")
         elif rule.derivative is not None:
-            out[1:] = _ElementarySeries(b, self.n).solve(op.prim, inputs[0], new.output)
+            out[1:] = _ElementarySeries(b, self.n).solve(op.prim, inputs[0], out[0])
         else:
             raise TaylorUnsupported(op.prim)
 
