@@ -126,7 +126,9 @@ def test_declared_parameters():
     assert declared == {"sum": ("axis", "keepdims"), "sum_to": ("shape",),
                         "broadcast_to": ("shape",), "reshape": ("shape",),
                         "transpose": ("axes",), "index": ("index",),
-                        "index_update": ("index", "mode"), "dim": ("axis", "rank")}
+                        "index_update": ("index", "mode"), "dim": ("axis", "rank"),
+                        "round": ("decimals",), "argmax": ("axis", "keepdims"),
+                        "argmin": ("axis", "keepdims")}
 
 
 # ---- indexing ---------------------------------------------------------------------------

@@ -21,10 +21,26 @@ REQUIRED = object()
 
 @dataclass(frozen=True)
 class Signature:
-    prim: str
+    # the primitive; a tuple of them for a callable returning a tuple (np.linalg.eigh)
+    prim: str | tuple[str, ...] | None
     operands: tuple[str, ...]
     params: tuple = ()  # (name, default or REQUIRED)
     cast: str | None = None  # "as_numpy", "as_python" or None
+    # Operands that may be None, and the primitive a call computes without them:
+    # ((omitted operands, primitive, or None when the result is the first operand), ...)
+    omissible: tuple = ()
+
+    @property
+    def optional(self) -> tuple[str, ...]:
+        return tuple(n for n in self.operands if any(n in omitted for omitted, _ in
+                                                     self.omissible))
+
+    def without(self, omitted: tuple[str, ...]) -> Signature:
+        """The signature of a call whose `omitted` operands are None."""
+        if not omitted:
+            return self
+        operands = tuple(n for n in self.operands if n not in omitted)
+        return Signature(dict(self.omissible)[omitted], operands, self.params, self.cast)
 
     @property
     def names(self) -> list[str]:
@@ -37,11 +53,11 @@ _BY_ID: dict[int, Signature] = {}
 _CASTS = {"numpy": "as_numpy", "math": "as_python"}
 
 
-def _map(callables, prim: str, operands=("x",), params=()) -> None:
+def _map(callables, prim, operands=("x",), params=(), omissible=()) -> None:
     for fn in callables:
         library = (getattr(fn, "__module__", None) or "").split(".")[0]
         _BY_ID.setdefault(id(fn), Signature(prim, tuple(operands), tuple(params),
-                                            _CASTS.get(library)))
+                                            _CASTS.get(library), tuple(omissible)))
 
 
 _BINARY = ("x1", "x2")
@@ -78,6 +94,35 @@ _map([len], "dim", ("obj",))
 _map([np.ndim], "ndim", ("a",))
 _map([np.size], "size", ("a",))
 _map([np.copy], "copy", ("a",))
+
+# ---- more elementwise functions, selection and rounding -----------------------------
+_MATH_NAMES.update({"arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
+                    "deg2rad": "radians", "rad2deg": "degrees"})
+for _prim in ("arcsinh", "arccosh", "arctanh", "deg2rad", "rad2deg", "trunc"):
+    _map([getattr(math, _MATH_NAMES.get(_prim, _prim)), getattr(np, _prim)], _prim)
+_map([np.radians], "deg2rad")
+_map([np.degrees], "rad2deg")
+for _prim in ("exp2", "reciprocal"):
+    _map([getattr(np, _prim)], _prim)
+_map([math.atan2, np.arctan2], "arctan2", _BINARY)
+_map([math.hypot, np.hypot], "hypot", _BINARY)
+for _prim in ("logaddexp", "logaddexp2", "fmax", "fmin"):
+    _map([getattr(np, _prim)], _prim, _BINARY)
+_map([np.where], "where", ("condition", "x", "y"))
+# np.clip(a, None, hi) is np.minimum(a, hi); np.clip(a, None, None) is a.
+_map([np.clip], "clip", ("a", "a_min", "a_max"),
+     omissible=((("a_min",), "minimum"), (("a_max",), "maximum"), (("a_min", "a_max"), None)))
+_map([np.round, np.around], "round", ("a",), (("decimals", 0), ("out", None)))
+for _prim in ("argmax", "argmin"):
+    _map([getattr(np, _prim)], _prim, ("a",), (("axis", None), ("out", None),
+                                               ("keepdims", False)))
+
+# ---- linear algebra -----------------------------------------------------------------
+for _prim in ("inv", "det", "cholesky", "pinv"):
+    _map([getattr(np.linalg, _prim)], _prim, ("a",))
+_map([np.linalg.solve], "solve", ("a", "b"))
+_map([np.linalg.slogdet], ("slogdet_sign", "slogdet_logabsdet"), ("a",))
+_map([np.linalg.eigh], ("eigh_values", "eigh_vectors"), ("a",))
 
 # Array methods (``x.sum(axis=0)``): the receiver is the first operand.
 METHODS = {method: _BY_ID[id(getattr(np, method))] for method in ("sum", "reshape",

@@ -864,7 +864,8 @@ class _Lowerer:
         if fn is np.square:
             if kwargs or len(args) != 1:
                 raise self.error(node, "np.square takes one argument here")
-            return self.b.apply("pow", self.value(args[0], node.args[0]), self.const(2))
+            base = self.b.apply("as_numpy", self.value(args[0], node.args[0]))
+            return self.b.apply("pow", base, self.const(2))
         if _is_numpy(fn):
             raise self.error(node, f"{_describe(callee)} is not supported in compiled code",
                              "compute that array outside the function and pass it in as "
@@ -936,6 +937,9 @@ class _Lowerer:
         if missing:
             raise self.error(node, f"{described} needs the argument {missing[0]!r}",
                              f"give {missing[0]}: {arguments}")
+        signature = signature.without(tuple(
+            n for n in signature.optional
+            if isinstance(given[n], gast.Constant) and given[n].value is None))
         operands = [receiver] if receiver is not None else []
         operands += [self.value(self.expr(given[n], env), given[n])
                      for n in signature.operands[len(operands):]]
@@ -953,6 +957,10 @@ class _Lowerer:
             params[pname] = self.constant(given[pname], env, pname, described) \
                 if pname in given else default
         self.at(node)
+        if signature.prim is None:  # np.clip(a, None, None): a, as NumPy holds it
+            return operands[0]
+        if isinstance(signature.prim, tuple):
+            return tuple(self.b.apply(prim, *operands, **params) for prim in signature.prim)
         return self.new_array(self.b.apply(signature.prim, *operands, **params))
 
     def new_array(self, value: Value) -> Value:
