@@ -37,6 +37,7 @@ M33 = ArrayType((3, 3), "float64")
     ("clip", [ArrayType((3,), "int64"), FLOAT, INT], F3),
     ("where", [ArrayType((2, 1), "bool"), F3, INT], M23),
     ("where", [BOOL, INT, FLOAT], FLOAT),
+    ("where", [ArrayType((3,), "bool"), FLOAT, FLOAT], F3),
     ("where", [ArrayType((3,), "bool"), ArrayType((), "float32"), FLOAT],
      ArrayType((3,), "float32")),
 ])

@@ -137,7 +137,8 @@ _define("clip", 3, elementwise)
 
 def _where(condition: ArrayType, x: ArrayType, y: ArrayType) -> ArrayType:
     chosen = elementwise(x, y)
-    return ArrayType(broadcast(condition.shape, chosen.shape), chosen.dtype, chosen.weak)
+    return ArrayType(broadcast(condition.shape, chosen.shape), chosen.dtype,
+                     chosen.weak and condition.weak)
 
 
 _define("where", 3, _where)

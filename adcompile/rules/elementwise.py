@@ -43,40 +43,37 @@ defrule("abs", linear=True,  # piecewise linear: slope sign(x) away from 0
         vjp=lambda b, p, out, g: [b.mul(g, b.call("sign", p[0]))])
 
 
-def _selection_rules(weights):
-    """max/min and their kin: the derivative of the operand chosen, each operand's share
-    given by ``weights(b, primals, out) -> (first's, second's)``."""
+def _selection_rules(share):
+    """max/min and their kin: the derivative of the operand chosen, ``share(b, value,
+    primals, out, k)`` giving operand k's part of a tangent or cotangent `value`. Each
+    part is `value` times masks and constants, so it keeps the dtype of `value`."""
     def jvp(b, p, t, out):
-        first, second = weights(b, p, out)
-        return b.add(_masked(b, t[0], first), _masked(b, t[1], second))
+        return b.add(share(b, t[0], p, out, 0), share(b, t[1], p, out, 1))
 
     def vjp(b, p, out, g):
-        first, second = weights(b, p, out)
-        return [b.unbroadcast(_masked(b, g, first), p[0]),
-                b.unbroadcast(_masked(b, g, second), p[1])]
+        return [b.unbroadcast(share(b, g, p, out, k), p[k]) for k in (0, 1)]
     return jvp, vjp
 
 
-def _masked(b, value, mask):
-    return None if value is None else b.mul(value, mask)
-
-
 def _beating(beats: str):
-    """max/min: at a tie, half of each, as JAX (so max(x, x) has derivative 1, and
+    """max/min: at a tie, half to each, as JAX (so max(x, x) has derivative 1, and
     max(x, 0) at 0 has 1/2 from each side's slope)."""
-    def weights(b, p, out):
-        tie = b.call("mul", b.const(0.5), b.call("eq", p[0], p[1]))
-        return (b.call("add", b.call(beats, p[0], p[1]), tie),
-                b.call("add", b.call(beats, p[1], p[0]), tie))
-    return weights
+    def share(b, value, p, out, k):
+        won = b.mul(value, b.call(beats, p[k], p[1 - k]))
+        return b.add(won, _half_at(b, value, b.call("eq", p[0], p[1])))
+    return share
 
 
-def _equal_to_the_result(b, p, out):
+def _half_at(b, value, tie):
+    return b.mul(b.mul(value, b.const(0.5)), tie)
+
+
+def _equal_to_the_result(b, value, p, out, k):
     """fmax/fmin choose the operand that is not NaN: the result says which was chosen;
-    at a tie, half of each, as max/min."""
-    first, second = b.call("eq", out, p[0]), b.call("eq", out, p[1])
-    tie = b.call("mul", b.const(0.5), b.call("mul", first, second))
-    return b.call("sub", first, tie), b.call("sub", second, tie)
+    at a tie, half to each, as max/min."""
+    chosen = b.mul(value, b.call("eq", out, p[k]))
+    tie = b.call("mul", b.call("eq", out, p[0]), b.call("eq", out, p[1]))
+    return b.sub(chosen, _half_at(b, value, tie))
 
 
 _max_jvp, _max_vjp = _selection_rules(_beating("gt"))

@@ -33,9 +33,9 @@ def _reshape(b, value, shape):
     return value if value.type.shape == shape else b.call("reshape", value, shape=shape)
 
 
-def _per_matrix(b, value, like):
-    """A value per matrix (det's, or its cotangent) with two axes added, to scale each
-    matrix of `like` (a Python scalar scales as it is)."""
+def _per_matrix(b, value):
+    """A value per matrix of a stack (det's, or its cotangent) with two axes added, to
+    scale each matrix (a Python scalar scales as it is)."""
     if value.type.weak or value.type.shape == ():
         return value
     return _reshape(b, value, value.type.shape + (1, 1))
@@ -56,7 +56,7 @@ defrule("inv",
 
 
 # ---- solve ----------------------------------------------------------------------------
-def _columns(b, rhs, out):
+def _columns(rhs, out):
     """Whether a vector right-hand side is solved as one column per matrix: when A is a
     stack, NumPy would read a stack of vectors as a matrix."""
     return len(rhs.type.shape) == 1 and len(out.type.shape) > 1
@@ -71,7 +71,7 @@ def _solve_jvp(b, p, t, out):
     a, rhs = p
     da, drhs = t
     x = out
-    if _columns(b, rhs, out):
+    if _columns(rhs, out):
         x, drhs = _as_column(b, x), _as_column(b, drhs)
     change = b.sub(drhs, _matmul(b, da, x))
     if change is None:
@@ -83,7 +83,7 @@ def _solve_vjp(b, p, out, g):
     """g_b = solve(A^T, g) and g_A = -g_b x^T (an outer product for a vector)."""
     a, rhs = p
     x = out
-    if _columns(b, rhs, out):
+    if _columns(rhs, out):
         g, x = _as_column(b, g), _as_column(b, x)
     g_rhs = b.call("solve", _swap_last(b, a), g)
     if len(x.type.shape) == 1:
@@ -108,7 +108,7 @@ def _log_det_jvp(b, a, da):
 
 
 def _log_det_cotangent(b, a, g):
-    return b.mul(_per_matrix(b, g, a), _swap_last(b, b.call("inv", a)))
+    return b.mul(_per_matrix(b, g), _swap_last(b, b.call("inv", a)))
 
 
 defrule("det",
@@ -233,11 +233,12 @@ def _pinv_vjp(b, p, out, g):
     """The transpose of each term of the jvp."""
     a = p[0]
     pt, gt = _swap_last(b, out), _swap_last(b, g)
-    mm = lambda x, y: b.call("matmul", x, y)  # noqa: E731
-    ppt, ptp = mm(out, pt), mm(pt, out)
-    terms = [b.neg(mm(mm(pt, g), pt)),
-             b.call("sub", mm(gt, ppt), mm(mm(mm(a, out), gt), ppt)),
-             b.call("sub", mm(ptp, gt), mm(mm(ptp, gt), mm(out, a)))]
+    ppt, ptp = _matmul(b, out, pt), _matmul(b, pt, out)
+    terms = [b.neg(_matmul(b, _matmul(b, pt, g), pt)),
+             b.call("sub", _matmul(b, gt, ppt),
+                    _matmul(b, _matmul(b, _matmul(b, a, out), gt), ppt)),
+             b.call("sub", _matmul(b, ptp, gt),
+                    _matmul(b, _matmul(b, ptp, gt), _matmul(b, out, a)))]
     return [b.add(b.add(terms[0], terms[1]), terms[2])]
 
 
