@@ -14,10 +14,17 @@ size-1 axes, 0-d values (a shape () is drawn as a Python float) and broadcasting
 with a nonlinear call so that second derivatives are not zero. Creation and casts to ints
 give exact zeros; shape errors are reported at the user's line with both shapes.
 
+Elementwise functions, selection and linear algebra: a row per function at each list of
+arguments, over shapes that broadcast, size-1 axes, 0-d arrays and Python scalars, and
+each parameter option. Functions whose derivative is zero get exact zeros; bad shapes are
+refused at the user's line with both shapes.
+
 Reductions and products: each function and form over shapes with broadcasting, size-1
 axes and 0-d arrays, and over its axis options; then the exact values where a
 convention decides them (ties in max and min, zeros in prod).
 """
+
+import math
 
 import numpy as np
 import pytest
@@ -441,6 +448,290 @@ def test_a_shape_error_is_at_the_users_line(fn, args, snippet, words):
     assert (info.value.loc.line, info.value.loc.col) == (line, text.index(snippet))
     for word in words:
         assert word in info.value.message
+# ---- elementwise functions, selection and linear algebra ------------------------------
+FUNCTION_ROWS = []
+
+
+def row(*argument_lists):
+    """Register the decorated function, to be checked at each list of arguments."""
+    def register(fn):
+        FUNCTION_ROWS.extend(pytest.param(fn, args, id=f"{fn.__name__}-{k}")
+                     for k, args in enumerate(argument_lists))
+        return fn
+    return register
+
+
+V3 = np.array([0.3, -0.8, 1.1])
+W3 = np.array([1.2, 0.5, -0.4])
+M23 = np.array([[0.7, -0.2, 0.45], [-1.3, 0.9, 0.15]])
+COLUMN = np.array([[0.35], [-0.6]])
+ROW3 = np.array([[0.25, -0.55, 0.8]])
+ZERO_D = np.array(0.65)
+SQUARE = np.array([[2.0, -1.0, 0.5], [1.0, 3.0, -0.25], [0.5, 1.5, -2.0]])
+SPD = SQUARE @ SQUARE.T + np.eye(3)
+STACK = np.stack([SQUARE, SPD])
+SPD_STACK = np.stack([SPD, SPD + np.diag([0.5, 1.0, 3.0])])
+TALL = np.array([[1.0, 0.5], [-0.3, 2.0], [0.8, -1.1]])
+ONE_BY_ONE = np.array([[1.7]])
+
+
+# ---- elementwise functions of two arguments --------------------------------------------
+BINARY_SHAPES = [(V3, W3), (M23, W3), (COLUMN, ROW3), (ZERO_D, V3), (0.55, M23), (M23, -0.9)]
+
+
+@row(*BINARY_SHAPES)
+def np_arctan2(y, x):
+    return np.sum(np.arctan2(y, x) * y)
+
+
+@row(*BINARY_SHAPES)
+def np_hypot(x, y):
+    return np.sum(np.hypot(x, y))
+
+
+@row(*BINARY_SHAPES)
+def np_logaddexp(x, y):
+    return np.sum(np.logaddexp(x, y) * x)
+
+
+@row(*BINARY_SHAPES)
+def np_logaddexp2(x, y):
+    return np.sum(np.logaddexp2(x, y) * y)
+
+
+@row(*BINARY_SHAPES)
+def np_fmax(x, y):
+    return np.sum(np.fmax(x, y) ** 2)
+
+
+@row(*BINARY_SHAPES)
+def np_fmin(x, y):
+    return np.sum(np.fmin(x, y) ** 3)
+
+
+@row((0.3, -0.8), (-1.3, 0.45))
+def math_atan2(y, x):
+    return math.atan2(y, x) * y
+
+
+@row((0.3, -0.8), (1.3, 0.45))
+def math_hypot(x, y):
+    return math.hypot(x, y) * x
+
+
+# ---- elementwise functions of one argument ---------------------------------------------
+UNARY_SHAPES = [(V3,), (M23,), (ROW3,), (ZERO_D,), (0.45,)]
+
+
+@row(*UNARY_SHAPES)
+def np_exp2(x):
+    return np.sum(np.exp2(x))
+
+
+@row(*UNARY_SHAPES)
+def np_arcsinh(x):
+    return np.sum(np.arcsinh(x) * x)
+
+
+@row(*UNARY_SHAPES)
+def np_arccosh(x):
+    return np.sum(np.arccosh(x * x + 1.5))
+
+
+@row(*UNARY_SHAPES)
+def np_arctanh(x):
+    return np.sum(np.arctanh(x / 2))
+
+
+@row(*UNARY_SHAPES)
+def np_square(x):
+    return np.sum(np.square(x) * x)
+
+
+@row(*UNARY_SHAPES)
+def np_reciprocal(x):
+    return np.sum(np.reciprocal(x + 2.0))
+
+
+@row(*UNARY_SHAPES)
+def np_deg2rad(x):
+    return np.sum(np.sin(np.deg2rad(x * 100)))
+
+
+@row(*UNARY_SHAPES)
+def np_rad2deg(x):
+    return np.sum(np.rad2deg(x) * x)
+
+
+@row((0.45,), (-1.3,))
+def math_inverse_hyperbolic(x):
+    return math.asinh(x) + math.acosh(x * x + 1.5) + math.atanh(x / 2)
+
+
+@row((0.45,), (-1.3,))
+def math_angles(x):
+    return math.sin(math.radians(x * 100)) * math.degrees(x)
+
+
+# ---- selection --------------------------------------------------------------------------
+@row((M23, -0.5, 0.6), (M23, V3 - 0.6, 0.6), (V3, ZERO_D - 1, W3), (0.45, -0.5, 0.6),
+     (ZERO_D, COLUMN, ROW3))
+def np_clip(a, low, high):
+    return np.sum(np.clip(a, low, high) ** 2)
+
+
+@row((M23, 0.6), (V3, W3), (ZERO_D, 0.2))
+def np_clip_above(a, high):
+    return np.sum(np.clip(a, None, high) ** 2)
+
+
+@row((M23, -0.5), (V3, W3))
+def np_clip_below(a, low):
+    return np.sum(np.clip(a, low, None) ** 2)
+
+
+@row((M23,), (0.45,))
+def np_clip_unbounded(a):
+    return np.sum(np.clip(a, None, None) ** 2)
+
+
+@row((V3, W3), (M23, W3), (COLUMN, ROW3), (ZERO_D, V3), (0.45, -0.8))
+def np_where(x, y):
+    return np.sum(np.where(x > y, x * y, y ** 2))
+
+
+@row((M23, V3), (V3, 0.45))
+def np_where_one_branch_constant(x, y):
+    zero = x * 0
+    return np.sum(np.where(x > 0, zero, y * x))
+
+
+# ---- linear algebra ----------------------------------------------------------------------
+@row((SQUARE,), (STACK,), (ONE_BY_ONE,))
+def np_linalg_inv(a):
+    return np.sum(np.sin(np.linalg.inv(a)))
+
+
+@row((SQUARE, V3), (SQUARE, TALL), (STACK, V3), (STACK, TALL), (SPD, np.stack([TALL, -TALL])))
+def np_linalg_solve(a, b):
+    return np.sum(np.sin(np.linalg.solve(a, b)))
+
+
+@row((SQUARE,), (STACK,), (ONE_BY_ONE,))
+def np_linalg_det(a):
+    return np.sum(np.linalg.det(a) ** 2)
+
+
+@row((SQUARE,), (-STACK,))
+def np_linalg_slogdet(a):
+    sign, logabsdet = np.linalg.slogdet(a)
+    return np.sum(sign * logabsdet ** 2)
+
+
+@row((SPD,), (SPD_STACK,), (ONE_BY_ONE,))
+def np_linalg_cholesky(a):
+    return np.sum(np.sin(np.linalg.cholesky(a)))
+
+
+@row((SPD,), (np.stack([SPD, np.diag([1.0, 3.0, 5.0]) + (SQUARE + SQUARE.T) / 4]),))
+def np_linalg_eigh(a):
+    # a function of the eigenvectors that does not depend on their signs
+    w, v = np.linalg.eigh(a)
+    return np.sum(np.sin(w)) + np.sum(np.sin(v * v) * a)
+
+
+@row((TALL,), (TALL.T,), (np.stack([TALL, TALL ** 2]),))
+def np_linalg_pinv(a):
+    return np.sum(np.sin(np.linalg.pinv(a)))
+
+
+@pytest.mark.parametrize("fn, args", FUNCTION_ROWS)
+def test_derivatives_agree_with_finite_differences_to_second_order(fn, args):
+    check_grads(fn, args, order=2)
+
+
+# ---- zero derivatives ----------------------------------------------------------------------
+def rounding(x):
+    return np.sum(np.round(x, 1) + np.around(x) + np.trunc(x) + np.floor(x) + np.ceil(x) +
+                  np.sign(x))
+
+
+def rounding_to_tens(x):
+    return np.sum(np.round(x, decimals=-1) * x)
+
+
+def extremum_positions(x):
+    return np.sum(x * np.argmax(x, axis=0)) + np.argmin(x) * np.sum(x) + \
+        np.sum(np.argmax(x, axis=-1, keepdims=True) * x)
+
+
+def test_piecewise_constant_functions_have_zero_derivatives():
+    for x in (M23, V3 * 7, ZERO_D):
+        assert np.all(ad.grad(rounding)(x) == 0)
+    assert ad.grad(rounding_to_tens)(M23 * 40) == pytest.approx(np.round(M23 * 40, -1))
+    check_grads(rounding_to_tens, [M23 * 40], order=2)
+
+
+def test_argmax_and_argmin_are_integers_that_carry_no_derivative():
+    x = M23
+    expected = np.argmax(x, axis=0) + np.argmin(x) + np.argmax(x, axis=-1, keepdims=True)
+    np.testing.assert_array_equal(ad.grad(extremum_positions)(x),
+                                  np.broadcast_to(expected, x.shape))
+    check_grads(extremum_positions, [x], order=2)
+
+
+# ---- bad shapes, located ---------------------------------------------------------------------
+def inverts(a):
+    return np.sum(np.linalg.inv(a))
+
+
+def solves(a, b):
+    return np.sum(np.linalg.solve(a, b))
+
+
+def determinant(a):
+    return np.linalg.det(a)
+
+
+def chooses(c, x, y):
+    return np.sum(np.where(c > 0, x, y))
+
+
+def clips(a, low):
+    return np.sum(np.clip(a, low, 1.0))
+
+
+def arg_of_a_tuple_of_axes(a):
+    return np.sum(np.argmax(a, axis=(0, 1)) * a)
+
+
+@pytest.mark.parametrize("fn, args, message", [
+    (inverts, [M23], r"inv needs square matrices, not shape \(2, 3\)"),
+    (inverts, [V3], r"inv needs a matrix \(at least 2 dimensions\), not an array of shape \(3,\)"),
+    (solves, [SQUARE, np.ones(2)], r"solve of shapes \(3, 3\) and \(2,\)"),
+    (solves, [SQUARE, np.ones((2, 3))], "the right-hand side needs 3 rows"),
+    (determinant, [TALL], r"det needs square matrices, not shape \(3, 2\)"),
+    (chooses, [V3, M23, np.ones(2)], r"cannot broadcast shapes"),
+    (clips, [V3, np.ones(2)], r"cannot broadcast shapes \(3,\) and \(2,\)"),
+    (arg_of_a_tuple_of_axes, [M23], r"argmax and argmin take one axis or None"),
+])
+def test_bad_shapes_are_refused_at_the_line(fn, args, message):
+    with pytest.raises(ad.ShapeError, match=message) as info:
+        ad.grad(fn)(*args)
+    assert info.value.loc.line == fn.__code__.co_firstlineno + 1
+
+
+def test_float32_stays_float32():
+    a = SPD.astype(np.float32)
+    for fn in (np_linalg_inv, np_linalg_cholesky, np_linalg_eigh, np_linalg_det):
+        assert ad.grad(fn)(a).dtype == np.float32, fn.__name__
+    x = V3.astype(np.float32)
+    for fn in (np_arctan2, np_logaddexp, np_fmax, np_where):
+        assert ad.grad(fn)(x, np.float32(0.5)).dtype == np.float32, fn.__name__
+    # the shares of a tie are made in the dtype of the derivative
+    assert ad.grad(np_clip)(x, np.float32(-0.5), np.float32(0.3)).dtype == np.float32
+
+
 
 
 # ---- reductions -------------------------------------------------------------------------
@@ -451,7 +742,7 @@ MAT = REDUCTIONS_RNG.standard_normal((2, 3))
 UNIT = REDUCTIONS_RNG.standard_normal((2, 1, 3))  # a size-1 axis
 TEN = REDUCTIONS_RNG.standard_normal((2, 3, 4))
 SCALAR = np.array(0.7)  # 0-d
-SQUARE = REDUCTIONS_RNG.standard_normal((3, 3))
+RANDOM_SQUARE = REDUCTIONS_RNG.standard_normal((3, 3))
 
 
 def reduce_over(fn, axis=None, keepdims=False):
@@ -533,7 +824,8 @@ def trace_over(offset=0, axis1=0, axis2=1):
     return f
 
 
-@pytest.mark.parametrize("x, params", [(SQUARE, {}), (MAT, {"offset": 1}), (MAT, {"offset": -1}),
+@pytest.mark.parametrize("x, params", [(RANDOM_SQUARE, {}), (MAT, {"offset": 1}),
+                                       (MAT, {"offset": -1}),
                                        (TEN, {"axis1": 2, "axis2": 0}),
                                        (UNIT, {"axis1": -1, "axis2": 0, "offset": 1})])
 def test_trace(x, params):
@@ -579,7 +871,7 @@ PRODUCTS = [
     (tensordot_over(1), MAT, MAT.T), (tensordot_over(2), TEN, TEN[0]),
     (tensordot_over(0), VEC[:2], MAT),
     (tensordot_over(((0, 2), (1, 0))), TEN, TEN[0].T[:, :2]),
-    (kron, MAT, SQUARE[:2, :2]), (kron, VEC[:2], MAT), (kron, SCALAR, VEC),
+    (kron, MAT, RANDOM_SQUARE[:2, :2]), (kron, VEC[:2], MAT), (kron, SCALAR, VEC),
     (cross, VEC[:3], MAT[1]), (cross, MAT, VEC[:3]), (cross, UNIT, MAT),
 ]
 
@@ -613,7 +905,8 @@ def einsum_summed_alone(a, b):
 
 @pytest.mark.parametrize("fn, args", [
     (einsum_matrix_product, (MAT, MAT.T)), (einsum_implicit, (MAT, MAT)),
-    (einsum_three, (VEC[:2], MAT, SQUARE)), (einsum_one, (TEN,)), (einsum_summed_alone, (MAT, VEC)),
+    (einsum_three, (VEC[:2], MAT, RANDOM_SQUARE)), (einsum_one, (TEN,)),
+    (einsum_summed_alone, (MAT, VEC)),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_einsum(fn, args):
     check_grads(fn, args, order=2)
@@ -686,7 +979,7 @@ def float32_loss(x, a):
     return np.linalg.norm(np.dot(a, x)) + np.mean(x) * np.max(x) + np.std(np.cumsum(x))
 
 
-def test_float32_stays_float32():
+def test_float32_stays_float32_through_reductions_and_products():
     x, a = VEC.astype(np.float32), REDUCTIONS_RNG.standard_normal((3, 4)).astype(np.float32)
     assert ad.grad(float32_loss)(x, a).dtype == np.float32
     assert ad.grad(float32_loss, argnums=1)(x, a).dtype == np.float32

@@ -11,6 +11,7 @@ from adcompile.ir.types import BOOL, FLOAT, INT, TAPE, ArrayType, ShapeMismatch,
 F3 = ArrayType((3,), "float64")
 F64 = ArrayType((), "float64")
 M23 = ArrayType((2, 3), "float64")
+M33 = ArrayType((3, 3), "float64")
 
 
 @pytest.mark.parametrize("prim, inputs, expected", [
@@ -27,6 +28,19 @@ M23 = ArrayType((2, 3), "float64")
     ("div", [ArrayType((3,), "int32"), INT], F3),
     ("zeros_like", [FLOAT], ArrayType((), "float64")),
     ("tape_new", [], TAPE),
+    ("arctan2", [INT, INT], FLOAT), ("hypot", [F3, ArrayType((2, 1), "float32")], M23),
+    ("logaddexp", [ArrayType((3,), "float32"), FLOAT], ArrayType((3,), "float32")),
+    ("arcsinh", [ArrayType((3,), "int64")], F3), ("exp2", [INT], FLOAT),
+    ("deg2rad", [FLOAT], FLOAT), ("reciprocal", [ArrayType((3,), "int64")],
+                                  ArrayType((3,), "int64")),
+    ("fmax", [INT, F3], F3), ("trunc", [FLOAT], INT), ("trunc", [F3], F3),
+    ("clip", [M23, FLOAT, F3], M23),
+    ("clip", [ArrayType((3,), "int64"), FLOAT, INT], F3),
+    ("where", [ArrayType((2, 1), "bool"), F3, INT], M23),
+    ("where", [BOOL, INT, FLOAT], FLOAT),
+    ("where", [ArrayType((3,), "bool"), FLOAT, FLOAT], F3),
+    ("where", [ArrayType((3,), "bool"), ArrayType((), "float32"), FLOAT],
+     ArrayType((3,), "float32")),
 ])
 def test_result_type(prim, inputs, expected):
     assert result_type(prim, inputs) == expected
@@ -148,6 +162,28 @@ def _f64(*shape):
     ("linspace", [], {"start": 0, "stop": 1, "num": 7}, _f64(7)),
     ("astype", [M23], {"dtype": "float32"}, ArrayType((2, 3), "float32")),
     ("astype", [FLOAT], {"dtype": int}, ArrayType((), "int64")),
+    ("round", [M23], {"decimals": 2}, M23),
+    ("round", [ArrayType((3,), "int64")], {"decimals": -1}, ArrayType((3,), "int64")),
+    ("argmax", [M23], {"axis": None, "keepdims": False}, ArrayType((), "int64")),
+    ("argmax", [M23], {"axis": None, "keepdims": True}, ArrayType((1, 1), "int64")),
+    ("argmin", [M23], {"axis": 1, "keepdims": False}, ArrayType((2,), "int64")),
+    ("argmin", [M23], {"axis": 0, "keepdims": True}, ArrayType((1, 3), "int64")),
+    ("inv", [M33], {}, M33), ("inv", [ArrayType((4, 3, 3), "float32")], {},
+                              ArrayType((4, 3, 3), "float32")),
+    ("inv", [ArrayType((3, 3), "int64")], {}, M33),
+    ("det", [M33], {}, ArrayType((), "float64")),
+    ("det", [ArrayType((4, 3, 3), "float64")], {}, ArrayType((4,), "float64")),
+    ("slogdet_sign", [M33], {}, ArrayType((), "float64")),
+    ("slogdet_logabsdet", [ArrayType((4, 3, 3), "float32")], {}, ArrayType((4,), "float32")),
+    ("cholesky", [M33], {}, M33), ("eigh_vectors", [M33], {}, M33),
+    ("eigh_values", [ArrayType((4, 3, 3), "float64")], {}, ArrayType((4, 3), "float64")),
+    ("pinv", [M23], {}, ArrayType((3, 2), "float64")),
+    ("pinv", [ArrayType((4, 2, 3), "float64")], {}, ArrayType((4, 3, 2), "float64")),
+    ("solve", [M33, F3], {}, F3),
+    ("solve", [M33, ArrayType((3, 2), "float32")], {}, ArrayType((3, 2), "float64")),
+    ("solve", [ArrayType((4, 3, 3), "float64"), F3], {}, ArrayType((4, 3), "float64")),
+    ("solve", [ArrayType((4, 1, 3, 3), "float64"), ArrayType((5, 3, 2), "float64")], {},
+     ArrayType((4, 5, 3, 2), "float64")),
 ])
 def test_result_type_with_parameters(prim, inputs, params, expected):
     assert result_type(prim, inputs, params) == expected
@@ -165,7 +201,13 @@ def test_abstract_evaluation_is_what_numpy_computes():
              ("norm", [np.arange(3)], {"ord": np.inf}), ("trace", [a], {"offset": 1}),
              ("einsum", [a, a], {"subscripts": "ij,kj"}), ("kron", [a, np.arange(2)], {}),
              ("einsum", [a, np.float32(2.0)], {"written": "dot"}),
-             ("cross", [a, a[0].astype(np.float32)], {})]
+             ("cross", [a, a[0].astype(np.float32)], {}),
+             ("clip", [np.arange(3), 0.5, 2], {}), ("where", [a > 2, a, np.int32(3)], {}),
+             ("reciprocal", [np.arange(1, 4)], {}), ("trunc", [a], {}),
+             ("argmax", [a], {"axis": 1, "keepdims": True}), ("round", [a], {"decimals": 1}),
+             ("solve", [np.eye(3, dtype=np.float32), a.T], {}),
+             ("slogdet_logabsdet", [np.stack([np.eye(2)] * 3)], {}),
+             ("eigh_values", [np.eye(2)], {}), ("pinv", [a], {})]
     for prim, values, params in cases:
         types = [type_of(v) for v in values]
         if PRIMITIVES[prim].normalize is not None:  # as type inference does
@@ -245,6 +287,18 @@ def test_abstract_evaluation_is_what_numpy_computes():
     ("arange", [], {"start": 0, "stop": 1, "step": 0}, "a step of 0"),
     ("arange", [], {"start": "a"}, "takes numbers"),
     ("linspace", [], {"start": 0, "stop": 1, "num": -1}, "linspace of -1 numbers"),
+    ("where", [ArrayType((2,), "bool"), F3, FLOAT], {}, r"\(2,\) and \(3,\)"),
+    ("clip", [F3, ArrayType((4,), "float64"), FLOAT], {}, "cannot broadcast"),
+    ("argmax", [ArrayType((0,), "float64")], {}, "empty array"),
+    ("inv", [M23], {}, r"square matrices, not shape \(2, 3\)"),
+    ("cholesky", [F3], {}, r"a matrix \(at least 2 dimensions\)"),
+    ("det", [FLOAT], {}, "a matrix"), ("pinv", [F3], {}, "a matrix"),
+    ("eigh_values", [ArrayType((2, 3, 4), "float64")], {}, "square matrices"),
+    ("solve", [M33, ArrayType((4,), "float64")], {}, "the vector needs 3 entries"),
+    ("solve", [M33, ArrayType((2, 2), "float64")], {}, "the right-hand side needs 3 rows"),
+    ("solve", [M33, FLOAT], {}, "the right-hand side needs 3 rows"),
+    ("solve", [ArrayType((2, 3, 3), "float64"), ArrayType((4, 3, 1), "float64")], {},
+     "cannot broadcast"),
 ])
 def test_mismatched_shapes_are_refused(prim, inputs, params, message):
     with pytest.raises(ShapeMismatch, match=message):
@@ -303,6 +357,22 @@ def test_parameters_normalize_to_one_spelling(prim, types, given, normalized):
     assert PRIMITIVES[prim].normalize(types, given) == normalized
 
 
+@pytest.mark.parametrize("prim, given, normalized", [
+    ("argmax", {}, {"axis": None, "keepdims": False}),
+    ("argmin", {"axis": -1, "keepdims": 1}, {"axis": 1, "keepdims": True}),
+    ("round", {}, {"decimals": 0}),
+])
+def test_selection_and_rounding_parameters_normalize(prim, given, normalized):
+    assert PRIMITIVES[prim].normalize([M23], given) == normalized
+
+
+def test_argmax_takes_one_axis():
+    with pytest.raises(ShapeMismatch, match="one axis or None"):
+        PRIMITIVES["argmax"].normalize([M23], {"axis": (0, 1)})
+    with pytest.raises(ShapeMismatch, match="out of bounds"):
+        PRIMITIVES["argmin"].normalize([M23], {"axis": 2})
+
+
 def test_an_axis_out_of_bounds_is_refused():
     with pytest.raises(ShapeMismatch, match="out of bounds"):
         PRIMITIVES["sum"].normalize([M23], {"axis": 2})
@@ -354,7 +424,9 @@ def test_declared_parameters():
                         "full_like": ("dtype",), "eye": ("N", "M", "k", "dtype"),
                         "arange": ("start", "stop", "step", "dtype"),
                         "linspace": ("start", "stop", "num", "endpoint", "dtype"),
-                        "astype": ("dtype",)}
+                        "astype": ("dtype",),
+                        "round": ("decimals",), "argmax": ("axis", "keepdims"),
+                        "argmin": ("axis", "keepdims")}
 
 
 # ---- indexing ---------------------------------------------------------------------------

@@ -25,22 +25,30 @@ UNARY_POINTS = {
     "sin": 0.7, "cos": 0.7, "tan": 0.4, "arcsin": 0.3, "arccos": -0.4, "arctan": 1.3,
     "sinh": 0.7, "cosh": 0.7, "tanh": 0.6, "exp": 0.7, "expm1": 0.2, "log": 1.7,
     "log1p": 0.6, "log2": 1.7, "log10": 1.7, "sqrt": 2.3, "abs": -1.3, "neg": 0.7,
-    "float": 0.7,
+    "float": 0.7, "arcsinh": 0.7, "arccosh": 1.7, "arctanh": 0.4, "exp2": 0.7,
+    "reciprocal": 1.3, "deg2rad": 0.7, "rad2deg": 0.7,
 }
 BINARY_POINTS = {
     "add": (0.7, -1.2), "sub": (0.7, -1.2), "mul": (0.7, -1.2), "div": (0.7, -1.2),
     "pow": (1.7, 0.6), "mod": (5.3, 1.7), "maximum": (0.7, -1.2), "minimum": (0.7, -1.2),
+    "arctan2": (0.7, -1.2), "hypot": (0.7, -1.2), "logaddexp": (0.7, -1.2),
+    "logaddexp2": (0.7, -1.2), "fmax": (0.7, -1.2), "fmin": (0.7, -1.2),
 }
 SMOOTH = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "exp",
           "expm1", "log", "log1p", "log2", "log10", "sqrt", "neg", "add", "sub", "mul",
-          "div", "pow"}
+          "div", "pow", "arcsinh", "arccosh", "arctanh", "exp2", "reciprocal", "deg2rad",
+          "arctan2", "hypot", "logaddexp", "logaddexp2"}
 ZERO = {"floordiv", "lt", "le", "gt", "ge", "eq", "ne", "not", "sign", "floor", "ceil",
         "int", "factorial", "zeros_like", "ones_like", "dim", "ndim", "size", "zeros",
-        "ones", "eye", "arange", "linspace"}
+        "ones", "eye", "arange", "linspace", "trunc", "round", "argmax", "argmin",
+        "slogdet_sign"}
 TYPE_FACTS = {"dim", "ndim", "size"}  # ints read from an array's type
 EFFECTS = {"tape_new", "push", "pop"}
 M23 = np.arange(6.0).reshape(2, 3) / 7 + 0.1
 T234 = np.cos(np.arange(24.0)).reshape(2, 3, 4)
+SQUARE = np.array([[2.0, -1.0, 0.5], [1.0, 3.0, -0.25], [0.5, 1.5, -2.0]])
+SPD = SQUARE @ SQUARE.T + np.eye(3)
+STACK = np.stack([SQUARE, SPD])
 # primitive -> (operands, parameters) cases; the operands are the point of evaluation
 ARRAY_CASES = {
     "sum": [([M23], {"axis": (0,), "keepdims": False}), ([M23], {"axis": (1,), "keepdims": True}),
@@ -125,6 +133,18 @@ ARRAY_CASES = {
     "full_like": [([M23, 0.7], {}), ([M23, M23[0]], {})],
     "astype": [([M23], {"dtype": "float64"}), ([0.7], {"dtype": np.float64}),
                ([M23], {"dtype": int})],
+    "where": [([M23 > 0.3, M23, -M23[0]], {}), ([np.array([True, False, True]), 0.5, M23], {}),
+              ([True, M23[0], 0.25], {})],
+    "clip": [([M23, 0.2, 0.6], {}), ([M23, M23[1] - 0.1, 0.55], {}), ([0.4, M23[0], M23], {})],
+    "inv": [([SQUARE], {}), ([STACK], {})],
+    "solve": [([SQUARE, M23[0]], {}), ([SQUARE, M23.T], {}), ([STACK, M23[1]], {}),
+              ([STACK, M23.T], {}), ([SPD, np.stack([M23.T, 2 * M23.T])], {})],
+    "det": [([SQUARE], {}), ([STACK], {})],
+    "slogdet_logabsdet": [([SQUARE], {}), ([STACK], {})],
+    "cholesky": [([SPD], {}), ([np.stack([SPD, SPD + 2 * np.eye(3)])], {})],
+    "eigh_values": [([SPD], {}), ([np.stack([SPD, SQUARE + SQUARE.T])], {})],
+    "eigh_vectors": [([SPD], {}), ([np.stack([SPD, SPD + np.diag([0.0, 1.0, 3.0])])], {})],
+    "pinv": [([M23], {}), ([M23.T], {}), ([np.stack([M23, M23 ** 2])], {})],
 }
 
 
@@ -224,11 +244,12 @@ def test_array_rule(prim, case):
                                          if PRIMITIVES[p].arity))
 def test_zero_rules_give_zero_derivatives(prim):
     arity = PRIMITIVES[prim].arity
-    fn = _primitive_function(prim, [FLOAT] * arity)
-    args = [2.3, 1.1][:arity]
+    args = [SQUARE] if prim == "slogdet_sign" else [2.3, 1.1][:arity]
+    types = [type_of(a) for a in args]
+    fn = _primitive_function(prim, types)
     tangent = _compile(forward(fn, list(range(arity)), seed_ones=False, with_value=False))
-    assert np.all(np.asarray(tangent(*args, *[1.0] * arity)) == 0)
-    adjoint = _compile(reverse(_primitive_function(prim, [FLOAT] * arity),
+    assert np.all(np.asarray(tangent(*args, *[np.ones_like(a) for a in args])) == 0)
+    adjoint = _compile(reverse(_primitive_function(prim, types),
                                list(range(arity)), with_value=False, cotangent_params=True))
     assert all(np.all(np.asarray(c) == 0) for c in adjoint(*args, 1.0))
 
@@ -356,6 +377,46 @@ def f_div(x, y):
 
 def f_pow(x, y):
     return x ** y
+
+
+def f_arcsinh(x):
+    return math.asinh(x)
+
+
+def f_arccosh(x):
+    return math.acosh(x)
+
+
+def f_arctanh(x):
+    return math.atanh(x)
+
+
+def f_exp2(x):
+    return np.exp2(x)
+
+
+def f_reciprocal(x):
+    return np.reciprocal(x)
+
+
+def f_deg2rad(x):
+    return math.radians(x)
+
+
+def f_arctan2(x, y):
+    return math.atan2(x, y)
+
+
+def f_hypot(x, y):
+    return math.hypot(x, y)
+
+
+def f_logaddexp(x, y):
+    return np.logaddexp(x, y)
+
+
+def f_logaddexp2(x, y):
+    return np.logaddexp2(x, y)
 
 
 SECOND_ORDER_UNARY = {name: globals()[f"f_{name}"] for name in UNARY_POINTS if name in SMOOTH}

@@ -25,12 +25,16 @@ UNARY = {
     "log1p": (np.log1p, 1e-3), "log2": (np.log2, 2.5), "log10": (np.log10, 2.5),
     "sqrt": (np.sqrt, 2.5), "floor": (np.floor, -2.5), "ceil": (np.ceil, -2.5),
     "abs": (np.abs, -2.5), "sign": (np.sign, -2.5), "neg": (np.negative, 2.5),
+    "arcsinh": (np.arcsinh, 0.7), "arccosh": (np.arccosh, 2.5), "arctanh": (np.arctanh, 0.3),
+    "exp2": (np.exp2, 0.7), "reciprocal": (np.reciprocal, 2.5),
+    "deg2rad": (np.deg2rad, 120.0), "rad2deg": (np.rad2deg, 0.7), "trunc": (np.trunc, -2.5),
 }
 
 BINARY = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
     "pow": np.power, "floordiv": np.floor_divide, "mod": np.mod,
-    "maximum": np.maximum, "minimum": np.minimum,
+    "maximum": np.maximum, "minimum": np.minimum, "arctan2": np.arctan2, "hypot": np.hypot,
+    "logaddexp": np.logaddexp, "logaddexp2": np.logaddexp2, "fmax": np.fmax, "fmin": np.fmin,
     "lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
     "eq": np.equal, "ne": np.not_equal,
 }
@@ -139,6 +143,55 @@ def test_array_operations_compute_what_numpy_computes():
     np.testing.assert_array_equal(run("matmul", a, a.T), a @ a.T)
     np.testing.assert_array_equal(run("broadcast_to", a, shape=(2, 2, 3)),
                                   np.broadcast_to(a, (2, 2, 3)))
+
+
+def test_more_elementwise_functions_are_spelled_as_written():
+    weak, array = type_of(0.5), type_of(np.ones(2))
+    assert source("arctan2", [weak, weak]) == "math.atan2(x0, x1)"
+    assert source("arctan2", [array, weak]) == "np.arctan2(x0, x1)"
+    assert source("hypot", [weak, weak]) == "math.hypot(x0, x1)"
+    assert source("arcsinh", [weak]) == "math.asinh(x0)"
+    assert source("deg2rad", [weak]) == "math.radians(x0)"
+    assert source("rad2deg", [array]) == "np.rad2deg(x0)"
+    assert source("logaddexp", [weak, weak]) == "np.logaddexp(x0, x1)"
+    assert source("clip", [array, weak, weak]) == "np.clip(x0, x1, x2)"
+    assert source("round", [array], decimals=0) == "np.round(x0)"
+    assert source("round", [array], decimals=2) == "np.round(x0, decimals=2)"
+    assert source("argmax", [array], axis=None, keepdims=False) == "np.argmax(x0)"
+    assert source("argmin", [array], axis=0, keepdims=True) == \
+        "np.argmin(x0, axis=0, keepdims=True)"
+
+
+def test_where_on_python_scalars_is_a_conditional_expression_of_the_promoted_type():
+    truth, number, integer = type_of(True), type_of(0.5), type_of(2)
+    assert source("where", [truth, number, number]) == "x1 if x0 else x2"
+    assert source("where", [truth, integer, number]) == "float(x1) if x0 else x2"
+    assert source("where", [type_of(np.ones(2) > 0), number, number]) == "np.where(x0, x1, x2)"
+    assert run("where", True, 2, 0.5) == 2.0 and type(run("where", True, 2, 0.5)) is float
+    assert run("where", False, 2, 0.5) == 0.5
+
+
+def test_linear_algebra_is_numpys():
+    square = np.array([[2.0, -1.0], [1.0, 3.0]])
+    matrix = type_of(square)
+    assert source("inv", [matrix]) == "np.linalg.inv(x0)"
+    assert source("solve", [matrix, matrix]) == "np.linalg.solve(x0, x1)"
+    assert source("slogdet_sign", [matrix]) == "np.linalg.slogdet(x0)[0]"
+    assert source("slogdet_logabsdet", [matrix]) == "np.linalg.slogdet(x0)[1]"
+    assert source("eigh_values", [matrix]) == "np.linalg.eigh(x0)[0]"
+    assert source("eigh_vectors", [matrix]) == "np.linalg.eigh(x0)[1]"
+    symmetric = square @ square.T
+    for prim, expected in [("inv", np.linalg.inv(square)), ("det", np.linalg.det(square)),
+                           ("pinv", np.linalg.pinv(square)),
+                           ("cholesky", np.linalg.cholesky(symmetric)),
+                           ("slogdet_sign", np.linalg.slogdet(square)[0]),
+                           ("slogdet_logabsdet", np.linalg.slogdet(square)[1]),
+                           ("eigh_values", np.linalg.eigh(symmetric)[0]),
+                           ("eigh_vectors", np.linalg.eigh(symmetric)[1])]:
+        operand = symmetric if prim in ("cholesky", "eigh_values", "eigh_vectors") else square
+        np.testing.assert_array_equal(run(prim, operand), expected, strict=True)
+    np.testing.assert_array_equal(run("solve", square, np.ones(2)),
+                                  np.linalg.solve(square, np.ones(2)))
 
 
 def test_the_array_namespace_is_named_in_one_place():

@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 
 from ..ir.primitives import OPERAND, Slice, may_repeat
-from ..ir.types import ArrayType, Type
+from ..ir.types import ArrayType, Type, promote
 
 # (module imported, the name generated code calls it by)
 ARRAY_NAMESPACE = ("numpy", "np")
@@ -476,6 +476,47 @@ _SHAPE_SPELLINGS = {
 }
 for _prim, _spelling in _SHAPE_SPELLINGS.items():
     SPELLINGS[_prim] = (_spelling, _spelling)
+# ---- more elementwise functions, selection and rounding -----------------------------
+_MATH_NAMES.update({"arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
+                    "arctan2": "atan2", "deg2rad": "radians", "rad2deg": "degrees"})
+for _prim in ("arcsinh", "arccosh", "arctanh", "arctan2", "hypot", "deg2rad", "rad2deg",
+              "trunc"):
+    SPELLINGS[_prim] = (Call(f"math.{_MATH_NAMES.get(_prim, _prim)}"), Call(f"np.{_prim}"))
+# No `math` function computes these: NumPy's takes Python scalars as well.
+for _prim in ("exp2", "logaddexp", "logaddexp2", "reciprocal", "fmax", "fmin", "clip"):
+    SPELLINGS[_prim] = _same(Call(f"np.{_prim}"))
+SPELLINGS["round"] = _same(Call("np.round", (("decimals", 0),)))
+for _prim in ("argmax", "argmin"):
+    SPELLINGS[_prim] = _same(Call(f"np.{_prim}", (("axis", None), ("keepdims", False))))
+
+
+def _conditional(args, types, params) -> ast.expr:
+    """``x if condition else y``, each branch of the promoted Python type: NumPy's
+    ``where(c, 1, 2.5)`` is 1.0 where c holds."""
+    kind = promote(*types[1:]).kind
+    branches = [arg if t.kind == kind else
+                ast.Call(ast.Name(_PYTHON_CASTS[kind], ast.Load()), [arg], [])
+                for arg, t in zip(args[1:], types[1:])]
+    return ast.IfExp(args[0], *branches)
+
+
+SPELLINGS["where"] = (Written(_conditional), Call("np.where"))
+
+
+# ---- linear algebra -----------------------------------------------------------------
+def _element(function: str, index: int) -> Written:
+    """One element of the tuple a NumPy function returns: ``np.linalg.slogdet(a)[0]``
+    (the frontend reads it back as the primitive it came from)."""
+    return Written(lambda args, types, params: ast.Subscript(
+        ast.Call(name(function), list(args), []), ast.Constant(index), ast.Load()))
+
+
+for _prim in ("inv", "solve", "det", "cholesky", "pinv"):
+    SPELLINGS[_prim] = (None, Call(f"np.linalg.{_prim}"))
+SPELLINGS["slogdet_sign"] = (None, _element("np.linalg.slogdet", 0))
+SPELLINGS["slogdet_logabsdet"] = (None, _element("np.linalg.slogdet", 1))
+SPELLINGS["eigh_values"] = (None, _element("np.linalg.eigh", 0))
+SPELLINGS["eigh_vectors"] = (None, _element("np.linalg.eigh", 1))
 
 
 FAITHFUL = "faithful"

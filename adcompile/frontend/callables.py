@@ -12,7 +12,7 @@ raises), builtins on whatever they are given.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,7 +21,8 @@ REQUIRED = object()
 
 @dataclass(frozen=True)
 class Signature:
-    prim: str
+    # the primitive; a tuple of them for a callable returning a tuple (np.linalg.eigh)
+    prim: str | tuple[str, ...] | None
     operands: tuple[str, ...]
     params: tuple = ()  # (name, default or REQUIRED)
     cast: str | None = None  # "as_numpy", "as_python" or None
@@ -34,6 +35,22 @@ class Signature:
     fixed: tuple = ()  # (name, value): parameters the callable itself sets
     # The parameters come first, then any number of operands (np.einsum).
     variadic: bool = False
+    # Operands that may be None, and the primitive a call computes without them:
+    # ((omitted operands, primitive, or None when the result is the first operand), ...)
+    omissible: tuple = ()
+
+    @property
+    def optional(self) -> tuple[str, ...]:
+        return tuple(n for n in self.operands if any(n in omitted for omitted, _ in
+                                                     self.omissible))
+
+    def without(self, omitted: tuple[str, ...]) -> Signature:
+        """The signature of a call whose `omitted` operands are None."""
+        if not omitted:
+            return self
+        operands = tuple(n for n in self.operands if n not in omitted)
+        return replace(self, prim=dict(self.omissible)[omitted], operands=operands,
+                       omissible=())
 
     @property
     def names(self) -> list[str]:
@@ -89,6 +106,35 @@ _map([len], "dim", ("obj",))
 _map([np.ndim], "ndim", ("a",))
 _map([np.size], "size", ("a",))
 _map([np.copy], "copy", ("a",))
+
+# ---- more elementwise functions, selection and rounding -----------------------------
+_MATH_NAMES.update({"arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
+                    "deg2rad": "radians", "rad2deg": "degrees"})
+for _prim in ("arcsinh", "arccosh", "arctanh", "deg2rad", "rad2deg", "trunc"):
+    _map([getattr(math, _MATH_NAMES.get(_prim, _prim)), getattr(np, _prim)], _prim)
+_map([np.radians], "deg2rad")
+_map([np.degrees], "rad2deg")
+for _prim in ("exp2", "reciprocal"):
+    _map([getattr(np, _prim)], _prim)
+_map([math.atan2, np.arctan2], "arctan2", _BINARY)
+_map([math.hypot, np.hypot], "hypot", _BINARY)
+for _prim in ("logaddexp", "logaddexp2", "fmax", "fmin"):
+    _map([getattr(np, _prim)], _prim, _BINARY)
+_map([np.where], "where", ("condition", "x", "y"))
+# np.clip(a, None, hi) is np.minimum(a, hi); np.clip(a, None, None) is a.
+_map([np.clip], "clip", ("a", "a_min", "a_max"),
+     omissible=((("a_min",), "minimum"), (("a_max",), "maximum"), (("a_min", "a_max"), None)))
+_map([np.round, np.around], "round", ("a",), (("decimals", 0), ("out", None)))
+for _prim in ("argmax", "argmin"):
+    _map([getattr(np, _prim)], _prim, ("a",), (("axis", None), ("out", None),
+                                               ("keepdims", False)))
+
+# ---- linear algebra -----------------------------------------------------------------
+for _prim in ("inv", "det", "cholesky", "pinv"):
+    _map([getattr(np.linalg, _prim)], _prim, ("a",))
+_map([np.linalg.solve], "solve", ("a", "b"))
+_map([np.linalg.slogdet], ("slogdet_sign", "slogdet_logabsdet"), ("a",))
+_map([np.linalg.eigh], ("eigh_values", "eigh_vectors"), ("a",))
 
 # ---- reductions ------------------------------------------------------------------------
 _AXIS_DTYPE_OUT = (("axis", None), ("dtype", None), ("out", None))

@@ -868,7 +868,8 @@ class _Lowerer:
         if fn is np.square:
             if kwargs or len(args) != 1:
                 raise self.error(node, "np.square takes one argument here")
-            return self.b.apply("pow", self.value(args[0], node.args[0]), self.const(2))
+            base = self.b.apply("as_numpy", self.value(args[0], node.args[0]))
+            return self.b.apply("pow", base, self.const(2))
         if _is_numpy(fn):
             raise self.error(node, f"{_describe(callee)} is not supported in compiled code",
                              "compute that array outside the function and pass it in as "
@@ -919,9 +920,15 @@ class _Lowerer:
 
     def primitive_call(self, signature: Signature, described: str, node, env: dict,
                        receiver: Value | None = None):
-        """A value, or a tuple of them for a callable that returns pieces (np.split)."""
-        operands, params = self.arguments(signature, described, node, env, receiver)
+        """A value, or a tuple of them for a callable that returns pieces (np.split) or a
+        pair (np.linalg.eigh)."""
+        signature, operands, params = self.arguments(signature, described, node, env,
+                                                     receiver)
         self.at(node)
+        if signature.prim is None:  # np.clip(a, None, None): a, as NumPy holds it
+            return operands[0]
+        if isinstance(signature.prim, tuple):
+            return tuple(self.b.apply(prim, *operands, **params) for prim in signature.prim)
         if signature.pieces:
             return tuple(self.b.apply(signature.prim, *operands, **params, piece=k)
                          for k in range(self.piece_count(params, node, described)))
@@ -939,9 +946,11 @@ class _Lowerer:
                          "give a positive int, or a tuple of ints, known while compiling")
 
     def arguments(self, signature: Signature, described: str, node, env: dict,
-                  receiver: Value | None = None) -> tuple[list, dict]:
-        """The operands and parameters of a call: operands lower to values; parameters
-        must be constants known now. A method's receiver is its first operand."""
+                  receiver: Value | None = None) -> tuple[Signature, list, dict]:
+        """The signature that applies (without the operands given as None, where the
+        callable allows it), the operands and the parameters of a call: operands lower to
+        values; parameters must be constants known now. A method's receiver is its first
+        operand."""
         names = signature.names[1:] if receiver is not None else signature.names
         arguments = f"its arguments here are: {', '.join(names)}"
         args, variadic = node.args, []
@@ -971,6 +980,9 @@ class _Lowerer:
         if missing:
             raise self.error(node, f"{described} needs the argument {missing[0]!r}",
                              f"give {missing[0]}: {arguments}")
+        signature = signature.without(tuple(
+            n for n in signature.optional
+            if isinstance(given[n], gast.Constant) and given[n].value is None))
         operands = [receiver] if receiver is not None else []
         if signature.sequence:
             operands += self.sequence(given[signature.operands[0]], env, described)
@@ -991,7 +1003,7 @@ class _Lowerer:
                 continue
             params[pname] = self.constant(given[pname], env, pname, described) \
                 if pname in given else default
-        return operands, params
+        return signature, operands, params
 
     def sequence(self, node, env: dict, described: str) -> list[Value]:
         """The arrays np.concatenate((a, b)) and the like join: the elements of a list or

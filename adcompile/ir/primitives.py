@@ -120,6 +120,59 @@ _define("zeros_like", 1, lambda t: ArrayType(t.shape, t.dtype))
 _define("ones_like", 1, lambda t: ArrayType(t.shape, t.dtype))
 
 
+
+# ---- more elementwise functions, selection and rounding -----------------------------
+def _inexact(*types: ArrayType) -> ArrayType:
+    return _to_inexact(elementwise(*types))
+
+
+for _name in ("arcsinh", "arccosh", "arctanh", "exp2", "deg2rad", "rad2deg"):
+    _define(_name, 1, _inexact)
+for _name in ("arctan2", "hypot", "logaddexp", "logaddexp2"):
+    _define(_name, 2, _inexact)
+_define("reciprocal", 1, elementwise)  # of an int array, an int array (1 // x) as NumPy
+_define("fmax", 2, elementwise, commutative=True)
+_define("fmin", 2, elementwise, commutative=True)
+_define("clip", 3, elementwise)
+
+
+def _where(condition: ArrayType, x: ArrayType, y: ArrayType) -> ArrayType:
+    chosen = elementwise(x, y)
+    return ArrayType(broadcast(condition.shape, chosen.shape), chosen.dtype,
+                     chosen.weak and condition.weak)
+
+
+_define("where", 3, _where)
+_define("trunc", 1, _rounding)
+_define("round", 1, lambda t, decimals=0: elementwise(t), params=("decimals",),
+        normalize=lambda types, p: {"decimals": int(p.get("decimals", 0))})
+
+
+def _argument_axis(t: ArrayType, axis) -> int | None:
+    """argmax's axis: None (the index into the flattened array) or one axis."""
+    if axis is None:
+        return None
+    if not isinstance(axis, (int, np.integer)):
+        raise ShapeMismatch(f"argmax and argmin take one axis or None, not {axis!r}")
+    return _axes(t, axis)[0]
+
+
+def _arg_extremum(t: ArrayType, axis=None, keepdims=False) -> ArrayType:
+    if t.size == 0:
+        raise ShapeMismatch(f"argmax and argmin of an empty array (shape {t.shape})")
+    if axis is None:
+        shape = (1,) * t.ndim if keepdims else ()
+    else:
+        shape = _reduced_shape(t, (axis,), keepdims)
+    return ArrayType(shape, "int64")
+
+
+for _name in ("argmax", "argmin"):
+    _define(_name, 1, _arg_extremum, params=("axis", "keepdims"),
+            normalize=lambda types, p: {"axis": _argument_axis(types[0], p.get("axis")),
+                                        "keepdims": bool(p.get("keepdims", False))})
+
+
 # ---- shapes and reductions ----------------------------------------------------------
 def _axes(t: ArrayType, axis) -> tuple:
     """`axis` (None, an int or a tuple, negative counting from the end) as sorted
@@ -1260,6 +1313,63 @@ def _cross(a: ArrayType, b: ArrayType) -> ArrayType:
 
 
 _define("cross", 2, _cross)
+
+
+# ---- linear algebra -----------------------------------------------------------------
+# Matrices are the last two axes; the axes before them are a batch (a stack of matrices).
+def _matrix(t: ArrayType, function: str, square: bool = True) -> ArrayType:
+    if t.ndim < 2:
+        raise ShapeMismatch(f"{function} needs a matrix (at least 2 dimensions), "
+                            f"not an array of shape {t.shape}")
+    if square and t.shape[-1] != t.shape[-2]:
+        raise ShapeMismatch(f"{function} needs square matrices, not shape {t.shape}")
+    return _to_inexact(ArrayType(t.shape, t.dtype))
+
+
+def _square_matrix_function(function: str) -> Callable:
+    return lambda t: _matrix(t, function)
+
+
+def _per_matrix(function: str, vector: bool = False) -> Callable:
+    """A result per matrix of the batch: a number (det), or a vector (eigenvalues)."""
+    def abstract(t: ArrayType) -> ArrayType:
+        m = _matrix(t, function)
+        return ArrayType(m.shape[:-1] if vector else m.shape[:-2], m.dtype)
+    return abstract
+
+
+def _solve(a: ArrayType, b: ArrayType) -> ArrayType:
+    """NumPy 2's rule: a 1-d b is one vector, anything else a (stack of) matrices."""
+    a = _matrix(a, "solve")
+    n = a.shape[-1]
+    dtype = _to_inexact(promote(a, b)).dtype
+    if b.ndim == 1:
+        if b.shape[0] != n:
+            raise ShapeMismatch(f"solve of shapes {a.shape} and {b.shape}: the vector "
+                                f"needs {n} entries")
+        return ArrayType(a.shape[:-1], dtype)
+    if b.ndim == 0 or b.shape[-2] != n:
+        raise ShapeMismatch(f"solve of shapes {a.shape} and {b.shape}: the right-hand "
+                            f"side needs {n} rows")
+    return ArrayType(broadcast(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype)
+
+
+def _pinv(t: ArrayType) -> ArrayType:
+    m = _matrix(t, "pinv", square=False)
+    return ArrayType(m.shape[:-2] + (m.shape[-1], m.shape[-2]), m.dtype)
+
+
+_define("inv", 1, _square_matrix_function("inv"))
+_define("cholesky", 1, _square_matrix_function("cholesky"))
+_define("det", 1, _per_matrix("det"))
+# The functions returning a pair are a primitive for each element (the frontend makes
+# `s, l = np.linalg.slogdet(a)` both; code that uses one computes one).
+_define("slogdet_sign", 1, _per_matrix("slogdet"))
+_define("slogdet_logabsdet", 1, _per_matrix("slogdet"))
+_define("eigh_values", 1, _per_matrix("eigh", vector=True))
+_define("eigh_vectors", 1, _square_matrix_function("eigh"))
+_define("solve", 2, _solve)
+_define("pinv", 1, _pinv)
 
 
 # ---- the runtime's tape -------------------------------------------------------------
