@@ -996,6 +996,17 @@ _define("astype", 1, _astype, params=("dtype",),
         normalize=lambda types, p: {"dtype": _dtype_name(p["dtype"])})
 
 
+# ---- batching ------------------------------------------------------------------------
+def _basis(shape, dtype) -> ArrayType:
+    shape = tuple(shape)
+    return ArrayType((int(np.prod(shape, dtype=np.int64)),) + shape, dtype)
+
+
+# The unit arrays of `shape`, stacked along a new leading axis (entry k is one at the k-th
+# element in C order): the tangents a whole Jacobian is seeded with, all at once.
+_define("basis", 0, _basis, params=("shape", "dtype"))
+
+
 # ---- the runtime's tape -------------------------------------------------------------
 # A tape's type is set by the pushes onto it and read by its pops (see `ir.infer`).
 _define("tape_new", 0, lambda: TAPE, pure=False)
