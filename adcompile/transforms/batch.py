@@ -59,7 +59,8 @@ class _Batch(OpVisitor):
         b = DiffBuilder(body, fn.loc)
         self.region(fn.body, b)
         body.results = [self._with_batch(b, self.vmap.get(r, r), r.type) for r in fn.results]
-        return Function(fn.name, body, list(fn.param_names), dict(fn.defaults), True, fn.loc)
+        return Function(fn.name, body, list(fn.param_names), dict(fn.defaults),
+                        fn.returns_tuple, fn.loc)
 
     def _with_batch(self, b: DiffBuilder, value: Value, one: ArrayType) -> Value:
         """`value`, repeated along a batch axis if it has none (as a result of every
