@@ -1419,13 +1419,32 @@ def cubed_through_a_loop(x):
     return np.sum(y)
 
 
-def test_without_a_batching_rule_the_matrix_is_one_call_per_direction():
-    # the tangents go through a loop, which the batch transform does not batch
+def test_a_hessian_through_a_loop_is_one_call():
     x = np.array([1.0, -2.0, 0.5])
     h = ad.hessian(cubed_through_a_loop)
     np.testing.assert_array_equal(h(x), np.diag(6.0 * x))
-    assert _generated_calls(lambda: h(x)) == 3
+    assert _generated_calls(lambda: h(x)) == 1
     np.testing.assert_array_equal(ad.jacobian(cubed_through_a_loop)(x), 3.0 * x * x)
+
+
+def sines_of_a_loop(x):
+    y = x
+    for i in range(2):
+        y = np.sin(y) * x
+    return np.sum(y)
+
+
+def test_without_a_batching_rule_the_matrix_is_one_call_per_direction(monkeypatch):
+    x = np.array([0.3, -0.7, 1.1])
+    expected_hessian = ad.jacobian(ad.grad(sines_of_a_loop))(x)
+    expected_jacobian = ad.grad(sines_of_a_loop)(x)
+    monkeypatch.delitem(adcompile.rules.BATCH_RULES, "mul")  # tangents are multiplied
+    h = ad.hessian(sines_of_a_loop)  # compiled for the first time, without the rule
+    np.testing.assert_allclose(h(x), expected_hessian, rtol=1e-14)
+    assert _generated_calls(lambda: h(x)) == 3
+    j = ad.jacobian(sines_of_a_loop)
+    np.testing.assert_allclose(j(x), expected_jacobian, rtol=1e-14)
+    assert _generated_calls(lambda: j(x)) == 3
 
 
 def stacked_products(a, b):

@@ -1,7 +1,7 @@
 """Tests for adcompile/transforms/batch.py: a batched program computes what the original
 computes on each member of the batch; an if whose condition does not vary is batched
-branch by branch; a loop the batch does not reach is copied; what cannot be batched
-raises BatchUnsupported.
+branch by branch; a loop carries batches where they reach it; tapes of batches; what
+cannot be batched raises BatchUnsupported.
 
 The programs are lowered from Python functions; each primitive's batching rule is
 checked on its own in tests/test_registry.py.
@@ -10,6 +10,7 @@ checked on its own in tests/test_registry.py.
 import numpy as np
 import pytest
 
+import adcompile as ad
 from adcompile.api import specialize
 from adcompile.backend.codegen import to_source
 from adcompile.backend.compile import compile_source
@@ -17,6 +18,7 @@ from adcompile.ir.nodes import walk_ops
 from adcompile.ir.types import type_of
 from adcompile.passes import optimize
 from adcompile.transforms.batch import BatchUnsupported, batch
+from adcompile.transforms.reverse import reverse
 
 RNG = np.random.default_rng(3)
 
@@ -83,20 +85,57 @@ def scaled_by_a_loop(x, n):
 
 def test_a_loop_the_batch_does_not_reach_is_copied():
     fn, _ = _batched(scaled_by_a_loop, [np.ones(2), 1.5], [0], 3)
-    assert sum(op.prim == "loop" for op in walk_ops(fn.body)) == 1
+    loops = [op for op in walk_ops(fn.body) if op.prim == "loop"]
+    assert len(loops) == 1 and all(v.type.shape == () for v in loops[0].outputs)
     _check(scaled_by_a_loop, [np.array([1.0, -2.0]), 1.5], [0])
 
 
-def powers(x):
-    y = x
+def powers(x, y):
+    z = y
     for i in range(3):
-        y = y * x
-    return y
+        z = z * x + y
+    return z
 
 
-def test_a_loop_over_the_batch_is_unsupported():
+def test_a_loop_carries_a_batch_from_its_initial_or_its_next_value():
+    x, y = np.array([0.5, -2.0]), np.array([1.5, 0.25])
+    for positions in ([0], [1], [0, 1]):
+        _check(powers, [x, y], positions)
+
+
+def until_small(x, s):
+    while s > 0.1:
+        s = s * 0.5
+        x = x * s
+    return x
+
+
+def test_a_while_loop_whose_test_the_batch_leaves_alone():
+    _check(until_small, [np.array([1.0, 2.0]), 3.0], [0])
+
+
+def test_a_while_loop_whose_test_varies_across_the_batch_is_unsupported():
     with pytest.raises(BatchUnsupported, match="loop"):
-        _batched(powers, [np.ones(2)], [0], 3)
+        _batched(until_small, [np.ones(2), 3.0], [1], 3)
+
+
+def total_of_powers(x, y):
+    return np.sum(powers(x, y))
+
+
+def test_a_tape_that_receives_batches_gives_batches():
+    # the gradient program of a loop pushes z, a batch when x is one, and pops it back
+    x, y = np.array([[0.5, -2.0], [1.0, 0.3], [2.0, 0.0]]), np.array([1.5, 0.25])
+    gradient = reverse(specialize(total_of_powers, [type_of(x[0]), type_of(y)]), [0, 1],
+                       with_value=False, cotangent_params=False)
+    fn = optimize(batch(gradient, [0], 3))
+    assert any(op.prim == "pop" and op.output.type.shape == (3, 2) for op in walk_ops(fn.body))
+    source, constants = to_source(fn, "batched")
+    got = compile_source(source, "batched", constants)(x, y)
+    for k in range(3):
+        expected = ad.grad(total_of_powers, argnums=(0, 1))(x[k], y)
+        np.testing.assert_allclose(got[0][k], expected[0], rtol=1e-14)
+        np.testing.assert_allclose(got[1][k], expected[1], rtol=1e-14)
 
 
 def ignores(x, c):

@@ -4,8 +4,10 @@ parameters at once, the batch along a new leading axis.
 Each op whose operands carry no batch is copied; one whose operands do is computed by the
 batching rule of its primitive (`adcompile.rules.batching`) on the whole batch. An ``if``
 keeps its predicate, which must not vary across the batch; its branches are batched
-alike. A loop over batched values, a tape operation on them, or a primitive without a
-batching rule raises
+alike. A loop carries a batch where its initial or its next value is one (a fixed point,
+as in forward mode); its bounds and exit must not vary. A tape that receives a batch
+holds batches, and its pops give batches. What varies where it must not, or a primitive
+without a batching rule, raises
 `BatchUnsupported`, and the caller computes the batch one member at a time instead.
 
 This is how a Jacobian or a Hessian of arrays is one program: the tangent program batched
@@ -15,9 +17,8 @@ over its tangent parameters, seeded with every basis direction at once.
 from __future__ import annotations
 
 from ..ir.infer import infer_op
-from ..ir.clone import clone_op
-from ..ir.nodes import Function, Op, Region, Value, free_values
-from ..ir.structured import Cond, Loop
+from ..ir.nodes import Function, Op, Region, Value
+from ..ir.structured import Cond, Loop, loop_region
 from ..ir.types import ArrayType
 from ..rules import BATCH_RULES, DiffBuilder
 from .visitor import OpVisitor
@@ -43,6 +44,8 @@ class _Batch(OpVisitor):
         self.size = size
         self.vmap: dict[Value, Value] = {}
         self.batched: set[Value] = set()  # values of the new function with the batch axis
+        self.tapes: set[Value] = set()  # the new function's tapes of batches
+        self.pushed_single: set[Value] = set()  # tapes that received a single value
 
     def run(self, fn: Function, positions: list[int]) -> Function:
         params = []
@@ -69,9 +72,7 @@ class _Batch(OpVisitor):
             return value
         if not isinstance(one, ArrayType):
             raise BatchUnsupported(f"a batch of {one}")
-        lined = value if one.weak or one.shape == () else \
-            b.call("reshape", value, shape=(1,) + one.shape)
-        out = b.call("broadcast_to", lined, shape=(self.size,) + one.shape)
+        out = b.call("broadcast_to", value, shape=(self.size,) + one.shape)
         self.batched.add(out)
         return out
 
@@ -79,16 +80,34 @@ class _Batch(OpVisitor):
         values = [self.vmap.get(v, v) for v in op.inputs]
         flags = [v in self.batched for v in values]
         b.loc = op.loc
+        if op.prim == "push":
+            self._push(op, values, b)
+            return
         if not any(flags):
             new = b.emit(op.prim, values, op.params, n_out=len(op.outputs), loc=op.loc)
+            # a pop from a tape of batches gives a batch
+            batched = op.prim == "pop" and values[0] in self.tapes
             for old, out in zip(op.outputs, new.outputs):
-                self._bind(old, out, batched=False)
+                self._bind(old, out, batched=batched)
             return
         rule = BATCH_RULES.get(op.prim)
         if rule is None:
             raise BatchUnsupported(f"no batching rule for {op.prim!r}")
         self._bind(op.output, rule(b, values, flags, op.output.type, **op.params),
                    batched=True)
+
+    def _push(self, op: Op, values: list[Value], b: DiffBuilder) -> None:
+        """A tape holds batches or single values: a batch pushed makes it a tape of
+        batches, onto which later single values are pushed repeated along the batch."""
+        tape, value = values
+        if value in self.batched or tape in self.tapes:
+            if tape in self.pushed_single:
+                raise BatchUnsupported("a tape of both batches and single values")
+            self.tapes.add(tape)
+            value = self._with_batch(b, value, op.inputs[1].type)
+        else:
+            self.pushed_single.add(tape)
+        b.emit("push", [tape, value], n_out=0, loc=op.loc)
 
     def _bind(self, old: Value, new: Value, batched: bool) -> None:
         new.hint, new.strong_name = old.hint, old.strong_name
@@ -120,9 +139,58 @@ class _Batch(OpVisitor):
             self._bind(old, out, batched=branches[0].results[k] in self.batched)
 
     def loop(self, loop: Loop, b: DiffBuilder) -> None:
-        """A loop none of whose values varies across the batch is copied; others are not
-        batched (their carried values would need a fixed point of batched-ness)."""
-        reads = [self.vmap.get(v, v) for v in free_values(Region(ops=[loop.op]))]
-        if any(v in self.batched for v in reads):
-            raise BatchUnsupported("a loop over values that vary across the batch")
-        b.region.ops.append(clone_op(loop.op, self.vmap))
+        """A carried value is batched if its initial value is, or if its next value is
+        once the batched ones are known: found, as forward mode finds which carry
+        tangents, by transforming the body until the set stops growing. The bounds and
+        the exit flag must not vary across the batch."""
+        if any(self.vmap.get(v, v) in self.batched for v in loop.bounds):
+            raise BatchUnsupported("a loop whose bounds vary across the batch")
+        inits = [self.vmap.get(v, v) for v in loop.inits]
+        carried = {k for k, v in enumerate(inits) if v in self.batched}
+        while True:
+            saved = (dict(self.vmap), set(self.batched), set(self.tapes),
+                     set(self.pushed_single))
+            regions = [self._loop_region(loop, region, b, carried) for region in loop.regions]
+            body = regions[loop.regions.index(loop.body)]
+            next_values = body.results[:len(inits)]
+            produced = {k for k, v in enumerate(next_values) if v in self.batched}
+            if produced <= carried:
+                break
+            self.vmap, self.batched, self.tapes, self.pushed_single = saved
+            carried |= produced
+        tests = [new.results for new, old in zip(regions, loop.regions) if old is not loop.body]
+        if any(v in self.batched for v in [body.results[len(inits)], *sum(tests, [])]):
+            raise BatchUnsupported("a loop whose exit varies across the batch")
+        types = [p.type for p in loop.carried_params(loop.body)]
+        inits = [self._with_batch(b, v, types[k]) if k in carried else v
+                 for k, v in enumerate(inits)]
+        new = loop.like(b, [self.vmap.get(v, v) for v in loop.bounds], inits, regions,
+                        loc=loop.op.loc)
+        infer_op(new.op)
+        for k, (old, out) in enumerate(zip(loop.outputs, new.outputs)):
+            self._bind(old, out, batched=k in carried)
+
+    def _loop_region(self, loop: Loop, region: Region, b: DiffBuilder,
+                     carried: set[int]) -> Region:
+        """One region of `loop`, the carried values at the positions `carried` batched;
+        the body yields them batched."""
+        iteration = [self._fresh(p, batched=False) for p in loop.iteration_params(region)]
+        old_params = loop.carried_params(region)
+        params = [self._fresh(p, batched=k in carried) for k, p in enumerate(old_params)]
+        new = loop_region(iteration, params)
+        with b.into(new):
+            self.region(region, b)
+            results = [self.vmap.get(v, v) for v in region.results]
+            if region is loop.body:
+                results = [self._with_batch(b, v, old_params[k].type) if k in carried else v
+                           for k, v in enumerate(results)]
+            new.results = results
+        return new
+
+    def _fresh(self, old: Value, batched: bool) -> Value:
+        new = Value(old.hint, old.loc, old.type, old.strong_name)
+        if batched:
+            new.type = batched_type(old.type, self.size)
+            self.batched.add(new)
+        self.vmap[old] = new
+        return new
