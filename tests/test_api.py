@@ -1372,7 +1372,7 @@ def test_a_hessian_of_an_array_is_one_call_of_one_function_of_fs_arguments():
     h = ad.hessian(rosenbrock_of_a_vector)
     # f = sum(100 (s - x_i)^2 + (1 - x_i)^2) with s = sum(x^2): d^2f / dx_j dx_k =
     # 200 sum_i (ds/dx_j - e_ij)(ds/dx_k - e_ik) + 200 sum_i (s - x_i) 2 e_jk + 2 e_jk
-    s, n, eye = np.sum(x * x), x.size, np.eye(x.size)
+    s, eye = np.sum(x * x), np.eye(x.size)
     ds = 2.0 * x[None, :] - eye  # row i: d(s - x_i)/dx
     expected = 200.0 * ds.T @ ds + 400.0 * np.sum(s - x) * eye + 2.0 * eye
     np.testing.assert_allclose(h(x), expected, rtol=1e-13)
