@@ -249,10 +249,10 @@ def test_symbolic_zeros_cost_nothing():
 
 # ---- batching rules ------------------------------------------------------------------
 
-# No batching rule: the tape's effects, a factorial (of ints, never a tangent), and
-# `basis` (it has no operands to batch). A program batching them is computed one member
+# No batching rule: the tape's effects, a factorial (of ints, never a tangent), the facts
+# of a type (constants before any transform runs), and `basis` (it has no operands). A program batching them is computed one member
 # of the batch at a time (tests/test_api.py).
-UNBATCHED = EFFECTS | {"factorial", "basis"}
+UNBATCHED = EFFECTS | TYPE_FACTS | {"factorial", "basis"}
 BATCH = 3
 
 
@@ -271,8 +271,10 @@ def _check_batch(prim, args, params=None):
     """Batching every nonempty set of operands gives each member's result."""
     params = params or {}
     types = [type_of(a) for a in args]
-    for mask in range(1, 2 ** len(args)):
-        positions = [i for i in range(len(args)) if mask >> i & 1]
+    # integer operands are indices, which do not vary across a batch of tangents
+    batchable = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind in "fb"]
+    for mask in range(1, 2 ** len(batchable)):
+        positions = [i for k, i in enumerate(batchable) if mask >> k & 1]
         run = _compile(batch(_primitive_function(prim, types, params), positions, BATCH))
         members = [[_member(a, k) if i in positions else a for i, a in enumerate(args)]
                    for k in range(BATCH)]
@@ -293,7 +295,7 @@ for _prim, (_x, _y) in BINARY_POINTS.items():
 BATCH_CASES += [(prim, list(args), params) for prim in ARRAY_CASES
                 for args, params in ARRAY_CASES[prim]]
 BATCH_CASES += [(prim, [2.3, 1.1][:PRIMITIVES[prim].arity], {})
-                for prim in sorted(ZERO - {"not", "factorial", "basis"})]
+                for prim in sorted(ZERO - {"not", "factorial", "basis"} - TYPE_FACTS)]
 BATCH_CASES += [("not", [np.array([True, False])], {}), ("not", [True], {}),
                 ("sign", [np.array([-1.5, 0.0, 2.0])], {}),
                 ("floor", [np.array([[-1.5, 0.5]])], {})]

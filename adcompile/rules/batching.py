@@ -6,12 +6,16 @@ up with the result's rank (a size-1 axis inserted after the batch axis, so NumPy
 trailing alignment does not pair the batch axis with an axis of the other operand).
 Operations that name axes shift them by one; reshape and broadcast keep the batch axis in
 front of the new shape; the matrix product treats vectors as one-row or one-column
-matrices and lines up its stacking axes.
+matrices and lines up its stacking axes; an index gains a full slice in front.
+
+The facts of a type (``dim``, ``ndim``, ``size``) have none: they become constants when the
+function is typed, before any transform runs.
 """
 
 from __future__ import annotations
 
-from .registry import defbatch, defzero
+from ..ir.primitives import Slice, indexed_shape
+from .registry import BatchUnsupported, defbatch, defzero
 
 # The stacked unit arrays a batch of tangents is seeded with are constants.
 defzero("basis")
@@ -43,7 +47,7 @@ for _prim in ("add", "sub", "mul", "div", "pow", "floordiv", "mod", "neg",
               "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
               "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt",
               "floor", "ceil", "abs", "sign", "maximum", "minimum", "float", "int",
-              "zeros_like", "ones_like"):
+              "zeros_like", "ones_like", "copy"):
     defbatch(_elementwise(_prim), _prim)
 
 
@@ -107,3 +111,41 @@ defbatch(_broadcast_to, "broadcast_to")
 defbatch(_reshape, "reshape")
 defbatch(_transpose, "transpose")
 defbatch(_matmul, "matmul")
+
+
+def _batched_array(b, value, flag: bool, n: int):
+    return value if flag else b.call("broadcast_to", value, shape=(n,) + value.type.shape)
+
+
+def _with_leading_slice(b, prim: str, values, out_type, index, **params):
+    """`prim` with a full slice for the batch axis in front of `index`; NumPy moves the
+    shape of index arrays that are not adjacent to the front, before the batch axis: such
+    an index is not batched."""
+    n = values[0].type.shape[0]
+    out = b.call(prim, *values, index=(Slice(),) + tuple(index), **params)
+    if out.type.shape != (n,) + out_type.shape:
+        raise BatchUnsupported(f"{prim} with index arrays apart from each other")
+    return out
+
+
+def _index(b, values, batched, out_type, index):
+    if any(batched[1:]):
+        raise BatchUnsupported("an index that varies across the batch")
+    return _with_leading_slice(b, "index", values, out_type, index)
+
+
+def _index_update(b, values, batched, out_type, index, mode):
+    if any(batched[2:]):
+        raise BatchUnsupported("an index that varies across the batch")
+    n = _batch_size(values, batched)
+    x = _batched_array(b, values[0], batched[0], n)
+    value = values[1]
+    if batched[1]:  # line it up with the elements the index selects in one member
+        selected = indexed_shape(out_type, index, [v.type for v in values[2:]])
+        value = _lined_up(b, value, len(selected))
+    return _with_leading_slice(b, "index_update", [x, value, *values[2:]], out_type, index,
+                               mode=mode)
+
+
+defbatch(_index, "index")
+defbatch(_index_update, "index_update")

@@ -68,6 +68,10 @@ def defrule(prim: str, *, jvp: Callable, vjp: Callable, linear: bool = False,
 BATCH_RULES: dict[str, Callable] = {}
 
 
+class BatchUnsupported(Exception):
+    """A program has an operation that cannot be batched (named in the message)."""
+
+
 def defbatch(rule: Callable, *prims: str) -> None:
     for prim in prims:
         assert prim not in BATCH_RULES, f"two batching rules for {prim}"

@@ -21,11 +21,11 @@ from ..ir.nodes import Function, Op, Region, Value
 from ..ir.structured import Cond, Loop, loop_region
 from ..ir.types import ArrayType
 from ..rules import BATCH_RULES, DiffBuilder
+from ..rules.registry import BatchUnsupported
 from .visitor import OpVisitor
 
 
-class BatchUnsupported(Exception):
-    """The program has an operation this transform cannot batch (named in the message)."""
+__all__ = ["BatchUnsupported", "batch", "batched_type"]
 
 
 def batch(fn: Function, batched: list[int], size: int) -> Function:
