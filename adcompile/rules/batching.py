@@ -149,3 +149,36 @@ def _index_update(b, values, batched, out_type, index, mode):
 
 defbatch(_index, "index")
 defbatch(_index_update, "index_update")
+
+
+# ---- shape operations ----------------------------------------------------------------
+def _reshaped(b, values, batched, out_type, **params):
+    """An operation that only reshapes each member (in C order) reshapes the batch."""
+    return b.call("reshape", values[0], shape=(values[0].type.shape[0],) + out_type.shape)
+
+
+def _shifted(prim: str, *names: str):
+    """An operation whose parameters `names` are axes (ints or tuples of ints)."""
+    def batch(b, values, batched, out_type, **params):
+        moved = {name: tuple(a + 1 for a in params[name]) if isinstance(params[name], tuple)
+                 else params[name] + 1 for name in names}
+        return b.call(prim, values[0], **{**params, **moved})
+    return batch
+
+
+def _last_two_axes(prim: str):
+    def batch(b, values, batched, out_type, k):
+        if len(values[0].type.shape) < 3:
+            raise BatchUnsupported(f"{prim} of a vector")
+        return b.call(prim, values[0], k=k)
+    return batch
+
+
+defbatch(_reshaped, "ravel", "squeeze", "expand_dims", "atleast_1d", "atleast_2d",
+         "atleast_3d")
+defbatch(_shifted("swapaxes", "axis1", "axis2"), "swapaxes")
+defbatch(_shifted("moveaxis", "source", "destination"), "moveaxis")
+defbatch(_shifted("flip", "axis"), "flip")
+defbatch(_last_two_axes("triu"), "triu")
+defbatch(_last_two_axes("tril"), "tril")
+defbatch(_elementwise("astype"), "astype")
