@@ -220,6 +220,17 @@ def is_statement(prim: str) -> bool:
     return isinstance(SPELLINGS.get(prim, (None, None))[1], Update)
 
 
+def _basis(args, types, params) -> ast.expr:
+    shape = params["shape"]
+    size = math.prod(shape)
+    keywords = [] if params["dtype"] == "float64" else \
+        [ast.keyword("dtype", name(f"np.{params['dtype']}"))]
+    eye = ast.Call(name("np.eye"), [literal(size)], keywords)
+    if len(shape) == 1:
+        return eye
+    return ast.Call(ast.Attribute(eye, "reshape", ast.Load()), [literal((size,) + shape)], [])
+
+
 def _same(spelling) -> tuple:
     return (spelling, spelling)
 
@@ -258,6 +269,7 @@ SPELLINGS: dict[str, tuple] = {  # primitive -> (on Python scalars, on arrays)
                                                                      ast.Load()))),
     "size": _same(Written(lambda args, types, params: ast.Attribute(args[0], "size",
                                                                      ast.Load()))),
+    "basis": _same(Written(_basis)),
 }
 _MATH_NAMES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan"}
 for _prim in ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",

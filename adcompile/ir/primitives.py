@@ -1104,6 +1104,15 @@ _define("eigh_values", 1, _per_matrix("eigh", vector=True))
 _define("eigh_vectors", 1, _square_matrix_function("eigh"))
 _define("solve", 2, _solve)
 _define("pinv", 1, _pinv)
+# ---- batching ------------------------------------------------------------------------
+def _basis(shape, dtype) -> ArrayType:
+    shape = tuple(shape)
+    return ArrayType((int(np.prod(shape, dtype=np.int64)),) + shape, dtype)
+
+
+# The unit arrays of `shape`, stacked along a new leading axis (entry k is one at the k-th
+# element in C order): the tangents a whole Jacobian is seeded with, all at once.
+_define("basis", 0, _basis, params=("shape", "dtype"))
 
 
 # ---- the runtime's tape -------------------------------------------------------------

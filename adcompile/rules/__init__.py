@@ -1,7 +1,7 @@
 """Derivative rules. Importing this package fills the registry with every rule."""
 
-from . import (arithmetic, arrays, elementwise, indexing, linalg, runtime_ops,  # noqa: F401
-               shapes)  # (each module registers its rules)
-from .registry import RULES, DiffBuilder, rule_for
+from . import (arithmetic, arrays, batching, elementwise, indexing, linalg,  # noqa: F401
+               runtime_ops, shapes)  # (each module registers its rules)
+from .registry import BATCH_RULES, RULES, DiffBuilder, rule_for
 
-__all__ = ["RULES", "DiffBuilder", "rule_for"]
+__all__ = ["BATCH_RULES", "RULES", "DiffBuilder", "rule_for"]
