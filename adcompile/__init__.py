@@ -5,13 +5,15 @@ differentiates it, and emits Python you can read, save and differentiate again.
 """
 
 from . import testing
-from .api import (derivative, grad, hessian, jacobian, jvp, primal, value_and_grad, vjp)
+from .api import (derivative, grad, hessian, hvp, jacobian, jvp, primal, value_and_grad,
+                  vjp)
 from .api import plot, to_dot
 from .errors import (AdcompileError, AdcompileTypeError, AdcompileValueError,
                      GraphvizNotFoundError, InternalCompilerError, NonDifferentiableError,
                      ShapeError, SourceUnavailableError, UnsupportedSyntaxError)
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "hessian", "jacobian", "derivative",
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "hessian", "hvp", "jacobian",
+           "derivative",
            "primal", "to_dot", "plot", "testing", "UnsupportedSyntaxError",
            "SourceUnavailableError", "NonDifferentiableError", "ShapeError",
            "GraphvizNotFoundError", "AdcompileTypeError", "AdcompileValueError",

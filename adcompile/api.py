@@ -57,7 +57,9 @@ from .ir.types import ArrayType, Type, type_of
 from .ir.printer import format_function
 from .passes import optimize
 from .passes.strength import reduce_strength
+from .transforms.batch import BatchUnsupported
 from .transforms.forward import forward
+from .transforms.jacobian import jacobian_blocks
 from .transforms.inline import inline_applies
 from .transforms.reverse import reverse
 from .transforms.taylor import TaylorUnsupported, nth_derivative
@@ -107,6 +109,8 @@ def _types_text(arg_types: list[Type]) -> str:
 _CACHES: dict[tuple, dict] = {}
 # The transforms whose generated function returns exactly what the user gets.
 _DIRECT_KINDS = ("grad", "primal", "derivative")
+# The transforms computing a whole matrix, in one program unless `per_direction`.
+_MATRIX_KINDS = ("hessian", "jacobian")
 
 
 def _function_of(fun):
@@ -173,6 +177,8 @@ class _Compiled:
     function: Callable  # the generated function, whose source is `source`
     run: Callable       # what a call runs: it, falling back to NumPy semantics where it raises
     returns_tuple: bool  # whether the user's function returns a tuple
+    per_direction: bool  # a Jacobian or Hessian by one call of `function` per direction
+    direct: bool  # whether `function` returns exactly what the user gets
 
 
 class Transformed:
@@ -180,7 +186,8 @@ class Transformed:
 
     `fun` is a Python function or another `Transformed` (so ``grad(grad(f))`` composes
     the transforms on the IR). `kind` is one of ``primal``, ``grad``,
-    ``value_and_grad``, ``hessian``, ``jacobian``, ``derivative``, ``jvp``, ``vjp``.
+    ``value_and_grad``, ``hessian``, ``hvp``, ``jacobian``, ``derivative``, ``jvp``,
+    ``vjp``.
     """
 
     def __init__(self, fun: Callable, kind: str, argnums=0, order: int = 1):
@@ -316,11 +323,13 @@ class Transformed:
         return self._dispatch
 
     def _call(self, *args, **kwargs):
+        if self.kind == "hvp":
+            return self._hessian_vector_product(args, kwargs)
         # Every argument by position skips inspect's binding, which costs more than a
         # scalar gradient itself.
         values = args if not kwargs and len(args) == self._arity else self._bind(args, kwargs)
         compiled, values, lowered = self._prepare(values)
-        if self.kind in _DIRECT_KINDS and len(args) == self._arity and not kwargs and \
+        if compiled.direct and len(args) == self._arity and not kwargs and \
                 not any(isinstance(v, np.ndarray) for v in values):
             signature = (lowered, *map(type, values))
             if signature not in self._direct:
@@ -328,13 +337,33 @@ class Transformed:
                     self._direct[signature] = compiled.run
                     self._dispatch = dispatcher(self.root, self._arity, self._direct,
                                                  self._call)
-        if self.kind in ("hessian", "jacobian"):
+        if compiled.per_direction:
             return self._sweep(compiled, values)
         result = compiled.run(*values)
         if self.kind == "value_and_grad":
             grads = result[1] if isinstance(self.argnums, int) else result[1:]
             return result[0], grads
         return result
+
+    def _hessian_vector_product(self, args: tuple, kwargs: dict):
+        """``hvp(f)(*args, v)``: the tangent program of the gradient, along `v`."""
+        label = self._label()
+        if not args:
+            raise AdcompileTypeError(f"{label} takes f's arguments and then v, the vector "
+                                     "to multiply the Hessian by")
+        compiled, values, _ = self._prepare(self._bind(args[:-1], kwargs))
+        vectors = (args[-1],) if self._single else args[-1]
+        names = list(self._signature.parameters)
+        types = [param.type for param in compiled.ir.params[len(values):]]
+        if not isinstance(vectors, (tuple, list)) or len(vectors) != len(types) or not all(
+                fits(v, t) for v, t in zip(vectors, types)):
+            expected = ", ".join(f"{names[p]!r} ({describe(t)})"
+                                 for p, t in zip(self._positions, types))
+            raise AdcompileTypeError(
+                f"{label}: v must be shaped like the arguments it differentiates, "
+                f"{expected}{'' if self._single else ', as a tuple'}; got "
+                f"{reprlib.repr(args[-1])}")
+        return compiled.run(*values, *vectors)
 
     def _argument_types(self, values: list) -> list[Type]:
         """The types of the arguments, which must be floats where they are differentiated."""
@@ -358,7 +387,8 @@ class Transformed:
         return types
 
     def _sweep(self, compiled: _Compiled, values: list):
-        """Jacobian or Hessian, a column per basis direction of each differentiated input."""
+        """Jacobian or Hessian, by a call of the tangent program per basis direction of each
+        differentiated input: for programs the batch transform cannot batch."""
         blocks = _basis_sweep(compiled.run, values, self._positions)
         single = isinstance(self.argnums, int)
         if self.kind == "hessian":  # blocks[i][j]: d(gradient i) / d(input j)
@@ -374,25 +404,30 @@ class Transformed:
         else:
             fn = specialize(self.fun, arg_types)
         self._returns_tuple = fn.returns_tuple  # read by _compile
+        self._per_direction = False  # read by _compile
         positions = list(self._positions)
         kind = self.kind
         if kind == "primal":
             return fn
-        if kind in ("grad", "value_and_grad", "hessian"):
+        if kind in ("grad", "value_and_grad", "hessian", "hvp"):
             _require_scalar_output(fn, self)
             ir = self._derive("reverse", arg_types, reverse, fn, positions,
                               with_value=kind == "value_and_grad", cotangent_params=False)
             if kind == "hessian":
+                return self._whole_matrix(arg_types, ir, positions, not self._single)
+            if kind == "hvp":
                 ir = self._derive("forward", arg_types, forward, ir, positions,
                                   seed_ones=False, with_value=False)
-            ir.returns_tuple = not (kind == "grad" and isinstance(self.argnums, int))
+            ir.returns_tuple = not (kind in ("grad", "hvp") and self._single)
             return ir
         if kind == "vjp":
             return self._derive("reverse", arg_types, reverse, fn, positions,
                                 with_value=False, cotangent_params=True)
-        if kind in ("jvp", "jacobian"):
+        if kind == "jacobian":
+            return self._whole_matrix(arg_types, fn, positions, fn.returns_tuple)
+        if kind == "jvp":
             ir = self._derive("forward", arg_types, forward, fn, positions, seed_ones=False,
-                              with_value=kind == "jvp")
+                              with_value=True)
             ir.returns_tuple = True
             return ir
         if kind == "derivative":
@@ -408,6 +443,33 @@ class Transformed:
                                       seed_ones=True, with_value=False)
                 return fn
         raise ValueError(f"unknown transform {kind!r}")
+
+    @property
+    def _single(self) -> bool:
+        return isinstance(self.argnums, int)
+
+    def _whole_matrix(self, arg_types: list[Type], fn: Function, positions: list[int],
+                      rows_in_tuple: bool) -> Function:
+        """The Jacobian of `fn`'s results (a Hessian's: of the gradient) as one program
+        returning what the user gets: for each result a block, or a tuple of blocks for a
+        tuple `argnums`, and a tuple of those if `rows_in_tuple`. Where the tangents cannot
+        be batched, the tangent program instead, called once per basis direction."""
+        try:
+            ir = self._derive("forward", arg_types, jacobian_blocks, fn, positions,
+                              expected=(NonDifferentiableError, BatchUnsupported))
+        except BatchUnsupported:
+            self._per_direction = True
+            ir = self._derive("forward", arg_types, forward, fn, positions, seed_ones=False,
+                              with_value=False)
+            ir.returns_tuple = True
+            return ir
+        m = len(positions)
+        rows = [i * m if self._single else tuple(range(i * m, i * m + m))
+                for i in range(len(fn.results))]
+        nesting = tuple(rows) if rows_in_tuple else rows[0]
+        ir.returns_tuple = isinstance(nesting, tuple)
+        ir.result_nesting = nesting if ir.returns_tuple else None
+        return ir
 
     def _derive(self, mode: str, arg_types: list[Type], transform: Callable, fn: Function,
                 *args, expected: tuple = (NonDifferentiableError,), **kwargs) -> Function:
@@ -428,7 +490,9 @@ class Transformed:
         with _stage(f"generating Python for {self._label()}", expected=()):
             source, function, run = compile_function(reduce_strength(clone_function(ir)), name,
                                                      self._defined_at)
-        return _Compiled(ir, source, function, run, self._returns_tuple)
+        return _Compiled(ir, source, function, run, self._returns_tuple, self._per_direction,
+                         direct=self.kind in _DIRECT_KINDS or self.kind in _MATRIX_KINDS and
+                         not self._per_direction)
 
     def _defined_at(self, *args) -> bool:
         """Whether the user's function computes, without an arithmetic or domain error, at
@@ -584,6 +648,12 @@ hessian = _decorator("hessian", "The Hessian of a scalar function, by forward-ov
                                 "With a tuple `argnums`, a tuple of tuples of blocks.")
 jacobian = _decorator("jacobian", "The Jacobian of a function, by forward mode: "
                                   "output.shape + input.shape for each input.")
+
+
+hvp = _decorator("hvp", "The Hessian-vector product of a scalar function: ``hvp(f)(*args, "
+                        "v)`` is the Hessian with respect to `argnums` times v (shaped like "
+                        "those arguments; a tuple for a tuple `argnums`), by forward over "
+                        "reverse mode, never forming the Hessian.")
 
 
 def derivative(fun=None, order: int = 1):

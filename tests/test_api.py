@@ -1323,3 +1323,191 @@ def test_a_transform_decorating_a_method_binds_like_a_method():
 
 def test_static_methods_under_or_over_a_transform():
     assert Model.cube_below(2.0) == Model.cube_above(2.0) == Model(1.0).cube_above(2.0) == 12.0
+
+
+# ---- whole Jacobians and Hessians in one program; hvp -----------------------------------------
+
+def _generated_calls(call) -> int:
+    """How many times running `call()` enters code adcompile generated."""
+    entered = []
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code.co_filename.startswith("<adcompile"):
+            entered.append(frame.f_code.co_name)
+    sys.setprofile(profile)
+    try:
+        call()
+    finally:
+        sys.setprofile(None)
+    return len(entered)
+
+
+def goldstein_price(x, y):
+    return (1 + (x + y + 1)**2 * (19 - 14*x + 3*x**2 - 14*y + 6*x*y + 3*y**2)) * \
+        (30 + (2*x - 3*y)**2 * (18 - 32*x + 12*x**2 + 48*y - 36*x*y + 27*y**2))
+
+
+def test_a_hessian_of_scalars_is_one_call_of_one_function_of_fs_arguments():
+    h = ad.hessian(goldstein_price, argnums=(0, 1))
+    expected = h(0.3, -0.7)
+    assert _generated_calls(lambda: h(0.3, -0.7)) == 1
+    namespace = {}
+    exec(h.source, namespace)
+    assert namespace["goldstein_price_hessian"](0.3, -0.7) == expected
+    assert h.source.startswith("def goldstein_price_hessian(x, y):")
+    assert expected[0][1] == pytest.approx(expected[1][0], rel=1e-14)
+    grad = ad.grad(goldstein_price, argnums=(0, 1))
+    for j, (dx, dy) in enumerate([(1e-6, 0.0), (0.0, 1e-6)]):
+        plus, minus = grad(0.3 + dx, -0.7 + dy), grad(0.3 - dx, -0.7 - dy)
+        for i in range(2):
+            assert expected[i][j] == pytest.approx((plus[i] - minus[i]) / 2e-6, rel=1e-7)
+
+
+def rosenbrock_of_a_vector(x):
+    return np.sum(100.0 * (np.sum(x * x) - x) ** 2 + (1.0 - x) ** 2)
+
+
+def test_a_hessian_of_an_array_is_one_call_of_one_function_of_fs_arguments():
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    h = ad.hessian(rosenbrock_of_a_vector)
+    # f = sum(100 (s - x_i)^2 + (1 - x_i)^2) with s = sum(x^2): d^2f / dx_j dx_k =
+    # 200 sum_i (ds/dx_j - e_ij)(ds/dx_k - e_ik) + 200 sum_i (s - x_i) 2 e_jk + 2 e_jk
+    s, eye = np.sum(x * x), np.eye(x.size)
+    ds = 2.0 * x[None, :] - eye  # row i: d(s - x_i)/dx
+    expected = 200.0 * ds.T @ ds + 400.0 * np.sum(s - x) * eye + 2.0 * eye
+    np.testing.assert_allclose(h(x), expected, rtol=1e-13)
+    assert _generated_calls(lambda: h(x)) == 1
+    assert "def rosenbrock_of_a_vector_hessian(x):" in h.source
+    assert "np.eye(4)" in h.source
+
+
+def test_a_jacobian_mixing_scalars_and_arrays_has_every_block_in_one_call():
+    a, x = 0.7, np.array([[0.5, -1.0, 2.0], [0.1, 0.2, -0.3]])
+
+    def columns_by_jvp(args, position):
+        """The blocks of column `position`, one ad.jvp per basis direction."""
+        shape = np.shape(args[position])
+        tangents_out = []
+        for index in np.ndindex(*shape):
+            tangents = [np.zeros_like(v) if isinstance(v, np.ndarray) else 0.0 for v in args]
+            tangents[position] = np.zeros(shape) if shape else 1.0
+            if shape:
+                tangents[position][index] = 1.0
+            tangents_out.append(ad.jvp(scaled_sines, tuple(args), tuple(tangents))[1])
+        return [np.moveaxis(np.array([t[i] for t in tangents_out]), 0, -1).reshape(
+            np.shape(tangents_out[0][i]) + shape) for i in range(2)]
+
+    jac = ad.jacobian(scaled_sines, argnums=(0, 1))
+    (da_first, dx_first), (da_second, dx_second) = jac(a, x)
+    assert _generated_calls(lambda: jac(a, x)) == 1
+    by_jvp = [columns_by_jvp([a, x], 0), columns_by_jvp([a, x], 1)]
+    for i, (block_a, block_x) in enumerate([(da_first, dx_first), (da_second, dx_second)]):
+        np.testing.assert_allclose(block_a, by_jvp[0][i], rtol=1e-14)
+        np.testing.assert_allclose(block_x, by_jvp[1][i], rtol=1e-14)
+    assert np.shape(da_first) == () and dx_first.shape == (2, 3)
+    assert da_second.shape == (3,) and dx_second.shape == (3, 2, 3)
+
+
+def scaled_sines(a, x):
+    return a * np.sum(np.sin(x)), np.sum(np.tanh(a * x).T @ x, axis=0)
+
+
+def cubed_through_a_loop(x):
+    y = x
+    for i in range(2):
+        y = y * x
+    return np.sum(y)
+
+
+def test_a_hessian_through_a_loop_is_one_call():
+    x = np.array([1.0, -2.0, 0.5])
+    h = ad.hessian(cubed_through_a_loop)
+    np.testing.assert_array_equal(h(x), np.diag(6.0 * x))
+    assert _generated_calls(lambda: h(x)) == 1
+    np.testing.assert_array_equal(ad.jacobian(cubed_through_a_loop)(x), 3.0 * x * x)
+
+
+def sines_of_a_loop(x):
+    y = x
+    for i in range(2):
+        y = np.sin(y) * x
+    return np.sum(y)
+
+
+def test_without_a_batching_rule_the_matrix_is_one_call_per_direction(monkeypatch):
+    x = np.array([0.3, -0.7, 1.1])
+    expected_hessian = ad.jacobian(ad.grad(sines_of_a_loop))(x)
+    expected_jacobian = ad.grad(sines_of_a_loop)(x)
+    monkeypatch.delitem(adcompile.rules.BATCH_RULES, "mul")  # tangents are multiplied
+    h = ad.hessian(sines_of_a_loop)  # compiled for the first time, without the rule
+    np.testing.assert_allclose(h(x), expected_hessian, rtol=1e-14)
+    assert _generated_calls(lambda: h(x)) == 3
+    j = ad.jacobian(sines_of_a_loop)
+    np.testing.assert_allclose(j(x), expected_jacobian, rtol=1e-14)
+    assert _generated_calls(lambda: j(x)) == 3
+
+
+def stacked_products(a, b):
+    return np.tanh(a @ b) * np.sum(b, axis=-2, keepdims=True)
+
+
+def reshaped_and_transposed(x, w):
+    return np.sum(np.reshape(np.transpose(x * w, (2, 0, 1)), (4, -1)) ** 2, axis=1)
+
+
+def broadcast_quotient(x, y):
+    return np.exp(x) / (1.0 + y * y) - np.maximum(x, 0.25)
+
+
+@pytest.mark.parametrize("fn, shapes", [
+    (stacked_products, [(1, 2, 3), (4, 3, 2)]), (stacked_products, [(3,), (3, 2)]),
+    (reshaped_and_transposed, [(2, 3, 4), (4,)]), (broadcast_quotient, [(2, 1), (3,)]),
+    (broadcast_quotient, [(), (3,)]),
+], ids=lambda v: getattr(v, "__name__", None) or "-".join(map(str, v)))
+def test_a_batched_jacobian_equals_the_one_by_directions(fn, shapes):
+    args = [RNG.standard_normal(shape) if shape else 0.6 for shape in shapes]
+    transformed = ad.jacobian(fn, argnums=(0, 1))
+    blocks = transformed(*args)
+    assert not transformed._last.per_direction
+    by_direction = adcompile.api._basis_sweep(
+        lambda *v: ad.jvp(fn, v[:2], v[2:])[1], args, (0, 1))[0]
+    for block, expected in zip(blocks, by_direction):
+        assert np.shape(block) == np.shape(expected)
+        np.testing.assert_allclose(block, expected, rtol=1e-13, atol=1e-15)
+
+
+def test_hvp_is_the_hessian_times_v_for_arrays():
+    x, a = RNG.standard_normal(3), RNG.standard_normal((3, 3))
+    v = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(ad.hvp(quadratic_form)(x, a, v), (a + a.T) @ v, rtol=1e-14)
+    np.testing.assert_allclose(ad.hvp(rosenbrock_of_a_vector)(x, v),
+                               ad.hessian(rosenbrock_of_a_vector)(x) @ v, rtol=1e-13)
+    w = RNG.standard_normal((3, 3))
+    np.testing.assert_allclose(ad.hvp(quadratic_form, argnums=1)(x, a, w), np.zeros((3, 3)))
+
+
+def test_hvp_with_a_tuple_of_argnums_takes_and_gives_a_tuple():
+    hessian = np.array(ad.hessian(goldstein_price, argnums=(0, 1))(0.3, -0.7))
+    got = ad.hvp(goldstein_price, argnums=(0, 1))(0.3, -0.7, (2.0, -1.0))
+    assert isinstance(got, tuple)
+    np.testing.assert_allclose(got, hessian @ [2.0, -1.0], rtol=1e-13)
+    assert ad.hvp(goldstein_price)(0.3, -0.7, 2.0) == pytest.approx(2.0 * hessian[0, 0],
+                                                                    rel=1e-13)
+
+
+def test_hvp_never_forms_the_hessian():
+    source = ad.hvp(quadratic_form)
+    source(np.ones(3), np.eye(3), np.ones(3))
+    assert "def quadratic_form_hvp(x, a, dx):" in source.source
+    assert "eye" not in source.source
+
+
+@pytest.mark.parametrize("call, snippet", [
+    (lambda: ad.hvp(quadratic_form)(np.ones(3), np.eye(3), np.ones(4)), "shape (3,)"),
+    (lambda: ad.hvp(goldstein_price, argnums=(0, 1))(0.3, -0.7, 2.0), "as a tuple"),
+    (lambda: ad.hvp(goldstein_price)(), "and then v"),
+])
+def test_hvp_says_how_v_must_be_shaped(call, snippet):
+    with pytest.raises(ad.AdcompileTypeError) as info:
+        call()
+    assert "hvp(" in str(info.value) and snippet in str(info.value)

@@ -227,7 +227,7 @@ def test_a_type_error_in_a_derivative_program_is_the_compilers(monkeypatch, noth
         raise ShapeError("mul of float, tape: mul works on numbers and arrays")
     monkeypatch.setattr(adcompile.api, "forward", mistyped)
     with pytest.raises(InternalCompilerError) as info:
-        ad.jacobian(squares)(1.0)
+        ad.jvp(squares, (1.0,), (1.0,))
     assert isinstance(info.value.__cause__, ShapeError)
 
 

@@ -732,8 +732,6 @@ def test_float32_stays_float32():
     assert ad.grad(np_clip)(x, np.float32(-0.5), np.float32(0.3)).dtype == np.float32
 
 
-
-
 # ---- reductions -------------------------------------------------------------------------
 # a generator of its own: these values stay when rows are added above
 REDUCTIONS_RNG = np.random.default_rng(8)

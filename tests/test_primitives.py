@@ -424,7 +424,7 @@ def test_declared_parameters():
                         "full_like": ("dtype",), "eye": ("N", "M", "k", "dtype"),
                         "arange": ("start", "stop", "step", "dtype"),
                         "linspace": ("start", "stop", "num", "endpoint", "dtype"),
-                        "astype": ("dtype",),
+                        "astype": ("dtype",), "basis": ("shape", "dtype"),
                         "round": ("decimals",), "argmax": ("axis", "keepdims"),
                         "argmin": ("axis", "keepdims")}
 

@@ -1,6 +1,7 @@
 """adcompile.rules.registry: one rule per primitive, each checked against finite
 differences, forward (JVP) and reverse (VJP), on scalars and arrays, and to second order
-where the primitive is smooth."""
+where the primitive is smooth; each batching rule against the primitive applied to the
+members of the batch one at a time."""
 
 import math
 
@@ -16,7 +17,8 @@ from adcompile.backend.spellings import evaluate
 from adcompile.ir.primitives import OPERAND, PRIMITIVES, Slice
 from adcompile.ir.types import FLOAT, type_of
 from adcompile.passes import optimize
-from adcompile.rules import RULES, DiffBuilder, rule_for
+from adcompile.rules import BATCH_RULES, RULES, DiffBuilder, rule_for
+from adcompile.transforms.batch import batch
 from adcompile.transforms.forward import forward
 from adcompile.transforms.reverse import reverse
 
@@ -40,7 +42,7 @@ SMOOTH = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "ta
           "arctan2", "hypot", "logaddexp", "logaddexp2"}
 ZERO = {"floordiv", "lt", "le", "gt", "ge", "eq", "ne", "not", "sign", "floor", "ceil",
         "int", "factorial", "zeros_like", "ones_like", "dim", "ndim", "size", "zeros",
-        "ones", "eye", "arange", "linspace", "trunc", "round", "argmax", "argmin",
+        "ones", "eye", "arange", "linspace", "basis", "trunc", "round", "argmax", "argmin",
         "slogdet_sign"}
 TYPE_FACTS = {"dim", "ndim", "size"}  # ints read from an array's type
 EFFECTS = {"tape_new", "push", "pop"}
@@ -287,6 +289,78 @@ def test_symbolic_zeros_cost_nothing():
     assert b.unbroadcast(None, x) is None and b.unbroadcast(x, x) is x
     assert region.ops == []
     assert b.sub(None, x) is not None and region.ops[-1].prim == "neg"
+
+
+# ---- batching rules ------------------------------------------------------------------
+
+# No batching rule: the tape's effects, a factorial (of ints, never a tangent), the facts
+# of a type (constants before any transform runs), and what has no operands. A program batching them is computed one member
+# of the batch at a time (tests/test_api.py).
+UNBATCHED = EFFECTS | TYPE_FACTS | {"factorial"} | {p for p in PRIMITIVES
+                                                   if PRIMITIVES[p].arity == 0}
+# Not batched yet: a Jacobian or Hessian whose tangents go through one of these is computed
+# by one call of the tangent program per direction.
+NOT_BATCHED_YET = {"roll", "repeat", "tile", "diagonal", "diag", "concatenate", "stack",
+                   "hstack", "vstack", "split", "pad", "full", "full_like", "solve", "argmax",
+                   "argmin", "mean", "prod", "max", "min", "var", "std", "cumsum", "norm",
+                   "trace", "einsum", "kron", "cross"}
+BATCH = 3
+
+
+def test_every_primitive_has_a_batching_rule_or_none_on_purpose():
+    assert set(BATCH_RULES) == set(PRIMITIVES) - UNBATCHED - NOT_BATCHED_YET
+
+
+def _member(value, k):
+    """Member k of a batch around `value`."""
+    if np.asarray(value).dtype == bool:
+        return value ^ (k % 2 == 1)
+    return value + 0.25 * k
+
+
+def _check_batch(prim, args, params=None):
+    """Batching every nonempty set of operands gives each member's result."""
+    params = params or {}
+    types = [type_of(a) for a in args]
+    # integer operands are indices, which do not vary across a batch of tangents
+    batchable = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind in "fb"]
+    for mask in range(1, 2 ** len(batchable)):
+        positions = [i for k, i in enumerate(batchable) if mask >> k & 1]
+        run = _compile(batch(_primitive_function(prim, types, params), positions, BATCH))
+        members = [[_member(a, k) if i in positions else a for i, a in enumerate(args)]
+                   for k in range(BATCH)]
+        stacked = [np.stack([np.asarray(m[i]) for m in members]) if i in positions else a
+                   for i, a in enumerate(args)]
+        expected = np.stack([np.asarray(_run(prim, m, params)) for m in members])
+        got = run(*stacked)
+        assert got.shape == expected.shape, (prim, positions)
+        np.testing.assert_allclose(got, expected, rtol=1e-13, err_msg=f"{prim} {positions}")
+
+
+BATCH_CASES = [(prim, [np.array([x, x * 0.9, x * 0.8])], {}) for prim, x in UNARY_POINTS.items()]
+BATCH_CASES += [(prim, [x], {}) for prim, x in UNARY_POINTS.items()]
+for _prim, (_x, _y) in BINARY_POINTS.items():
+    BATCH_CASES += [(_prim, [_x, _y], {}),
+                    (_prim, [np.array([[_x], [_x * 0.9]]), np.array([_y, _y * 0.9, _y * 1.1])], {}),
+                    (_prim, [np.array([_x, _x * 0.9]), _y], {})]
+BATCH_CASES += [(prim, list(args), params) for prim in ARRAY_CASES if prim in BATCH_RULES
+                for args, params in ARRAY_CASES[prim]]
+BATCH_CASES += [(prim, [2.3, 1.1][:PRIMITIVES[prim].arity], {})
+                for prim in sorted(ZERO - {"not", "factorial", "slogdet_sign"} - TYPE_FACTS -
+                                   UNBATCHED - NOT_BATCHED_YET)]
+BATCH_CASES += [("not", [np.array([True, False])], {}), ("not", [True], {}),
+                ("sign", [np.array([-1.5, 0.0, 2.0])], {}),
+                ("floor", [np.array([[-1.5, 0.5]])], {}), ("slogdet_sign", [SQUARE], {})]
+
+
+def test_the_batching_cases_cover_every_rule():
+    assert {prim for prim, _, _ in BATCH_CASES} == set(BATCH_RULES)
+
+
+@pytest.mark.parametrize("prim, args, params", BATCH_CASES,
+                         ids=[f"{prim}-{k}" for k, (prim, _, _) in enumerate(BATCH_CASES)])
+def test_batching_rule(prim, args, params):
+    _check_batch(prim, args, params)
 
 
 # ---- second order, through the public transforms ----------------------------------------

@@ -402,7 +402,8 @@ class _Codegen:
                     self.names[result] = body[-1].targets[0].id
                     self.defs.pop(result)
         results = [self.expr(v) for v in fn.results]
-        value = ast.Tuple(results, ast.Load()) if fn.returns_tuple else results[0]
+        value = _nested(fn.result_nesting, results) if fn.result_nesting is not None else \
+            ast.Tuple(results, ast.Load()) if fn.returns_tuple else results[0]
         body.append(ast.Return(value))
         defaults = []  # Python takes defaults only for a final run of parameters
         for k, pname in enumerate(fn.param_names):
@@ -422,6 +423,12 @@ class _Codegen:
             head = "".join(_to_text(ast.Module([i], [])) for i in imports)
             source = head + "\n\n" + source[len(head):].lstrip("\n")
         return source, dict(self.constants)
+
+
+def _nested(nesting, results: list) -> ast.expr:
+    if isinstance(nesting, tuple):
+        return ast.Tuple([_nested(inner, results) for inner in nesting], ast.Load())
+    return results[nesting]
 
 
 def _to_text(module: ast.Module) -> str:

@@ -219,6 +219,7 @@ def is_statement(prim: str) -> bool:
     """Whether a primitive is written as statements (an update), not an expression."""
     return isinstance(SPELLINGS.get(prim, (None, None))[1], Update)
 
+
 # ---- reductions ------------------------------------------------------------------------
 def _reduced_axes_keyword(axis: tuple, ndim: int) -> list:
     """``axis=`` as a person writes it: left out for every axis, a number for one."""
@@ -279,6 +280,17 @@ def _tensordot_axes(subscripts: str):
     return (axes_a, axes_b)
 
 
+def _basis(args, types, params) -> ast.expr:
+    shape = params["shape"]
+    size = math.prod(shape)
+    keywords = [] if params["dtype"] == "float64" else \
+        [ast.keyword("dtype", name(f"np.{params['dtype']}"))]
+    eye = ast.Call(name("np.eye"), [literal(size)], keywords)
+    if len(shape) == 1:
+        return eye
+    return ast.Call(ast.Attribute(eye, "reshape", ast.Load()), [literal((size,) + shape)], [])
+
+
 def _same(spelling) -> tuple:
     return (spelling, spelling)
 
@@ -317,7 +329,7 @@ SPELLINGS: dict[str, tuple] = {  # primitive -> (on Python scalars, on arrays)
                                                                      ast.Load()))),
     "size": _same(Written(lambda args, types, params: ast.Attribute(args[0], "size",
                                                                      ast.Load()))),
-
+    "basis": _same(Written(_basis)),
     "mean": _same(_reduction("np.mean")), "prod": _same(_reduction("np.prod")),
     "max": _same(_reduction("np.max")), "min": _same(_reduction("np.min")),
     "var": _same(_reduction("np.var")), "std": _same(_reduction("np.std")),

@@ -34,4 +34,4 @@ def clone_op(op: Op, vmap: dict[Value, Value]) -> Op:
 def clone_function(fn: Function) -> Function:
     vmap: dict[Value, Value] = {}
     return Function(fn.name, clone_region(fn.body, vmap), list(fn.param_names),
-                    dict(fn.defaults), fn.returns_tuple, fn.loc)
+                    dict(fn.defaults), fn.returns_tuple, fn.loc, fn.result_nesting)

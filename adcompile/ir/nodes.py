@@ -75,7 +75,9 @@ class Function:
     """A whole function: its body region's params are the function's parameters.
 
     ``defaults`` maps a parameter name to its default value (a Python constant).
-    ``returns_tuple`` says whether the body's results are returned as a tuple.
+    ``returns_tuple`` says whether the body's results are returned as a tuple;
+    ``result_nesting``, when set, groups them into nested tuples instead: a tuple whose
+    leaves are positions in ``results`` (a Hessian's ``((0, 1), (2, 3))``).
     """
 
     name: str
@@ -84,6 +86,7 @@ class Function:
     defaults: dict[str, Any] = field(default_factory=dict)
     returns_tuple: bool = False
     loc: Loc | None = None
+    result_nesting: tuple | None = None
 
     @property
     def params(self) -> list[Value]:

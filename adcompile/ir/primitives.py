@@ -1048,6 +1048,7 @@ def _astype(t: ArrayType, dtype) -> ArrayType:
 _define("astype", 1, _astype, params=("dtype",),
         normalize=lambda types, p: {"dtype": _dtype_name(p["dtype"])})
 
+
 # ---- reductions -----------------------------------------------------------------------
 def _reduction_params(types, p) -> dict:
     return {"axis": _axes(types[0], p.get("axis")),
@@ -1370,6 +1371,15 @@ _define("eigh_values", 1, _per_matrix("eigh", vector=True))
 _define("eigh_vectors", 1, _square_matrix_function("eigh"))
 _define("solve", 2, _solve)
 _define("pinv", 1, _pinv)
+# ---- batching ------------------------------------------------------------------------
+def _basis(shape, dtype) -> ArrayType:
+    shape = tuple(shape)
+    return ArrayType((int(np.prod(shape, dtype=np.int64)),) + shape, dtype)
+
+
+# The unit arrays of `shape`, stacked along a new leading axis (entry k is one at the k-th
+# element in C order): the tangents a whole Jacobian is seeded with, all at once.
+_define("basis", 0, _basis, params=("shape", "dtype"))
 
 
 # ---- the runtime's tape -------------------------------------------------------------

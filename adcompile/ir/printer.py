@@ -38,9 +38,19 @@ def format_function(fn: Function) -> str:
     params = ", ".join(f"{names(p)}: {p.type or '?'}" for p in fn.params)
     lines = [f"def {fn.name}({params}):"]
     _region(fn.body, names, lines, "  ")
-    results = ", ".join(names(v) for v in fn.results)
-    lines.append(f"  return {'(' + results + ')' if fn.returns_tuple else results}")
+    if fn.result_nesting is not None:
+        lines.append(f"  return {_nested(fn.result_nesting, [names(v) for v in fn.results])}")
+    else:
+        results = ", ".join(names(v) for v in fn.results)
+        lines.append(f"  return {'(' + results + ')' if fn.returns_tuple else results}")
     return "\n".join(lines)
+
+
+def _nested(nesting, names: list[str]) -> str:
+    if isinstance(nesting, tuple):
+        inner = [_nested(k, names) for k in nesting]
+        return f"({', '.join(inner)}{',' if len(inner) == 1 else ''})"
+    return names[nesting]
 
 
 def _typed(value: Value, names: _Names) -> str:

@@ -11,6 +11,15 @@ A tangent or cotangent that is zero is ``None`` (a symbolic zero): the builder's
 arithmetic skips it, so no work is emitted for it. A primitive whose derivative is zero
 everywhere it exists (``floor``, ``sign``, comparisons) is registered with `defzero`.
 
+A batching rule (`defbatch`) computes a primitive on operands some of which carry an extra
+leading axis, a batch of values computed at once (the tangents along every basis direction
+of a Jacobian):
+
+- ``batch(b, values, batched, out_type, **params) -> the batched result``
+
+where ``batched[k]`` says whether ``values[k]`` has the batch axis and ``out_type`` is the
+type of one result of the batch.
+
 Primitives with side effects (the tape's ``push`` and ``pop``) register effect rules
 instead. The forward one emits the primal op and its tangent together, because their
 order on the tape matters; the reverse one gets a function giving each tape's adjoint
@@ -54,6 +63,19 @@ def defrule(prim: str, *, jvp: Callable, vjp: Callable, linear: bool = False,
             taylor: Callable | None = None) -> None:
     assert prim not in RULES, f"two rules for {prim}"
     RULES[prim] = Rule(jvp=jvp, vjp=vjp, linear=linear, taylor=taylor)
+
+
+BATCH_RULES: dict[str, Callable] = {}
+
+
+class BatchUnsupported(Exception):
+    """A program has an operation that cannot be batched (named in the message)."""
+
+
+def defbatch(rule: Callable, *prims: str) -> None:
+    for prim in prims:
+        assert prim not in BATCH_RULES, f"two batching rules for {prim}"
+        BATCH_RULES[prim] = rule
 
 
 def defzero(*prims: str) -> None:

@@ -1,7 +1,7 @@
 import math
 
 
-def my_sin_hessian(x, threshold, dx):
+def my_sin_hessian(x, threshold=0.0001):
     tape = []
     tape_c = []
     trips = 0
@@ -19,5 +19,5 @@ def my_sin_hessian(x, threshold, dx):
         c_1 = tape_c.pop()
         t2 = tape.pop()
         t3 = t2 - (t2 != 0)
-        dbx = dbx + c_1 * (t2 * (dx * (t3 * x ** (t3 - (t3 != 0)))))
-    return dbx,
+        dbx = dbx + c_1 * (t2 * (t3 * x ** (t3 - (t3 != 0))))
+    return dbx
