@@ -736,20 +736,29 @@ def primal(fun) -> Transformed:
     return fun if isinstance(fun, Transformed) else Transformed(fun, "primal")
 
 
-def _ir_for_drawing(fun) -> Function:
-    return primal(fun)._default_compiled().ir
+def _ir_for_drawing(fun, args: tuple) -> Function:
+    """The IR of `fun` specialised for the example arguments `args`; without them, for
+    its last call's arguments (floats if it has not been called)."""
+    transform = primal(fun)
+    if not args:
+        return transform._default_compiled().ir
+    compiled, _ = transform.prepare(transform._bind(args, {}))
+    return compiled.ir
 
 
-def to_dot(fun, verbose: bool = False) -> str:
-    """The DOT text of the IR of `fun` (a function, or a transform such as grad(f)).
+def to_dot(fun, *args, verbose: bool = False) -> str:
+    """The DOT text of the IR of `fun` (a function, or a transform such as grad(f)),
+    specialised for the example arguments `args` (see `_ir_for_drawing`).
 
-    With `verbose`, values are labelled with their type (shape and dtype for arrays).
+    Values are labelled with their names and types; with `verbose`, arrays with their
+    dtype as well as their shape.
     """
-    return function_to_dot(_ir_for_drawing(fun), verbose)
+    return function_to_dot(_ir_for_drawing(fun, args), verbose)
 
 
-def plot(fun, path, verbose: bool = False) -> str:
-    """Render the IR of `fun` to `path` (.png, .svg or .pdf) with Graphviz's `dot`."""
+def plot(fun, path, *args, verbose: bool = False) -> str:
+    """Render the IR of `fun`, specialised for the example arguments `args`, to `path`
+    (.png, .svg or .pdf) with Graphviz's `dot`."""
     path = os.fspath(path)
     fmt = os.path.splitext(path)[1].lstrip(".").lower() or "png"
     if fmt not in ("png", "svg", "pdf"):
@@ -761,7 +770,7 @@ def plot(fun, path, verbose: bool = False) -> str:
             "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
             "`conda install graphviz`, or see https://graphviz.org/download/. "
             "to_dot() gives the DOT text without it.")
-    text = to_dot(fun, verbose)
+    text = to_dot(fun, *args, verbose=verbose)
     done = subprocess.run([dot, f"-T{fmt}", "-o", path], input=text.encode(),
                           capture_output=True)
     if done.returncode != 0:
