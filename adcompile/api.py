@@ -31,8 +31,6 @@ import functools
 import inspect
 import os
 import reprlib
-import shutil
-import subprocess
 import threading
 import weakref
 from dataclasses import dataclass
@@ -44,9 +42,9 @@ from .backend.compile import compile_function, compile_source
 from .arguments import (argument_sequence, argument_types, bind_arguments, checked_argnums,
                         checked_order, describe, fits, is_position)
 from .dispatch import dispatcher, fast_key, reader
+from .display import notebook_html, problem_html, render
 from .errors import (AdcompileError, AdcompileTypeError, AdcompileValueError,
-                     GraphvizNotFoundError, InternalCompilerError, NonDifferentiableError,
-                     SourceUnavailableError)
+                     InternalCompilerError, NonDifferentiableError, SourceUnavailableError)
 from .frontend.callables import signature_for
 from .frontend.lower import Lowered, lower
 from .ir.clone import clone_function
@@ -242,6 +240,15 @@ class Transformed:
         with contextlib.suppress(TypeError):
             self._bound_to[instance] = bound
         return bound
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows: the generated source and, where Graphviz is installed,
+        the graph (see `display`); a function that does not compile shows why."""
+        try:
+            compiled = self._default_compiled()
+        except AdcompileError as error:
+            return problem_html(repr(self), f"{type(error).__name__}: {error}")
+        return notebook_html(repr(self), compiled.source, function_to_dot(compiled.ir))
 
     def _identity(self) -> tuple:
         return (self.fun, self.kind, self.argnums if isinstance(self.argnums, int)
@@ -763,16 +770,7 @@ def plot(fun, path, *args, verbose: bool = False) -> str:
     fmt = os.path.splitext(path)[1].lstrip(".").lower() or "png"
     if fmt not in ("png", "svg", "pdf"):
         raise AdcompileValueError(f"plot writes .png, .svg or .pdf files, not {path!r}")
-    dot = shutil.which("dot")
-    if dot is None:
-        raise GraphvizNotFoundError(
-            "plot needs Graphviz's `dot` program, which is not on PATH. Install Graphviz: "
-            "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
-            "`conda install graphviz`, or see https://graphviz.org/download/. "
-            "to_dot() gives the DOT text without it.")
-    text = to_dot(fun, *args, verbose=verbose)
-    done = subprocess.run([dot, f"-T{fmt}", "-o", path], input=text.encode(),
-                          capture_output=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace')}")
+    image = render(to_dot(fun, *args, verbose=verbose), fmt)
+    with open(path, "wb") as out:
+        out.write(image)
     return path
