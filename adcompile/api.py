@@ -495,8 +495,7 @@ class Transformed:
         ir = self.build_ir(arg_types)
         name = _python_name(self)
         with _stage(f"generating Python for {self._label()}", expected=()):
-            source, function, run = compile_function(reduce_strength(clone_function(ir)), name,
-                                                     self._defined_at)
+            source, function, run = compile_function(for_codegen(ir), name, self._defined_at)
         return _Compiled(ir, source, function, run, self._returns_tuple, self._per_direction,
                          direct=self.kind in _DIRECT_KINDS or self.kind in _MATRIX_KINDS and
                          not self._per_direction)
@@ -568,6 +567,11 @@ class PrintableIR:
     __repr__ = __str__
 
 
+
+
+def for_codegen(ir: Function) -> Function:
+    """A copy of `ir` as codegen takes it (see `passes.strength`)."""
+    return reduce_strength(clone_function(ir))
 
 
 def _python_name(transform: Transformed) -> str:
@@ -743,24 +747,24 @@ def primal(fun) -> Transformed:
     return fun if isinstance(fun, Transformed) else Transformed(fun, "primal")
 
 
-def _ir_for_drawing(fun, args: tuple) -> Function:
-    """The IR of `fun` specialised for the example arguments `args`; without them, for
-    its last call's arguments (floats if it has not been called)."""
+def compiled_for(fun, args: tuple) -> tuple[Transformed, _Compiled]:
+    """`fun` as a transform (see `primal`) and its code compiled for the example
+    arguments `args`; without them, for its last call's arguments (floats if it has not
+    been called), as `.source` shows it."""
     transform = primal(fun)
     if not args:
-        return transform._default_compiled().ir
-    compiled, _ = transform.prepare(transform._bind(args, {}))
-    return compiled.ir
+        return transform, transform._default_compiled()
+    return transform, transform.prepare(transform._bind(args, {}))[0]
 
 
 def to_dot(fun, *args, verbose: bool = False) -> str:
     """The DOT text of the IR of `fun` (a function, or a transform such as grad(f)),
-    specialised for the example arguments `args` (see `_ir_for_drawing`).
+    specialised for the example arguments `args` (see `compiled_for`).
 
     Values are labelled with their names and types; with `verbose`, arrays with their
     dtype as well as their shape.
     """
-    return function_to_dot(_ir_for_drawing(fun, args), verbose)
+    return function_to_dot(compiled_for(fun, args)[1].ir, verbose)
 
 
 def plot(fun, path, *args, verbose: bool = False) -> str:
