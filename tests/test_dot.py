@@ -282,3 +282,13 @@ def summed(x):
 def test_operations_are_labelled_with_their_parameters():
     dot = function_to_dot(specialize(summed, [ArrayType((2, 3), "float64")]))
     assert 'label="sum axis=(0,) keepdims=True"' in dot
+
+
+def numpy_scalar(x):
+    return np.tanh(x)
+
+
+def test_a_numpy_scalar_is_labelled_with_its_dtype():
+    nodes, _, _ = _parse(function_to_dot(specialize(numpy_scalar, [FLOAT])))
+    values = [label for label, attrs in nodes.values() if "shape=box" not in attrs]
+    assert values == ["x: float", "%0: float64", "%1: float64"]

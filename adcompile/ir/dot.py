@@ -3,8 +3,9 @@ orange filled ellipses, operations light-blue filled boxes, edges run value -> o
 -> value.
 
 - A value is labelled with the name the printed IR gives it (unique, so the two adjoints
-  of ``x`` are ``bx`` and ``bx.1``) and its type: a scalar's type, an array's shape
-  (``verbose`` adds the dtype, as the seeds' ``verbose`` does). A constant is drawn anew at
+  of ``x`` are ``bx`` and ``bx.1``) and its type: a scalar's type (``float``, a NumPy
+  scalar's dtype), an array's shape (``verbose`` adds the dtype, as the seeds'
+  ``verbose`` does). A constant is drawn anew at
   each use, labelled with its number. A value nothing reads, such as a loop index the body
   ignores, is not drawn.
 - An operation is labelled with its primitive and parameters (``sum axis=(0,)
@@ -47,9 +48,9 @@ def _type_text(value: Value, verbose: bool) -> str | None:
     t = value.type
     if t is None:
         return None
-    if t.is_array:
+    if t.is_array and t.shape:
         return f"{t.shape} {t.dtype}" if verbose else str(t.shape)
-    return str(t)
+    return t.dtype if t.is_array else str(t)  # a NumPy scalar: its dtype
 
 
 class _Dot:
