@@ -29,10 +29,12 @@ tape: the adjoint of a pop is a push onto it, and the adjoint of a push a pop fr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable
 
 from ..ir.builder import Builder
 from ..ir.nodes import Value
+from ..ir.primitives import PRIMITIVES
 from ..ir.types import NoneType
 
 
@@ -101,9 +103,20 @@ def defunary(prim: str, derivative: Callable) -> None:
 
 def cauchy_product(prim: str) -> Callable:
     """The Taylor rule of a bilinear primitive (``*``, ``@``): coefficient k of a . c is
-    the sum over j of a_j . c_(k-j)."""
+    the sum over j of a_j . c_(k-j). A commutative one of a series with itself (a
+    square) pairs a_j . a_(k-j) with a_(k-j) . a_j: the pair is one product, added twice."""
+    commutative = PRIMITIVES[prim].commutative
+
     def taylor(b, inputs, out, k, memo):
         a, c = inputs
+        if commutative and a is c:
+            pairs = None
+            for j in range((k + 1) // 2):
+                if a[j] is not None and a[k - j] is not None:
+                    pairs = b.add(pairs, b.call(prim, a[j], a[k - j]))
+            middle = b.call(prim, a[k // 2], a[k // 2]) \
+                if k % 2 == 0 and a[k // 2] is not None else None
+            return b.add(b.add(pairs, pairs), middle) if pairs is not None else middle
         total = None
         for j in range(k + 1):
             if a[j] is not None and c[k - j] is not None:
@@ -125,6 +138,11 @@ class DiffBuilder(Builder):
         if prim == "const":
             self._constants[op.output] = op.params["value"]
         return op
+
+    def exact(self, number: Fraction) -> Value:
+        """The constant `number`, which a builder that folds constant factors keeps exact
+        (see `adcompile.transforms.taylor`)."""
+        return self.const(float(number))
 
     def constant(self, value: Value) -> int | float | None:
         """The number `value` is, when it is an int or float constant; else None."""
