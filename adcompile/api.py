@@ -31,8 +31,6 @@ import functools
 import inspect
 import os
 import reprlib
-import shutil
-import subprocess
 import threading
 import weakref
 from dataclasses import dataclass
@@ -44,9 +42,9 @@ from .backend.compile import compile_function, compile_source
 from .arguments import (argument_sequence, argument_types, bind_arguments, checked_argnums,
                         checked_order, describe, fits, is_position)
 from .dispatch import dispatcher, fast_key, reader
+from .display import notebook_html, problem_html, render
 from .errors import (AdcompileError, AdcompileTypeError, AdcompileValueError,
-                     GraphvizNotFoundError, InternalCompilerError, NonDifferentiableError,
-                     SourceUnavailableError)
+                     InternalCompilerError, NonDifferentiableError, SourceUnavailableError)
 from .frontend.callables import signature_for
 from .frontend.lower import Lowered, lower
 from .ir.clone import clone_function
@@ -242,6 +240,15 @@ class Transformed:
         with contextlib.suppress(TypeError):
             self._bound_to[instance] = bound
         return bound
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows: the generated source and, where Graphviz is installed,
+        the graph (see `display`); a function that does not compile shows why."""
+        try:
+            compiled = self._default_compiled()
+        except AdcompileError as error:
+            return problem_html(repr(self), f"{type(error).__name__}: {error}")
+        return notebook_html(repr(self), compiled.source, function_to_dot(compiled.ir))
 
     def _identity(self) -> tuple:
         return (self.fun, self.kind, self.argnums if isinstance(self.argnums, int)
@@ -488,8 +495,7 @@ class Transformed:
         ir = self.build_ir(arg_types)
         name = _python_name(self)
         with _stage(f"generating Python for {self._label()}", expected=()):
-            source, function, run = compile_function(reduce_strength(clone_function(ir)), name,
-                                                     self._defined_at)
+            source, function, run = compile_function(for_codegen(ir), name, self._defined_at)
         return _Compiled(ir, source, function, run, self._returns_tuple, self._per_direction,
                          direct=self.kind in _DIRECT_KINDS or self.kind in _MATRIX_KINDS and
                          not self._per_direction)
@@ -561,6 +567,11 @@ class PrintableIR:
     __repr__ = __str__
 
 
+
+
+def for_codegen(ir: Function) -> Function:
+    """A copy of `ir` as codegen takes it (see `passes.strength`)."""
+    return reduce_strength(clone_function(ir))
 
 
 def _python_name(transform: Transformed) -> str:
@@ -736,34 +747,34 @@ def primal(fun) -> Transformed:
     return fun if isinstance(fun, Transformed) else Transformed(fun, "primal")
 
 
-def _ir_for_drawing(fun) -> Function:
-    return primal(fun)._default_compiled().ir
+def compiled_for(fun, args: tuple) -> tuple[Transformed, _Compiled]:
+    """`fun` as a transform (see `primal`) and its code compiled for the example
+    arguments `args`; without them, for its last call's arguments (floats if it has not
+    been called), as `.source` shows it."""
+    transform = primal(fun)
+    if not args:
+        return transform, transform._default_compiled()
+    return transform, transform.prepare(transform._bind(args, {}))[0]
 
 
-def to_dot(fun, verbose: bool = False) -> str:
-    """The DOT text of the IR of `fun` (a function, or a transform such as grad(f)).
+def to_dot(fun, *args, verbose: bool = False) -> str:
+    """The DOT text of the IR of `fun` (a function, or a transform such as grad(f)),
+    specialised for the example arguments `args` (see `compiled_for`).
 
-    With `verbose`, values are labelled with their type (shape and dtype for arrays).
+    Values are labelled with their names and types; with `verbose`, arrays with their
+    dtype as well as their shape.
     """
-    return function_to_dot(_ir_for_drawing(fun), verbose)
+    return function_to_dot(compiled_for(fun, args)[1].ir, verbose)
 
 
-def plot(fun, path, verbose: bool = False) -> str:
-    """Render the IR of `fun` to `path` (.png, .svg or .pdf) with Graphviz's `dot`."""
+def plot(fun, path, *args, verbose: bool = False) -> str:
+    """Render the IR of `fun`, specialised for the example arguments `args`, to `path`
+    (.png, .svg or .pdf) with Graphviz's `dot`."""
     path = os.fspath(path)
     fmt = os.path.splitext(path)[1].lstrip(".").lower() or "png"
     if fmt not in ("png", "svg", "pdf"):
         raise AdcompileValueError(f"plot writes .png, .svg or .pdf files, not {path!r}")
-    dot = shutil.which("dot")
-    if dot is None:
-        raise GraphvizNotFoundError(
-            "plot needs Graphviz's `dot` program, which is not on PATH. Install Graphviz: "
-            "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
-            "`conda install graphviz`, or see https://graphviz.org/download/. "
-            "to_dot() gives the DOT text without it.")
-    text = to_dot(fun, verbose)
-    done = subprocess.run([dot, f"-T{fmt}", "-o", path], input=text.encode(),
-                          capture_output=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace')}")
+    image = render(to_dot(fun, *args, verbose=verbose), fmt)
+    with open(path, "wb") as out:
+        out.write(image)
     return path

@@ -2,8 +2,8 @@
 
 Values are orange filled ellipses, operations light-blue filled boxes, and edges run
 value -> operation -> value, as in the seeds' `get_dot_graph`. The names come from the
-function's own variables (x0, x1, y), so there is nothing to set by hand.
-`verbose=True` adds each value's type: shape and dtype for arrays.
+function's own variables (x0, x1, y), so there is nothing to set by hand; each value
+also says its type (an array its shape, and with `verbose=True` its dtype too).
 
 Writes x0_plus_x1.dot into the current directory, or into the directory argv[1];
 render it with `dot x0_plus_x1.dot -T png -o x0_plus_x1.png`.
@@ -28,11 +28,9 @@ def main(out_dir="."):
     text = ad.to_dot(x0_plus_x1)
     print(text)
 
-    # Types come from the arguments a function is compiled for: compile it for
-    # (2, 3) arrays, and the verbose graph shows that shape and dtype.
-    on_arrays = ad.primal(x0_plus_x1)
-    on_arrays(np.ones((2, 3)), np.ones((2, 3)))
-    print(ad.to_dot(on_arrays, verbose=True))
+    # Types come from the example arguments the graph is drawn for: for (2, 3)
+    # arrays, the verbose graph shows that shape and dtype.
+    print(ad.to_dot(x0_plus_x1, np.ones((2, 3)), np.ones((2, 3)), verbose=True))
 
     path = os.path.join(out_dir, "x0_plus_x1.dot")
     with open(path, "w") as out:

@@ -39,6 +39,10 @@ def sin(x):
     return np.sin(x)
 
 
+def tanh(x):
+    return np.tanh(x)
+
+
 def my_sin(x, threshold=0.0001):
     y = 0
     for i in range(100000):

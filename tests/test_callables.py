@@ -333,7 +333,10 @@ NAMED_AS_NUMPY_NAMES_THEM = [
 @pytest.mark.parametrize("fn", NAMED_AS_NUMPY_NAMES_THEM)
 def test_parameters_are_in_numpys_positional_order(fn):
     """A positional argument means what it means to NumPy."""
-    numpy_names = list(inspect.signature(fn).parameters)
+    try:
+        numpy_names = list(inspect.signature(fn).parameters)
+    except ValueError:  # NumPy's C functions carry no signature under Python 3.10
+        pytest.skip(f"this Python cannot read the signature of {fn.__name__}")
     ours = signature_for(fn).names
     assert numpy_names[:len(ours)] == ours
 

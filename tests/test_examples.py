@@ -28,6 +28,8 @@ HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 # What each script writes into its output directory (when the tool it needs is there).
 WRITES = {
     "dot_graph.py": ["x0_plus_x1.dot"],
+    "gallery.py": (["goldstein.png", "my_sin_grad.png", "tanh_d3.png"] if HAS_DOT else [])
+    + (["sin_derivatives.png"] if HAS_MATPLOTLIB else []),
     "goldstein_graph.py": ["goldstein.png"] if HAS_DOT else [],
     "my_sin.py": ["my_sin_1e-4.png", "my_sin_1e-150.png"] if HAS_DOT else [],
     "sin_plot.py": ["sin_derivatives.png"] if HAS_MATPLOTLIB else [],
@@ -120,3 +122,19 @@ def test_importing_an_example_runs_nothing(script, tmp_path, monkeypatch, capsys
     assert module.__doc__ and module.__doc__.strip(), f"{script.name} has no docstring"
     assert capsys.readouterr().out == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_readme_gallery_shows_what_adcompile_writes():
+    import adcompile as ad
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    for script, name in [("sin_plot", "sin"), ("tanh_orders", "tanh")]:
+        spec = importlib.util.spec_from_file_location(script, EXAMPLES / f"{script}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        source = ad.derivative(getattr(module, name), order=3).source
+        definition = source.split("\n\n\n", 1)[1]  # after the imports
+        assert f"```python\n{definition}```" in readme, definition
+    for picture in ("goldstein", "my_sin_grad", "sin_derivatives", "tanh_d3"):
+        path = EXAMPLES.parent / "docs" / f"{picture}.png"
+        assert f'src="docs/{picture}.png"' in readme
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size < 200_000

@@ -34,6 +34,10 @@ CASES = {
 }
 
 
+# The derivatives of these of orders 1 to 8 are pinned together, one file each.
+ORDERS = {"sin": cases.sin, "tanh": cases.tanh}
+
+
 def _called(transformed, *args):
     """`transformed` once called with `args`: its source and IR are for their types."""
     transformed(*args)
@@ -54,6 +58,12 @@ def test_generated_source_is_pinned(case):
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_printed_ir_is_pinned(case):
     _check(GOLDEN / f"{case}.ir", str(CASES[case]().ir) + "\n")
+
+
+@pytest.mark.parametrize("name", sorted(ORDERS))
+def test_derivatives_of_orders_1_to_8_are_pinned(name):
+    text = "\n\n".join(ad.derivative(ORDERS[name], order=n).source for n in range(1, 9))
+    _check(GOLDEN / f"{name}_derivatives_1_to_8.py", text)
 
 
 def test_goldstein_gradient_reads_like_hand_written_code():

@@ -160,4 +160,4 @@ def test_two_lambdas_on_one_line_are_told_apart_by_column():
 def test_two_lambdas_on_one_line_are_refused_before_python_3_11():
     with pytest.raises(UnsupportedSyntaxError, match="several lambdas") as info:
         parse_function(twins[0])
-    assert "own line" in info.value.hint
+    assert "a line of its own" in info.value.hint

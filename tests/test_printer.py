@@ -8,7 +8,7 @@ from adcompile.api import _lowered, specialize
 from adcompile.ir.builder import Builder
 from adcompile.ir.nodes import Function, Region, Value
 from adcompile.ir.types import FLOAT, INT, ArrayType
-from adcompile.ir.printer import format_function
+from adcompile.ir.printer import format_function, value_names
 
 from irkit import make
 from programs import goldstein_terms
@@ -150,3 +150,12 @@ def test_parameters_print_sorted_after_the_primitive():
     fn = make(lambda b, x: b.apply("sum", x, keepdims=True, axis=-1),
               ArrayType((2, 3), "float64"))
     assert "= sum axis=(1,) keepdims=True x" in format_function(fn)
+
+
+def test_value_names_are_the_names_the_text_gives():
+    fn = specialize(branches_and_loops, [FLOAT, FLOAT])
+    names = value_names(fn)
+    text = format_function(fn)
+    defined = re.findall(r"([\w.%]+): \w+", text)  # every name the text types
+    assert sorted(set(defined)) == sorted(names.values())
+    assert len(set(names.values())) == len(names)  # one name per value

@@ -125,25 +125,22 @@ def test_case04_dot_of_x0_plus_x1():
     nodes, edges = parse_dot(ad.to_dot(f))
     values = {attrs["label"]: node for node, attrs in nodes.items() if is_value(attrs)}
     ops = [node for node, attrs in nodes.items() if is_op(attrs)]
-    assert set(values) == {"x0", "x1", "y"}
+    # each value says its name and type
+    assert set(values) == {"x0: float", "x1: float", "y: float"}
     assert len(ops) == 1 and len(nodes) == 4, nodes
     op = ops[0]
     assert nodes[op]["label"] == "add"
-    assert sorted(edges) == sorted([(values["x0"], op), (values["x1"], op),
-                                    (op, values["y"])])
+    assert sorted(edges) == sorted([(values["x0: float"], op), (values["x1: float"], op),
+                                    (op, values["y: float"])])
 
-    # verbose: the type of each value; for arrays, shape and dtype
-    nodes, _ = parse_dot(ad.to_dot(f, verbose=True))
-    labels = sorted(a["label"] for a in nodes.values() if is_value(a))
-    assert [label.split(":")[0] for label in labels] == ["x0", "x1", "y"], labels
-    assert all(re.fullmatch(r"\w+: float\w*", label) for label in labels), labels
-    on_arrays = ad.primal(f)
-    on_arrays(np.ones((2, 3)), np.ones((2, 3)))
-    nodes, edges2 = parse_dot(ad.to_dot(on_arrays, verbose=True))
-    labels = sorted(a["label"] for a in nodes.values() if is_value(a))
-    assert labels == ["x0: (2, 3) float64", "x1: (2, 3) float64", "y: (2, 3) float64"]
-    assert [a["label"] for a in nodes.values() if is_op(a)] == ["add"]
-    assert sorted(edges2) == sorted(edges)
+    # on arrays, a value says its shape; verbose adds the dtype, as the seeds' verbose
+    for verbose, details in [(False, "(2, 3)"), (True, "(2, 3) float64")]:
+        nodes, edges2 = parse_dot(ad.to_dot(f, np.ones((2, 3)), np.ones((2, 3)),
+                                            verbose=verbose))
+        labels = sorted(a["label"] for a in nodes.values() if is_value(a))
+        assert labels == [f"{name}: {details}" for name in ("x0", "x1", "y")]
+        assert [a["label"] for a in nodes.values() if is_op(a)] == ["add"]
+        assert sorted(edges2) == sorted(edges)
 
 
 def test_case05_goldstein_graph(tmp_path):
@@ -153,7 +150,7 @@ def test_case05_goldstein_graph(tmp_path):
     assert text.splitlines()[0] == "digraph {"
     assert text.rstrip().endswith("}")
     nodes, edges = parse_dot(text)
-    assert {"x", "y"} <= {a["label"] for a in nodes.values() if is_value(a)}
+    assert {"x: float", "y: float"} <= {a["label"] for a in nodes.values() if is_value(a)}
     assert all(is_value(a) or is_op(a) for a in nodes.values())
     assert all(a in nodes and b in nodes for a, b in edges)
     if DOT:

@@ -1,6 +1,8 @@
 """Taylor mode (adcompile/transforms/taylor.py): derivative(f, order=n) in one pass."""
 
+import ast
 import math
+import re
 
 import numpy as np
 import pytest
@@ -183,3 +185,81 @@ def test_loops_carry_every_coefficient():
     program = ad.derivative(looped, order=3)
     program(0.4)
     assert "for " in program.source  # the loop stays a loop
+
+
+def sine(x):
+    return np.sin(x)
+
+
+def same_twice(x):
+    y = np.exp(x)
+    return y - y
+
+
+def logarithm(x):
+    return np.log(x)
+
+
+def _scaled(node):
+    """Whether `node` is a constant times something: `c * e`, `e * c`."""
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and any(
+        isinstance(side, ast.Constant) for side in (node.left, node.right))
+
+
+def _constant_chains(source: str) -> list[str]:
+    """`c1 * (c2 * e)` and `-(c * e)`: factors a person would have multiplied out."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if _scaled(node) and any(_scaled(side) for side in (node.left, node.right)) or \
+                isinstance(node, ast.UnaryOp) and _scaled(node.operand):
+            found.append(ast.unparse(node))
+    return found
+
+
+def _trivial_factors(source: str) -> list[str]:
+    """Multiplications by a literal 0 or 1."""
+    return [ast.unparse(node) for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and any(
+                isinstance(side, ast.Constant) and side.value in (0, 1)
+                for side in (node.left, node.right))]
+
+
+def test_the_checks_find_what_they_look_for():
+    assert _constant_chains("y = 6.0 * (0.25 * x) + -(2.0 * x) + 2.0 * (3.0 * x + y)") == [
+        "6.0 * (0.25 * x)", "-(2.0 * x)"]
+    assert _trivial_factors("y = 1.0 * x + x * 0.0 + 2.0 * x") == ["1.0 * x", "x * 0.0"]
+
+
+def test_exact_factors_make_sin_orders_what_a_person_writes():
+    expected = ["math.cos(x)", "-math.sin(x)", "-math.cos(x)", "math.sin(x)"]
+    for order in range(1, 9):
+        assert ad.derivative(sine, order=order).source == (
+            f"import math\n\n\ndef sine_d{order}(x):\n"
+            f"    return {expected[(order - 1) % 4]}\n")
+
+
+@pytest.mark.parametrize("fun", [tanh, mixed, powers, elementary, sine],
+                         ids=lambda f: f.__name__)
+def test_no_constant_chains_and_no_trivial_factors(fun):
+    for order in range(1, 9):
+        source = ad.derivative(fun, order=order).source
+        assert _constant_chains(source) == [], (order, source)
+        assert _trivial_factors(source) == [], (order, source)
+
+
+def test_tanh_terms_have_integer_constants():
+    # tanh''' = 4 t^2 (1 - t^2) - 2 (1 - t^2)^2 with t = tanh(x), as written by hand
+    assert ad.derivative(tanh, order=3).source.endswith(
+        "    return 4.0 * (t * (t * t1)) - 2.0 * (t1 * t1)\n")
+    for order in range(1, 9):
+        constants = re.findall(r"\d+\.\d+", ad.derivative(tanh, order=order).source)
+        assert all(float(c).is_integer() for c in constants), (order, constants)
+
+
+def test_folding_keeps_what_inf_and_nan_give():
+    with np.errstate(all="ignore"):
+        # y - y is nan where y overflows, in every order: never folded to 0
+        for order in (1, 2, 3):
+            assert math.isnan(ad.derivative(same_twice, order=order)(1000.0))
+            assert ad.derivative(same_twice, order=order)(1.0) == 0.0
+        assert ad.derivative(logarithm, order=3)(0.0) == math.inf  # 2 / x**3

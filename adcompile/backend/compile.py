@@ -11,6 +11,8 @@ from .codegen import to_source
 from .spellings import FAITHFUL, FAST
 
 _counter = itertools.count(1)
+# What the fast spelling raises where the faithful one gives inf or nan, or raises too.
+FALLBACK_ERRORS = (ArithmeticError, ValueError)
 
 
 def compile_source(source: str, name: str, constants: dict | None = None):
@@ -50,7 +52,7 @@ def compile_function(fn: Function, name: str, defined: Callable | None = None
     def run(*args):
         try:
             return fast(*args)
-        except (ArithmeticError, ValueError):
+        except FALLBACK_ERRORS:
             if defined is not None and not defined(*args):
                 raise
             return faithful(*args)

@@ -33,8 +33,8 @@ class _Names:
         return self.names[value]
 
 
-def format_function(fn: Function) -> str:
-    names = _Names()
+def format_function(fn: Function, names: _Names | None = None) -> str:
+    names = names if names is not None else _Names()
     params = ", ".join(f"{names(p)}: {p.type or '?'}" for p in fn.params)
     lines = [f"def {fn.name}({params}):"]
     _region(fn.body, names, lines, "  ")
@@ -51,6 +51,13 @@ def _nested(nesting, names: list[str]) -> str:
         inner = [_nested(k, names) for k in nesting]
         return f"({', '.join(inner)}{',' if len(inner) == 1 else ''})"
     return names[nesting]
+
+
+def value_names(fn: Function) -> dict[Value, str]:
+    """The name the printed text gives each value of `fn`, so drawings can say the same."""
+    names = _Names()
+    format_function(fn, names)
+    return names.names
 
 
 def _typed(value: Value, names: _Names) -> str:

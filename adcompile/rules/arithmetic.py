@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from .registry import cauchy_product, defrule, defzero, stands_for
 
@@ -121,7 +122,8 @@ def _pow_taylor(b, inputs, out, k, memo):
         log_base = memo.get("log")
         if log_base is None:
             log_base = memo["log"] = _pow_exponent_derivative(b, x[0], b.const(1.0))
-        terms = [b.mul(b.mul(b.const(j / k), y[j]), out[k - j]) for j in range(1, k + 1)]
+        terms = [b.mul(b.mul(b.exact(Fraction(j, k)), y[j]), out[k - j])
+                 for j in range(1, k + 1)]
         return b.mul(log_base, _sum(b, terms))
     return NotImplemented  # both moving: the caller falls back to nested forward mode
 
@@ -147,9 +149,11 @@ def _constant_exponent_coefficient(b, x, exponent, k, memo):
 def _binomial(b, exponent, known, j, memo):
     """C(c, j) = c (c - 1) ... (c - j + 1) / j!, folded when c is a known constant;
     None when it is 0."""
+    if known is not None and not math.isfinite(known):
+        return b.const(math.prod(known - i for i in range(j)) / math.factorial(j))
     if known is not None:
-        weight = math.prod(known - i for i in range(j)) / math.factorial(j)
-        return None if weight == 0 else b.const(weight)
+        weight = math.prod(Fraction(known) - i for i in range(j)) / math.factorial(j)
+        return None if weight == 0 else b.exact(weight)
     weights = memo.setdefault("binomials", {0: b.const(1.0)})
     if j not in weights:
         previous = _binomial(b, exponent, known, j - 1, memo)

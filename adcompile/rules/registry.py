@@ -29,10 +29,12 @@ tape: the adjoint of a pop is a push onto it, and the adjoint of a push a pop fr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable
 
 from ..ir.builder import Builder
 from ..ir.nodes import Value
+from ..ir.primitives import PRIMITIVES
 from ..ir.types import NoneType
 
 
@@ -102,8 +104,21 @@ def defunary(prim: str, derivative: Callable) -> None:
 def cauchy_product(prim: str) -> Callable:
     """The Taylor rule of a primitive linear in each operand (``*``, ``@``, einsum):
     coefficient k of a . c is the sum over j of a_j . c_(k-j), and of f(a, c, e, ...) the
-    sum over the ways of writing k = j1 + j2 + j3 + ... of f(a_j1, c_j2, e_j3, ...)."""
+    sum over the ways of writing k = j1 + j2 + j3 + ... of f(a_j1, c_j2, e_j3, ...). A
+    commutative one of a series with itself (a square) pairs a_j . a_(k-j) with
+    a_(k-j) . a_j: the pair is one product, added twice."""
+    commutative = PRIMITIVES[prim].commutative
+
     def taylor(b, inputs, out, k, memo, **params):
+        if commutative and len(inputs) == 2 and inputs[0] is inputs[1]:
+            a = inputs[0]
+            pairs = None
+            for j in range((k + 1) // 2):
+                if a[j] is not None and a[k - j] is not None:
+                    pairs = b.add(pairs, b.call(prim, a[j], a[k - j], **params))
+            middle = b.call(prim, a[k // 2], a[k // 2], **params) \
+                if k % 2 == 0 and a[k // 2] is not None else None
+            return b.add(b.add(pairs, pairs), middle) if pairs is not None else middle
         total = None
         for split in _compositions(k, len(inputs)):
             terms = [series[j] for series, j in zip(inputs, split)]
@@ -136,6 +151,11 @@ class DiffBuilder(Builder):
         if prim == "const":
             self._constants[op.output] = op.params["value"]
         return op
+
+    def exact(self, number: Fraction) -> Value:
+        """The constant `number`, which a builder that folds constant factors keeps exact
+        (see `adcompile.transforms.taylor`)."""
+        return self.const(float(number))
 
     def constant(self, value: Value) -> int | float | None:
         """The number `value` is, when it is an int or float constant; else None."""

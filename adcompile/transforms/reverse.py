@@ -14,7 +14,8 @@ Structured ops:
   each iteration, exactly the values that iteration's adjoint reads, each onto a tape
   (a stack) of its own. The reverse sweep is a ``range`` loop over the trip count whose
   body pops them back and runs the adjoint of the body. Values the body reads from outside
-  the loop have their adjoints accumulated in carried values.
+  the loop have their adjoints accumulated in carried values. The two loops carry the
+  param ``sweep`` (``forward``, ``reverse``), which only drawings read.
 
 Reverse mode over a program that already has tapes (the reverse of a reverse through a
 loop) gives each active tape an adjoint tape, through the tape ops' effect rules.
@@ -145,6 +146,7 @@ class _Reverse(OpVisitor):
 
         zero = b.const(0)
         new = self._copy_loop(loop, b, regions)
+        new.op.params.setdefault("sweep", "forward")  # an inner transform's sweep stays
         # Count the trips: one more carried value, after the user's.
         trip, trips = new.add_carried(zero, "trip", INT, op.loc)
         with b.into(new.body):
@@ -334,6 +336,7 @@ class _Reverse(OpVisitor):
         start, step = b.const(0), b.const(1)
         new = RangeLoop.build(b, start, plan.trips, step, [*cts, *accumulators],
                               plan.adjoint_body, loc=loop.op.loc)
+        new.op.params["sweep"] = "reverse"
         infer_op(new.op)
         adjoints = list(new.outputs)
         # The accumulators started from the adjoints before the loop, so they replace

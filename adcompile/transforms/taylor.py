@@ -17,14 +17,23 @@ by its key). Branches and loops carry all the coefficients of their values.
 
 Programs this does not cover (tapes, a power whose base and exponent both move) raise
 `TaylorUnsupported`; `derivative` then applies forward mode n times instead.
+
+The constant factors the series bring (1/k, j/k, n!) are kept exact, as fractions, by
+`_ExactFactors`, the builder every rule here emits through: it knows which values are an
+exact factor times another (``(1/6) * e``, ``-e``) and multiplies the factors out, so
+each term gets one float constant at the end: ``derivative(sin, order=3)`` is
+``-cos(x)``, not ``-(6.0 * (0.16666666666666666 * cos(x)))``. It never folds a
+multiplication by 0 or cancels ``e - e``, which would change what inf and nan give.
 """
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from ..ir.infer import infer_op
 from ..ir.nodes import Function, Op, Region, Value
+from ..ir.primitives import result_type
 from ..ir.structured import Cond, Loop, loop_region, yield_body
 from ..rules import DiffBuilder, rule_for
 from .activity import active_values
@@ -56,11 +65,12 @@ class _Taylor(OpVisitor):
         fn = self.fn
         params = [Value(p.hint, p.loc, p.type, p.strong_name) for p in fn.params]
         body = Region(params=params)
-        b = DiffBuilder(body, fn.loc)
+        b = _ExactFactors(body, fn.loc)
         for old, new in zip(fn.params, params):
             self.series[old] = self.zero_series(new)
         first = params[0]
-        seed = b.const(1.0) if not first.type.is_array else b.apply("ones_like", first)
+        seed = b.exact(Fraction(1)) if not first.type.is_array else \
+            b.apply("ones_like", first)
         self.series[fn.params[0]][1] = seed
         self.region(fn.body, b)
         result = self.series[fn.results[0]]
@@ -68,7 +78,7 @@ class _Taylor(OpVisitor):
         if top is None:
             out = b.zeros(result[0])
         else:
-            out = b.mul(b.const(float(math.factorial(self.n))), top) if self.n > 1 else top
+            out = b.distributed(b.mul(b.exact(Fraction(math.factorial(self.n))), top))
         body.results = [out]
         return Function(fn.name, body, list(fn.param_names), dict(fn.defaults), False, fn.loc)
 
@@ -182,6 +192,138 @@ class _Taylor(OpVisitor):
         self._unpack(loop.outputs, moving, new.outputs)
 
 
+class _ExactFactors(DiffBuilder):
+    """A builder that keeps exact constant factors apart from what they multiply.
+
+    `factors` maps a value it made to ``(F, core)``: the value is the fraction F times
+    `core` (None for the constant F itself). `forms` maps a sum it made to its terms,
+    ``[(F, core), ...]``. mul, neg and div multiply the factors of their operands out
+    (``(1/6) * (6 * e)`` is e); add and sub merge the terms of their operands, a core
+    found twice becoming one term (``a + a`` is ``2 * a``). A sum is emitted with the
+    factor its terms share taken out (``(1/3) * (2 * a - b)``), so that the factor goes
+    on out through the products that use it; each term of the result gets one float
+    constant (`distributed`).
+    """
+
+    def __init__(self, region, loc=None):
+        super().__init__(region, loc)
+        self.factors: dict[Value, tuple[Fraction, Value | None]] = {}
+        self.forms: dict[Value, list[tuple[Fraction, Value | None]]] = {}
+        # (region, operands) -> their product, so that a_j * c_i and c_i * a_j are one
+        # value, which a sum then finds twice
+        self.products: dict[tuple, Value] = {}
+
+    def exact(self, number: Fraction) -> Value:
+        value = super().exact(number)
+        self.factors[value] = (number, None)
+        return value
+
+    def split(self, value: Value) -> tuple[Fraction, Value | None]:
+        return self.factors.get(value, (Fraction(1), value))
+
+    def terms(self, value: Value) -> list[tuple[Fraction, Value | None]]:
+        return self.forms.get(value) or [self.split(value)]
+
+    def scaled(self, factor: Fraction, core: Value | None) -> Value:
+        """`factor` times `core`, as one value."""
+        if core is None:
+            return self.exact(factor)
+        if factor == 1:
+            return core
+        if factor == -1:
+            value = super().apply("neg", core)
+        else:
+            value = super().apply("mul", self.exact(factor), core)
+        self.factors[value] = (factor, core)
+        if core in self.forms:
+            self.forms[value] = [(factor * f, c) for f, c in self.forms[core]]
+        return value
+
+    def distributed(self, value: Value) -> Value:
+        """`value`, a sum written with one constant per term rather than a shared one."""
+        terms = self.forms.get(value)
+        return value if terms is None else self._sum(terms)
+
+    def apply(self, prim: str, *inputs: Value, hint: str | None = None, **params) -> Value:
+        fold = getattr(self, f"_fold_{prim}", None)
+        if fold is not None and not params and hint is None:
+            folded = fold(*inputs)
+            # A fold must not change the type: 1 * x is x only where x has the product's
+            # type (not for a Python float x times a NumPy 1.0).
+            if folded is not None and folded.type == result_type(
+                    prim, [v.type for v in inputs]):
+                return folded
+        return super().apply(prim, *inputs, hint=hint, **params)
+
+    def _fold_mul(self, a: Value, c: Value) -> Value:
+        (fa, ea), (fc, ec) = self.split(a), self.split(c)
+        if ea is not None and ec is not None:
+            key = (id(self.region), *sorted((ea, ec), key=id))
+            if key not in self.products:
+                self.products[key] = super().apply("mul", ea, ec)
+            core = self.products[key]
+        else:
+            core = ea if ec is None else ec
+        return self.scaled(fa * fc, core)
+
+    def _fold_neg(self, a: Value) -> Value:
+        factor, core = self.split(a)
+        return self.scaled(-factor, core)
+
+    def _fold_as_numpy(self, a: Value, prim: str = "as_numpy") -> Value | None:
+        if a not in self.factors:
+            return None
+        factor, core = self.factors[a]
+        if core is None:  # the constant, cast: still the factor
+            value = super().apply(prim, a)
+            self.factors[value] = (factor, None)
+            return value
+        return self.scaled(factor, super().apply(prim, core))
+
+    def _fold_as_python(self, a: Value) -> Value | None:
+        return self._fold_as_numpy(a, "as_python")
+
+    def _fold_div(self, a: Value, c: Value) -> Value | None:
+        (fa, ea), (fc, ec) = self.split(a), self.split(c)
+        if ea is None or (fa == 1 and fc == 1):
+            return None
+        return self.scaled(fa / fc, ea if ec is None else super().apply("div", ea, ec))
+
+    def _fold_add(self, a: Value, c: Value, sign: int = 1) -> Value:
+        merged: list[tuple[Fraction, Value | None]] = []
+        for factor, core in self.terms(a) + [(sign * f, c) for f, c in self.terms(c)]:
+            same = next((k for k, (f, other) in enumerate(merged) if other is core), None)
+            # never e - e to nothing: it is nan where e is inf
+            if same is not None and merged[same][0] + factor != 0:
+                merged[same] = (merged[same][0] + factor, core)
+            else:
+                merged.append((factor, core))
+        if len(merged) == 1:
+            return self.scaled(*merged[0])
+        shared = _shared_factor([f for f, _ in merged])
+        inner = self._sum([(f / shared, core) for f, core in merged])
+        return self.scaled(shared, inner)
+
+    def _fold_sub(self, a: Value, c: Value) -> Value:
+        return self._fold_add(a, c, sign=-1)
+
+    def _sum(self, terms: list[tuple[Fraction, Value | None]]) -> Value:
+        """The terms added up, each its factor times its core, the first positive."""
+        total = self.scaled(*terms[0])
+        for factor, core in terms[1:]:
+            term = self.scaled(abs(factor), core)
+            total = super().apply("add" if factor > 0 else "sub", total, term)
+        self.forms[total] = terms
+        return total
+
+
+def _shared_factor(factors: list[Fraction]) -> Fraction:
+    """The largest fraction dividing every factor, with the sign of the first."""
+    numerator = math.gcd(*(f.numerator for f in factors))
+    denominator = math.lcm(*(f.denominator for f in factors))
+    return Fraction(numerator, denominator) * (1 if factors[0] > 0 else -1)
+
+
 class _ElementarySeries:
     """The series of y = f(x) from y' = f'(x) x', with f'(x) expanded alongside y.
 
@@ -268,8 +410,7 @@ class _ElementarySeries:
             for j in range(1, k + 1):
                 if x[j] is None or derivative[k - j] is None:
                     continue
-                term = b.mul(x[j], derivative[k - j])
-                terms.append(term if j == k else b.mul(b.const(float(j) / k), term))
+                terms.append(b.mul(b.exact(Fraction(j, k)), b.mul(x[j], derivative[k - j])))
             total = None
             for term in terms:
                 total = b.add(total, term)
