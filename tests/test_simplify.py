@@ -11,6 +11,7 @@ from adcompile.ir.primitives import OPERAND, Slice
 from adcompile.ir.types import ArrayType, BOOL, FLOAT, INT
 from adcompile.ir.verify import verify
 from adcompile.passes.dce import dce
+from adcompile.passes.driver import optimize
 from adcompile.passes.simplify import simplify
 
 from irkit import cond, const_value, defining_op, make, prims, range_loop
@@ -376,6 +377,42 @@ def test_a_broadcast_that_makes_the_result_larger_stays():
                                    b.const(2.0)), ArrayType((3,), "float64"))
     _run(fn)
     assert defining_op(fn, _result_op(fn).inputs[0]).prim == "broadcast_to"
+
+
+def test_a_number_times_a_broadcast_number_is_the_product_broadcast():
+    # the reverse sweep of 100 * np.sum(...) seeds a broadcast 1.0 and scales it
+    fn = make(lambda b, x: b.apply("mul", b.apply("mul", b.const(100),
+                                                  b.apply("broadcast_to", b.const(1.0),
+                                                          shape=(3,))), x), F3)
+    optimize(fn)
+    op = _result_op(fn)
+    assert op.prim == "mul" and op.inputs[1] is fn.params[0]
+    assert const_value(fn, op.inputs[0]) == 100.0
+
+
+def test_an_operation_on_broadcast_0d_values_is_made_before_the_broadcast():
+    f32 = ArrayType((), "float32")
+    fn = make(lambda b, x, y: b.apply("mul", x, b.apply("broadcast_to", y, shape=(2, 3))),
+              f32, f32)
+    _run(fn)
+    op = _result_op(fn)
+    assert op.prim == "broadcast_to" and op.output.type == ArrayType((2, 3), "float32")
+    assert defining_op(fn, op.inputs[0]).inputs == fn.params
+
+
+def test_a_broadcast_that_decides_the_dtype_stays_before_the_operation():
+    # float32 * (a Python float broadcast: float64) is float64; float32 * 2.0 is float32
+    fn = make(lambda b, x, y: b.apply("mul", x, b.apply("broadcast_to", y, shape=(3,))),
+              ArrayType((), "float32"), FLOAT)
+    _run(fn)
+    assert _result_op(fn).prim == "mul"
+
+
+def test_an_operation_on_a_broadcast_array_stays_before_the_broadcast():
+    fn = make(lambda b, x, y: b.apply("add", x, b.apply("broadcast_to", y, shape=(3,))),
+              ArrayType((1,), "float64"), FLOAT)
+    _run(fn)
+    assert _result_op(fn).prim == "add"
 
 
 def test_a_reshaped_broadcast_scalar_is_the_scalar_broadcast_to_the_new_shape():

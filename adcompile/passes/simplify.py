@@ -20,6 +20,7 @@ the zeros come from derivatives that are zero by construction, as JAX's symbolic
     a reshape of a reshape, a transpose of a transpose -> one of them
     a reshape or broadcast of a broadcast scalar -> the scalar broadcast to the new shape
     broadcast_to(a) * b -> a * b, when b's shape alone gives the result's
+    c * broadcast_to(s) -> broadcast_to(c * s), for 0-d c and s (then folded if constant)
     x.shape[k], len(x), x.ndim, x.size -> the number x's type says
     x[:, :] (every element, in order) -> x
     zeros_like(zeros_like(x)) -> zeros_like(x), and so for ones_like
@@ -151,6 +152,9 @@ class _Simplifier:
         unbroadcast = self.without_broadcasts(op)
         if unbroadcast is not None:
             return "prim", (op.prim, unbroadcast)
+        outward = self.broadcast_after(op)
+        if outward is not None:
+            return "value", outward
         a = op.inputs[0] if op.inputs else None
         c = op.inputs[1] if len(op.inputs) > 1 else None
         ca = values[0] if values else _NOT_CONST
@@ -306,6 +310,32 @@ class _Simplifier:
             if result_type(op.prim, [v.type for v in inputs], op.params) == op.output.type:
                 return inputs
         return None
+
+    def broadcast_after(self, op: Op) -> Value | None:
+        """For an elementwise op on 0-d values, some broadcast: the op on the 0-d values,
+        broadcast afterwards. A reverse sweep seeds a sum's adjoint as a broadcast 1.0;
+        scaling the broadcast would cost a pass over the array, scaling the 0-d value
+        costs nothing (and folds when it is a constant)."""
+        if op.prim not in _ELEMENTWISE_BINARY:
+            return None
+        scalars = []
+        for value in op.inputs:
+            inner = self.defs.get(value)
+            if inner is not None and inner.prim == "broadcast_to" and \
+                    inner.inputs[0].type.shape == ():
+                scalars.append(inner.inputs[0])
+            elif value.type.shape == ():
+                scalars.append(value)
+            else:
+                return None
+        if scalars == op.inputs:
+            return None
+        scalar_type = result_type(op.prim, [v.type for v in scalars], op.params)
+        shape = op.output.type.shape
+        if result_type("broadcast_to", [scalar_type], {"shape": shape}) != op.output.type:
+            return None
+        return self.make("broadcast_to", self.make(op.prim, *scalars, **op.params),
+                         shape=shape)
 
     def loop_invariants(self, loop: Loop) -> bool:
         """A carried value the body passes on unchanged is its initial value throughout."""
