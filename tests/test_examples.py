@@ -71,7 +71,8 @@ def test_there_is_an_example_for_every_seed_case():
             "sin.py", "my_sin.py", "rosenbrock.py", "gradient_descent.py",
             "newton_rosenbrock.py", "second_derivative.py", "newton_1d.py",
             "sin_higher.py", "sin_plot.py", "tanh_orders.py",
-            "double_backprop.py"} <= names
+            "double_backprop.py", "rosenbrock_scipy.py", "two_layer_network.py",
+            "logistic_newton.py"} <= names
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
@@ -102,13 +103,15 @@ def test_example_without_graphviz_exits_0(name, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["no-dot"]
 
 
-def test_sin_plot_without_matplotlib_exits_0(tmp_path):
+@pytest.mark.parametrize("name, module", [("sin_plot.py", "matplotlib"),
+                                          ("rosenbrock_scipy.py", "scipy")])
+def test_example_without_its_optional_library_exits_0(name, module, tmp_path):
     blocker = tmp_path / "block"
-    (blocker / "matplotlib").mkdir(parents=True)
-    (blocker / "matplotlib" / "__init__.py").write_text(
-        "raise ImportError('No module named matplotlib (blocked by the test)')\n")
-    done = run(EXAMPLES / "sin_plot.py", tmp_path, env={"PYTHONPATH": str(blocker)})
-    assert "pip install matplotlib" in done.stdout, done.stdout
+    (blocker / module).mkdir(parents=True)
+    (blocker / module / "__init__.py").write_text(
+        f"raise ImportError('No module named {module} (blocked by the test)')\n")
+    done = run(EXAMPLES / name, tmp_path, env={"PYTHONPATH": str(blocker)})
+    assert f"pip install {module}" in done.stdout, done.stdout
     assert [p.name for p in tmp_path.iterdir()] == ["block"]
 
 
