@@ -16,7 +16,9 @@ Rows: the plain loss (for scale), the hand-written gradient (the baseline, 1.00)
 ``ad.grad`` as users call it, the generated code alone (``.source`` executed), and every
 installed peer: autograd, torch (eager; ``torch.from_numpy`` in, ``.numpy()`` out),
 ``jax.jit(jax.grad)`` with x64. Every gradient is checked against the hand-written one
-(to 1e-9, relative to its largest entry) before anything is timed.
+(to 1e-9, relative to its largest entry) before anything is timed. glibc's malloc is
+asked to keep freed memory (see `_common.keep_freed_memory`): otherwise whether a row's
+8 MB temporaries come with page faults depends on the rows before it.
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (ensure_repo_on_path, load_peer, machine_line,  # noqa: E402
-                     peer_version, table, time_calls)
+from _common import (ensure_repo_on_path, keep_freed_memory, load_peer,  # noqa: E402
+                     machine_line, peer_version, table, time_calls)
 
 ensure_repo_on_path()
 import adcompile as ad  # noqa: E402
 
-REPEAT = 31
+REPEAT = 101
 
 
 # ---- the losses, for any array namespace xp -------------------------------------------
@@ -141,6 +143,7 @@ def agrees(got, want) -> bool:
 def main() -> None:
     print("== bench_numpy: gradients of NumPy losses ==")
     print(machine_line())
+    print(keep_freed_memory())
     peers = {name: load_peer(name) for name in ("autograd", "torch", "jax")}
     peers = {k: v for k, v in peers.items() if v is not None}
     if peers:

@@ -16,7 +16,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BENCHMARKS = ["bench_scalar.py", "bench_expression_size.py", "bench_loop.py", "bench_compile.py",
-              "bench_arrays.py", "bench_hessian.py"]
+              "bench_arrays.py", "bench_hessian.py", "bench_numpy.py"]
 
 
 def main() -> int:
