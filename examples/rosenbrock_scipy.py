@@ -43,6 +43,8 @@ def main():
     print(f"minimum f = {result.fun:.3e} at x = {np.round(result.x, 6)}")
     print("\nThe generated gradient:\n")
     print(grad.source)
+    print("The generated Hessian (every direction at once: the rows of np.eye(n)):\n")
+    print(hessian.source)
 
 
 if __name__ == "__main__":
