@@ -50,8 +50,9 @@ def two_layer_loss_in(xp):
     def two_layer_loss(W1, b1, W2, b2, X, Y):
         H = xp.tanh(X @ W1 + b1)
         Z = H @ W2 + b2
-        # no max shift (np.max): the logits of these small weights are far from overflow
-        log_softmax = Z - xp.log(xp.sum(xp.exp(Z), axis=1, keepdims=True))
+        # amax, not max: torch.max with an axis returns (values, indices)
+        shifted = Z - xp.amax(Z, axis=1, keepdims=True)
+        log_softmax = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
         return -xp.sum(Y * log_softmax) / X.shape[0]
     return two_layer_loss
 
@@ -69,7 +70,8 @@ def rosenbrock_grad_by_hand(x):
 
 def two_layer_grad_by_hand(W1, b1, W2, b2, X, Y):
     H = np.tanh(X @ W1 + b1)
-    E = np.exp(H @ W2 + b2)
+    Z = H @ W2 + b2
+    E = np.exp(Z - np.max(Z, axis=1, keepdims=True))
     dZ = (E / np.sum(E, axis=1, keepdims=True) - Y) / X.shape[0]  # rows of Y sum to 1
     dA = (dZ @ W2.T) * (1.0 - H * H)
     return X.T @ dA, np.sum(dA, axis=0), H.T @ dZ, np.sum(dZ, axis=0)
