@@ -29,8 +29,7 @@ def data(rng):
 
 
 def loss(w, X, y):
-    return np.sum(np.logaddexp(0.0, -y * (X @ w))) / X.shape[0] + \
-        LAMBDA / 2 * np.sum(w * w)
+    return np.mean(np.logaddexp(0.0, -y * (X @ w))) + LAMBDA / 2 * np.sum(w * w)
 
 
 def main():
