@@ -116,3 +116,70 @@ def power_loop(x):
 
 def polar(r, theta):
     return r * math.cos(theta), r * math.sin(theta)
+
+
+# ---- one primitive each, for the rule tests (test_registry, test_rules_sweep) -------------
+
+def unary(fn):
+    """The program `fn(x)`, for a primitive spelled as a function (math.sin, np.exp2)."""
+    def program(x):
+        return fn(x)
+    return program
+
+
+def binary(fn):
+    """The program `fn(x, y)`, for a primitive spelled as a function (math.atan2)."""
+    def program(x, y):
+        return fn(x, y)
+    return program
+
+
+def negative(x):
+    return -x
+
+
+def add(x, y):
+    return x + y
+
+
+def mul(x, y):
+    return x * y
+
+
+def div(x, y):
+    return x / y
+
+
+def power(x, y):
+    return x ** y
+
+
+# ---- powers and the compositions that broke at a zero base (issue 11) ---------------------
+# (test_rules_sweep, test_taylor, test_registry)
+
+def square(x):
+    return x ** 2.0
+
+
+def power_three_halves(x):
+    return x ** 1.5
+
+
+def shifted_square(x):
+    return (x - 1.0) ** 2.0
+
+
+def sine_squared(x):
+    return np.sin(x) ** 2.0
+
+
+def lorentzian(x):
+    return 1.0 / (1.0 + x ** 2.0)
+
+
+def double_well(x):
+    return x ** 4.0 - 2.0 * x ** 2.0
+
+
+def cube_of_abs(x):
+    return (x * x) ** 1.5

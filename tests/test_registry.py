@@ -22,6 +22,8 @@ from adcompile.transforms.batch import batch
 from adcompile.transforms.forward import forward
 from adcompile.transforms.reverse import reverse
 
+from programs import add, binary, cube_of_abs, div, mul, negative, power, unary
+
 # primitive -> points of its domain (away from kinks), one tuple of operands each
 UNARY_POINTS = {
     "sin": 0.7, "cos": 0.7, "tan": 0.4, "arcsin": 0.3, "arccos": -0.4, "arctan": 1.3,
@@ -365,136 +367,26 @@ def test_batching_rule(prim, args, params):
 
 # ---- second order, through the public transforms ----------------------------------------
 
-def f_sin(x):
-    return math.sin(x)
-
-
-def f_cos(x):
-    return math.cos(x)
-
-
-def f_tan(x):
-    return math.tan(x)
-
-
-def f_arcsin(x):
-    return math.asin(x)
-
-
-def f_arccos(x):
-    return math.acos(x)
-
-
-def f_arctan(x):
-    return math.atan(x)
-
-
-def f_sinh(x):
-    return math.sinh(x)
-
-
-def f_cosh(x):
-    return math.cosh(x)
-
-
-def f_tanh(x):
-    return math.tanh(x)
-
-
-def f_exp(x):
-    return math.exp(x)
-
-
-def f_expm1(x):
-    return math.expm1(x)
-
-
-def f_log(x):
-    return math.log(x)
-
-
-def f_log1p(x):
-    return math.log1p(x)
-
-
-def f_log2(x):
-    return math.log2(x)
-
-
-def f_log10(x):
-    return math.log10(x)
-
-
-def f_sqrt(x):
-    return math.sqrt(x)
-
-
-def f_neg(x):
-    return -x
-
-
-def f_add(x, y):
-    return x + y
-
-
-def f_sub(x, y):
+def subtract(x, y):
     return x - y
 
 
-def f_mul(x, y):
-    return x * y
-
-
-def f_div(x, y):
-    return x / y
-
-
-def f_pow(x, y):
-    return x ** y
-
-
-def f_arcsinh(x):
-    return math.asinh(x)
-
-
-def f_arccosh(x):
-    return math.acosh(x)
-
-
-def f_arctanh(x):
-    return math.atanh(x)
-
-
-def f_exp2(x):
-    return np.exp2(x)
-
-
-def f_reciprocal(x):
-    return np.reciprocal(x)
-
-
-def f_deg2rad(x):
-    return math.radians(x)
-
-
-def f_arctan2(x, y):
-    return math.atan2(x, y)
-
-
-def f_hypot(x, y):
-    return math.hypot(x, y)
-
-
-def f_logaddexp(x, y):
-    return np.logaddexp(x, y)
-
-
-def f_logaddexp2(x, y):
-    return np.logaddexp2(x, y)
-
-
-SECOND_ORDER_UNARY = {name: globals()[f"f_{name}"] for name in UNARY_POINTS if name in SMOOTH}
-SECOND_ORDER_BINARY = {name: globals()[f"f_{name}"] for name in BINARY_POINTS if name in SMOOTH}
+# each smooth primitive as a user spells it on Python floats
+SPELLINGS = {
+    "sin": unary(math.sin), "cos": unary(math.cos), "tan": unary(math.tan),
+    "arcsin": unary(math.asin), "arccos": unary(math.acos), "arctan": unary(math.atan),
+    "sinh": unary(math.sinh), "cosh": unary(math.cosh), "tanh": unary(math.tanh),
+    "exp": unary(math.exp), "expm1": unary(math.expm1), "log": unary(math.log),
+    "log1p": unary(math.log1p), "log2": unary(math.log2), "log10": unary(math.log10),
+    "sqrt": unary(math.sqrt), "neg": negative, "arcsinh": unary(math.asinh),
+    "arccosh": unary(math.acosh), "arctanh": unary(math.atanh), "exp2": unary(np.exp2),
+    "reciprocal": unary(np.reciprocal), "deg2rad": unary(math.radians),
+    "add": add, "sub": subtract, "mul": mul, "div": div, "pow": power,
+    "arctan2": binary(math.atan2), "hypot": binary(math.hypot),
+    "logaddexp": binary(np.logaddexp), "logaddexp2": binary(np.logaddexp2),
+}
+SECOND_ORDER_UNARY = {name: SPELLINGS[name] for name in UNARY_POINTS if name in SMOOTH}
+SECOND_ORDER_BINARY = {name: SPELLINGS[name] for name in BINARY_POINTS if name in SMOOTH}
 
 
 def _second_difference(f, x, h=1e-4):
@@ -538,13 +430,13 @@ def f_polynomial(x, n):
 
 def test_pow_at_a_zero_base_in_both_operands():
     # raised a math domain error from log(0); JAX gives (0.0, 0.0)
-    assert ad.grad(f_pow, argnums=(0, 1))(0.0, 2.0) == (0.0, 0.0)
-    assert ad.grad(f_pow, argnums=(0, 1))(0.0, 0.0) == (0.0, 0.0)
-    assert ad.jvp(f_pow, (0.0, 2.0), (1.0, 1.0)) == (0.0, 0.0)
-    assert ad.jvp(f_pow, (0.0, 0.0), (1.0, 1.0)) == (1.0, 0.0)
-    assert ad.hessian(f_pow, argnums=(0, 1))(0.0, 2.0) == ((2.0, 0.0), (0.0, 0.0))
+    assert ad.grad(power, argnums=(0, 1))(0.0, 2.0) == (0.0, 0.0)
+    assert ad.grad(power, argnums=(0, 1))(0.0, 0.0) == (0.0, 0.0)
+    assert ad.jvp(power, (0.0, 2.0), (1.0, 1.0)) == (0.0, 0.0)
+    assert ad.jvp(power, (0.0, 0.0), (1.0, 1.0)) == (1.0, 0.0)
+    assert ad.hessian(power, argnums=(0, 1))(0.0, 2.0) == ((2.0, 0.0), (0.0, 0.0))
     # away from the zero base the guards change nothing: d2/dxdy x**y at (2, 0) is 1/x
-    (xx, xy), (yx, yy) = ad.hessian(f_pow, argnums=(0, 1))(2.0, 0.0)
+    (xx, xy), (yx, yy) = ad.hessian(power, argnums=(0, 1))(2.0, 0.0)
     assert (xx, xy, yx) == (0.0, 0.5, 0.5) and yy == pytest.approx(math.log(2.0) ** 2)
 
 
@@ -562,10 +454,6 @@ def test_the_my_sin_hessian_at_zero():
     assert ad.grad(ad.grad(my_sin))(0.0, 1e-8) == 0.0
 
 
-def f_cube_of_abs(x):
-    return (x * x) ** 1.5
-
-
 def f_numpy_sqrt(x):
     return np.sqrt(x)
 
@@ -577,9 +465,9 @@ def test_zero_base_values_that_are_infinite_or_nan_on_numpy_scalars():
         assert ad.grad(f_numpy_sqrt)(zero) == np.inf
         assert ad.grad(f_numpy_sqrt)(0.0) == np.inf  # NumPy's semantics: the user wrote np
         # the chain rule meets 0 * inf: nan, as JAX (raised ZeroDivisionError before)
-        assert np.isnan(ad.grad(ad.grad(f_cube_of_abs))(zero))
-        assert np.isnan(ad.hessian(f_cube_of_abs)(zero))
-        assert ad.grad(ad.grad(ad.grad(f_pow)))(zero, np.array(2.5)) == np.inf
+        assert np.isnan(ad.grad(ad.grad(cube_of_abs))(zero))
+        assert np.isnan(ad.hessian(cube_of_abs)(zero))
+        assert ad.grad(ad.grad(ad.grad(power)))(zero, np.array(2.5)) == np.inf
         # the exponent derivative at a negative base: nan, as JAX
-        assert np.isnan(ad.grad(f_pow, argnums=1)(np.array(-1.0), np.array(3.0)))
-        assert ad.grad(f_pow)(np.array(-1.0), np.array(3.0)) == 3.0
+        assert np.isnan(ad.grad(power, argnums=1)(np.array(-1.0), np.array(3.0)))
+        assert ad.grad(power)(np.array(-1.0), np.array(3.0)) == 3.0

@@ -33,6 +33,9 @@ from adcompile.transforms.forward import forward
 from adcompile.transforms.reverse import reverse
 from adcompile.transforms.taylor import nth_derivative
 
+from programs import (add, cube_of_abs, div, double_well, lorentzian, mul, negative, power,
+                      power_three_halves, shifted_square, sine_squared, square)
+
 INF, NAN = math.inf, math.nan
 LN2, LN10 = math.log(2.0), math.log(10.0)
 
@@ -107,10 +110,6 @@ def absolute(x):
     return abs(x)
 
 
-def negative(x):
-    return -x
-
-
 def as_float(x):
     return float(x)
 
@@ -127,24 +126,12 @@ def sign(x):
     return np.sign(x)
 
 
-def add(x, y):
-    return x + y
-
-
 def subtrahend(y, x):
     return x - y
 
 
-def mul(x, y):
-    return x * y
-
-
 def square_by_mul(x):
     return x * x
-
-
-def div(x, y):
-    return x / y
 
 
 def divisor(y, x):
@@ -183,10 +170,6 @@ def maximum_of_itself(x):
     return np.maximum(x, x)
 
 
-def square(x):
-    return x ** 2.0
-
-
 def square_int(x):
     return x ** 2
 
@@ -211,16 +194,8 @@ def reciprocal(x):
     return x ** -1.0
 
 
-def power_three_halves(x):
-    return x ** 1.5
-
-
 def power_half(x):
     return x ** 0.5
-
-
-def power(x, y):
-    return x ** y
 
 
 def exponent(y, x):
@@ -233,26 +208,6 @@ def two_to_the(x):
 
 def zero_to_the(x):
     return 0.0 ** x
-
-
-def shifted_square(x):
-    return (x - 1.0) ** 2.0
-
-
-def sine_squared(x):
-    return np.sin(x) ** 2.0
-
-
-def lorentzian(x):
-    return 1.0 / (1.0 + x ** 2.0)
-
-
-def double_well(x):
-    return x ** 4.0 - 2.0 * x ** 2.0
-
-
-def cube_of_abs(x):
-    return (x * x) ** 1.5
 
 
 def cube_of_abs_written_so(x):

@@ -18,7 +18,8 @@ from adcompile.passes import optimize
 from adcompile.transforms.forward import forward
 from adcompile.transforms.taylor import TaylorUnsupported, nth_derivative
 
-from programs import my_sin
+from programs import (double_well, lorentzian, my_sin, power_three_halves, shifted_square,
+                      sine_squared, square)
 
 
 def tanh(x):
@@ -93,30 +94,6 @@ def test_powers_are_exact_at_zero():
     assert ad.derivative(powers, order=6)(0.0) == 0.0
 
 
-def square(x):
-    return x ** 2.0
-
-
-def shifted_square(x):
-    return (x - 1.0) ** 2.0
-
-
-def sine_squared(x):
-    return np.sin(x) ** 2.0
-
-
-def lorentzian(x):
-    return 1.0 / (1.0 + x ** 2.0)
-
-
-def double_well(x):
-    return x ** 4.0 - 2.0 * x ** 2.0
-
-
-def three_halves(x):
-    return x ** 1.5
-
-
 # issue 11: each raised ZeroDivisionError at order 1 (the series divided by the base)
 @pytest.mark.parametrize("f, x, exact", [
     (square, 0.0, [0.0, 2.0, 0.0, 0.0]),
@@ -130,10 +107,10 @@ def test_integral_float_exponents_are_exact_at_a_zero_base(f, x, exact):
 
 
 def test_a_fractional_power_at_zero_divides_by_zero_only_above_its_order():
-    assert ad.derivative(three_halves, order=1)(0.0) == 0.0
+    assert ad.derivative(power_three_halves, order=1)(0.0) == 0.0
     with np.errstate(divide="ignore"):
-        assert ad.derivative(three_halves, order=2)(np.zeros(2)).tolist() == [np.inf] * 2
-        assert ad.derivative(three_halves, order=3)(np.zeros(2)).tolist() == [-np.inf] * 2
+        assert ad.derivative(power_three_halves, order=2)(np.zeros(2)).tolist() == [np.inf] * 2
+        assert ad.derivative(power_three_halves, order=3)(np.zeros(2)).tolist() == [-np.inf] * 2
 
 
 def test_elementwise_on_arrays():
