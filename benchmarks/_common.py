@@ -115,6 +115,13 @@ def keep_freed_memory() -> str:
     return "malloc: glibc refused mallopt, left as it is"
 
 
+def time_with(fns: dict, args: tuple, repeat: int = 101) -> dict:
+    """Seconds per call of each function in `fns` (label -> function) called with `args`,
+    as `time_calls` times them."""
+    return time_calls({label: (lambda fn=fn: fn(*args)) for label, fn in fns.items()},
+                      repeat=repeat)
+
+
 def time_once(fn, repeat: int = 3) -> float:
     """Seconds of one call of `fn()` (for long calls), minimum over `repeat` runs."""
     return min(timeit.repeat(fn, number=1, repeat=repeat))
@@ -159,10 +166,11 @@ def machine_line() -> str:
 
 
 def ensure_repo_on_path() -> None:
-    """Run from the repo root as `python benchmarks/NAME.py`: make `adcompile` and the
-    benchmark modules importable even without an editable install."""
+    """Run from the repo root as `python benchmarks/NAME.py`: make `adcompile`, the
+    benchmark modules and the test programs (tests/programs.py, where the seed cases
+    are) importable even without an editable install."""
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.dirname(here)
-    for path in (here, root):
+    for path in (os.path.join(root, "tests"), here, root):
         if path not in sys.path:
             sys.path.insert(0, path)

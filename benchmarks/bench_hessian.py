@@ -24,12 +24,14 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (close, ensure_repo_on_path, load_peer, machine_line,  # noqa: E402
-                     peer_version, table, time_calls)
+                     peer_version, table, time_with)
 
 ensure_repo_on_path()
 import numpy as np  # noqa: E402
 
 import adcompile as ad  # noqa: E402
+# the seed cases, as the tests and tests/golden/ have them
+from programs import goldstein, matyas, rosenbrock  # noqa: E402
 
 TARGET = 3.0
 REPEAT = 101
@@ -37,20 +39,6 @@ N = 100
 
 
 # ---- the functions (adcompile reads their source from this file) ----------------------
-
-def goldstein(x, y):
-    z = (1 + (x + y + 1)**2 * (19 - 14*x + 3*x**2 - 14*y + 6*x*y + 3*y**2)) * \
-        (30 + (2*x - 3*y)**2 * (18 - 32*x + 12*x**2 + 48*y - 36*x*y + 27*y**2))
-    return z
-
-
-def rosenbrock(x0, x1):
-    return 100*(x1 - x0**2)**2 + (x0 - 1)**2
-
-
-def matyas(x, y):
-    return 0.26 * (x ** 2 + y ** 2) - 0.48 * x * y
-
 
 def rosenbrock_nd(x):
     return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
@@ -180,10 +168,7 @@ def _checked(name, impls, by_hand, points):
 
 
 def _timed(name, impls, by_hand, point, title):
-    fns = {"hand-written Hessian": lambda: by_hand(*point)}
-    for label, impl in impls:
-        fns[label] = (lambda impl=impl: impl(*point))
-    times = time_calls(fns, repeat=REPEAT)
+    times = time_with({"hand-written Hessian": by_hand, **dict(impls)}, point, REPEAT)
     base = times["hand-written Hessian"]
     print()
     print(table(["implementation", "us/call", "x hand-written"],

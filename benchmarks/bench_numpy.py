@@ -30,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (ensure_repo_on_path, keep_freed_memory, load_peer,  # noqa: E402
-                     machine_line, peer_version, table, time_calls)
+                     machine_line, peer_version, table, time_with)
 
 ensure_repo_on_path()
 import adcompile as ad  # noqa: E402
@@ -168,11 +168,8 @@ def main() -> None:
             else:
                 print(f"  {label} left out of the {name} table: its gradient differs")
         f = loss_in(np)
-        fns = {"plain loss (no gradient)": lambda: f(*args),
-               "hand-written gradient": lambda: by_hand(*args)}
-        for label, impl in checked:
-            fns[label] = (lambda impl=impl: impl(*args))
-        times = time_calls(fns, repeat=REPEAT)
+        times = time_with({"plain loss (no gradient)": f, "hand-written gradient": by_hand,
+                           **dict(checked)}, args, REPEAT)
         base = times["hand-written gradient"]
         rows = [[label, t * 1e3, t / base] for label, t in times.items()]
         print()

@@ -23,22 +23,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (close, ensure_repo_on_path, load_peer, machine_line,  # noqa: E402
-                     peer_version, table, time_calls)
+                     peer_version, table, time_with)
 
 ensure_repo_on_path()
 import adcompile as ad  # noqa: E402
-
-
-# ---- the functions (adcompile reads their source from this file) ----------------------
-
-def goldstein(x, y):
-    z = (1 + (x + y + 1)**2 * (19 - 14*x + 3*x**2 - 14*y + 6*x*y + 3*y**2)) * \
-        (30 + (2*x - 3*y)**2 * (18 - 32*x + 12*x**2 + 48*y - 36*x*y + 27*y**2))
-    return z
-
-
-def rosenbrock(x0, x1):
-    return 100*(x1 - x0**2)**2 + (x0 - 1)**2
+# the seed cases, as the tests and tests/golden/ have them
+from programs import goldstein, rosenbrock  # noqa: E402
 
 
 # ---- the same gradients, by hand ----------------------------------------------------
@@ -173,11 +163,8 @@ def main() -> None:
             else:
                 checked.append((label, impl))
         impls = checked
-        fns = {"plain function f(x, y) (no gradient)": lambda: f(*point),
-               "hand-written gradient": lambda: by_hand(*point)}
-        for label, impl in impls:
-            fns[label] = (lambda impl=impl: impl(*point))
-        times = time_calls(fns, repeat=REPEAT)
+        times = time_with({"plain function f(x, y) (no gradient)": f,
+                           "hand-written gradient": by_hand, **dict(impls)}, point, REPEAT)
         base = times["hand-written gradient"]
         rows = [[label, t * 1e6, t / base] for label, t in times.items()]
         rows[0][2] = float("nan")
