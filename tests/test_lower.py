@@ -301,6 +301,11 @@ def tuple_variable(x, y):
     return a * p[1] + b
 
 
+def negative_index(x, y):
+    p = (x, y, x * y)
+    return p[-1] - p[-3]
+
+
 def carries_a_tuple(x):
     a, b = x, 1.0
     for i in range(4):
@@ -651,6 +656,12 @@ def test_unpacking_a_helper_result():
 def test_tuple_variable_and_constant_index():
     assert ad.primal(tuple_variable)(2.0, 3.0) == tuple_variable(2.0, 3.0)
     assert ad.grad(tuple_variable, argnums=(0, 1))(2.0, 3.0) == pytest.approx((3.0, 3.0))
+
+
+def test_negative_constant_index():
+    # found by the fuzzer: `-1` is a minus applied to 1 in the syntax tree
+    assert ad.primal(negative_index)(2.0, 3.0) == 4.0
+    assert ad.grad(negative_index, argnums=(0, 1))(2.0, 3.0) == (2.0, 2.0)
 
 
 def test_loop_carried_tuple():
