@@ -116,7 +116,8 @@ FEATURES = {feature for table in (SAFE_CALLS, BINARY_CALLS, KINKED_CALLS)
     "tuple-result", "alias", "parameter-reassigned", "augmented-assignment", "int-to-float",
     "int-argument", "int-arithmetic", "int-in-float", "bool-variable", "bool-op",
     "chained-comparison", "conditional-expression", "if", "elif", "pass", "early-return",
-    "for", "while", "nested-loop", "data-dependent-loop", "break", "continue"}
+    "for", "while", "nested-loop", "data-dependent-loop", "break", "continue",
+    "bound-in-every-branch"}
 
 
 @dataclass
@@ -128,10 +129,10 @@ class Program:
     int_params: set[str]
     returns_tuple: bool
     features: set[str]
+    name: str = ""   # of its module; by default fuzz_<seed>_<index>
 
-    @property
-    def name(self) -> str:
-        return f"fuzz_{self.seed}_{self.index}"
+    def __post_init__(self):
+        self.name = self.name or f"fuzz_{self.seed}_{self.index}"
 
 
 @dataclass
@@ -195,7 +196,7 @@ class _Generator:
         returns_tuple = self.chance(0.15)
         if returns_tuple:
             self.use("tuple-result")
-        self.budget = self.rng.randint(2, 9)
+        self.budget = self.rng.randint(2, 12)
         body = self.block(scope, depth=0, may_return=returns_tuple and "pair" or "value")
         body.append(f"return {self.result(scope, returns_tuple)}")
         lines += ["", f"def f({', '.join(params)}):", *_indent(body)]
@@ -207,13 +208,11 @@ class _Generator:
                          self.rng.choice([0, 0, 0, 1]))
         params = ["a", "b"] + (["c=0.5"] if helper.defaults else [])
         scope = _Scope(["a", "b"] + (["c"] if helper.defaults else []), [])
-        self.budget = self.rng.randint(0, 3)
-        body = self.block(scope, depth=1, may_return=None)
+        self.budget = self.rng.randint(0, 4)
+        body = self.block(scope, depth=1, may_return="pair" if helper.results == 2 else "value")
         if helper.results == 2:
             self.use("tuple")
-            body.append(f"return {self.fexpr(scope, 2)}, {self.fexpr(scope, 1)}")
-        else:
-            body.append(f"return {self.fexpr(scope, 2)}")
+        body.append(f"return {self.result(scope, helper.results == 2)}")
         self.helpers.append(helper)
         return [f"def {helper.name}({', '.join(params)}):", *_indent(body)]
 
@@ -240,7 +239,7 @@ class _Generator:
 
     def statement(self, scope: _Scope, depth: int, may_return, in_loop: bool):
         kinds = {"assign": 8, "augassign": 3, "tuple": 2, "flag": 1, "accumulator": 1}
-        if depth < 3:
+        if depth < 4:
             kinds.update({"if": 6, "for": 4, "while": 2})
         if self.helpers:
             kinds["helper"] = 2
@@ -251,9 +250,10 @@ class _Generator:
             kinds["int"] = 1
         return getattr(self, f"stmt_{self.pick(kinds)}")(scope, depth, may_return, in_loop)
 
-    def target(self, scope: _Scope, keep_params=True) -> str:
-        """A float variable to assign: an existing one (carried through loops) or new."""
-        existing = [v for v in scope.floats if not (keep_params and v in FLOAT_PARAMS)]
+    def target(self, scope: _Scope) -> str:
+        """A float variable to assign: an existing one (carried through loops) or new;
+        rarely a parameter."""
+        existing = [v for v in scope.floats if v not in FLOAT_PARAMS]
         if existing and self.chance(0.6):
             return self.rng.choice(existing)
         if self.chance(0.05):
@@ -366,13 +366,19 @@ class _Generator:
         # float(): a float variable may still hold an int here (`s = 0`)
         args = f"float({self.fexpr(scope, 1)}), float({self.fexpr(scope, 1)})"
         transform = self.rng.choice(["ad.grad({})", "ad.grad({}, argnums=1)",
-                                     "ad.derivative({}, order=2)", "ad.grad({}, argnums=(0, 1))"])
+                                     "ad.derivative({}, order=2)", "ad.grad({}, argnums=(0, 1))",
+                                     "ad.value_and_grad({})"])
+        call = f"{transform.format(helper.name)}({args})"
+        if "(0, 1)" in transform or "value_and" in transform:  # a pair
+            if self.chance(0.5):
+                a, b = self.two_targets(scope)
+                self.bind(scope, a, b)
+                return [f"{a}, {b} = {call}"]
+            target = self.target(scope)
+            self.bind(scope, target)
+            return [f"{target} = {call}[{self.rng.randrange(-2, 2)}]"]
         target = self.target(scope)
         self.bind(scope, target)
-        call = f"{transform.format(helper.name)}({args})"
-        if "(0, 1)" in transform:
-            return [f"{target}, _ = {call}"] if self.chance(0.5) else \
-                [f"{target} = {call}[1]"]
         return [f"{target} = {call}"]
 
     def stmt_int(self, scope, depth, may_return, in_loop):
@@ -389,16 +395,30 @@ class _Generator:
     def stmt_if(self, scope, depth, may_return, in_loop):
         self.use("if")
         lines = [f"if {self.cond(scope)}:"]
-        lines += _indent(self.branch(scope, depth, may_return, in_loop))
+        branches = [self.branch(scope, depth, may_return, in_loop)]
+        lines += _indent(branches[-1][0])
         for _ in range(self.rng.choice([0, 0, 1, 2])):
             self.use("elif")
             lines += [f"elif {self.cond(scope)}:"]
-            lines += _indent(self.branch(scope, depth, may_return, in_loop))
+            branches.append(self.branch(scope, depth, may_return, in_loop))
+            lines += _indent(branches[-1][0])
         if self.chance(0.6):
-            lines += ["else:", *_indent(self.branch(scope, depth, may_return, in_loop))]
+            branches.append(self.branch(scope, depth, may_return, in_loop))
+            lines += ["else:", *_indent(branches[-1][0])]
+            # a variable every branch that goes on to the next statement binds is bound
+            # after the `if` (a branch that breaks, continues or returns does not count)
+            through = [inner for _, inner in branches if inner is not None]
+            if through:
+                bound = set.intersection(*(set(inner.floats) for inner in through))
+                new = [v for v in through[0].floats if v in bound - set(scope.floats)]
+                if new:
+                    self.use("bound-in-every-branch")
+                    self.bind(scope, *new)
         return lines
 
-    def branch(self, scope, depth, may_return, in_loop) -> list[str]:
+    def branch(self, scope, depth, may_return, in_loop) -> tuple[list[str], _Scope | None]:
+        """The branch's lines, and its scope at the end (None if it does not fall
+        through to what follows)."""
         inner = scope.copy()
         if self.chance(0.05):
             self.use("pass")
@@ -408,11 +428,11 @@ class _Generator:
         if in_loop and self.chance(0.35):
             word = self.rng.choice(["break", "continue"])
             self.use(word)
-            lines.append(word)
-        elif may_return and self.chance(0.2):
+            return [*lines, word], None
+        if may_return and self.chance(0.2):
             self.use("early-return")
-            lines.append(f"return {self.result(inner, may_return == 'pair')}")
-        return lines
+            return [*lines, f"return {self.result(inner, may_return == 'pair')}"], None
+        return lines, inner
 
     def loop_body(self, inner: _Scope, depth: int) -> list[str]:
         body = self.block(inner, depth + 1, may_return=None, in_loop=True)
@@ -575,6 +595,13 @@ class Failure:
     kind: str
     detail: str
 
+    @property
+    def signature(self) -> str:
+        """The kind, and for a crash the exception: what shrinking must keep."""
+        if self.kind != "crash":
+            return self.kind
+        return f"{self.kind}: {self.detail.splitlines()[-1].split(':')[0]}"
+
 
 @dataclass
 class Outcome:
@@ -610,7 +637,7 @@ def _flat(value) -> np.ndarray:
 
 
 def _scale(*values) -> float:
-    return max([1.0] + [float(np.max(np.abs(_flat(v)))) for v in values])
+    return max([1.0] + [float(np.max(np.abs(_flat(v)), initial=0.0)) for v in values])
 
 
 # -- every pass, checked -----------------------------------------------------------------
@@ -889,7 +916,7 @@ def _draw_point(program: Program, rng: np.random.Generator) -> list:
             else float(rng.uniform(-2.0, 2.0)) for name in program.params]
 
 
-def _original_value(f, point):
+def _original_value(f, point, returns_tuple: bool):
     # NumPy's inf and nan on the way (np.sin(inf)) are skipped too: the compiled code
     # calls math there, which raises (the edges of the domain are tested elsewhere)
     try:
@@ -899,6 +926,9 @@ def _original_value(f, point):
         raise _Skip("f raises") from None
     except Exception:  # the generator wrote a program that is not Python
         raise _Failed("invalid-program", traceback.format_exc(limit=-4)) from None
+    if isinstance(value, tuple) != returns_tuple or not all(
+            isinstance(v, (int, float)) for v in (value if returns_tuple else [value])):
+        raise _Failed("invalid-program", f"f returned {value!r}")
     if not np.all(np.isfinite(value)) or np.max(np.abs(value)) > MAX_VALUE:
         raise _Skip("f too large")
     return value
@@ -915,7 +945,7 @@ def check_program(program: Program, f, modules: _Modules, points: int = 1,
             break
         point = _draw_point(program, rng)
         try:
-            value = _original_value(f, point)
+            value = _original_value(f, point, program.returns_tuple)
             floats = [k for k, name in enumerate(program.params)
                       if name not in program.int_params]
             if not fd.locally_smooth(f, point, {p: fd.step(point) for p in floats}):
@@ -996,7 +1026,12 @@ def run_one(program: Program, directory: Path, points: int = 1, passes: bool = T
             seconds: float = 60.0) -> Outcome:
     modules = _Modules(directory)
     try:
-        f = modules.load(program.name, program.source).f
+        try:
+            f = modules.load(program.name, program.source).f
+        except Exception:  # the shrinker tries programs that are no longer whole
+            outcome = Outcome(program)
+            outcome.failures.append(Failure("invalid-program", traceback.format_exc(-1)))
+            return outcome
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             with _time_limit(seconds):
@@ -1050,7 +1085,7 @@ class Summary:
 def run(seed: int, count: int, first: int = 0, points: int = 1, passes: bool = True,
         out: Path | None = None, progress=None) -> Summary:
     """Check programs `first` .. `first + count - 1` of `seed`; write failing ones to
-    `out` (when given)."""
+    `out` (when given), each with a shrunk copy."""
     summary = Summary()
     with tempfile.TemporaryDirectory(prefix="adcompile-fuzz-") as tmp:
         for index in range(first, first + count):
@@ -1059,16 +1094,65 @@ def run(seed: int, count: int, first: int = 0, points: int = 1, passes: bool = T
             summary.add(outcome)
             if outcome.failures and out is not None:
                 write_failure(outcome, out)
+                write_failure(shrink(outcome, Path(tmp), points, passes), out, "_shrunk")
             if progress is not None:
                 progress(index, outcome)
     return summary
 
 
-def write_failure(outcome: Outcome, out: Path) -> Path:
+# ---- shrinking -------------------------------------------------------------------------
+
+def shrink(outcome: Outcome, directory: Path, points: int = 1, passes: bool = True,
+           ) -> Outcome:
+    """A smaller program that fails the same way: each line, with the block it heads, is
+    deleted in turn, last first, and the deletion kept while the first failure's
+    signature remains; again until no line can go."""
+    signature = outcome.failures[0].signature
+    best = outcome
+    lines = outcome.program.source.splitlines()
+    tries = 0
+    shrinking = True
+    while shrinking:
+        shrinking = False
+        for k in reversed(range(len(lines))):
+            candidate = lines[:k] + lines[_block_end(lines, k):]
+            tries += 1
+            trial = _try_source(best.program, "\n".join(candidate) + "\n",
+                                f"{outcome.program.name}_shrink{tries}", directory, points,
+                                passes)
+            if trial is not None and any(f.signature == signature for f in trial.failures):
+                lines, best, shrinking = candidate, trial, True
+    return best
+
+
+def _block_end(lines: list[str], k: int) -> int:
+    """The end of line k and of the lines indented under it."""
+    if not lines[k].strip():
+        return k + 1
+    indent = len(lines[k]) - len(lines[k].lstrip())
+    end = k + 1
+    while end < len(lines) and (not lines[end].strip() or
+                                len(lines[end]) - len(lines[end].lstrip()) > indent):
+        end += 1
+    return end
+
+
+def _try_source(program: Program, source: str, name: str, directory: Path, points: int,
+                passes: bool) -> Outcome | None:
+    try:
+        compile(source, name, "exec")
+    except SyntaxError:
+        return None
+    candidate = Program(program.seed, program.index, source, program.params,
+                        program.int_params, program.returns_tuple, program.features, name)
+    return run_one(candidate, directory, points, passes)
+
+
+def write_failure(outcome: Outcome, out: Path, suffix: str = "") -> Path:
     out.mkdir(parents=True, exist_ok=True)
     program = outcome.program
     kinds = "-".join(sorted({f.kind for f in outcome.failures}))
-    path = out / f"{program.name}_{kinds}.py"
+    path = out / f"fuzz_{program.seed}_{program.index}_{kinds}{suffix}.py"
     header = [f"# adcompile fuzzer: seed {program.seed}, program {program.index}",
               f"# rerun: python tests/fuzz.py --seed {program.seed} --first "
               f"{program.index} --count 1"]

@@ -168,3 +168,29 @@ def test_the_command_line_prints_a_summary(tmp_path, capsys):
     assert "seed 4, programs 0..2" in out
     assert "3 programs, 3 points checked, 0 failures" in out
     assert not list(tmp_path.iterdir())
+
+
+DEAD_CODE = """
+import math
+
+
+def f(x, y):
+    a = x * y
+    b = a + 1.0
+    if b > 100.0:
+        b = b * 2.0
+    c = math.sin(x)
+    for i in range(3):
+        a = a + 0.5
+    return c + y
+"""
+
+
+def test_a_failing_program_is_shrunk_to_what_fails(tmp_path, monkeypatch):
+    monkeypatch.delitem(registry.RULES, "sin")
+    registry.defunary("sin", lambda b, x, out: b.call("mul", b.call("cos", x), b.const(1.001)))
+    outcome = fuzz.run_one(handwritten(DEAD_CODE, ["x", "y"]), tmp_path)
+    shrunk = fuzz.shrink(outcome, tmp_path)
+    assert shrunk.program.source == \
+        "import math\ndef f(x, y):\n    c = math.sin(x)\n    return c + y\n"
+    assert [f.kind for f in shrunk.failures] == ["jvp"]
