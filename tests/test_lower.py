@@ -686,6 +686,52 @@ def test_unpacking_the_wrong_number_of_values_is_refused():
     assert_points_at(refuse(unpack_mismatch), unpack_mismatch, "c, d, e", "unpack")
 
 
+# ---- names bound where the loop goes on ------------------------------------------------------
+
+def bound_unless_broken(x):
+    total = 0.0
+    for i in range(4):
+        if i == 2:
+            break
+        else:
+            step, pair = x * i, (x, 2.0 * x)
+        total = total + step + pair[1]
+    return total
+
+
+def bound_unless_continued_in_a_nested_if(x):
+    total = 0.0
+    for i in range(4):
+        if x > 0.0:
+            if i % 2 == 1:
+                continue
+            step = x * i
+        else:
+            step = -x
+        total = total + step
+    return total
+
+
+@pytest.mark.parametrize("fn", [bound_unless_broken, bound_unless_continued_in_a_nested_if])
+def test_a_name_bound_in_every_branch_that_goes_on(fn):
+    # found by the fuzzer: Python reads `step` only where the branch that binds it ran,
+    # so it is bound there; lowering said it "may be unbound"
+    assert_same_as_python(fn, [(0.5,), (-1.5,), (2.0,)])
+    for x in (0.5, -1.5):
+        assert ad.grad(fn)(x) == pytest.approx((fn(x + 1e-6) - fn(x - 1e-6)) / 2e-6)
+
+
+def bound_in_one_branch_only(x):
+    if x > 0.0:
+        y = x
+    return y + 1.0
+
+
+def test_a_name_bound_in_one_branch_only_is_refused():
+    assert_points_at(refuse(bound_in_one_branch_only), bound_in_one_branch_only,
+                     "y + 1.0", "may be unbound")
+
+
 # ---- errors lowering raises -----------------------------------------------------------------
 
 def calls_gamma(x):
