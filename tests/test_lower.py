@@ -686,6 +686,30 @@ def test_unpacking_the_wrong_number_of_values_is_refused():
     assert_points_at(refuse(unpack_mismatch), unpack_mismatch, "c, d, e", "unpack")
 
 
+# ---- names both branches bind to the same value ----------------------------------------------
+
+def swaps_in_both_branches(a, b):
+    if a > 1.0:
+        a, b = b, a
+    else:
+        a, b = 2.0 * b, a
+    return a + 10.0 * b
+
+
+def same_value_in_both_arms(x):
+    w = x
+    return (w if w < 1.0 else x) * 2.0
+
+
+def test_a_name_both_branches_bind_to_one_outer_value():
+    # found by the fuzzer: after the if, `b` is `a` on either path, yet it kept its old
+    # value (a wrong answer); the same cause made the conditional expression raise
+    assert_same_as_python(swaps_in_both_branches, [(0.5, 3.0), (1.5, 3.0)])
+    assert ad.grad(swaps_in_both_branches, argnums=(0, 1))(0.5, 3.0) == (10.0, 2.0)
+    assert ad.primal(same_value_in_both_arms)(0.5) == 1.0
+    assert ad.grad(same_value_in_both_arms)(3.0) == 2.0
+
+
 # ---- names bound where the loop goes on ------------------------------------------------------
 
 def bound_unless_broken(x):
