@@ -129,6 +129,7 @@ class Program:
     returns_tuple: bool
     features: set[str]
     name: str = ""   # of its module; by default fuzz_<seed>_<index>
+    size: int = 0    # the `size` it was generated with, if it was
 
     def __post_init__(self):
         self.name = self.name or f"fuzz_{self.seed}_{self.index}"
@@ -157,8 +158,9 @@ class _Scope:
 class _Generator:
     """Writes one random program; `features` records the constructs it used."""
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, size: int):
         self.rng = rng
+        self.size = size  # the most statements `f` has (its helpers a third of that)
         self.features: set[str] = set()
         self.counter = 0
         self.helpers: list[_Helper] = []
@@ -195,7 +197,7 @@ class _Generator:
         returns_tuple = self.chance(0.15)
         if returns_tuple:
             self.use("tuple-result")
-        self.budget = self.rng.randint(2, 12)
+        self.budget = self.rng.randint(2, self.size)
         body = self.block(scope, depth=0, may_return=returns_tuple and "pair" or "value")
         body.append(f"return {self.result(scope, returns_tuple)}")
         lines += ["", f"def f({', '.join(params)}):", *_indent(body)]
@@ -207,7 +209,7 @@ class _Generator:
                          self.rng.choice([0, 0, 0, 1]))
         params = ["a", "b"] + (["c=0.5"] if helper.defaults else [])
         scope = _Scope(["a", "b"] + (["c"] if helper.defaults else []), [])
-        self.budget = self.rng.randint(0, 4)
+        self.budget = self.rng.randint(0, self.size // 3)
         body = self.block(scope, depth=1, may_return="pair" if helper.results == 2 else "value")
         if helper.results == 2:
             self.use("tuple")
@@ -567,11 +569,15 @@ def _indent(lines: list[str]) -> list[str]:
     return ["    " + line for line in lines]
 
 
-def generate(seed: int, index: int) -> Program:
+SIZE = 12
+
+
+def generate(seed: int, index: int, size: int = SIZE) -> Program:
     """Program `index` of `seed`: the same program on every run and machine."""
-    generator = _Generator(random.Random(f"{seed}:{index}"))
+    generator = _Generator(random.Random(f"{seed}:{index}:{size}"), size)
     source, params, int_params, returns_tuple = generator.program()
-    return Program(seed, index, source, params, int_params, returns_tuple, generator.features)
+    return Program(seed, index, source, params, int_params, returns_tuple, generator.features,
+                   size=size)
 
 
 # ---- checking one program --------------------------------------------------------------
@@ -1080,13 +1086,13 @@ class Summary:
 
 
 def run(seed: int, count: int, first: int = 0, points: int = 1, passes: bool = True,
-        out: Path | None = None, progress=None) -> Summary:
+        out: Path | None = None, progress=None, size: int = SIZE) -> Summary:
     """Check programs `first` .. `first + count - 1` of `seed`; write failing ones to
     `out` (when given), each with a shrunk copy."""
     summary = Summary()
     with tempfile.TemporaryDirectory(prefix="adcompile-fuzz-") as tmp:
         for index in range(first, first + count):
-            program = generate(seed, index)
+            program = generate(seed, index, size)
             outcome = run_one(program, Path(tmp), points, passes)
             summary.add(outcome)
             if outcome.failures and out is not None:
@@ -1141,7 +1147,8 @@ def _try_source(program: Program, source: str, name: str, directory: Path, point
     except SyntaxError:
         return None
     candidate = Program(program.seed, program.index, source, program.params,
-                        program.int_params, program.returns_tuple, program.features, name)
+                        program.int_params, program.returns_tuple, program.features, name,
+                        program.size)
     return run_one(candidate, directory, points, passes)
 
 
@@ -1152,7 +1159,7 @@ def write_failure(outcome: Outcome, out: Path, suffix: str = "") -> Path:
     path = out / f"fuzz_{program.seed}_{program.index}_{kinds}{suffix}.py"
     header = [f"# adcompile fuzzer: seed {program.seed}, program {program.index}",
               f"# rerun: python tests/fuzz.py --seed {program.seed} --first "
-              f"{program.index} --count 1"]
+              f"{program.index} --count 1 --size {program.size}"]
     for failure in outcome.failures:
         header += [f"# {failure.kind}: " + line for line in failure.detail.splitlines()]
     path.write_text("\n".join(header) + "\n\n" + program.source)
@@ -1165,6 +1172,8 @@ def main(argv=None) -> int:
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--first", type=int, default=0, help="index of the first program")
     parser.add_argument("--points", type=int, default=1, help="good points per program")
+    parser.add_argument("--size", type=int, default=SIZE,
+                        help="the most statements a program's `f` has")
     parser.add_argument("--no-pass-check", action="store_true",
                         help="skip running the IR before and after every pass (faster)")
     parser.add_argument("--out", type=Path, default=Path("fuzz-failures"),
@@ -1182,7 +1191,7 @@ def main(argv=None) -> int:
             print(f"... {done} programs", flush=True)
 
     summary = run(args.seed, args.count, args.first, args.points, not args.no_pass_check,
-                  args.out, progress)
+                  args.out, progress, args.size)
     print(f"seed {args.seed}, programs {args.first}..{args.first + args.count - 1}")
     print(summary.report())
     if summary.failing:

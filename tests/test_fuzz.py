@@ -20,7 +20,8 @@ import fuzz
 from programs import my_sin, newton_sqrt, taylor_sin
 
 SEED = 11
-COUNT = 250   # about 12 s on one core
+COUNT = 200   # small programs (SIZE statements at most): about 10 s on one core
+SIZE = 4
 
 
 def describe(outcome: fuzz.Outcome) -> str:
@@ -30,7 +31,7 @@ def describe(outcome: fuzz.Outcome) -> str:
 
 
 def test_fixed_seed_programs_pass_every_check(tmp_path):
-    summary = fuzz.run(SEED, COUNT, out=tmp_path)
+    summary = fuzz.run(SEED, COUNT, out=tmp_path, size=SIZE)
     assert not summary.failing, "\n\n".join(describe(o) for o in summary.failing[:3])
     # and the run tested something: nearly every program was checked at a point, with
     # every kind of comparison, and the programs used every construct of the grammar
@@ -46,6 +47,7 @@ def test_a_program_is_a_function_of_its_seed_and_index():
     assert fuzz.generate(5, 7).source == first.source
     assert fuzz.generate(5, 8).source != first.source
     assert fuzz.generate(6, 7).source != first.source
+    assert fuzz.generate(5, 7, size=3).source != first.source
     assert first.name == "fuzz_5_7"
     assert "def f(" in first.source and first.params[0] == "x"  # derivative(): a float
 
