@@ -586,7 +586,7 @@ MAX_VALUE = 1e6        # points where |f| or a derivative is larger are skipped
 FD_RTOL = 1e-5         # adcompile against finite differences
 MODE_RTOL = 1e-8       # adcompile against itself: one mode against another
 PASS_RTOL = 1e-9       # the IR before a pass against the IR after it
-SECOND_TRIES = 6       # points drawn to find one where f is finite and smooth
+POINT_TRIES = 6       # points drawn to find one where f is finite and smooth
 
 
 @dataclass
@@ -943,7 +943,7 @@ def check_program(program: Program, f, modules: _Modules, points: int = 1,
     source is imported through `modules`."""
     outcome = Outcome(program)
     rng = np.random.default_rng([program.seed, program.index])
-    for _ in range(points * SECOND_TRIES):
+    for _ in range(points * POINT_TRIES):
         if outcome.points >= points or outcome.failures:
             break
         point = _draw_point(program, rng)

@@ -123,7 +123,7 @@ def test_a_point_next_to_a_jump_is_skipped_not_failed(tmp_path):
     jumps = "import math\n\n\ndef f(x):\n    return x + math.floor(x * 300.0)\n"
     outcome = fuzz.run_one(handwritten(jumps, ["x"]), tmp_path)
     assert not outcome.failures and outcome.points == 0
-    assert outcome.skipped["f not smooth"] == fuzz.SECOND_TRIES
+    assert outcome.skipped["f not smooth"] == fuzz.POINT_TRIES
 
 
 def test_a_program_the_generator_got_wrong_is_reported_as_such(tmp_path):
