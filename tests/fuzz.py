@@ -59,7 +59,8 @@ import numpy as np
 import adcompile as ad
 from adcompile import api
 from adcompile.errors import UnsupportedSyntaxError
-from adcompile.ir.primitives import evaluate
+from adcompile.backend.spellings import evaluate
+from adcompile.ir.structured import RangeLoop, WhileLoop, as_cond, as_loop
 from adcompile.ir.verify import IRError, verify
 from adcompile.passes import driver
 
@@ -617,6 +618,10 @@ class _PassChanged(AssertionError):
     """A pass changed what the IR computes."""
 
 
+# what a check inside adcompile raises -> the kind of failure it is
+_KINDS = {UnsupportedSyntaxError: "unsupported", IRError: "verify", _PassChanged: "pass"}
+
+
 class _Failed(Exception):
     def __init__(self, kind: str, detail: str):
         super().__init__(detail)
@@ -658,9 +663,23 @@ def _interpret_op(op, args: list, env: dict) -> list:
     if op.prim == "const":
         return [op.params["value"]]
     if op.prim == "cond":
-        return _interpret_region(op.regions[0] if args[0] else op.regions[1], [], env)
-    if op.prim == "loop":
-        return _interpret_loop(op, args, env)
+        cond = as_cond(op)
+        return _interpret_region(cond.then if args[0] else cond.orelse, [], env)
+    loop = as_loop(op)
+    if isinstance(loop, RangeLoop):
+        carried = [env[v] for v in loop.inits]
+        for index in range(env[loop.start], env[loop.stop], env[loop.step]):
+            *carried, stop = _interpret_region(loop.body, [index, *carried], env)
+            if stop:
+                break
+        return carried
+    if isinstance(loop, WhileLoop):
+        carried = [env[v] for v in loop.inits]
+        while _interpret_region(loop.test, carried, env)[0]:
+            *carried, stop = _interpret_region(loop.body, carried, env)
+            if stop:
+                break
+        return carried
     if op.prim == "tape_new":
         return [[]]
     if op.prim == "push":
@@ -668,25 +687,7 @@ def _interpret_op(op, args: list, env: dict) -> list:
         return []
     if op.prim == "pop":
         return [args[0].pop()]
-    on_arrays = any(isinstance(a, np.ndarray) for a in args)
-    return [evaluate(op.prim, args, on_arrays)]
-
-
-def _interpret_loop(op, args: list, env: dict) -> list:
-    body = op.regions[-1]
-    if op.params["kind"] == "range":
-        carried = args[3:]
-        for index in range(*args[:3]):
-            *carried, stop = _interpret_region(body, [index, *carried], env)
-            if stop:
-                break
-        return carried
-    carried = args
-    while _interpret_region(op.regions[0], carried, env)[0]:
-        *carried, stop = _interpret_region(body, carried, env)
-        if stop:
-            break
-    return carried
+    return [evaluate(op.prim, args, [v.type for v in op.inputs], op.params)]
 
 
 def _run_ir(fn, inputs: list):
@@ -795,14 +796,14 @@ class _PointChecker:
         try:
             with context:
                 return call()
-        except UnsupportedSyntaxError as exc:
-            raise _Failed("unsupported", f"{what}: {exc}") from None
-        except IRError as exc:
-            raise _Failed("verify", f"{what}: {exc}") from None
-        except _PassChanged as exc:
-            raise _Failed("pass", f"{what}: {exc}") from None
-        except Exception:
-            raise _Failed("crash", f"{what}:\n{traceback.format_exc(limit=-6)}") from None
+        except Exception as exc:
+            cause = exc  # adcompile wraps a failure inside the compiler: find the check's
+            while cause is not None and not isinstance(cause, tuple(_KINDS)):
+                cause = cause.__cause__
+            if cause is None:
+                raise _Failed("crash", f"{what}:\n{traceback.format_exc(limit=-6)}") from None
+            kind = next(k for cls, k in _KINDS.items() if isinstance(cause, cls))
+            raise _Failed(kind, f"{what}: {cause}") from None
 
     def expect(self, kind: str, ok: bool, message: str) -> None:
         if not ok:
@@ -896,9 +897,15 @@ class _PointChecker:
         gradient, and differentiates again to the second derivative."""
         gradient = ad.grad(self.f)
         expected = gradient(*self.point)
-        module = self.modules.load(f"{self.name}_grad", gradient.source)
+        compiled, _ = gradient.prepare(list(self.point))
+        module = self.modules.load(f"{self.name}_grad", compiled.source)
+        # the arrays the source reads by name come with it (a 0-d one can be among them)
+        for name, value in compiled.function.__globals__.items():
+            if isinstance(value, np.ndarray) and not hasattr(module, name):
+                setattr(module, name, value)
         saved = getattr(module, f"{self.f.__name__}_grad")
-        self.same("generated-source", saved(*self.point), expected,
+        got = self.adcompile("generated-source", lambda: saved(*self.point))
+        self.same("generated-source", got, expected,
                   "the saved gradient source against the gradient", 0.0)
         again = self.adcompile("generated-source", lambda: ad.grad(saved)(*self.point))
         self.same("generated-source", again, second,
@@ -1012,11 +1019,11 @@ class _Modules:
         names = {module.__name__ for module in self.loaded}
         files = {module.__file__ for module in self.loaded}
 
-        def owner(fun):
-            while isinstance(fun, api.Transformed):
-                fun = fun.fun
-            return getattr(fun, "__module__", None)
-        for key in [k for k in api._CACHES if owner(k[0]) in names]:
+        def file_of(identity):  # (code or the identity of an inner transform, kind, ...)
+            while isinstance(identity, tuple):
+                identity = identity[0]
+            return getattr(identity, "co_filename", None)
+        for key in [k for k in api._CACHES if file_of(k) in files]:
             del api._CACHES[key]
         for code in [c for c in api._LOWERED if c.co_filename in files]:
             del api._LOWERED[code]
