@@ -20,7 +20,7 @@ import fuzz
 from programs import my_sin, newton_sqrt, taylor_sin
 
 SEED = 11
-COUNT = 200   # small programs (SIZE statements at most): about 10 s on one core
+COUNT = 120   # small programs (SIZE statements at most): about 12 s on one core
 SIZE = 4
 
 
