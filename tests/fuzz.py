@@ -1063,6 +1063,7 @@ class Summary:
     features: Counter = field(default_factory=Counter)
     checks: Counter = field(default_factory=Counter)
     failing: list[Outcome] = field(default_factory=list)
+    interrupted: bool = False
 
     def add(self, outcome: Outcome) -> None:
         self.programs += 1
@@ -1098,15 +1099,18 @@ def run(seed: int, count: int, first: int = 0, points: int = 1, passes: bool = T
     `out` (when given), each with a shrunk copy."""
     summary = Summary()
     with tempfile.TemporaryDirectory(prefix="adcompile-fuzz-") as tmp:
-        for index in range(first, first + count):
-            program = generate(seed, index, size)
-            outcome = run_one(program, Path(tmp), points, passes)
-            summary.add(outcome)
-            if outcome.failures and out is not None:
-                write_failure(outcome, out)
-                write_failure(shrink(outcome, Path(tmp), points, passes), out, "_shrunk")
-            if progress is not None:
-                progress(index, outcome)
+        try:
+            for index in range(first, first + count):
+                program = generate(seed, index, size)
+                outcome = run_one(program, Path(tmp), points, passes)
+                summary.add(outcome)
+                if outcome.failures and out is not None:
+                    write_failure(outcome, out)
+                    write_failure(shrink(outcome, Path(tmp), points, passes), out, "_shrunk")
+                if progress is not None:
+                    progress(index, outcome)
+        except KeyboardInterrupt:  # a long run stopped early still reports what it did
+            summary.interrupted = True
     return summary
 
 
@@ -1199,7 +1203,9 @@ def main(argv=None) -> int:
 
     summary = run(args.seed, args.count, args.first, args.points, not args.no_pass_check,
                   args.out, progress, args.size)
-    print(f"seed {args.seed}, programs {args.first}..{args.first + args.count - 1}")
+    last = args.first + summary.programs - 1
+    print(f"seed {args.seed}, programs {args.first}..{last}, size {args.size}" +
+          (" (interrupted)" if summary.interrupted else ""))
     print(summary.report())
     if summary.failing:
         print(f"failing programs written to {args.out}/")

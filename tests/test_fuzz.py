@@ -167,7 +167,7 @@ def test_a_hang_is_cut_short(tmp_path, monkeypatch):
 def test_the_command_line_prints_a_summary(tmp_path, capsys):
     assert fuzz.main(["--seed", "4", "--count", "3", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "seed 4, programs 0..2" in out
+    assert "seed 4, programs 0..2, size 12" in out
     assert "3 programs, 3 points checked, 0 failures" in out
     assert not list(tmp_path.iterdir())
 
@@ -196,3 +196,17 @@ def test_a_failing_program_is_shrunk_to_what_fails(tmp_path, monkeypatch):
     assert shrunk.program.source == \
         "import math\ndef f(x, y):\n    c = math.sin(x)\n    return c + y\n"
     assert [f.kind for f in shrunk.failures] == ["jvp"]
+
+
+def test_a_run_stopped_early_reports_what_it_did(tmp_path, monkeypatch):
+    checked = []
+
+    def stopped_on_the_third(program, directory, points, passes):
+        if len(checked) == 2:
+            raise KeyboardInterrupt
+        checked.append(program.index)
+        return fuzz.Outcome(program, points=1)
+
+    monkeypatch.setattr(fuzz, "run_one", stopped_on_the_third)
+    summary = fuzz.run(4, 10, out=tmp_path)
+    assert summary.interrupted and summary.programs == 2 and checked == [0, 1]
