@@ -937,7 +937,7 @@ def _original_value(f, point, returns_tuple: bool):
     except Exception:  # the generator wrote a program that is not Python
         raise _Failed("invalid-program", traceback.format_exc(limit=-4)) from None
     if isinstance(value, tuple) != returns_tuple or not all(
-            isinstance(v, (int, float)) for v in (value if returns_tuple else [value])):
+            isinstance(v, (int, float, np.number)) for v in (value if returns_tuple else [value])):
         raise _Failed("invalid-program", f"f returned {value!r}")
     if not np.all(np.isfinite(value)) or np.max(np.abs(value)) > MAX_VALUE:
         raise _Skip("f too large")
@@ -965,6 +965,8 @@ def check_program(program: Program, f, modules: _Modules, points: int = 1,
             outcome.points += 1
         except _Skip as skip:
             outcome.skipped[str(skip)] += 1
+        except (ArithmeticError, ValueError):  # f overflows at a point the differences need
+            outcome.skipped["f raises nearby"] += 1
         except _Failed as failure:
             outcome.failures.append(Failure(failure.kind, f"at {point}: {failure}"))
     return outcome
