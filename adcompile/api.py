@@ -538,8 +538,9 @@ class Transformed:
         if self.kind not in ("grad", "value_and_grad", "derivative", "primal"):
             raise AdcompileTypeError(f"{self._label()} cannot be called inside a compiled "
                                      "function; call grad, value_and_grad or derivative there")
+        bound = bind_arguments(self._label(), self.fun, self._signature, values, {})
         values = [v if isinstance(v, Value) else builder.const(v)  # defaults filled in
-                  for v in bind_arguments(self._label(), self.fun, self._signature, values, {})]
+                  for v in bound]
         lowered = _lowered(self.root)
         for read, obj in lowered.guards.items():
             outside(read.rebase(self.root), obj)

@@ -87,8 +87,10 @@ SAFE_CALLS = [
     ("log", "{m}.log(1.0 + ({a}) ** 2)"), ("log", "{m}.log1p(({a}) ** 2)"),
     ("log", "{m}.log2(2.0 + {m}.cos({a}))"), ("log", "{m}.log10(1.5 + {m}.sin({a}))"),
     ("sqrt", "{m}.sqrt(1.0 + ({a}) ** 2)"), ("sqrt", "np.sqrt(0.5 + np.tanh({a}) ** 2)"),
-    ("float-power", "(1.0 + ({a}) ** 2) ** 0.5"), ("float-power", "(2.0 + {m}.cos({a})) ** 1.5"),
-    ("float-power", "(1.0 + ({a}) ** 2) ** -0.5"), ("float-power", "math.pow(1.5 + {m}.sin({a}), 2.5)"),
+    ("float-power", "(1.0 + ({a}) ** 2) ** 0.5"),
+    ("float-power", "(2.0 + {m}.cos({a})) ** 1.5"),
+    ("float-power", "(1.0 + ({a}) ** 2) ** -0.5"),
+    ("float-power", "math.pow(1.5 + {m}.sin({a}), 2.5)"),
     ("float-power", "np.power(1.0 + ({a}) ** 2, -1.5)"),
     ("numpy-arithmetic", "np.square({a})"), ("numpy-arithmetic", "np.negative({a})"),
     ("numpy-arithmetic", "pow({a}, 3)"), ("numpy-arithmetic", "np.divide({a}, 2.5)"),
@@ -211,7 +213,8 @@ class _Generator:
         params = ["a", "b"] + (["c=0.5"] if helper.defaults else [])
         scope = _Scope(["a", "b"] + (["c"] if helper.defaults else []), [])
         self.budget = self.rng.randint(0, self.size // 3)
-        body = self.block(scope, depth=1, may_return="pair" if helper.results == 2 else "value")
+        body = self.block(scope, depth=1,
+                          may_return="pair" if helper.results == 2 else "value")
         if helper.results == 2:
             self.use("tuple")
         body.append(f"return {self.result(scope, helper.results == 2)}")
@@ -368,8 +371,8 @@ class _Generator:
         # float(): a float variable may still hold an int here (`s = 0`)
         args = f"float({self.fexpr(scope, 1)}), float({self.fexpr(scope, 1)})"
         transform = self.rng.choice(["ad.grad({})", "ad.grad({}, argnums=1)",
-                                     "ad.derivative({}, order=2)", "ad.grad({}, argnums=(0, 1))",
-                                     "ad.value_and_grad({})"])
+                                     "ad.derivative({}, order=2)",
+                                     "ad.grad({}, argnums=(0, 1))", "ad.value_and_grad({})"])
         call = f"{transform.format(helper.name)}({args})"
         if "(0, 1)" in transform or "value_and" in transform:  # a pair
             if self.chance(0.5):
@@ -936,8 +939,9 @@ def _original_value(f, point, returns_tuple: bool):
         raise _Skip("f raises") from None
     except Exception:  # the generator wrote a program that is not Python
         raise _Failed("invalid-program", traceback.format_exc(limit=-4)) from None
+    numbers = value if returns_tuple else [value]
     if isinstance(value, tuple) != returns_tuple or not all(
-            isinstance(v, (int, float, np.number)) for v in (value if returns_tuple else [value])):
+            isinstance(v, (int, float, np.number)) for v in numbers):
         raise _Failed("invalid-program", f"f returned {value!r}")
     if not np.all(np.isfinite(value)) or np.max(np.abs(value)) > MAX_VALUE:
         raise _Skip("f too large")

@@ -358,7 +358,8 @@ class _Lowerer:
                 # a name the other branch binds is bound wherever it can be read: the
                 # skipping branch yields a None that nothing reads
                 bound = then_env.get(name, else_env.get(name))
-                skipping = [e for e in envs if name not in e and e.get(".skip") == Static(True)]
+                skipping = [e for e in envs
+                            if name not in e and e.get(".skip") == Static(True)]
                 if not skipping or isinstance(bound, Static):
                     env.pop(name, None)
                     self.unbound_reason[name] = "it is assigned in only one branch of an if"
