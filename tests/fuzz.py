@@ -664,7 +664,7 @@ def _interpret_region(region, params: list, env: dict) -> list:
 
 def _interpret_op(op, args: list, env: dict) -> list:
     if op.prim == "const":
-        return [op.params["value"]]
+        return [_as_generated(op.params["value"], op)]
     if op.prim == "cond":
         cond = as_cond(op)
         return _interpret_region(cond.then if args[0] else cond.orelse, [], env)
@@ -690,14 +690,25 @@ def _interpret_op(op, args: list, env: dict) -> list:
         return []
     if op.prim == "pop":
         return [args[0].pop()]
-    return [evaluate(op.prim, args, [v.type for v in op.inputs], op.params)]
+    return [_as_generated(evaluate(op.prim, args, [v.type for v in op.inputs], op.params), op)]
+
+
+def _as_generated(value, op):
+    """A NumPy scalar where the type is a Python scalar's becomes the Python scalar, as
+    the generated code holds it (`-` of a NumPy bool raises; of a Python bool, it does
+    not)."""
+    if isinstance(value, np.generic) and op.outputs[0].type.weak:
+        return value.item()
+    return value
 
 
 def _run_ir(fn, inputs: list):
     """What the IR computes on `inputs`: its results, or the type of what it raised."""
     try:
         return tuple(interpret(fn, inputs))
-    except (ArithmeticError, ValueError) as exc:  # unoptimized IR may take log(-1) * 0
+    # IR before optimizing may compute what is then thrown away: log(-1) * 0, the
+    # negation of a mask (a TypeError in NumPy)
+    except (ArithmeticError, ValueError, TypeError) as exc:
         return type(exc)
 
 
