@@ -745,6 +745,31 @@ def test_a_name_bound_in_every_branch_that_goes_on(fn):
         assert ad.grad(fn)(x) == pytest.approx((fn(x + 1e-6) - fn(x - 1e-6)) / 2e-6)
 
 
+def product(a, b):
+    return a * b
+
+
+def bound_to_a_staged_grad_unless_continued(x):
+    total = 0.0
+    for i in range(2):
+        if x > 5.0:
+            slope = ad.grad(product, argnums=1)(x, x)
+        else:
+            continue
+        total = total + slope ** 2
+    return total + x
+
+
+def test_a_name_bound_to_a_staged_call_unless_continued():
+    # found by the fuzzer: the None the continuing branch yields made the name None-typed
+    # before the staged grad was typed ("pow of none, int")
+    for x in (6.0, 0.5):
+        assert ad.primal(bound_to_a_staged_grad_unless_continued)(x) == \
+            bound_to_a_staged_grad_unless_continued(x)
+    assert ad.grad(bound_to_a_staged_grad_unless_continued)(6.0) == 25.0
+    assert ad.derivative(bound_to_a_staged_grad_unless_continued, order=2)(6.0) == 4.0
+
+
 def bound_in_one_branch_only(x):
     if x > 0.0:
         y = x
