@@ -360,7 +360,10 @@ class _Codegen:
                 continue
             param = params[k]
             readers = [reader for reader in self._readers.get(param, [])]
-            if param in body.results or any(read_at(r) > position[op] for r in readers):
+            # a loop's carried values take its result's name from its first iteration on,
+            # so a read of the old value inside that loop comes after the update too
+            last = position[op] - (as_loop(op) is not None)
+            if param in body.results or any(read_at(r) > last for r in readers):
                 continue
             self.names[result] = self.name(outputs[k])
 
