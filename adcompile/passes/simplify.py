@@ -406,9 +406,10 @@ class _Simplifier:
 
 
 def _placeholder_for(result: Value, out: Value) -> bool:
-    """Whether a branch yields None where the cond's output has a type: the reverse
-    sweep's stand-in for a value that branch does not compute. Folding the cond would
-    give its readers a None type, and differentiating them again would fail."""
+    """Whether a branch yields None where the cond's output has a type: a stand-in for a
+    value that branch does not compute (the reverse sweep's, or lowering's for a branch
+    that broke or continued). Folding the cond would give its readers a None type, and
+    differentiating them again would fail."""
     return isinstance(result.type, NoneType) and out.type is not None and \
         not isinstance(out.type, NoneType)
 
