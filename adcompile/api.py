@@ -50,7 +50,7 @@ from .frontend.lower import Lowered, lower
 from .ir.clone import clone_function
 from .ir.dot import function_to_dot
 from .ir.infer import infer_function
-from .ir.nodes import Function
+from .ir.nodes import Function, Value
 from .ir.types import ArrayType, Type, type_of
 from .ir.printer import format_function
 from .passes import optimize
@@ -538,6 +538,9 @@ class Transformed:
         if self.kind not in ("grad", "value_and_grad", "derivative", "primal"):
             raise AdcompileTypeError(f"{self._label()} cannot be called inside a compiled "
                                      "function; call grad, value_and_grad or derivative there")
+        bound = bind_arguments(self._label(), self.fun, self._signature, values, {})
+        values = [v if isinstance(v, Value) else builder.const(v)  # defaults filled in
+                  for v in bound]
         lowered = _lowered(self.root)
         for read, obj in lowered.guards.items():
             outside(read.rebase(self.root), obj)

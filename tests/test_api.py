@@ -588,6 +588,21 @@ def test_grad_called_inside_a_compiled_function():
     assert ad.grad(uses_grad_inside)(x) == pytest.approx(expected)
 
 
+def scaled_cube(x, scale=2.0):
+    return scale * x ** 3
+
+
+def uses_grad_of_a_function_with_a_default(x):
+    return ad.grad(scaled_cube)(x) + ad.derivative(scaled_cube, order=2)(x)
+
+
+def test_grad_called_inside_a_compiled_function_fills_in_defaults():
+    # found by the fuzzer: the staged call passed one argument to a function of two
+    x = 0.5
+    assert ad.primal(uses_grad_of_a_function_with_a_default)(x) == 6.0 * x * x + 12.0 * x
+    assert ad.grad(uses_grad_of_a_function_with_a_default)(x) == 12.0 * x + 12.0
+
+
 def test_source_and_ir_are_readable():
     g = ad.grad(quadratic, argnums=(0, 1))
     g(0.5, 1.5)

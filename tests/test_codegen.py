@@ -182,6 +182,40 @@ def test_loop_carried_sum_is_updated_in_place():
     assert re.search(r"^        y = y [-+] \w+$", _source(taylor_sin, FLOAT), re.M)
 
 
+def steps_from_the_start_of_each_round(x):
+    for i in range(2):
+        start = x
+        for j in range(2):
+            x = x - start * 0.5
+    return x
+
+
+def test_an_inner_loop_reading_the_outer_value_gets_a_name_of_its_own():
+    # found by the fuzzer: the inner loop updated `x` in place while reading `start`,
+    # which was the outer `x` under the same name (a wrong answer: 0.0625 for 0.0)
+    fun = steps_from_the_start_of_each_round
+    assert ad.primal(fun)(1.0) == fun(1.0) == 0.0
+    assert ad.grad(fun)(1.0) == 0.0
+    assert ad.primal(fun)(2.0) == fun(2.0)
+
+
+def squares_unless_continued(x):
+    y = np.negative(x)
+    for i in range(2):
+        y = x * x
+        if y > -5.0:
+            continue
+        y = 0.7
+    return y * x
+
+
+def test_a_value_a_branch_yields_is_read_after_the_line_that_updates_it():
+    # found by the fuzzer: in the gradient's gradient, `b = tape.pop()` took the carried
+    # adjoint's name though `if t: b1 = b` read the old one below it (3.6 for 5.4)
+    x = 0.9
+    assert ad.grad(ad.grad(squares_unless_continued))(x) == pytest.approx(6.0 * x, rel=1e-14)
+
+
 # ---- what the code calls -----------------------------------------------------------------
 
 @pytest.mark.parametrize("fun", [accumulate, piecewise, taylor_sin, newton_sqrt,

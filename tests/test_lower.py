@@ -301,6 +301,11 @@ def tuple_variable(x, y):
     return a * p[1] + b
 
 
+def negative_index(x, y):
+    p = (x, y, x * y)
+    return p[-1] - p[-3]
+
+
 def carries_a_tuple(x):
     a, b = x, 1.0
     for i in range(4):
@@ -653,6 +658,12 @@ def test_tuple_variable_and_constant_index():
     assert ad.grad(tuple_variable, argnums=(0, 1))(2.0, 3.0) == pytest.approx((3.0, 3.0))
 
 
+def test_negative_constant_index():
+    # found by the fuzzer: `-1` is a minus applied to 1 in the syntax tree
+    assert ad.primal(negative_index)(2.0, 3.0) == 4.0
+    assert ad.grad(negative_index, argnums=(0, 1))(2.0, 3.0) == (2.0, 2.0)
+
+
 def test_loop_carried_tuple():
     assert_same_as_python(carries_a_tuple, [(0.5,), (1.1,), (-0.3,)])
 
@@ -673,6 +684,101 @@ def unpack_mismatch(x):
 
 def test_unpacking_the_wrong_number_of_values_is_refused():
     assert_points_at(refuse(unpack_mismatch), unpack_mismatch, "c, d, e", "unpack")
+
+
+# ---- names both branches bind to the same value ----------------------------------------------
+
+def swaps_in_both_branches(a, b):
+    if a > 1.0:
+        a, b = b, a
+    else:
+        a, b = 2.0 * b, a
+    return a + 10.0 * b
+
+
+def same_value_in_both_arms(x):
+    w = x
+    return (w if w < 1.0 else x) * 2.0
+
+
+def test_a_name_both_branches_bind_to_one_outer_value():
+    # found by the fuzzer: after the if, `b` is `a` on either path, yet it kept its old
+    # value (a wrong answer); the same cause made the conditional expression raise
+    assert_same_as_python(swaps_in_both_branches, [(0.5, 3.0), (1.5, 3.0)])
+    assert ad.grad(swaps_in_both_branches, argnums=(0, 1))(0.5, 3.0) == (10.0, 2.0)
+    assert ad.primal(same_value_in_both_arms)(0.5) == 1.0
+    assert ad.grad(same_value_in_both_arms)(3.0) == 2.0
+
+
+# ---- names bound where the loop goes on ------------------------------------------------------
+
+def bound_unless_broken(x):
+    total = 0.0
+    for i in range(4):
+        if i == 2:
+            break
+        else:
+            step, pair = x * i, (x, 2.0 * x)
+        total = total + step + pair[1]
+    return total
+
+
+def bound_unless_continued_in_a_nested_if(x):
+    total = 0.0
+    for i in range(4):
+        if x > 0.0:
+            if i % 2 == 1:
+                continue
+            step = x * i
+        else:
+            step = -x
+        total = total + step
+    return total
+
+
+@pytest.mark.parametrize("fn", [bound_unless_broken, bound_unless_continued_in_a_nested_if])
+def test_a_name_bound_in_every_branch_that_goes_on(fn):
+    # found by the fuzzer: Python reads `step` only where the branch that binds it ran,
+    # so it is bound there; lowering said it "may be unbound"
+    assert_same_as_python(fn, [(0.5,), (-1.5,), (2.0,)])
+    for x in (0.5, -1.5):
+        assert ad.grad(fn)(x) == pytest.approx((fn(x + 1e-6) - fn(x - 1e-6)) / 2e-6)
+
+
+def product(a, b):
+    return a * b
+
+
+def bound_to_a_staged_grad_unless_continued(x):
+    total = 0.0
+    for i in range(2):
+        if x > 5.0:
+            slope = ad.grad(product, argnums=1)(x, x)
+        else:
+            continue
+        total = total + slope ** 2
+    return total + x
+
+
+def test_a_name_bound_to_a_staged_call_unless_continued():
+    # found by the fuzzer: the None the continuing branch yields made the name None-typed
+    # before the staged grad was typed ("pow of none, int")
+    for x in (6.0, 0.5):
+        assert ad.primal(bound_to_a_staged_grad_unless_continued)(x) == \
+            bound_to_a_staged_grad_unless_continued(x)
+    assert ad.grad(bound_to_a_staged_grad_unless_continued)(6.0) == 25.0
+    assert ad.derivative(bound_to_a_staged_grad_unless_continued, order=2)(6.0) == 4.0
+
+
+def bound_in_one_branch_only(x):
+    if x > 0.0:
+        y = x
+    return y + 1.0
+
+
+def test_a_name_bound_in_one_branch_only_is_refused():
+    assert_points_at(refuse(bound_in_one_branch_only), bound_in_one_branch_only,
+                     "y + 1.0", "may be unbound")
 
 
 # ---- errors lowering raises -----------------------------------------------------------------

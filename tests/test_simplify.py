@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+import adcompile as ad
 from adcompile.api import specialize
 from adcompile.ir.nodes import walk_ops
 from adcompile.ir.primitives import OPERAND, Slice
@@ -270,6 +271,42 @@ def test_constant_branch_from_source():
     fn = specialize(nested_constant_branch, [FLOAT])
     assert "cond" not in prims(fn) and "sin" not in prims(fn)
     assert _result_op(fn).prim == "mul"
+
+
+def test_cond_choosing_a_placeholder_for_a_typed_output_is_kept():
+    # the reverse sweep yields None for a value a branch does not compute: folding the
+    # cond would give the output's readers a None type
+    def build(b, x):
+        op = cond(b, b.const(False), lambda b: [b.apply("sin", x)],
+                  lambda b: [b.const(None)], [FLOAT])
+        return b.apply("pow", op.output, b.const(0.5))
+    fn = make(build, FLOAT)
+    simplify(fn)
+    assert "cond" in prims(fn)
+    assert _result_op(fn).inputs[0].type == FLOAT
+
+
+def placeholder_helper(a, b, c=0.5):
+    if a < 1.0:
+        if c < 1.0:
+            if c > 2.0:
+                return a
+        return (1.0 + b * b) ** 0.5
+    return b
+
+
+def calls_grad_of_placeholder_helper(x, y):
+    return ad.grad(placeholder_helper, argnums=1)(x, y)
+
+
+def test_forward_mode_over_a_folded_reverse_sweep():
+    # found by the fuzzer: `c > 2.0` folds to False, leaving the None the reverse sweep
+    # saves for `a`; forward mode over it raised TypeError (None ** float)
+    x, y = 0.5, 1.5
+    second = 1.0 / (1.0 + y * y) ** 1.5   # d/dy of y / sqrt(1 + y^2)
+    assert ad.jvp(calls_grad_of_placeholder_helper, (x, y), (1.0, 0.5)) == pytest.approx(
+        (y / (1.0 + y * y) ** 0.5, 0.5 * second), rel=1e-12)
+    assert ad.derivative(calls_grad_of_placeholder_helper, order=1)(x, y) == 0.0
 
 
 # ---- loops ---------------------------------------------------------------------------

@@ -360,7 +360,11 @@ class _Codegen:
                 continue
             param = params[k]
             readers = [reader for reader in self._readers.get(param, [])]
-            if param in body.results or any(read_at(r) > position[op] for r in readers):
+            # a loop's carried values take its result's name from its first iteration on,
+            # so a read of the old value inside that loop comes after the update too
+            last = position[op] - (as_loop(op) is not None)
+            if param in body.results or any(read_at(r) > last for r in readers) or \
+                    any(_yields(later, param) for later in body.ops[last + 1:]):
                 continue
             self.names[result] = self.name(outputs[k])
 
@@ -446,3 +450,10 @@ def _identifier(hint: str | None) -> str:
     if cleaned[0].isdigit():
         cleaned = "_" + cleaned
     return cleaned
+
+
+def _yields(op: Op, value: Value) -> bool:
+    """Whether a region of `op`, or of an op inside it, yields `value` (a read that is
+    no op's input: `if c: y = value`)."""
+    return any(value in region.results or any(_yields(inner, value) for inner in region.ops)
+               for region in op.regions)

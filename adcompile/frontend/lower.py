@@ -11,7 +11,9 @@ is mutated, so SSA falls out:
 - loops: the names the body assigns that were bound before the loop are carried. A
   ``break`` or ``continue`` sets flags in the environment (``.break``, ``.skip``); the
   statements after one that may have fired are lowered under ``if not .skip``, and
-  ``.break`` becomes the loop's exit condition.
+  ``.break`` becomes the loop's exit condition. A name bound in only one branch of an
+  ``if`` stays bound after it when the other branch broke or continued: that branch
+  yields a None that nothing reads.
 - calls to user functions are inlined; calls to math/NumPy functions become primitives;
   a call to a transform (``grad(g)(x)``) becomes an ``apply`` op the transforms expand.
 - what the function reads from outside (closure cells, globals, attributes of what it
@@ -352,9 +354,17 @@ class _Lowerer:
         merged_names, then_flat, else_flat, likes = [], [], [], []
         for name in changed:
             if name not in then_env or name not in else_env:
-                env.pop(name, None)
-                self.unbound_reason[name] = "it is assigned in only one branch of an if"
-                continue
+                # what follows a branch that broke or continued never runs after it, so
+                # a name the other branch binds is bound wherever it can be read: the
+                # skipping branch yields a None that nothing reads
+                bound = then_env.get(name, else_env.get(name))
+                skipping = [e for e in envs
+                            if name not in e and e.get(".skip") == Static(True)]
+                if not skipping or isinstance(bound, Static):
+                    env.pop(name, None)
+                    self.unbound_reason[name] = "it is assigned in only one branch of an if"
+                    continue
+                skipping[0][name] = _unflatten(bound, [Static(None)] * len(_flatten(bound)))
             left, right = then_env[name], else_env[name]
             if left is right or isinstance(left, Static) and left == right:
                 env[name] = left  # both branches bind the same thing: nothing to merge
@@ -405,7 +415,7 @@ class _Lowerer:
                     branch_env[flag] = Static(False)
             self.lower_stmts(stmts, branch_env)
 
-        self.branch(skip, lambda e: None, run, env)
+        self.branch(skip, lambda e: e.__setitem__(".skip", Static(True)), run, env)
 
     def lower_loop(self, node, env: dict) -> None:
         assigned = _assigned_names(node.body)

@@ -47,7 +47,9 @@ def _infer(op: Op) -> None:
         for branch in cond.branches:
             infer_region(branch)
         for k, out in enumerate(cond.outputs):
-            out.type = join(cond.then.results[k].type, cond.orelse.results[k].type)
+            types = [branch.results[k].type for branch in cond.branches]
+            # unknown (a staged call's result) while either branch's is, not None
+            out.type = None if None in types else join(*types)
     elif (loop := as_loop(op)) is not None:
         _infer_loop(loop)
     elif op.prim == "apply" or any(v.type is None for v in op.inputs):

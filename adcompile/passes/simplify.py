@@ -42,7 +42,7 @@ from ..ir.infer import infer_op
 from ..ir.nodes import Function, Op, Region, Value, substitute, walk_ops
 from ..ir.primitives import PRIMITIVES, TYPE_FACTS, Slice, result_type
 from ..ir.structured import Cond, Loop, as_cond, as_loop
-from ..ir.types import type_of
+from ..ir.types import NoneType, type_of
 
 _UNFOLDABLE = {"const", "cond", "loop", "push", "pop", "tape_new"}
 _RESHAPING = {"reshape", "broadcast_to", "sum_to", "transpose", "as_numpy", "as_python",
@@ -382,9 +382,11 @@ class _Simplifier:
         pred = consts.get(cond.predicate, _NOT_CONST)
         if pred is not _NOT_CONST and not isinstance(pred, np.ndarray):
             chosen = cond.then if pred else cond.orelse
-            for out, result in zip(cond.outputs, chosen.results):
-                self.replace(out, result)
-            return list(chosen.ops)
+            if not any(_placeholder_for(result, out)
+                       for out, result in zip(cond.outputs, chosen.results)):
+                for out, result in zip(cond.outputs, chosen.results):
+                    self.replace(out, result)
+                return list(chosen.ops)
         then, other = cond.then, cond.orelse
         keep = []
         for k, out in enumerate(cond.outputs):
@@ -401,6 +403,16 @@ class _Simplifier:
         if len(keep) != len(cond.outputs):
             cond.keep_outputs(keep)
         return [cond.op]
+
+
+def _placeholder_for(result: Value, out: Value) -> bool:
+    """Whether a branch yields None where the cond's output has a type: a stand-in for a
+    value that branch does not compute (the reverse sweep's, or lowering's for a branch
+    that broke or continued). Folding the cond would give its readers a None type, and
+    differentiating them again would fail."""
+    return isinstance(result.type, NoneType) and out.type is not None and \
+        not isinstance(out.type, NoneType)
+
 
 def _is_negative_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
