@@ -492,3 +492,10 @@ def test_the_facts_of_a_type():
     assert TYPE_FACTS["dim"](T345, axis=2) == 5 and TYPE_FACTS["size"](T345) == 60
     assert TYPE_FACTS["ndim"](T345) == 3
     assert result_type("dim", [T345], {"axis": 1}) == INT
+
+
+def test_factorial_of_an_array_is_refused_while_typing():
+    # every primitive whose abstract rule accepts its operands has a spelling for them
+    with pytest.raises(ShapeMismatch, match="math.factorial needs a Python int"):
+        result_type("factorial", [ArrayType((3,), "int64")])
+    assert result_type("factorial", [INT]) == INT

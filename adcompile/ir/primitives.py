@@ -100,7 +100,13 @@ _define("maximum", 2, elementwise, commutative=True)
 _define("minimum", 2, elementwise, commutative=True)
 _define("float", 1, lambda t: FLOAT if t.weak else _to_inexact(t))
 _define("int", 1, lambda t: INT if t.weak else t)
-_define("factorial", 1, lambda t: INT)
+def _factorial(t: ArrayType) -> ArrayType:
+    if not t.weak:  # math.factorial takes one Python int; NumPy has no factorial
+        raise ShapeMismatch(f"math.factorial needs a Python int, not {t}")
+    return INT
+
+
+_define("factorial", 1, _factorial)
 # The value as NumPy holds it (a Python scalar becomes a NumPy scalar: inf and nan where
 # Python would raise) and as Python holds it (a 0-d NumPy value becomes a Python scalar:
 # math's errors); what `np.exp(x)` and `math.exp(x)` do to their operand first.
