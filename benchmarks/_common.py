@@ -132,6 +132,41 @@ def close(a: float, b: float, tol: float = 1e-9) -> bool:
     return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
 
 
+def agrees(got, want, tol: float = 1e-9) -> bool:
+    """Whether two results (numbers, nested tuples or arrays) have one shape and agree to `tol`."""
+    import numpy as np
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    return got.shape == want.shape and all(close(a, b, tol) for a, b in zip(got.flat, want.flat))
+
+
+def agreeing(what: str, name: str, impls: list, by_hand, points) -> list:
+    """The (label, implementation) pairs whose results agree with `by_hand` at every point.
+
+    An adcompile implementation that disagrees is a failure (assert); a peer that does is
+    reported and left out of the table.
+    """
+    kept = []
+    for label, impl in impls:
+        problem = None
+        for point in points:
+            want = by_hand(*point)
+            try:
+                got = impl(*point)
+            except Exception as exc:
+                problem = f"raised {exc!r} at {point}"
+                break
+            if not agrees(got, want):
+                problem = f"gave {got} at {point}, hand-written {want}"
+                break
+        assert problem is None or not label.startswith("adcompile"), \
+            f"{label} {what} of {name} {problem}"
+        if problem:
+            print(f"  {label} left out of the {name} table: it {problem}")
+        else:
+            kept.append((label, impl))
+    return kept
+
+
 def table(headers: list[str], rows: list[list], title: str | None = None) -> str:
     """A plain-text table with right-aligned columns."""
     cells = [[str(h) for h in headers]] + [[_fmt(c) for c in row] for row in rows]

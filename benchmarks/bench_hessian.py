@@ -23,7 +23,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (close, ensure_repo_on_path, load_peer, machine_line,  # noqa: E402
+from _common import (agreeing, ensure_repo_on_path, load_peer, machine_line,  # noqa: E402
                      peer_version, table, time_with)
 
 ensure_repo_on_path()
@@ -139,34 +139,6 @@ def _rosenbrock_nd_with(xp):
     return lambda x: xp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 
 
-def _agrees(got, want) -> bool:
-    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    return got.shape == want.shape and all(close(a, b) for a, b in zip(got.flat, want.flat))
-
-
-def _checked(name, impls, by_hand, points):
-    """The implementations that agree with the hand-written Hessian at every point."""
-    kept = []
-    for label, impl in impls:
-        problem = None
-        for point in points:
-            try:
-                got = impl(*point)
-            except Exception as exc:
-                problem = f"raised {exc!r}"
-                break
-            if not _agrees(got, by_hand(*point)):
-                problem = f"disagrees with the hand-written Hessian at {point}"
-                break
-        assert problem is None or not label.startswith("adcompile"), \
-            f"{label} Hessian of {name} {problem}"
-        if problem:
-            print(f"  {label} left out of the {name} table: it {problem}")
-        else:
-            kept.append((label, impl))
-    return kept
-
-
 def _timed(name, impls, by_hand, point, title):
     times = time_with({"hand-written Hessian": by_hand, **dict(impls)}, point, REPEAT)
     base = times["hand-written Hessian"]
@@ -185,7 +157,7 @@ def main() -> None:
         print("peers: " + ", ".join(f"{k} {peer_version(k)}" for k in peers))
     ratios = {}
     for name, f, by_hand, point in SCALAR_CASES:
-        impls = _checked(name, scalar_impls(f, peers), by_hand, CHECK_POINTS)
+        impls = agreeing("Hessian", name, scalar_impls(f, peers), by_hand, CHECK_POINTS)
         ratios[name] = _timed(name, impls, by_hand, point,
                               f"{name} Hessian at {point} (min of {REPEAT} interleaved "
                               "repeats of ~2 ms)")
@@ -197,7 +169,8 @@ def main() -> None:
     except ad.UnsupportedSyntaxError as exc:
         print(f"\n{name}: not measured, adcompile cannot compile it yet:\n{exc}")
     else:
-        impls = _checked(name, array_impls(peers), rosenbrock_nd_hessian_by_hand, points)
+        impls = agreeing("Hessian", name, array_impls(peers), rosenbrock_nd_hessian_by_hand,
+                         points)
         ratios[name] = _timed(name, impls, rosenbrock_nd_hessian_by_hand, points[0],
                               f"{name} Hessian (min of {REPEAT} interleaved repeats)")
     print()

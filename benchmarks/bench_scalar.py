@@ -22,7 +22,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (close, ensure_repo_on_path, load_peer, machine_line,  # noqa: E402
+from _common import (agreeing, ensure_repo_on_path, load_peer, machine_line,  # noqa: E402
                      peer_version, table, time_with)
 
 ensure_repo_on_path()
@@ -125,10 +125,6 @@ def peer_impls(f, peers):
     return impls
 
 
-def as_floats(result):
-    return tuple(float(v) for v in result)
-
-
 def main() -> None:
     print("== bench_scalar: gradient of scalar functions at float points ==")
     print(machine_line())
@@ -143,26 +139,7 @@ def main() -> None:
         impls += peer_impls(f, peers)
         # correctness first: everyone agrees with the hand-written gradient to 1e-9;
         # adcompile must (assert), a peer that does not is reported and left out
-        checked = []
-        for label, impl in impls:
-            problem = None
-            for x, y in CHECK_POINTS:
-                want = by_hand(x, y)
-                try:
-                    got = as_floats(impl(x, y))
-                except Exception as exc:
-                    problem = f"raised {exc!r} at {(x, y)}"
-                    break
-                if not all(close(a, b) for a, b in zip(got, want)):
-                    problem = f"gave {got} at {(x, y)}, hand-written {want}"
-                    break
-            assert problem is None or not label.startswith("adcompile"), \
-                f"{label} gradient of {name} {problem}"
-            if problem:
-                print(f"  {label} left out of the {name} table: it {problem}")
-            else:
-                checked.append((label, impl))
-        impls = checked
+        impls = agreeing("gradient", name, impls, by_hand, CHECK_POINTS)
         times = time_with({"plain function f(x, y) (no gradient)": f,
                            "hand-written gradient": by_hand, **dict(impls)}, point, REPEAT)
         base = times["hand-written gradient"]
