@@ -24,6 +24,7 @@ the zeros come from derivatives that are zero by construction, as JAX's symbolic
     x.shape[k], len(x), x.ndim, x.size -> the number x's type says
     x[:, :] (every element, in order) -> x
     zeros_like(zeros_like(x)) -> zeros_like(x), and so for ones_like
+    broadcast_to(zeros_like(x), shape) -> zeros(shape), and so for ones_like
     a + (zeros with v added at i) -> a with v added at i (an update costs the size of v)
     x with x[i] + v set at i -> x with v added at i, where i cannot select an element twice
 
@@ -249,6 +250,12 @@ class _Simplifier:
                 self.defs[a].prim in ("zeros_like", "ones_like") and \
                 _same_type(op, self.defs[a].inputs[0]):
             return "prim", (op.prim, [self.defs[a].inputs[0]])
+        elif op.prim == "broadcast_to" and self.defs.get(a) is not None and \
+                self.defs[a].prim in ("zeros_like", "ones_like") and not op.output.type.weak:
+            # a new array: an update into it is made in place, not into a copy
+            made = "zeros" if self.defs[a].prim == "zeros_like" else "ones"
+            return "value", self.make(made, shape=op.output.type.shape,
+                                      dtype=op.output.type.dtype)
         elif op.prim == "index" and _same_type(op, a) and \
                 all(isinstance(entry, Slice) and entry.is_full(size)
                     for entry, size in zip(op.params["index"], a.type.shape)):
