@@ -204,6 +204,10 @@ class _Codegen:
             return [ast.Expr(self.method(op.inputs[0], "append", [self.expr(op.inputs[1])]))]
         if spellings.is_statement(op.prim):
             return self.update(op)
+        if op.prim == "const" and isinstance(op.params["value"], np.ndarray):
+            # read from the namespace the code runs in, under the value's own name
+            self.constants[self.name(op.output)] = op.params["value"]
+            return []
         if self.is_inlined(op.output):
             return []
         return [ast.Assign([ast.Name(self.name(op.output), ast.Store())], self.op_expr(op))]
