@@ -8,17 +8,32 @@ work they share. An array parameter's columns are forward mode batched over its 
 (`adcompile.transforms.batch`), seeded with all its unit arrays at once (``basis``); the
 batch axis of each result then moves to the end, giving blocks shaped
 ``result.shape + parameter.shape``. A Hessian is this applied to the gradient program.
+
+A sparse Jacobian is compressed: when the pattern of the parameter's columns (found from
+the IR, `adcompile.transforms.sparsity`) colours in at most a quarter as many colours as
+there are columns, the batch holds one direction per colour (the sum of the unit arrays
+of its columns) instead of one per element, and each block is then gathered from it at
+its nonzeros, named constants of the generated code: the block's ``rows`` and
+``columns``, and the ``colours`` of the columns, which pick the direction holding each
+entry. A tridiagonal n x n Hessian costs 3 directions, not n.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..ir.clone import clone_region, clone_value
 from ..ir.nodes import Function, Region, Value
+from ..ir.primitives import OPERAND
 from ..ir.types import ArrayType
 from ..passes import optimize
 from ..rules import DiffBuilder
 from .batch import batch
 from .forward import forward
+from .sparsity import colour_columns, jacobian_pattern
+
+# Compress only where it pays: a quarter of the directions at most.
+COMPRESSION = 4
 
 
 def jacobian_blocks(fn: Function, wrt: list[int]) -> Function:
@@ -38,11 +53,23 @@ def jacobian_blocks(fn: Function, wrt: list[int]) -> Function:
             columns.append(_inline(b, tangent, params))
             continue
         tangent = optimize(forward(fn, [position], seed_ones=False, with_value=False))
-        batched = optimize(batch(tangent, [len(fn.params)], t.size))
-        seed = b.apply("basis", shape=t.shape, dtype=t.dtype, hint=tangent.params[-1].hint)
-        outs = _inline(b, batched, params + [seed])
-        columns.append([_batch_axis_last(b, out, result.type, t.shape)
-                        for out, result in zip(outs, fn.results)])
+        hint = tangent.params[-1].hint
+        patterns = jacobian_pattern(fn, position)
+        colours = None if patterns is None else \
+            colour_columns(np.concatenate(patterns), t.size // COMPRESSION)
+        if colours is None:
+            batched = optimize(batch(tangent, [len(fn.params)], t.size))
+            seed = b.apply("basis", shape=t.shape, dtype=t.dtype, hint=hint)
+            outs = _inline(b, batched, params + [seed])
+            columns.append([_batch_axis_last(b, out, result.type, t.shape)
+                            for out, result in zip(outs, fn.results)])
+            continue
+        count = int(colours.max(initial=-1)) + 1
+        batched = optimize(batch(tangent, [len(fn.params)], count))
+        seeds = b.const(_seeds(colours, count, t), hint=hint)
+        outs = _inline(b, batched, params + [seeds])
+        columns.append([_decompressed(b, out, result.type, t.shape, pattern, colours)
+                        for out, result, pattern in zip(outs, fn.results, patterns)])
     body.results = [column[i] for i in range(len(fn.results)) for column in columns]
     return Function(fn.name, body, list(fn.param_names), dict(fn.defaults), True, fn.loc)
 
@@ -61,3 +88,29 @@ def _batch_axis_last(b: DiffBuilder, value: Value, one: ArrayType, shape: tuple)
     if rank:
         value = b.call("transpose", value, axes=tuple(range(1, rank + 1)) + (0,))
     return b.call("reshape", value, shape=one.shape + shape)
+
+
+def _seeds(colours: np.ndarray, count: int, t: ArrayType) -> np.ndarray:
+    """One direction per colour, the sum of the unit arrays of its columns, stacked:
+    shaped ``(count,) + t.shape``."""
+    seeds = np.zeros((count, t.size), dtype=t.dtype)
+    seeds[colours, np.arange(t.size)] = 1
+    return seeds.reshape((count,) + t.shape)
+
+
+def _decompressed(b: DiffBuilder, products: Value, one: ArrayType, shape: tuple,
+                  pattern: np.ndarray, colours: np.ndarray) -> Value:
+    """The block ``one.shape + shape`` of the Jacobian from the `products` of its rows
+    with the directions of the colours (leading axis): each nonzero of `pattern` is
+    the entry of its row in the direction of its column's colour. Flat positions, as
+    one index is faster than a pair: the nonzeros' ``entries`` in the block, and their
+    ``entry_sources`` in the products."""
+    count, size = products.type.shape[0], pattern.shape[1]
+    rows, columns = np.nonzero(pattern)
+    entries = b.const(rows * size + columns, hint="entries")
+    sources = b.const(colours[columns] * one.size + rows, hint="entry_sources")
+    products = b.call("reshape", products, shape=(count * one.size,))
+    block = b.call("zeros", shape=(one.size * size,), dtype=products.type.dtype)
+    block = b.call("index_update", block, b.call("index", products, sources, index=(OPERAND,)),
+                   entries, index=(OPERAND,), mode="set")
+    return b.call("reshape", block, shape=one.shape + shape)
