@@ -17,6 +17,7 @@ from adcompile.backend.codegen import to_source
 from adcompile.backend.compile import compile_source
 from adcompile.ir.builder import Builder
 from adcompile.ir.nodes import Function, Region, Value
+from adcompile.ir.primitives import OPERAND
 from adcompile.ir.types import ArrayType, FLOAT
 
 from programs import newton_sqrt, piecewise, power_loop, taylor_sin
@@ -257,6 +258,18 @@ def test_array_constants_are_passed_by_name_never_a_user_name():
     assert value is ARRAY and name != "const"
     assert re.search(rf"\b{name}\b", source)
     np.testing.assert_array_equal(compile_source(source, "c", constants)(1.5), [6.0, 9.0])
+
+
+def test_an_array_constant_is_read_under_its_own_name():
+    x = Value("x", type=ArrayType((2,), "float64"))
+    body = Region(params=[x])
+    b = Builder(body)
+    rows = b.const(np.array([1, 0]), hint="rows")
+    body.results = [b.apply("index", x, rows, index=(OPERAND,))]
+    source, constants = to_source(Function("c", body, ["x"]))
+    assert list(constants) == ["rows"] and "return x[rows]" in source
+    assert "rows =" not in source
+    np.testing.assert_array_equal(compile_source(source, "c", constants)(ARRAY), [2.0, 1.0])
 
 
 def test_defaults_are_kept():

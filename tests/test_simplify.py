@@ -481,6 +481,15 @@ def test_an_adjoint_plus_an_update_of_zeros_is_one_update_of_the_adjoint():
     assert prims(fn) == ["index_update"]
 
 
+@pytest.mark.parametrize("like, made", [("zeros_like", "zeros"), ("ones_like", "ones")])
+def test_a_broadcast_of_zeros_like_is_zeros_of_the_shape(like, made):
+    fn = make(lambda b, x: b.apply("broadcast_to", b.apply(like, x), shape=(4, 3)),
+              ArrayType((3,), "float32"))
+    assert _run(fn)
+    assert prims(fn) == [made] and _result_op(fn).params == {"shape": (4, 3),
+                                                             "dtype": "float32"}
+
+
 def test_setting_x_at_i_plus_v_is_adding_v_where_i_cannot_repeat():
     def build(b, x, v, i):
         total = b.apply("add", b.apply("index", x, i, index=(OPERAND,)), v)

@@ -206,7 +206,9 @@ class _Codegen:
             return self.update(op)
         if op.prim == "const" and isinstance(op.params["value"], np.ndarray):
             # read from the namespace the code runs in, under the value's own name
-            self.constants[self.name(op.output)] = op.params["value"]
+            if op.output not in self.names:
+                self.names[op.output] = self.fresh(op.output.hint or "const")
+            self.constants[self.names[op.output]] = op.params["value"]
             return []
         if self.is_inlined(op.output):
             return []

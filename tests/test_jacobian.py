@@ -1,0 +1,148 @@
+"""Tests for adcompile/transforms/jacobian.py: whole Jacobians and Hessians of array
+parameters, compressed by column colouring where sparse: the values against the
+hand-written Hessian, the uncompressed (dense) program and finite differences; the seed
+holds one direction per colour; dense matrices keep the dense program."""
+
+import numpy as np
+import pytest
+
+import adcompile as ad
+from adcompile.api import specialize
+from adcompile.backend.codegen import to_source
+from adcompile.backend.compile import compile_source
+from adcompile.ir.nodes import walk_ops
+from adcompile.ir.types import type_of
+from adcompile.passes import optimize
+from adcompile.transforms import jacobian
+from adcompile.transforms.jacobian import jacobian_blocks
+from adcompile.transforms.reverse import reverse
+
+RNG = np.random.default_rng(11)
+
+
+def rosenbrock_nd(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def rosenbrock_nd_hessian_by_hand(x):
+    n = x.size
+    h = np.zeros((n, n))
+    diagonal = np.zeros(n)
+    diagonal[:-1] = 1200.0 * x[:-1] ** 2 - 400.0 * x[1:] + 2.0
+    diagonal[1:] += 200.0
+    h[np.arange(n), np.arange(n)] = diagonal
+    off = -400.0 * x[:-1]
+    h[np.arange(n - 1), np.arange(1, n)] = off
+    h[np.arange(1, n), np.arange(n - 1)] = off
+    return h
+
+
+def _blocks(fun, args, of_gradient, compression):
+    """The program of `jacobian_blocks` (of the gradient, for a Hessian), compiled, with
+    `jacobian.COMPRESSION` set to `compression` (it returns a tuple of blocks); and its
+    IR."""
+    fn = specialize(fun, [type_of(a) for a in args])
+    if of_gradient:
+        fn = optimize(reverse(fn, [0], with_value=False, cotangent_params=False))
+    saved, jacobian.COMPRESSION = jacobian.COMPRESSION, compression
+    try:
+        ir = optimize(jacobian_blocks(fn, [0]))
+    finally:
+        jacobian.COMPRESSION = saved
+    source, constants = to_source(ir, "blocks")
+    return compile_source(source, "blocks", constants), ir
+
+
+def _seed_shape(ir):
+    """The shape of the tangent directions the program is batched over."""
+    for op in walk_ops(ir.body):
+        if op.prim in ("const", "basis") and op.output.hint == "dx":
+            return op.output.type.shape
+    raise AssertionError("no seed")
+
+
+DENSE = 10 ** 9  # a compression no pattern reaches: the dense program
+
+
+@pytest.mark.parametrize("n", [12, 40])
+def test_the_rosenbrock_hessian_is_compressed_to_three_directions_and_exact(n):
+    compressed, ir = _blocks(rosenbrock_nd, [np.zeros(n)], True, jacobian.COMPRESSION)
+    dense, dense_ir = _blocks(rosenbrock_nd, [np.zeros(n)], True, DENSE)
+    assert _seed_shape(ir) == (3, n) and _seed_shape(dense_ir) == (n, n)
+    for _ in range(4):
+        x = RNG.uniform(-2.0, 2.0, n)
+        [got] = compressed(x)
+        np.testing.assert_allclose(got, rosenbrock_nd_hessian_by_hand(x), rtol=1e-13,
+                                   atol=1e-12)
+        np.testing.assert_array_equal(got, dense(x)[0])
+
+
+def test_ad_hessian_compresses_and_matches_hessian_vector_products():
+    x = RNG.uniform(-2.0, 2.0, 30)
+    h = ad.hessian(rosenbrock_nd)
+    got = h(x)
+    assert "entries" in h.source and "np.eye" not in h.source
+    columns = np.stack([ad.hvp(rosenbrock_nd)(x, e) for e in np.eye(30)], axis=1)
+    np.testing.assert_allclose(got, columns, rtol=1e-13, atol=1e-12)
+
+
+def banded(x):
+    """A vector function of a matrix: each result reads a few neighbours."""
+    v = x.ravel()
+    return np.sin(v[2:] * v[:-2]) + v[1:-1] ** 2, np.exp(x[:, 1:] - x[:, :-1])
+
+
+def _by_differences(fun, x, result, h=1e-6):
+    columns = []
+    for k in range(x.size):
+        e = np.zeros(x.size)
+        e[k] = h
+        up, down = fun(x + e.reshape(x.shape))[result], fun(x - e.reshape(x.shape))[result]
+        columns.append((np.asarray(up) - np.asarray(down)) / (2 * h))
+    return np.stack(columns, axis=-1).reshape(np.shape(columns[0]) + x.shape)
+
+
+def test_a_sparse_jacobian_of_a_vector_function_of_a_matrix():
+    x = RNG.uniform(-1.0, 1.0, (6, 5))
+    compressed, ir = _blocks(banded, [x], False, jacobian.COMPRESSION)
+    dense, _ = _blocks(banded, [x], False, DENSE)
+    assert _seed_shape(ir)[0] < 30 // jacobian.COMPRESSION
+    got, expected = compressed(x), dense(x)
+    for k in range(2):
+        assert got[k].shape == np.shape(banded(x)[k]) + x.shape
+        np.testing.assert_array_equal(got[k], expected[k])
+        np.testing.assert_allclose(got[k], _by_differences(banded, x, k), rtol=1e-7,
+                                   atol=1e-8)
+
+
+def test_the_public_jacobian_of_a_sparse_function():
+    x = RNG.uniform(-1.0, 1.0, 40)
+    f = ad.jacobian(lambda x: x[1:] * x[:-1] - np.sin(x[:-1]))
+    got = f(x)
+    assert "entries" in f.source
+    expected = np.zeros((39, 40))
+    expected[np.arange(39), np.arange(39)] = x[1:] - np.cos(x[:-1])
+    expected[np.arange(39), np.arange(1, 40)] = x[:-1]
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+
+
+def test_float32_stays_float32():
+    x = RNG.uniform(-2.0, 2.0, 24).astype(np.float32)
+    got = ad.hessian(rosenbrock_nd)(x)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, rosenbrock_nd_hessian_by_hand(x.astype(float)),
+                               rtol=1e-5, atol=1e-3)
+
+
+A = RNG.standard_normal((16, 16))
+
+
+@pytest.mark.parametrize("fun, hessian", [
+    (lambda x: np.sum(x) ** 2, lambda x: np.full((16, 16), 2.0)),
+    (lambda x: x @ A @ x, lambda x: A + A.T),
+])
+def test_dense_hessians_keep_the_dense_program(fun, hessian):
+    x = RNG.standard_normal(16)
+    h = ad.hessian(fun)
+    np.testing.assert_allclose(h(x), hessian(x), rtol=1e-12, atol=1e-12)
+    assert "np.eye(16)" in h.source and "entries" not in h.source
