@@ -4,8 +4,10 @@ Run from the repo root:  python benchmarks/bench_hessian.py
 
 `ad.hessian(f)` is one generated program of f's own arguments that returns the whole
 matrix: for scalar arguments every column unrolled side by side, for an array argument
-the tangent program batched over all basis directions at once. This times one call, as
-users make it (`ad.hessian(f, argnums=...)(*point)`), against:
+the tangent program batched over all basis directions at once, or, for a sparse
+Hessian such as N-dimensional Rosenbrock's (tridiagonal), over one direction per colour
+of its columns (3 here). This times one call, as users make it
+(`ad.hessian(f, argnums=...)(*point)`), against:
 
 - the Hessian written by hand (plain Python for the scalar functions; for the
   N-dimensional Rosenbrock function the tridiagonal formula in NumPy), ratio 1.00;

@@ -113,7 +113,8 @@ class _Propagation:
             return
         if not any(v in self.deps for v in op.inputs):
             return
-        if PRIMITIVES[op.prim].boolean or RULES[op.prim].zero:
+        derivative = RULES.get(op.prim)
+        if PRIMITIVES[op.prim].boolean or (derivative is not None and derivative.zero):
             return
         rule = PATTERN_RULES.get(op.prim)
         if rule is None:  # a pop among them: its tape's one row
@@ -242,8 +243,10 @@ def _summed_to(op: Op, deps: list[np.ndarray]) -> np.ndarray:
 def _accumulated(op: Op, deps: list[np.ndarray]) -> np.ndarray:
     """A cumulative sum: each element, the union of those up to it along the axis."""
     axis = op.params["axis"]
-    shaped = deps[0] if axis is None else _shaped(deps[0], op.inputs[0].type.shape)
-    return np.logical_or.accumulate(shaped, axis=axis or 0).reshape(-1, deps[0].shape[-1])
+    if axis is None:  # along the flattened operand: the rows in order
+        return np.logical_or.accumulate(deps[0], axis=0)
+    shaped = _shaped(deps[0], op.inputs[0].type.shape)
+    return np.logical_or.accumulate(shaped, axis=axis).reshape(-1, deps[0].shape[-1])
 
 
 def _matrix_product(op: Op, deps: list[np.ndarray]) -> np.ndarray:
