@@ -792,8 +792,10 @@ def running_sum(axis=None):
     return f
 
 
-@pytest.mark.parametrize("x, axis", [(MAT, None), (MAT, 0), (TEN, -1), (UNIT, 1), (VEC, None),
-                                     (SCALAR, None)])
+CUMSUMS = [(MAT, None), (MAT, 0), (TEN, -1), (UNIT, 1), (VEC, None), (SCALAR, None)]
+
+
+@pytest.mark.parametrize("x, axis", CUMSUMS)
 def test_cumsum(x, axis):
     check_grads(running_sum(axis), (x,), order=2)
 
@@ -822,10 +824,11 @@ def trace_over(offset=0, axis1=0, axis2=1):
     return f
 
 
-@pytest.mark.parametrize("x, params", [(RANDOM_SQUARE, {}), (MAT, {"offset": 1}),
-                                       (MAT, {"offset": -1}),
-                                       (TEN, {"axis1": 2, "axis2": 0}),
-                                       (UNIT, {"axis1": -1, "axis2": 0, "offset": 1})])
+TRACES = [(RANDOM_SQUARE, {}), (MAT, {"offset": 1}), (MAT, {"offset": -1}),
+          (TEN, {"axis1": 2, "axis2": 0}), (UNIT, {"axis1": -1, "axis2": 0, "offset": 1})]
+
+
+@pytest.mark.parametrize("x, params", TRACES)
 def test_trace(x, params):
     check_grads(trace_over(**params), (x,), order=2)
 
@@ -901,11 +904,12 @@ def einsum_summed_alone(a, b):
     return np.einsum("ij,k->k", a, b)  # a's axes are summed with nothing else
 
 
-@pytest.mark.parametrize("fn, args", [
-    (einsum_matrix_product, (MAT, MAT.T)), (einsum_implicit, (MAT, MAT)),
-    (einsum_three, (VEC[:2], MAT, RANDOM_SQUARE)), (einsum_one, (TEN,)),
-    (einsum_summed_alone, (MAT, VEC)),
-], ids=lambda v: getattr(v, "__name__", ""))
+EINSUMS = [(einsum_matrix_product, (MAT, MAT.T)), (einsum_implicit, (MAT, MAT)),
+           (einsum_three, (VEC[:2], MAT, RANDOM_SQUARE)), (einsum_one, (TEN,)),
+           (einsum_summed_alone, (MAT, VEC))]
+
+
+@pytest.mark.parametrize("fn, args", EINSUMS, ids=lambda v: getattr(v, "__name__", ""))
 def test_einsum(fn, args):
     check_grads(fn, args, order=2)
 
@@ -1030,3 +1034,67 @@ def test_bad_shapes_and_orders_are_located_errors():
     with pytest.raises(ad.ShapeError, match="singular values") as info:
         ad.grad(matrix_two_norm)(MAT)
     assert "np.linalg.norm(x, 2)" in str(info.value)
+
+
+# ---- whole Jacobians and Hessians in one program ----------------------------------------
+MATRIX_RNG = np.random.default_rng(21)
+
+
+def _every_row():
+    """(id, function, arguments) for every row above."""
+    rows = [(f, args) for f, args in ROWS]
+    rows += [(fn, tuple(float(MATRIX_RNG.standard_normal()) if shape == () else
+                        MATRIX_RNG.standard_normal(shape) for shape in shapes))
+             for fn, shapes in SHAPE_ROWS]
+    rows += [tuple(param.values) for param in FUNCTION_ROWS]
+    rows += [((spread_over if "ddof" in params else reduce_over)(fn, **params), (x,))
+             for fn, x, params in REDUCTION_CASES + SPREAD_CASES]
+    rows += [(methods, (MAT,))]
+    rows += [(running_sum(axis), (x,)) for x, axis in CUMSUMS]
+    rows += [(norm_of(**params), (x,)) for x, params in NORMS]
+    rows += [(trace_over(**params), (x,)) for x, params in TRACES]
+    rows += [(fn, (a, b)) for fn, a, b in PRODUCTS] + EINSUMS
+    return [pytest.param(fn, args, id=f"{fn.__name__}-{k}") for k, (fn, args) in enumerate(rows)]
+
+
+def _by_directions(g, args, positions):
+    """blocks[i][j]: d(result i of g)/d(args[positions[j]]), one ad.jvp per basis
+    direction, shaped result.shape + argument.shape."""
+    columns = []
+    for p in positions:
+        shape = np.shape(args[p])
+        tangents_out = []
+        for index in np.ndindex(*shape):
+            tangents = [np.zeros_like(a) if isinstance(a, np.ndarray) else 0.0 for a in args]
+            if isinstance(args[p], np.ndarray):
+                tangents[p][index] = 1.0
+            else:
+                tangents[p] = 1.0
+            out = ad.jvp(g, tuple(args), tuple(tangents))[1]
+            tangents_out.append(out if isinstance(out, tuple) else (out,))
+        columns.append([np.moveaxis(np.array([t[i] for t in tangents_out], dtype=float), 0, -1)
+                        .reshape(np.shape(tangents_out[0][i]) + shape)
+                        for i in range(len(tangents_out[0]))])
+    return [[column[i] for column in columns] for i in range(len(columns[0]))]
+
+
+@pytest.mark.parametrize("fn, args", _every_row())
+def test_the_matrix_is_one_batched_program_equal_to_one_jvp_per_direction(fn, args):
+    """The Hessian of a scalar function, else the Jacobian, with respect to every float
+    argument: one call of a batched program, equal to the per-direction derivatives."""
+    positions = tuple(k for k, a in enumerate(args) if np.asarray(a).dtype.kind == "f")
+    value = fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+    scalar = not isinstance(value, tuple) and np.ndim(value) == 0
+    if scalar:
+        matrix, g = ad.hessian(fn, argnums=positions), ad.grad(fn, argnums=positions)
+    else:
+        matrix, g = ad.jacobian(fn, argnums=positions), fn
+    got = matrix(*args)
+    assert not matrix._last.per_direction
+    got = got if scalar or isinstance(value, tuple) else (got,)
+    expected = _by_directions(g, args, positions)
+    assert len(got) == len(expected)
+    for got_row, expected_row in zip(got, expected):
+        for block, by_direction in zip(got_row, expected_row):
+            assert np.shape(block) == np.shape(by_direction)
+            np.testing.assert_allclose(block, by_direction, rtol=1e-12, atol=1e-14)
