@@ -355,7 +355,14 @@ BATCH_CASES += [("not", [np.array([True, False])], {}), ("not", [True], {}),
                 ("index_update", [T234, M23], {"index": (1, Slice(), (3, 0)), "mode": "add"}),
                 ("index_update", [T234, M23[:, :1]], {"index": ((0, 1), Slice(), (2, 2)),
                                                       "mode": "add"}),
-                ("index_update", [T234, 0.5], {"index": (1, Slice(), (3, 0)), "mode": "set"})]
+                ("index_update", [T234, 0.5], {"index": (1, Slice(), (3, 0)), "mode": "set"}),
+                # the 2-norm of every element of a 0-d or a 3-d array; a vector on a diagonal
+                ("norm", [T234], {}), ("norm", [np.array(0.7)], {}),
+                ("diag", [M23[0]], {}), ("diag", [M23[0]], {"k": -2}),
+                # a dot of a batch of numbers is a product, not a dot of vectors
+                ("einsum", [0.7, M23], {"written": "dot"}),
+                ("einsum", [M23[0], M23], {"written": "inner"}),
+                ("concatenate", [M23[0], np.array(0.5)[None]], {"axis": None})]
 
 
 def test_the_batching_cases_cover_every_rule():

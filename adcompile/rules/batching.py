@@ -4,12 +4,21 @@ new leading axis of the operands that carry one.
 With the batch axis leading, elementwise primitives need only the batched operands lined
 up with the result's rank (a size-1 axis inserted after the batch axis, so NumPy's
 trailing alignment does not pair the batch axis with an axis of the other operand).
-Operations that name axes shift them by one; reshape and broadcast keep the batch axis in
-front of the new shape; the matrix product treats vectors as one-row or one-column
-matrices and lines up its stacking axes; an index gains a full slice in front.
+Operations that name axes shift them by one (a reduction over axis a is the same
+reduction over axis a + 1); those of the flattened array (``axis=None``) see each member
+flattened; reshape and broadcast keep the batch axis in front of the new shape. The
+matrix product of a batch by one matrix is the product as written, else it treats vectors
+as one-row or one-column matrices and lines up its stacking axes; einsum gives the batch
+a label of its own; a batch of right-hand sides that are vectors is solved as the columns
+of one matrix. An index gains a full slice in front (and where NumPy puts the shape of
+index arrays first, the batch axis is moved back to the front). Joins repeat an operand
+without the batch along it, then join along the shifted axis.
 
+Every primitive with operands has a rule but the tape's (``push`` and ``pop``, which
+`adcompile.transforms.batch` handles) and ``factorial`` (of Python ints, never a batch).
 The facts of a type (``dim``, ``ndim``, ``size``) have none: they become constants when the
-function is typed, before any transform runs.
+function is typed, before any transform runs. What cannot be batched is an index that
+varies across the batch (`BatchUnsupported`).
 """
 
 from __future__ import annotations
@@ -74,10 +83,6 @@ def _cast(b, values, batched, out_type):
 defbatch(_cast, "as_numpy", "as_python")
 
 
-def _sum(b, values, batched, out_type, axis, keepdims):
-    return b.call("sum", values[0], axis=tuple(a + 1 for a in axis), keepdims=keepdims)
-
-
 def _sum_to(b, values, batched, out_type, shape):
     x = values[0]
     # Sum the axes broadcasting added in front first, so that the batch axis leads again.
@@ -130,7 +135,6 @@ def _matmul(b, values, batched, out_type):
     return b.call("reshape", product, shape=(n,) + out_type.shape)
 
 
-defbatch(_sum, "sum")
 defbatch(_sum_to, "sum_to")
 defbatch(_broadcast_to, "broadcast_to")
 defbatch(_reshape, "reshape")
@@ -138,8 +142,9 @@ defbatch(_transpose, "transpose")
 defbatch(_matmul, "matmul")
 
 
-def _batched_array(b, value, flag: bool, n: int):
-    return value if flag else b.call("broadcast_to", value, shape=(n,) + value.type.shape)
+def _repeated(b, value, n: int):
+    """An operand without the batch axis, the same for every member."""
+    return b.call("broadcast_to", value, shape=(n,) + value.type.shape)
 
 
 def _arrays_in_front(index, operand_types) -> int:
@@ -180,7 +185,7 @@ def _index_update(b, values, batched, out_type, index, mode):
     if any(batched[2:]):
         raise BatchUnsupported("an index that varies across the batch")
     n = _batch_size(values, batched)
-    x = _batched_array(b, values[0], batched[0], n)
+    x = values[0] if batched[0] else _repeated(b, values[0], n)
     value = values[1]
     operand_types = [v.type for v in values[2:]]
     selected = indexed_shape(out_type, index, operand_types)
@@ -232,12 +237,8 @@ defbatch(_elementwise("astype"), "astype")
 
 
 # ---- reductions ------------------------------------------------------------------------
-defbatch(_shifted("mean", "axis"), "mean")
-defbatch(_shifted("prod", "axis"), "prod")
-defbatch(_shifted("max", "axis"), "max")
-defbatch(_shifted("min", "axis"), "min")
-defbatch(_shifted("var", "axis"), "var")
-defbatch(_shifted("std", "axis"), "std")
+for _prim in ("sum", "mean", "prod", "max", "min", "var", "std"):
+    defbatch(_shifted(_prim, "axis"), _prim)
 defbatch(_shifted("trace", "axis1", "axis2"), "trace")
 
 
@@ -324,7 +325,7 @@ def _solve(b, values, batched, out_type):
     of a matrix; otherwise a solve of stacks, the stacking axes lined up behind the batch
     axis (a batch of vectors as a batch of one-column matrices)."""
     a, rhs = values
-    vectors = (rhs.type.ndim - batched[1]) == 1
+    vectors = len(rhs.type.shape) - (1 if batched[1] else 0) == 1
     n = _batch_size(values, batched)
     if vectors and not batched[1]:  # NumPy 2 takes a 1-d b as one vector for every matrix
         return b.call("solve", a, rhs)
@@ -379,11 +380,6 @@ def _diag(b, values, batched, out_type, k):
         x = b.call("pad", x, pad_width=((0, 0), (max(-k, 0), max(k, 0))))
     rows = b.call("reshape", x, shape=(n, size, 1))
     return b.call("mul", rows, b.call("eye", N=size, M=size, k=k, dtype=out_type.dtype))
-
-
-def _repeated(b, value, n: int):
-    """An operand without the batch axis, the same for every member."""
-    return b.call("broadcast_to", value, shape=(n,) + value.type.shape)
 
 
 def _members(b, values, batched, shape_of=lambda shape: shape):
