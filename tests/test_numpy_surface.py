@@ -22,6 +22,9 @@ refused at the user's line with both shapes.
 Reductions and products: each function and form over shapes with broadcasting, size-1
 axes and 0-d arrays, and over its axis options; then the exact values where a
 convention decides them (ties in max and min, zeros in prod).
+
+Whole matrices: every row's Hessian (of a scalar function) or Jacobian is one batched
+program (a batching rule for each primitive it meets), equal to one jvp per direction.
 """
 
 import math
