@@ -513,22 +513,58 @@ class Transformed:
             return False
         return True
 
-    def _default_compiled(self) -> _Compiled:
+    def _default_compiled(self, how: str | None = None) -> _Compiled:
+        """The code of the last call, or, before any call, the code for the parameters'
+        defaults and Python floats. Where that does not compile (an array function), the
+        error says that the code depends on the argument types and `how` to give them."""
         if self._last is None:
             values = [param.default if param.default is not inspect.Parameter.empty else 1.0
                       for param in self._signature.parameters.values()]
-            self.prepare(values)
+            _lowered(self.root)  # what does not compile for any types says so itself
+            try:
+                self.prepare(values)
+            except AdcompileError as error:
+                if isinstance(error, InternalCompilerError):
+                    raise
+                how = how or f"{self._label()}.source_for(np.zeros(3)), or call it first"
+                raise AdcompileTypeError(
+                    f"the generated code of {self._label()} depends on the types of its "
+                    "arguments (Python scalars, or arrays of a shape and dtype), and it has "
+                    "not been called yet; for Python floats (and the defaults), what it is "
+                    f"shown for before a call, it does not compile: {type(error).__name__}: "
+                    f"{error}\nGive example arguments of the types you mean: {how}"
+                ) from error
         return self._last
+
+    def _compiled_for(self, args: tuple, kwargs: dict) -> _Compiled:
+        """The code for arguments like `args`, without changing what `.source` shows."""
+        last = self._last
+        try:
+            return self.prepare(self._bind(args, kwargs))[0]
+        finally:
+            self._last = last
 
     @property
     def source(self) -> str:
-        """The generated Python source (for the last call's argument types, or floats)."""
+        """The generated Python source, for the last call's argument types (before any
+        call, for Python floats; see `source_for`)."""
         return self._default_compiled().source
+
+    def source_for(self, *args, **kwargs) -> str:
+        """The generated Python source for arguments of the types of `args` (only their
+        types matter: ``grad(f).source_for(np.zeros(3))``)."""
+        return self._compiled_for(args, kwargs).source
 
     @property
     def ir(self):
-        """The IR of the generated function; print() shows it as text."""
-        return PrintableIR(self._default_compiled().ir)
+        """The IR of the generated function, for the last call's argument types (before
+        any call, for Python floats; see `ir_for`); print() shows it as text."""
+        return PrintableIR(self._default_compiled(
+            f"{self._label()}.ir_for(np.zeros(3)), or call it first").ir)
+
+    def ir_for(self, *args, **kwargs):
+        """The IR of the generated function for arguments of the types of `args`."""
+        return PrintableIR(self._compiled_for(args, kwargs).ir)
 
     # ---- staging inside another compiled function -----------------------------------
     def __adcompile_apply__(self, builder, values, outside):
@@ -750,14 +786,15 @@ def primal(fun) -> Transformed:
     return fun if isinstance(fun, Transformed) else Transformed(fun, "primal")
 
 
-def compiled_for(fun, args: tuple) -> tuple[Transformed, _Compiled]:
+def compiled_for(fun, args: tuple, how: str | None = None) -> tuple[Transformed, _Compiled]:
     """`fun` as a transform (see `primal`) and its code compiled for the example
     arguments `args`; without them, for its last call's arguments (floats if it has not
-    been called), as `.source` shows it."""
+    been called), as `.source` shows it (`how` says how to give example arguments, if
+    floats do not compile)."""
     transform = primal(fun)
     if not args:
-        return transform, transform._default_compiled()
-    return transform, transform.prepare(transform._bind(args, {}))[0]
+        return transform, transform._default_compiled(how)
+    return transform, transform._compiled_for(args, {})
 
 
 def to_dot(fun, *args, verbose: bool = False) -> str:
@@ -767,7 +804,8 @@ def to_dot(fun, *args, verbose: bool = False) -> str:
     Values are labelled with their names and types; with `verbose`, arrays with their
     dtype as well as their shape.
     """
-    return function_to_dot(compiled_for(fun, args)[1].ir, verbose)
+    compiled = compiled_for(fun, args, "ad.to_dot(f, np.zeros(3))")[1]
+    return function_to_dot(compiled.ir, verbose)
 
 
 def plot(fun, path, *args, verbose: bool = False) -> str:

@@ -3,6 +3,11 @@
     python -m adcompile grad examples/main.py:rosenbrock --argnums 0,1
     python -m adcompile derivative mymodule:f --order 3 --show ir
     python -m adcompile primal mymodule:f --show dot > f.dot
+    python -m adcompile grad mymodule:loss --args "np.zeros(3), 1.0"
+
+The code is generated for the types of example arguments (`--args`, a Python expression
+that may use `np` and `math`; only the types of its values matter), or without them, for
+Python floats.
 
 A bad invocation (a file, module or function that cannot be found, a malformed option)
 is reported on one line, with exit status 2; an error compiling the function, with exit
@@ -15,12 +20,16 @@ import argparse
 import importlib
 import importlib.util
 import inspect
+import math
 import os
 import sys
 import traceback
 
+import numpy as np
+
 from . import api
 from .errors import AdcompileError, InternalCompilerError
+from .ir.dot import function_to_dot
 
 _TRANSFORMS = ("grad", "value_and_grad", "hessian", "jacobian", "derivative", "primal")
 
@@ -92,12 +101,25 @@ def _transform(args) -> api.Transformed:
         raise _UsageError(str(exc)) from None
 
 
-def _render(transform: api.Transformed, show: str) -> str:
+def _example_arguments(text: str | None) -> tuple:
+    if text is None:
+        return ()
+    try:
+        value = eval(text, {"np": np, "numpy": np, "math": math})  # the user's own text
+    except Exception as exc:
+        raise _UsageError(f"--args {text!r} is not a Python expression of example "
+                          f"arguments, such as \"np.zeros(3), 1.0\": "
+                          f"{type(exc).__name__}: {exc}") from None
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _render(transform: api.Transformed, show: str, args: tuple) -> str:
+    compiled = api.compiled_for(transform, args, '--args "np.zeros(3)"')[1]
     if show == "source":
-        return transform.source
+        return compiled.source
     if show == "ir":
-        return f"{transform.ir}\n"
-    return api.to_dot(transform)
+        return f"{api.PrintableIR(compiled.ir)}\n"
+    return function_to_dot(compiled.ir)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,15 +130,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated positions: 0,1")
     parser.add_argument("--order", type=int, default=1, help="for derivative")
     parser.add_argument("--show", choices=("source", "ir", "dot"), default="source")
+    parser.add_argument("--args", help='example arguments: "np.zeros(3), 1.0"')
     try:
         args = parser.parse_args(argv)
         sys.path.insert(0, os.getcwd())
         transform = _transform(args)
+        examples = _example_arguments(args.args)
     except _UsageError as exc:
         print(f"adcompile: error: {exc}", file=sys.stderr)
         return 2
     try:
-        text = _render(transform, args.show)
+        text = _render(transform, args.show, examples)
     except InternalCompilerError as exc:
         print(f"adcompile: {exc}\n", file=sys.stderr)
         traceback.print_exception(exc.__cause__, file=sys.stderr)

@@ -27,7 +27,7 @@ def export(fun, path, *args) -> str:
     """Write the code compiled for `fun` (``grad(f)``, ``hessian(f)``,
     ``derivative(f, order=3)``, or `f` itself), specialised for the example arguments `args` (without them, as ``.source``
     shows it), to the module `path`; returns `path`."""
-    transform, compiled = compiled_for(fun, args)
+    transform, compiled = compiled_for(fun, args, "ad.export(f, path, np.zeros(3))")
     label = transform._label()
     if not compiled.direct:
         raise AdcompileTypeError(

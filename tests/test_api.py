@@ -610,6 +610,32 @@ def test_source_and_ir_are_readable():
     assert "quadratic" in str(g.ir)
 
 
+def tail_energy(x):
+    return np.sum(x[1:] ** 2)
+
+
+def test_source_before_a_call_of_an_array_function_says_how_to_get_it():
+    g = ad.grad(tail_energy)
+    for read, how in ((lambda: g.source, ".source_for(np.zeros(3))"),
+                      (lambda: g.ir, ".ir_for(np.zeros(3))"),
+                      (lambda: ad.to_dot(g), "ad.to_dot(f, np.zeros(3))")):
+        with pytest.raises(ad.AdcompileTypeError) as info:
+            read()
+        message = str(info.value)
+        assert "depends on the types of its arguments" in message and how in message
+        assert isinstance(info.value.__cause__, ad.ShapeError)  # why floats do not fit
+
+
+def test_source_for_example_arguments_leaves_the_last_call_shown():
+    g = ad.grad(tail_energy)
+    assert "bx[1:] += 2 * x[1:]" in g.source_for(np.zeros(3))
+    assert "x: float64[3]" in str(g.ir_for(np.zeros(3)))
+    assert "x: float32[2]" in str(g.ir_for(np.zeros(2, np.float32)))
+    g(np.ones(4))
+    g.source_for(np.zeros(5))
+    assert "x: float64[4]" in str(g.ir)
+
+
 def test_generated_source_is_stable():
     first = ad.grad(horner, argnums=(0, 1)).source
     assert ad.grad(horner, argnums=(0, 1)).source == first

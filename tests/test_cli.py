@@ -5,6 +5,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 import adcompile.api
@@ -12,6 +13,8 @@ from adcompile.cli import main
 
 MODULE = textwrap.dedent("""\
     import math
+
+    import numpy as np
 
 
     def rosen(x, y):
@@ -27,6 +30,10 @@ MODULE = textwrap.dedent("""\
             return x
         except ValueError:
             return 0.0
+
+
+    def tail_energy(x, scale):
+        return np.sum(x[1:] ** 2) * scale
 
 
     SCALE = 2.0
@@ -94,6 +101,29 @@ def test_derivative_order(script, capsys):
     assert namespace["wave_d2"](x) == pytest.approx(2 * math.cos(x) - x * math.sin(x))
 
 
+def test_example_arguments_give_the_types(script, capsys):
+    out = _run(capsys, "grad", f"{script}:tail_energy", "--args", "np.zeros(3), 1.0")
+    assert "bx[1:] += " in out
+    namespace = {}
+    exec(out, namespace)
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(namespace["tail_energy_grad"](x, 2.0), [0.0, 8.0, 12.0])
+    ir = _run(capsys, "grad", f"{script}:tail_energy", "--args", "np.zeros(3), 1.0",
+              "--show", "ir")
+    assert ir.startswith("def tail_energy(x: float64[3], scale: float):")
+    dot = _run(capsys, "primal", f"{script}:tail_energy", "--args", "np.zeros((2,)), 1.0",
+               "--show", "dot")
+    assert '"x: (2,)"' in dot
+
+
+def test_an_array_function_without_example_arguments_says_how_to_give_them(script, capsys):
+    assert main(["grad", f"{script}:tail_energy"]) == 1
+    err = capsys.readouterr().err
+    assert "depends on the types of its arguments" in err
+    assert "a Python number cannot be indexed" in err
+    assert err.rstrip().endswith('--args "np.zeros(3)"')
+
+
 def test_a_module_path_on_sys_path(script, capsys, monkeypatch):
     monkeypatch.syspath_prepend(str(script.parent))
     out = _run(capsys, "primal", f"{script.stem}:rosen")
@@ -108,7 +138,8 @@ BAD_INVOCATIONS = {
     "a missing module": (["grad", "adcompile_absent_module:wave"],
                          ["cannot import adcompile_absent_module", "ModuleNotFoundError"]),
     "a missing function": (["grad", "{script}:absent"],
-                           ["has no function 'absent'", "it defines guarded, rosen, wave"]),
+                           ["has no function 'absent'",
+                            "it defines guarded, rosen, tail_energy, wave"]),
     "not a function": (["grad", "{script}:SCALE"], ["grad expects a function", "2.0"]),
     "a builtin": (["grad", "math:gamma"], ["'gamma' is not a Python function with source"]),
     "argnums not numbers": (["grad", "{script}:rosen", "--argnums", "a,b"],
@@ -122,6 +153,8 @@ BAD_INVOCATIONS = {
                            ["--order", "invalid int value: 'two'"]),
     "order negative": (["derivative", "{script}:wave", "--order", "-1"],
                        ["derivative(wave, order=-1)", "order must be 0 or more"]),
+    "example arguments not Python": (["grad", "{script}:wave", "--args", "np.zeros(3"],
+                                     ["--args 'np.zeros(3'", "SyntaxError"]),
     "an unknown transform": (["integrate", "{script}:wave"], ["invalid choice: 'integrate'"]),
     "no target": (["grad"], ["the following arguments are required: function"]),
 }
@@ -156,7 +189,7 @@ def test_unsupported_syntax_is_printed_without_a_traceback(script, capsys):
     out, err = capsys.readouterr()
     assert out == ""
     assert err.splitlines() == [
-        f"adcompile: {script}:13:5: try/except is not supported",
+        f"adcompile: {script}:15:5: try/except is not supported",
         "        try:",
         "        ^",
         "hint: remove the try block: a derivative cannot flow through an exception handler; "
@@ -191,4 +224,4 @@ def test_python_dash_m_exits_with_status_2_on_a_bad_invocation(script):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr == ("adcompile: error: " f"{script} has no function 'absent'; it "
-                           "defines guarded, rosen, wave\n")
+                           "defines guarded, rosen, tail_energy, wave\n")

@@ -1289,7 +1289,7 @@ def masked_by_data(x):
 
 
 def slice_bound_at_run_time(x):
-    n = len(x)
+    n = int(x[0])
     return np.sum(x[:n - 1])
 
 

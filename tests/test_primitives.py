@@ -426,7 +426,8 @@ def test_declared_parameters():
                         "linspace": ("start", "stop", "num", "endpoint", "dtype"),
                         "astype": ("dtype",), "basis": ("shape", "dtype"),
                         "round": ("decimals",), "argmax": ("axis", "keepdims"),
-                        "argmin": ("axis", "keepdims")}
+                        "argmin": ("axis", "keepdims"), "dtype_is": ("dtype",),
+                        "zeros_like": ("dtype",), "ones_like": ("dtype",)}
 
 
 # ---- indexing ---------------------------------------------------------------------------

@@ -45,8 +45,8 @@ SMOOTH = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "ta
 ZERO = {"floordiv", "lt", "le", "gt", "ge", "eq", "ne", "not", "sign", "floor", "ceil",
         "int", "factorial", "zeros_like", "ones_like", "dim", "ndim", "size", "zeros",
         "ones", "eye", "arange", "linspace", "basis", "trunc", "round", "argmax", "argmin",
-        "slogdet_sign"}
-TYPE_FACTS = {"dim", "ndim", "size"}  # ints read from an array's type
+        "slogdet_sign", "dtype_is"}
+TYPE_FACTS = {"dim", "ndim", "size", "dtype_is"}  # read from an array's type
 EFFECTS = {"tape_new", "push", "pop"}
 M23 = np.arange(6.0).reshape(2, 3) / 7 + 0.1
 T234 = np.cos(np.arange(24.0)).reshape(2, 3, 4)

@@ -310,7 +310,6 @@ SPELLINGS: dict[str, tuple] = {  # primitive -> (on Python scalars, on arrays)
     "maximum": (Call("max"), Call("np.maximum")), "minimum": (Call("min"), Call("np.minimum")),
     "float": (Call("float"), Call("np.asarray")), "int": (Call("int"), Call("np.trunc")),
     "factorial": (Call("math.factorial"), None),
-    "zeros_like": _same(Call("np.zeros_like")), "ones_like": _same(Call("np.ones_like")),
     "sum": _same(Written(_sum)), "sum_to": _same(Written(_sum_to)),
     "as_numpy": (Written(lambda args, types, params: ast.Call(
         name(f"np.{types[0].dtype}"), list(args), [])), _IDENTITY),
@@ -329,6 +328,9 @@ SPELLINGS: dict[str, tuple] = {  # primitive -> (on Python scalars, on arrays)
                                                                      ast.Load()))),
     "size": _same(Written(lambda args, types, params: ast.Attribute(args[0], "size",
                                                                      ast.Load()))),
+    "dtype_is": _same(Written(lambda args, types, params: ast.Compare(
+        ast.Attribute(ast.Call(name("np.asarray"), [args[0]], []), "dtype", ast.Load()),
+        [ast.Eq()], [literal(params["dtype"])]))),
     "basis": _same(Written(_basis)),
     "mean": _same(_reduction("np.mean")), "prod": _same(_reduction("np.prod")),
     "max": _same(_reduction("np.max")), "min": _same(_reduction("np.min")),
@@ -498,6 +500,11 @@ for _prim in ("arcsinh", "arccosh", "arctanh", "arctan2", "hypot", "deg2rad", "r
 for _prim in ("exp2", "logaddexp", "logaddexp2", "reciprocal", "fmax", "fmin", "clip"):
     SPELLINGS[_prim] = _same(Call(f"np.{_prim}"))
 SPELLINGS["round"] = _same(Call("np.round", (("decimals", 0),)))
+for _prim in ("zeros_like", "ones_like"):  # dtype= only where it differs from x's
+    SPELLINGS[_prim] = _same(Written(
+        lambda args, types, params, _function=f"np.{_prim}": ast.Call(
+            name(_function), list(args),
+            [ast.keyword("dtype", _dtype(params["dtype"]))] if "dtype" in params else [])))
 for _prim in ("argmax", "argmin"):
     SPELLINGS[_prim] = _same(Call(f"np.{_prim}", (("axis", None), ("keepdims", False))))
 

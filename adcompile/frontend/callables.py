@@ -93,8 +93,8 @@ _map([np.sign], "sign")
 _map([float], "float")
 _map([int], "int")
 _map([math.factorial], "factorial")
-_map([np.zeros_like], "zeros_like", ("a",))
-_map([np.ones_like], "ones_like", ("a",))
+_map([np.zeros_like], "zeros_like", ("a",), (("dtype", None),))
+_map([np.ones_like], "ones_like", ("a",), (("dtype", None),))
 _map([np.sum], "sum", ("a",), (("axis", None), ("dtype", None), ("out", None),
                                ("keepdims", False)))
 _map([np.reshape], "reshape", ("a",), (("shape", REQUIRED),))
@@ -187,7 +187,7 @@ for _name in ("zeros", "ones"):
     _map([getattr(np, _name)], _name, (), (("shape", REQUIRED), ("dtype", None)))
 _map([np.full], "full", ("fill_value",), (("shape", REQUIRED), ("dtype", None)),
      order=("shape", "fill_value", "dtype"))
-_map([np.empty_like], "zeros_like", ("prototype",))  # any value is right for np.empty_like
+_map([np.empty_like], "zeros_like", ("prototype",), (("dtype", None),))  # any value is right for np.empty_like
 _map([np.full_like], "full_like", ("a", "fill_value"), (("dtype", None),))
 _map([np.eye], "eye", (), (("N", REQUIRED), ("M", None), ("k", 0), ("dtype", None)))
 _map([np.arange], "arange", (), (("start", REQUIRED), ("stop", None), ("step", None),

@@ -36,6 +36,7 @@ import numpy as np
 
 from ..errors import Loc, UnsupportedSyntaxError
 from ..ir.builder import Builder
+from ..ir.deferred import Deferred
 from ..ir.nodes import Function, Region, Value
 from ..ir.primitives import OPERAND, PRIMITIVES, RETURNS_NEW_ARRAY, Slice
 from .callables import (METHODS, REQUIRED, STRING_PARAMS, UNSUPPORTED_PARAMS, Signature,
@@ -69,6 +70,15 @@ class Local:
 class ShapeOf:
     """``x.shape``: a tuple whose length is known only once x is typed, so it is used by
     its elements (``x.shape[0]``, ``n, m = x.shape``), each a ``dim`` op."""
+
+    array: Value
+
+
+@dataclass(frozen=True)
+class DtypeOf:
+    """``x.dtype``: known once x is typed, so it is usable where a dtype parameter is
+    (``dtype=x.dtype``, ``y.astype(x.dtype)``) and compared with a dtype
+    (``x.dtype == np.float32``), a constant of each compiled program."""
 
     array: Value
 
@@ -140,7 +150,7 @@ def lower(fn) -> Lowered:
         env[instance] = lowerer.read(Read(ROOT, "self", None, instance), parsed.node)
     result = lowerer.lower_body(env)
     results = _flatten(result)
-    if any(isinstance(r, Static) for r in results):
+    if not all(isinstance(r, Value) for r in results):
         results = [lowerer.materialize(r) for r in results]
     body.results = results
     body.params += outside.inputs.values()
@@ -544,6 +554,11 @@ class _Lowerer:
             raise UnsupportedSyntaxError(
                 "the shape of an array is usable here only through its elements",
                 self.b.loc, "read one axis, x.shape[0], or unpack it: n, m = x.shape")
+        if isinstance(binding, DtypeOf):
+            raise UnsupportedSyntaxError(
+                "a dtype is not a number or an array, so it cannot be a value here",
+                self.b.loc, "use it as a parameter (np.zeros(n, dtype=x.dtype), "
+                "y.astype(x.dtype)) or compare it (x.dtype == np.float32)")
         if isinstance(binding, Static) and (isinstance(binding.obj, _NUMBER) or
                                             binding.obj is None or
                                             isinstance(binding.obj, np.ndarray)):
@@ -639,11 +654,12 @@ class _Lowerer:
         return self.b.apply("index", array, *operands, index=entries)
 
     def index(self, node, env: dict) -> tuple[tuple, list[Value]]:
-        """The ``index`` parameter of a subscript's index, and its run-time operands."""
-        entries, operands = [], []
+        """The ``index`` parameter of a subscript's index, and its run-time operands (then
+        the values of its deferred slice bounds)."""
+        entries, operands, deferred = [], [], []
         for element in node.elts if isinstance(node, gast.Tuple) else [node]:
-            entries.extend(self.index_entries(element, env, operands))
-        return tuple(entries), operands
+            entries.extend(self.index_entries(element, env, operands, deferred))
+        return tuple(entries), operands + deferred
 
     def write_item(self, target, value: Value, mode: str, env: dict,
                    index_node=None) -> None:
@@ -677,12 +693,13 @@ class _Lowerer:
         value = self.value(self.expr(call.args[2], env), call.args[2])
         self.write_item(call.args[0], value, "add", env, where.slice)
 
-    def index_entries(self, node, env: dict, operands: list) -> list:
+    def index_entries(self, node, env: dict, operands: list, deferred: list) -> list:
         """The entries of the ``index`` parameter one element of a subscript gives: one,
         or one per axis of a constant boolean mask. A run-time index appends its value to
-        `operands` and is entered as `OPERAND`."""
+        `operands` and is entered as `OPERAND`; a slice bound known only from types
+        (``len(x) - 1``) appends its value to `deferred`."""
         if isinstance(node, gast.Slice):
-            return [Slice(*(None if bound is None else self.index_bound(bound, env)
+            return [Slice(*(None if bound is None else self.index_bound(bound, env, deferred)
                             for bound in (node.lower, node.upper, node.step)))]
         if isinstance(node, gast.Constant) and (node.value is None or node.value is Ellipsis):
             return [node.value]
@@ -709,11 +726,14 @@ class _Lowerer:
                          "(or truth values) known while compiling",
                          "index with an integer array passed in as an argument: x[idx]")
 
-    def index_bound(self, node, env: dict) -> int:
+    def index_bound(self, node, env: dict, deferred: list) -> int | Deferred:
         binding = self.expr(node, env)
         known = binding.obj if isinstance(binding, Static) else self.known.get(binding)
         if isinstance(known, (int, np.integer)) and not isinstance(known, (bool, np.bool_)):
             return int(known)
+        if isinstance(binding, Value):
+            return self.defer(binding, None, "a slice's bounds and step", deferred,
+                              self.loc(node))
         raise self.error(node, "a slice's bounds and step must be integers known while "
                          "compiling: the shape of the slice depends on them",
                          "write constant bounds (x[1:], x[:-1], x[::2]); to read one element "
@@ -731,10 +751,7 @@ class _Lowerer:
                 return self.b.apply("transpose", base, axes=None)
             return self.b.apply(node.attr, base)
         if isinstance(base, Value) and node.attr == "dtype":
-            raise self.error(node, "reading .dtype is not supported: a dtype is not a "
-                             "number, and compiled code computes on numbers and arrays",
-                             "compiled code keeps the dtypes of its inputs (float32 in, "
-                             "float32 out); convert the inputs before the call")
+            return DtypeOf(base)
         raise self.error(node, f"reading the attribute .{node.attr} is not supported",
                          "pass the value in as an argument")
 
@@ -821,14 +838,22 @@ class _Lowerer:
         return scope[".value"]
 
     def compare(self, node, env: dict):
-        left = self.value(self.expr(node.left, env), node.left)
+        left = self.expr(node.left, env)
+        rights = [self.expr(node.comparators[0], env)]
+        if isinstance(left, DtypeOf) or isinstance(rights[0], DtypeOf):
+            if len(node.ops) != 1 or not isinstance(node.ops[0], (gast.Eq, gast.NotEq)):
+                raise self.error(node, "a dtype is compared only by == or != with one other",
+                                 "write x.dtype == np.float32")
+            return self.compare_dtype(node, left, rights[0])
+        left = self.value(left, node.left)
         result = None
         for op, right_node in zip(node.ops, node.comparators):
             prim = _COMPARE.get(type(op))
             if prim is None:
                 raise self.error(node, f"the comparison {type(op).__name__} is not supported",
                                  "compare numbers with <, <=, >, >=, == or !=")
-            right = self.value(self.expr(right_node, env), right_node)
+            right = self.value(rights.pop() if rights else self.expr(right_node, env),
+                               right_node)
             self.at(node)
             test = self.b.apply(prim, left, right)
             if result is None:
@@ -841,6 +866,20 @@ class _Lowerer:
                 result = scope[".value"]
             left = right
         return result
+
+    def compare_dtype(self, node, left, right) -> Value:
+        """``x.dtype == np.float32``: a truth value known once x is typed."""
+        dtype_of, other = (left, right) if isinstance(left, DtypeOf) else (right, left)
+        try:
+            dtype = np.dtype(other.obj).name if isinstance(other, Static) else None
+        except TypeError:
+            dtype = None
+        if dtype is None:
+            raise self.error(node, "a dtype can be compared only with a dtype known while "
+                             "compiling", "compare with a NumPy type: x.dtype == np.float32")
+        self.at(node)
+        test = self.b.apply("dtype_is", dtype_of.array, dtype=dtype)
+        return test if isinstance(node.ops[0], gast.Eq) else self.b.apply("not", test)
 
     def call(self, node, env: dict):
         if isinstance(node.func, gast.Attribute):
@@ -1003,7 +1042,7 @@ class _Lowerer:
             if signature.cast is not None:
                 self.at(node)
                 operands = [self.b.apply(signature.cast, v) for v in operands]
-        params = dict(signature.fixed)
+        params, deferred = dict(signature.fixed), []
         for pname, default in signature.params:
             if pname in UNSUPPORTED_PARAMS and pname not in PRIMITIVES[signature.prim].params:
                 if pname in given and not (isinstance(given[pname], gast.Constant) and
@@ -1011,9 +1050,9 @@ class _Lowerer:
                     raise self.error(given[pname], f"{pname}= of {described} is not supported",
                                      f"leave out {pname}=")
                 continue
-            params[pname] = self.constant(given[pname], env, pname, described) \
+            params[pname] = self.constant(given[pname], env, pname, described, deferred) \
                 if pname in given else default
-        return signature, operands, params
+        return signature, operands + deferred, params
 
     def sequence(self, node, env: dict, described: str) -> list[Value]:
         """The arrays np.concatenate((a, b)) and the like join: the elements of a list or
@@ -1045,32 +1084,46 @@ class _Lowerer:
             self.owned.add(value)
         return value
 
-    def constant(self, node, env: dict, pname: str, described: str):
-        """The value of a parameter's expression, which must be known while compiling."""
+    def constant(self, node, env: dict, pname: str, described: str, deferred: list):
+        """The value of a parameter's expression, known while compiling, or a `Deferred`
+        marker for one known once the function is typed (``x.shape[0] - 1``,
+        ``x.dtype``), whose value is appended to `deferred`."""
         if isinstance(node, gast.Constant) and (not isinstance(node.value, (str, bytes)) or
                                                 pname in STRING_PARAMS):
             return node.value
         if isinstance(node, (gast.Tuple, gast.List)):
-            return tuple(self.constant(e, env, pname, described) for e in node.elts)
-        if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
-            value = self.constant(node.operand, env, pname, described)
-            return -value if isinstance(node.op, gast.USub) else value
-        if isinstance(node, (gast.Name, gast.Attribute)):
-            binding = self.read_constant(node, env)
-            if isinstance(binding, Static):
-                return binding.obj
-            if isinstance(binding, Value) and binding in self.known:
-                return self.known[binding]
-            if isinstance(binding, Value) and binding in self.reads.inputs.values():
-                # a number read from outside, come through a variable: guard it instead
-                read = next(r for r, v in self.reads.inputs.items() if v is binding)
-                with self.reading_constants():
-                    return self.read(read, node).obj
-            if isinstance(binding, tuple) and all(b in self.known for b in binding):
-                return tuple(self.known[b] for b in binding)
-        raise self.error(node, f"the {pname}= argument of {described} must be known while "
-                         "compiling, but this is computed when the function runs",
-                         f"write {pname}= as a number or a tuple of numbers")
+            return tuple(self.constant(e, env, pname, described, deferred) for e in node.elts)
+        what = f"the {pname}= argument of {described}"
+        if isinstance(node, gast.Constant):
+            raise self.error(node, f"{what} cannot be a string")
+        return self.known_parameter(self.read_constant(node, env), node, what, deferred)
+
+    def known_parameter(self, binding, node, what: str, deferred: list):
+        if isinstance(binding, Static):
+            return binding.obj
+        if isinstance(binding, Value) and binding in self.known:
+            return self.known[binding]
+        if isinstance(binding, Value) and binding in self.reads.inputs.values():
+            # a number read from outside, come through a variable: guard it instead
+            read = next(r for r, v in self.reads.inputs.items() if v is binding)
+            with self.reading_constants():
+                return self.read(read, node).obj
+        if isinstance(binding, tuple):
+            return tuple(self.known_parameter(b, node, what, deferred) for b in binding)
+        if isinstance(binding, (ShapeOf, DtypeOf)):
+            fact = "shape" if isinstance(binding, ShapeOf) else "dtype"
+            return self.defer(binding.array, fact, what, deferred, self.loc(node))
+        if isinstance(binding, Value):
+            return self.defer(binding, None, what, deferred, self.loc(node))
+        raise self.error(node, f"{what} must be known while compiling, but this is "
+                         f"{_describe(binding)}",
+                         "write it as a number or a tuple of numbers")
+
+    @staticmethod
+    def defer(value: Value, fact: str | None, what: str, deferred: list, loc) -> Deferred:
+        """A parameter typing resolves from `value` (see `adcompile.ir.deferred`)."""
+        deferred.append(value)
+        return Deferred(len(deferred) - 1, fact, what, loc)
 
     def local_function(self, node, env: dict) -> Local:
         """A `def` or `lambda` in the body; its defaults are evaluated now, as Python does."""

@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from .types import (FLOAT, INT, TAPE, ArrayType, ShapeMismatch, Type, broadcast,
+from .types import (BOOL, FLOAT, INT, TAPE, ArrayType, ShapeMismatch, Type, broadcast,
                     elementwise, promote, with_dtype)
 
 
@@ -121,9 +121,17 @@ def _as_python(t: ArrayType) -> ArrayType:
 
 
 _define("as_python", 1, _as_python)
-# A zero or one array like the operand (a Python scalar's is a 0-d array, as NumPy's).
-_define("zeros_like", 1, lambda t: ArrayType(t.shape, t.dtype))
-_define("ones_like", 1, lambda t: ArrayType(t.shape, t.dtype))
+# A zero or one array like the operand (a Python scalar's is a 0-d array, as NumPy's), of
+# the operand's dtype unless `dtype` says otherwise (np.zeros_like(x, dtype=int)).
+def _like_params(types, p) -> dict:
+    dtype = p.get("dtype")
+    dtype = None if dtype is None else _dtype_name(dtype)
+    return {} if dtype in (None, types[0].dtype) else {"dtype": dtype}
+
+
+for _name in ("zeros_like", "ones_like"):
+    _define(_name, 1, lambda t, dtype=None: ArrayType(t.shape, dtype or t.dtype),
+            params=("dtype",), normalize=_like_params)
 
 
 
@@ -574,10 +582,16 @@ _define("dim", 1, _dim, params=("axis", "rank"),
 _define("ndim", 1, lambda t: _array_only(t, "ndim"))
 _define("size", 1, lambda t: _array_only(t, "size"))
 
+# ``x.dtype == np.float32``: a truth value known from x's type, so that a branch on it
+# is taken while compiling.
+_define("dtype_is", 1, lambda t, dtype: BOOL, params=("dtype",),
+        normalize=lambda types, p: {"dtype": _dtype_name(p["dtype"])}, boolean=True)
+
 TYPE_FACTS = {  # primitive -> its value, from its operand's type and its params
     "dim": lambda t, axis, rank=None: t.shape[axis],
     "ndim": lambda t: t.ndim,
     "size": lambda t: t.size,
+    "dtype_is": lambda t, dtype: t.dtype == dtype,
 }
 # ---- shape operations, joining and splitting, creation ------------------------------
 # Each is NumPy's function of the same name (what it is spelled as), typed from shapes

@@ -11,6 +11,7 @@ Tests run it after every transform and pass; it raises `IRError` naming the prob
 
 from __future__ import annotations
 
+from .deferred import deferred_count
 from .nodes import Function, Op, Region, Value
 from .primitives import PRIMITIVES, index_operand_count
 from .structured import UnknownLoopForm, structured
@@ -69,7 +70,8 @@ def _structure(op: Op) -> None:
     else:
         prim = PRIMITIVES.get(op.prim)
         _expect(prim is not None, op, "unknown primitive")
-        arity = None if prim.arity is None else prim.arity + index_operand_count(op.params)
+        arity = None if prim.arity is None else \
+            prim.arity + index_operand_count(op.params) + deferred_count(op.params)
         _expect(len(op.inputs) == arity if arity is not None else op.inputs, op,
                 f"takes {arity if arity is not None else 'one or more'} inputs")
         _expect(not op.regions, op, "a primitive has no regions")

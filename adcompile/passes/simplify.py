@@ -199,9 +199,9 @@ class _Simplifier:
             if a is c and scalar and op.output.type.is_float:
                 return "const", 0.0
         elif op.prim == "mul":
-            if _is(cc, 1) and _same_type(op, a):
+            if self.is_one(c, consts) and _same_type(op, a):
                 return "value", a
-            if _is(ca, 1) and _same_type(op, c):
+            if self.is_one(a, consts) and _same_type(op, c):
                 return "value", c
             if (_is(ca, 0) or _is(cc, 0)) and scalar:
                 return "const", 0.0 if op.output.type.is_float else 0
@@ -302,6 +302,14 @@ class _Simplifier:
                     read.inputs[1:] == operands and read.params["index"] == index:
                 return other
         return None
+
+    def is_one(self, value: Value, consts: dict) -> bool:
+        """A constant 1, or one reshaped or broadcast (a float32 reverse sweep's seed, the
+        gradient of a sum, is np.float32(1.0) reshaped to the sum's kept dims)."""
+        inner = self.defs.get(value)
+        if inner is not None and inner.prim in ("reshape", "broadcast_to"):
+            return self.is_one(inner.inputs[0], consts)
+        return _is(consts.get(value, _NOT_CONST), 1)
 
     def without_broadcasts(self, op: Op) -> list[Value] | None:
         """The inputs of an elementwise op with an explicit broadcast left out, when the

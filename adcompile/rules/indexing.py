@@ -69,4 +69,4 @@ defrule("copy", linear=True,
         jvp=lambda b, p, t, out: None if t[0] is None else b.call("copy", t[0]),
         vjp=lambda b, p, out, g: [b.unbroadcast(g, p[0])])
 
-defzero("dim", "ndim", "size")
+defzero("dim", "ndim", "size", "dtype_is")
