@@ -376,6 +376,7 @@ class Transformed:
         """The types of the arguments, which must be floats where they are differentiated."""
         types = argument_types(self._label(), self._signature, values)
         names = list(self._signature.parameters)
+        _refuse_complex(self._label(), names, values, types, self._positions)
         for position in self._positions:
             value = values[position]
             if not types[position].is_float:
@@ -625,6 +626,22 @@ def _python_name(transform: Transformed) -> str:
     return "_".join([name, *reversed(parts)]) if parts else name
 
 
+def _refuse_complex(label: str, names: list, values: list, types: list,
+                    positions) -> None:
+    """Complex arguments are refused where they would be differentiated: a derivative
+    here is with respect to real numbers, and the holomorphic one a complex `x * x`
+    would give (2x) is not the gradient of any real function of the real and imaginary
+    parts."""
+    for position in positions:
+        if types[position].kind == "c":
+            raise AdcompileTypeError(
+                f"{label} differentiates with respect to argument {names[position]!r} "
+                f"(position {position}), which was passed {reprlib.repr(values[position])}"
+                ", a complex value: adcompile differentiates with respect to real floats "
+                "and float arrays only. Pass its real and imaginary parts as two float "
+                "arguments (z.real, z.imag), or leave this argument out of argnums.")
+
+
 def _require_scalar_output(fn: Function, transform: Transformed) -> None:
     label = transform._label()
     if fn.returns_tuple:
@@ -634,6 +651,11 @@ def _require_scalar_output(fn: Function, transform: Transformed) -> None:
     if not isinstance(t, ArrayType) or t.kind not in "biufc":
         raise AdcompileTypeError(f"{label} needs a numeric result, but the function returns "
                                  f"{t}")
+    if t.kind == "c":
+        raise AdcompileTypeError(f"{label} needs a real result, but the function returns "
+                                 f"{t}, a complex value: complex numbers are not "
+                                 "differentiated; compute with real and imaginary parts "
+                                 "as floats")
     if t.is_array and transform.kind != "derivative" and t.size != 1:
         raise AdcompileTypeError(f"{label} needs a function returning one scalar, but it "
                                  f"returns an array of shape {t.shape}: use jacobian or vjp, "
@@ -731,8 +753,9 @@ def jvp(fun, primals, tangents):
                                  "tangents: give one tangent per primal")
     values = bind_arguments(label, fun, signature, primals, {})  # with defaults
     types = argument_types(label, signature, values)
-    positions = tuple(i for i in range(len(primals)) if types[i].is_float)
     names = list(signature.parameters)
+    _refuse_complex(label, names, values, types, range(len(primals)))
+    positions = tuple(i for i in range(len(primals)) if types[i].is_float)
     for i in positions:
         if not fits(tangents[i], types[i]):
             raise AdcompileTypeError(
@@ -757,6 +780,7 @@ def vjp(fun, *primals):
     signature = _checked_signature("vjp", fun)
     values = bind_arguments(label, fun, signature, primals, {})  # with defaults
     types = argument_types(label, signature, values)
+    _refuse_complex(label, list(signature.parameters), values, types, range(len(primals)))
     positions = tuple(i for i in range(len(primals)) if types[i].is_float)
     transform = Transformed(fun, "vjp", positions)
     compiled, values = transform.prepare(values)  # values, then inputs from outside

@@ -610,6 +610,33 @@ def test_source_and_ir_are_readable():
     assert "quadratic" in str(g.ir)
 
 
+@pytest.mark.parametrize("call, words", [
+    (lambda: ad.grad(lambda x: x * x)(1 + 2j), ["argument 'x' (position 0)", "(1+2j)"]),
+    (lambda: ad.value_and_grad(lambda x: np.sum(x * x))(np.ones(2, complex)),
+     ["argument 'x'", "complex"]),
+    (lambda: ad.hessian(lambda a, z: a * z * z, argnums=1)(1.0, 2j), ["argument 'z'"]),
+    (lambda: ad.jacobian(lambda x: x * x)(np.ones(2, np.complex64)), ["argument 'x'"]),
+    (lambda: ad.jvp(lambda x: x * x, (1 + 2j,), (1.0,)), ["jvp(<lambda>)", "argument 'x'"]),
+    (lambda: ad.vjp(lambda x: x * x, 1 + 2j), ["vjp(<lambda>)", "argument 'x'"]),
+])
+def test_complex_arguments_are_refused_by_name(call, words):
+    with pytest.raises(ad.AdcompileTypeError) as info:
+        call()
+    for word in [*words, "complex value", "real floats", "real and imaginary parts"]:
+        assert word in str(info.value)
+
+
+def test_a_complex_result_has_no_gradient():
+    with pytest.raises(ad.AdcompileTypeError, match="needs a real result.*complex"):
+        ad.grad(lambda x: x * (1 + 2j))(1.0)
+
+
+def test_complex_arguments_left_out_of_argnums_and_complex_jacobians_work():
+    assert ad.grad(lambda x, z: x * x, argnums=0)(3.0, 1j) == 6.0
+    np.testing.assert_array_equal(ad.jacobian(lambda x: x * (1 + 2j))(np.ones(2)),
+                                  np.diag([1 + 2j, 1 + 2j]))
+
+
 def tail_energy(x):
     return np.sum(x[1:] ** 2)
 

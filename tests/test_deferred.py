@@ -166,3 +166,15 @@ def test_a_dtype_is_refused_as_a_value(fn, words):
     assert info.value.loc.line == line
     for word in words:
         assert word in str(info.value)
+
+
+ROWS = 3
+
+
+def shape_from_a_global(x):
+    return np.sum((np.zeros(ROWS - 1) + x[:ROWS - 1]) ** 3)
+
+
+def test_a_shape_from_a_global_constant_is_read_when_compiling():
+    check_grads(shape_from_a_global, (V6,), order=2)
+    assert "x[:2]" in ad.grad(shape_from_a_global).source_for(V6)

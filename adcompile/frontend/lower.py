@@ -727,7 +727,7 @@ class _Lowerer:
                          "index with an integer array passed in as an argument: x[idx]")
 
     def index_bound(self, node, env: dict, deferred: list) -> int | Deferred:
-        binding = self.expr(node, env)
+        binding = self.read_constant(node, env)  # a global bound is guarded, not an input
         known = binding.obj if isinstance(binding, Static) else self.known.get(binding)
         if isinstance(known, (int, np.integer)) and not isinstance(known, (bool, np.bool_)):
             return int(known)

@@ -74,6 +74,9 @@ def _infer(op: Op, producers: dict | None) -> None:
     else:
         prim = PRIMITIVES[op.prim]
         if deferred_count(op.params):
+            if producers is None:  # the frontend building it: typed with the function
+                op.output.type = None
+                return
             _resolve_deferred(op, producers)
         types = [v.type for v in op.inputs]
         if not all(isinstance(t, ArrayType) for t in types):  # None, say
