@@ -35,6 +35,7 @@ from adcompile.frontend.lower import lower, lower_function
 from adcompile.ir.primitives import OPERAND, Slice
 from adcompile.ir.nodes import Function, Region, walk_ops
 from adcompile.ir.types import type_of
+from adcompile.testing import check_grads
 
 from sourcelines import line_of
 
@@ -1346,6 +1347,62 @@ def test_bad_indices_are_located(fn, error, snippet, words):
     line, text = line_of(fn, snippet)
     assert (info.value.loc.line, info.value.loc.col) == (line, text.index(snippet))
     for word in words:
+        assert word in str(info.value)
+
+
+def writes_into_fresh_arrays(x):
+    column_sums = np.sum(x.reshape(2, 2) * 1.5, axis=0)
+    column_sums[0] = 3.0 * column_sums[1]
+    waves = np.sin(x)
+    waves[1] = 0.5
+    flat = x.flatten()
+    flat[0] = 2.0 * flat[1]
+    kept = np.where(x > 0, x, 0.0)
+    kept[0] = 1.0
+    product = np.outer(x, x)
+    product[0, 0] = x[1]
+    cumulative = np.cumsum(x)
+    cumulative[-1] = 0.0
+    return np.sum(column_sums ** 2) + np.sum(waves ** 2) + np.sum(flat ** 3) + \
+        np.sum(kept * x) + np.sum(product ** 2) + np.sum(cumulative ** 2)
+
+
+def test_what_numpy_returns_fresh_may_be_written_into():
+    check_grads(writes_into_fresh_arrays, (V4,), order=2)
+
+
+def writes_into_a_transpose(x):
+    y = x.reshape(2, 2).T
+    y[0, 1] = 1.0
+    return np.sum(y)
+
+
+def writes_into_a_slice(x):
+    tail = x[1:]
+    tail[0] = 1.0
+    return np.sum(tail)
+
+
+def writes_into_a_shared_array(x):
+    y = x * 2
+    z = y
+    y[0] = 1.0
+    return np.sum(z)
+
+
+@pytest.mark.parametrize("fn, snippet, words", [
+    (writes_into_a_transpose, "y[0, 1]", ("'y' may be a view of", "transpose",
+                                         "would change")),
+    (writes_into_a_slice, "tail[0]", ("'tail' may be a view of 'x'", "would change 'x' too")),
+    (writes_into_an_argument, "x[0]", ("'x' is an argument", "the caller's array")),
+    (writes_into_a_shared_array, "y[0]", ("'y' is also held by 'z'",)),
+])
+def test_writes_that_would_change_another_array_say_which(fn, snippet, words):
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(fn)(V4)
+    line, text = line_of(fn, snippet)
+    assert (info.value.loc.line, info.value.loc.col) == (line, text.index(snippet))
+    for word in (*words, "y = x.copy()"):
         assert word in str(info.value)
 
 

@@ -37,8 +37,8 @@ import numpy as np
 from ..errors import Loc, UnsupportedSyntaxError
 from ..ir.builder import Builder
 from ..ir.deferred import Deferred
-from ..ir.nodes import Function, Region, Value
-from ..ir.primitives import OPERAND, PRIMITIVES, RETURNS_NEW_ARRAY, Slice
+from ..ir.nodes import Function, Op, Region, Value
+from ..ir.primitives import OPERAND, PRIMITIVES, RETURNS_NEW_ARRAY, VIEWS, Slice
 from .callables import (METHODS, REQUIRED, STRING_PARAMS, UNSUPPORTED_PARAMS, Signature,
                         method_signature, signature_for)
 from ..ir.structured import Cond, RangeLoop, WhileLoop, loop_region, yield_body, yield_test
@@ -220,6 +220,7 @@ class _Lowerer:
         # arrays this call made and no other array shares memory with: writable by index
         self.owned: set[Value] = set()
         self.written: set[Value] = set()  # arrays written into, by index
+        self.views: dict[Value, Op] = {}  # arrays that may share memory -> the op making them
 
     # ---- errors and locations -------------------------------------------------------
     def loc(self, node) -> Loc:
@@ -651,7 +652,7 @@ class _Lowerer:
         array = self.value(base, node.value)
         entries, operands = self.index(index, env)
         self.at(node)
-        return self.b.apply("index", array, *operands, index=entries)
+        return self.new_array(self.b.apply("index", array, *operands, index=entries))
 
     def index(self, node, env: dict) -> tuple[tuple, list[Value]]:
         """The ``index`` parameter of a subscript's index, and its run-time operands (then
@@ -671,8 +672,8 @@ class _Lowerer:
         if array not in self.owned or len(_holders(array, env)) != 1:
             raise self.error(target, "writing into an element or slice is supported only "
                              "for an array this function made (x.copy(), np.zeros_like(x), "
-                             "arithmetic) that no other name holds: writing into an argument, "
-                             "a view or a shared array would change another value",
+                             "arithmetic, NumPy's functions) that no other name holds: "
+                             f"{self.why_not_writable(name_node, array, env)}",
                              "write into a copy: y = x.copy(), then y[i] = v")
         entries, operands = self.index(target.slice if index_node is None else index_node,
                                        env)
@@ -682,6 +683,24 @@ class _Lowerer:
         self.written.add(array)
         self.owned.add(updated)
         self.bind(name_node, updated, env)
+
+    def why_not_writable(self, name_node, array, env: dict) -> str:
+        name = name_node.id if isinstance(name_node, gast.Name) else None
+        others = [holder for holder in _holders(array, env) if holder != name]
+        if array in self.views:
+            op = self.views[array]
+            base = repr(op.inputs[0].hint) if op.inputs[0].hint else "another array"
+            return (f"{name!r} may be a view of {base} (made by {op.prim}), sharing its "
+                    f"memory as x.T and x[1:] share x's: writing into it would change "
+                    f"{base} too")
+        if others:
+            return (f"{name!r} is also held by {others[0]!r}: writing into it would change "
+                    f"{others[0]!r} too")
+        if isinstance(array, Value) and array in self.b.region.params or \
+                name in self.parsed.node.args.args:
+            return f"{name!r} is an argument: writing into it would change the caller's array"
+        return (f"{name!r} is an argument, a value read from outside, or an array that may "
+                "be a view of another: writing into it could change another value")
 
     def add_at(self, call, env: dict) -> None:
         """``np.add.at(y, np.s_[index], v)``: v added at the index, once per repeat."""
@@ -748,7 +767,7 @@ class _Lowerer:
             if node.attr == "shape":
                 return ShapeOf(base)
             if node.attr == "T":
-                return self.b.apply("transpose", base, axes=None)
+                return self.new_array(self.b.apply("transpose", base, axes=None))
             return self.b.apply(node.attr, base)
         if isinstance(base, Value) and node.attr == "dtype":
             return DtypeOf(base)
@@ -965,7 +984,10 @@ class _Lowerer:
         if signature is None:
             raise self.error(node.func, f"the method .{method}() is not supported",
                              f"call one of: {', '.join(f'.{m}()' for m in METHODS)}")
-        return self.primitive_call(signature, f".{method}()", node, env, receiver)
+        value = self.primitive_call(signature, f".{method}()", node, env, receiver)
+        if method == "flatten":  # a copy, where ravel may give a view
+            return self.new_array(self.b.apply("copy", value))
+        return value
 
     def primitive_call(self, signature: Signature, described: str, node, env: dict,
                        receiver: Value | None = None):
@@ -1080,8 +1102,13 @@ class _Lowerer:
         return elements
 
     def new_array(self, value: Value) -> Value:
-        if self.b.region.ops[-1].prim in RETURNS_NEW_ARRAY:
+        """`value`, just made: owned if its op makes a new array, noted if a view."""
+        op = self.b.region.ops[-1]
+        if op.prim in RETURNS_NEW_ARRAY or op.prim == "einsum" and \
+                op.params.get("written") != "einsum":  # np.dot and the like copy
             self.owned.add(value)
+        elif op.prim in VIEWS:
+            self.views[value] = op
         return value
 
     def constant(self, node, env: dict, pname: str, described: str, deferred: list):

@@ -536,14 +536,31 @@ _define("index_update", 2, _index_update, params=("index", "mode"),
 _define("copy", 1, lambda t: ArrayType(t.shape, t.dtype))
 
 # Primitives whose result, when it is an array, is a new one that shares memory with
-# nothing: what may be written into at an index without changing another value.
-RETURNS_NEW_ARRAY = frozenset({"zeros_like", "ones_like", "copy", "index_update", "add",
-                               "sub", "mul", "div", "neg", "pow", "matmul",
-                               # creation, joins, and what copies (np.diag of a matrix
-                               # and the reshapes may give views)
-                               "zeros", "ones", "full", "full_like", "eye", "arange",
-                               "linspace", "concatenate", "stack", "hstack", "vstack", "pad",
-                               "repeat", "tile", "roll", "triu", "tril", "astype"})
+# nothing: what may be written into at an index without changing another value. The rest
+# may give a view of an operand (`VIEWS`: indexing, the reshapes, np.diag of a matrix,
+# np.einsum("ij->ji", a)), or are casts that give back the operand itself.
+RETURNS_NEW_ARRAY = frozenset({
+    "zeros_like", "ones_like", "copy", "index_update", "astype",
+    # arithmetic, comparisons, NumPy's elementwise functions (ufuncs) and selections
+    "add", "sub", "mul", "div", "neg", "pow", "floordiv", "mod", "abs", "sign",
+    "lt", "le", "gt", "ge", "eq", "ne", "not", "maximum", "minimum", "fmax", "fmin",
+    "clip", "where", "floor", "ceil", "trunc", "round", "reciprocal",
+    "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "exp",
+    "expm1", "log", "log1p", "log2", "log10", "sqrt", "arcsinh", "arccosh", "arctanh",
+    "exp2", "deg2rad", "rad2deg", "arctan2", "hypot", "logaddexp", "logaddexp2",
+    # reductions (with an axis, an array) and scans
+    "sum", "mean", "prod", "max", "min", "var", "std", "norm", "argmax", "argmin",
+    "cumsum", "trace",
+    # products and linear algebra
+    "matmul", "kron", "cross", "inv", "solve", "det", "slogdet_sign", "slogdet_logabsdet",
+    "cholesky", "eigh_values", "eigh_vectors", "pinv",
+    # creation, joins, and the shape operations that copy
+    "zeros", "ones", "full", "full_like", "eye", "arange", "linspace", "concatenate",
+    "stack", "hstack", "vstack", "pad", "repeat", "tile", "roll", "triu", "tril"})
+# Primitives whose result may share memory with their first operand.
+VIEWS = frozenset({"index", "transpose", "reshape", "ravel", "squeeze", "expand_dims",
+                   "swapaxes", "moveaxis", "flip", "diagonal", "diag", "broadcast_to",
+                   "atleast_1d", "atleast_2d", "atleast_3d", "split", "einsum"})
 
 # ---- facts of a type: shape, ndim, size ----------------------------------------------
 # ``x.shape[k]``, ``len(x)``, ``x.ndim`` and ``x.size`` are known from x's type alone. The
