@@ -272,6 +272,19 @@ def test_an_array_constant_is_read_under_its_own_name():
     np.testing.assert_array_equal(compile_source(source, "c", constants)(ARRAY), [2.0, 1.0])
 
 
+def test_zero_dimensional_array_constants_are_written_as_numpy_scalars():
+    x = Value("x", type=FLOAT)
+    body = Region(params=[x])
+    b = Builder(body)
+    body.results = [b.apply("add", b.apply("mul", x, b.const(np.array(2.5))),
+                            b.const(np.array(3, dtype=np.int32)))]
+    source, constants = to_source(Function("c", body, ["x"]))
+    assert constants == {}
+    assert "np.float64(2.5)" in source and "np.int32(3)" in source
+    result = compile_source(source, "c", constants)(2.0)
+    assert result == 8.0 and type(result) is np.float64
+
+
 def test_defaults_are_kept():
     source = _source(with_default, FLOAT, FLOAT)
     assert source.startswith("def with_default(x, k=2.0):")

@@ -263,6 +263,20 @@ def test_fast_code_computes_numpy_scalars_with_math_faithful_code_with_numpy():
         "np.sin(x0)"
 
 
+@pytest.mark.parametrize("prim", ["floor", "ceil", "trunc"])
+def test_fast_rounding_of_a_numpy_float_gives_a_float_as_numpy_does(prim):
+    args = [ast.Name("x0", ast.Load())]
+    fast = ast.unparse(spellings.expression(prim, args, [type_of(np.float64(-1.5))], {},
+                                            spellings.FAST))
+    assert fast == f"float(math.{prim}(x0))"
+    value = eval(fast, {"math": math, "x0": -1.5})
+    assert type(value) is float and value == getattr(np, prim)(-1.5)
+    # the user's math.floor of a Python float, and NumPy's of an int, give ints
+    for t in (type_of(-1.5), type_of(np.int64(3))):
+        assert ast.unparse(spellings.expression(prim, args, [t], {}, spellings.FAST)) == \
+            f"math.{prim}(x0)"
+
+
 def test_casts_between_python_and_numpy_scalars():
     assert source("as_numpy", [type_of(0.5)]) == "np.float64(x0)"
     assert source("as_python", [type_of(np.float64(0.5))]) == "float(x0)"

@@ -101,7 +101,7 @@ class _Codegen:
     def is_literal(self, value: Value) -> bool:
         op = self.defs.get(value)
         return op is not None and op.prim == "const" and \
-            not isinstance(op.params["value"], np.ndarray)
+            not _read_by_name(op.params["value"])
 
     def is_inlined(self, value: Value) -> bool:
         op = self.defs.get(value)
@@ -168,6 +168,8 @@ class _Codegen:
         return ast.Call(callee, args, [])
 
     def literal(self, value) -> ast.expr:
+        if isinstance(value, np.ndarray) and not _read_by_name(value):
+            return spellings.literal(value[()])
         if isinstance(value, np.ndarray):
             name = self.fresh("const")
             self.constants[name] = value
@@ -204,7 +206,7 @@ class _Codegen:
             return [ast.Expr(self.method(op.inputs[0], "append", [self.expr(op.inputs[1])]))]
         if spellings.is_statement(op.prim):
             return self.update(op)
-        if op.prim == "const" and isinstance(op.params["value"], np.ndarray):
+        if op.prim == "const" and _read_by_name(op.params["value"]):
             # read from the namespace the code runs in, under the value's own name
             if op.output not in self.names:
                 self.names[op.output] = self.fresh(op.output.hint or "const")
@@ -463,3 +465,10 @@ def _yields(op: Op, value: Value) -> bool:
     no op's input: `if c: y = value`)."""
     return any(value in region.results or any(_yields(inner, value) for inner in region.ops)
                for region in op.regions)
+
+
+def _read_by_name(constant) -> bool:
+    """Whether a constant is read from the namespace the code runs in: an array, but not
+    a 0-d one, which is written as a NumPy scalar of its dtype (np.float64(2.0)) that
+    computes as the 0-d array does, so the saved source needs nothing passed in."""
+    return isinstance(constant, np.ndarray) and constant.ndim > 0

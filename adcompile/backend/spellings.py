@@ -346,6 +346,22 @@ for _prim in ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
     SPELLINGS[_prim] = (Call(f"math.{_MATH_NAMES.get(_prim, _prim)}"), Call(f"np.{_prim}"))
 
 
+def _rounding(function: str) -> Written:
+    """``math.floor(x)`` gives an int, as the user's `math.floor` does; where the value
+    is a NumPy float computed the fast way, ``np.floor`` gives a float: so does
+    ``float(math.floor(x))``."""
+    def write(args, types, params):
+        rounded = ast.Call(name(function), list(args), [])
+        if types[0].weak or types[0].kind != "f":
+            return rounded
+        return ast.Call(ast.Name("float", ast.Load()), [rounded], [])
+    return Written(write)
+
+
+for _prim in ("floor", "ceil"):
+    SPELLINGS[_prim] = (_rounding(f"math.{_prim}"), Call(f"np.{_prim}"))
+
+
 # ---- shape operations, joining and splitting, creation ------------------------------
 def _dtype(dtype: str) -> ast.expr:
     return name(f"np.{dtype}")
@@ -493,9 +509,9 @@ for _prim, _spelling in _SHAPE_SPELLINGS.items():
 # ---- more elementwise functions, selection and rounding -----------------------------
 _MATH_NAMES.update({"arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
                     "arctan2": "atan2", "deg2rad": "radians", "rad2deg": "degrees"})
-for _prim in ("arcsinh", "arccosh", "arctanh", "arctan2", "hypot", "deg2rad", "rad2deg",
-              "trunc"):
+for _prim in ("arcsinh", "arccosh", "arctanh", "arctan2", "hypot", "deg2rad", "rad2deg"):
     SPELLINGS[_prim] = (Call(f"math.{_MATH_NAMES.get(_prim, _prim)}"), Call(f"np.{_prim}"))
+SPELLINGS["trunc"] = (_rounding("math.trunc"), Call("np.trunc"))
 # No `math` function computes these: NumPy's takes Python scalars as well.
 for _prim in ("exp2", "logaddexp", "logaddexp2", "reciprocal", "fmax", "fmin", "clip"):
     SPELLINGS[_prim] = _same(Call(f"np.{_prim}"))
