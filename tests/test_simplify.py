@@ -14,6 +14,7 @@ from adcompile.ir.verify import verify
 from adcompile.passes.dce import dce
 from adcompile.passes.driver import optimize
 from adcompile.passes.simplify import simplify
+from adcompile.testing import check_grads
 
 from irkit import cond, const_value, defining_op, make, prims, range_loop
 
@@ -507,3 +508,33 @@ def test_setting_x_at_i_plus_v_is_adding_v_where_i_cannot_repeat():
 def test_reading_every_element_in_order_is_the_array():
     fn = make(lambda b, x: b.apply("index", x, index=(Slice(None, None, None),)), F3)
     assert _run(fn) and fn.results == fn.params
+
+
+# ---- reductions in gradients read as a person writes them -----------------------------
+VECTOR = np.array([0.5, 2.0, -1.5])
+TIED = np.array([0.5, 2.0, 2.0])
+MATRIX = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+
+
+@pytest.mark.parametrize("fn, x, written", [
+    (lambda x: np.max(x), VECTOR, ["t = (x == np.max(x, keepdims=True)).astype(np.float64)",
+                               "return t / np.sum(t, keepdims=True)"]),
+    (lambda x: np.min(x), VECTOR, ["(x == np.min(x, keepdims=True)).astype(np.float64)"]),
+    (lambda x: np.linalg.norm(x), VECTOR, ["return x / np.linalg.norm(x, keepdims=True)"]),
+    (lambda x: np.std(x), VECTOR, ["np.std(x, keepdims=True)"]),
+    (lambda x: np.sum(np.linalg.norm(x, axis=1)), MATRIX,
+     ["return x / np.linalg.norm(x, axis=1, keepdims=True)"]),
+])
+def test_a_reduction_reshaped_to_its_kept_axes_keeps_them_itself(fn, x, written):
+    source = ad.grad(fn).source_for(x)
+    for line in written:
+        assert line in source
+    assert "np.reshape" not in source and "ones_like" not in source
+    check_grads(fn, (x,), order=2)
+
+
+def test_a_reduction_read_twice_is_computed_once():
+    source = ad.value_and_grad(lambda x: np.max(x)).source_for(TIED)
+    assert source.count("np.max(") == 1 and "(x == t)" in source
+    value, gradient = ad.value_and_grad(lambda x: np.max(x))(TIED)
+    assert value == 2.0 and list(gradient) == [0.0, 0.5, 0.5]

@@ -19,7 +19,10 @@ the zeros come from derivatives that are zero by construction, as JAX's symbolic
     transpose by the identity, a cast to the type it has, a cast back from a cast, a copy -> x
     a reshape of a reshape, a transpose of a transpose -> one of them
     a reshape or broadcast of a broadcast scalar -> the scalar broadcast to the new shape
-    broadcast_to(a) * b -> a * b, when b's shape alone gives the result's
+    a reduction reshaped to its kept axes, read nowhere else -> the reduction with
+        keepdims=True (``np.max(x, keepdims=True)``, not ``np.reshape(np.max(x), (1,))``)
+    broadcast_to(a) * b -> a * b, when b's shape alone gives the result's (and so for a
+        0-d a reshaped, and for comparisons)
     c * broadcast_to(s) -> broadcast_to(c * s), for 0-d c and s (then folded if constant)
     x.shape[k], len(x), x.ndim, x.size -> the number x's type says
     x[:, :] (every element, in order) -> x
@@ -35,6 +38,7 @@ runs, so a folded constant equals what the code would compute.
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 
@@ -50,6 +54,8 @@ _RESHAPING = {"reshape", "broadcast_to", "sum_to", "transpose", "as_numpy", "as_
               "copy", "ravel", "squeeze", "atleast_1d", "atleast_2d", "atleast_3d", "astype"}
 _CASTS = ("as_numpy", "as_python")
 _ELEMENTWISE_BINARY = {"add", "sub", "mul", "div", "pow", "maximum", "minimum"}
+_COMPARISONS = {"lt", "le", "gt", "ge", "eq", "ne"}
+_KEEPING_DIMS = {"sum", "mean", "prod", "max", "min", "var", "std", "norm"}
 
 
 def simplify(fn: Function) -> bool:
@@ -72,6 +78,12 @@ class _Simplifier:
     def __init__(self, fn: Function):
         self.replacements: dict[Value, Value] = {}
         self.defs = {out: op for op in walk_ops(fn.body) for out in op.outputs}
+        # how many times each value is read as the pass begins (rewrites may add reads:
+        # used only where one read too few costs a repeated computation, never a value)
+        self.reads = Counter(v for op in walk_ops(fn.body) for v in op.inputs)
+        self.reads.update(v for op in walk_ops(fn.body) for inner in op.regions
+                          for v in inner.results)
+        self.reads.update(fn.body.results)
 
     def follow(self, value: Value) -> Value:
         while value in self.replacements:
@@ -240,6 +252,13 @@ class _Simplifier:
                 self.defs[a].inputs[0].type.shape == ():
             return "value", self.make("broadcast_to", self.defs[a].inputs[0],
                                       shape=op.output.type.shape)
+        elif op.prim == "reshape" and self.reads[a] == 1 and self.defs.get(a) is not None \
+                and self.defs[a].prim in _KEEPING_DIMS and not self.defs[a].params["keepdims"] \
+                and result_type(self.defs[a].prim, [self.defs[a].inputs[0].type],
+                                {**self.defs[a].params, "keepdims": True}) == op.output.type:
+            reduction = self.defs[a]
+            return "value", self.make(reduction.prim, reduction.inputs[0],
+                                      **{**reduction.params, "keepdims": True})
         elif op.prim in ("transpose", "reshape") and self.defs.get(a) is not None and \
                 self.defs[a].prim == op.prim:
             inner = self.defs[a]
@@ -312,13 +331,14 @@ class _Simplifier:
         return _is(consts.get(value, _NOT_CONST), 1)
 
     def without_broadcasts(self, op: Op) -> list[Value] | None:
-        """The inputs of an elementwise op with an explicit broadcast left out, when the
-        op's own broadcasting gives the same result type."""
-        if op.prim not in _ELEMENTWISE_BINARY:
+        """The inputs of an elementwise op with an explicit broadcast (or a reshape of a
+        0-d value) left out, when the op's own broadcasting gives the same result type."""
+        if op.prim not in _ELEMENTWISE_BINARY and op.prim not in _COMPARISONS:
             return None
         for k, value in enumerate(op.inputs):
             inner = self.defs.get(value)
-            if inner is None or inner.prim != "broadcast_to":
+            if inner is None or not (inner.prim == "broadcast_to" or inner.prim == "reshape"
+                                     and inner.inputs[0].type.shape == ()):
                 continue
             inputs = list(op.inputs)
             inputs[k] = inner.inputs[0]

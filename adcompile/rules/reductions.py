@@ -55,7 +55,7 @@ def _weighted(weights):
 
 def _share_of_ties(b, values, extremum, axis):
     """1/(number of ties) where `values` equals the `extremum` along `axis`, else 0."""
-    hit = b.mul(b.call("eq", values, extremum), b.call("ones_like", values))
+    hit = b.call("astype", b.call("eq", values, extremum), dtype=values.type.dtype)
     return b.div(hit, b.call("sum", hit, axis=axis, keepdims=True))
 
 
