@@ -538,17 +538,13 @@ class Transformed:
         return self._last
 
     def _compiled_for(self, args: tuple, kwargs: dict) -> _Compiled:
-        """The code for arguments like `args`, without changing what `.source` shows."""
-        last = self._last
-        try:
-            return self.prepare(self._bind(args, kwargs))[0]
-        finally:
-            self._last = last
+        """The code for arguments like `args`, which `.source` shows from now on."""
+        return self.prepare(self._bind(args, kwargs))[0]
 
     @property
     def source(self) -> str:
-        """The generated Python source, for the last call's argument types (before any
-        call, for Python floats; see `source_for`)."""
+        """The generated Python source, for the argument types of the last call (or
+        `source_for`, `to_dot`...; before any, for Python floats)."""
         return self._default_compiled().source
 
     def source_for(self, *args, **kwargs) -> str:
@@ -558,8 +554,8 @@ class Transformed:
 
     @property
     def ir(self):
-        """The IR of the generated function, for the last call's argument types (before
-        any call, for Python floats; see `ir_for`); print() shows it as text."""
+        """The IR of the generated function, for the argument types of the last call (or
+        `ir_for`...; before any, for Python floats); print() shows it as text."""
         return PrintableIR(self._default_compiled(
             f"{self._label()}.ir_for(np.zeros(3)), or call it first").ir)
 
@@ -633,7 +629,7 @@ def _refuse_complex(label: str, names: list, values: list, types: list,
     would give (2x) is not the gradient of any real function of the real and imaginary
     parts."""
     for position in positions:
-        if types[position].kind == "c":
+        if isinstance(types[position], ArrayType) and types[position].kind == "c":
             raise AdcompileTypeError(
                 f"{label} differentiates with respect to argument {names[position]!r} "
                 f"(position {position}), which was passed {reprlib.repr(values[position])}"

@@ -653,14 +653,14 @@ def test_source_before_a_call_of_an_array_function_says_how_to_get_it():
         assert isinstance(info.value.__cause__, ad.ShapeError)  # why floats do not fit
 
 
-def test_source_for_example_arguments_leaves_the_last_call_shown():
+def test_source_for_example_arguments_then_shows_them():
     g = ad.grad(tail_energy)
     assert "bx[1:] += 2 * x[1:]" in g.source_for(np.zeros(3))
     assert "x: float64[3]" in str(g.ir_for(np.zeros(3)))
     assert "x: float32[2]" in str(g.ir_for(np.zeros(2, np.float32)))
+    assert "x: float32[2]" in str(g.ir)  # as the last call or drawing would
     g(np.ones(4))
-    g.source_for(np.zeros(5))
-    assert "x: float64[4]" in str(g.ir)
+    assert "x: float64[4]" in str(g.ir) and g.source == g.source_for(np.ones(4))
 
 
 def test_generated_source_is_stable():
