@@ -178,3 +178,20 @@ def shape_from_a_global(x):
 def test_a_shape_from_a_global_constant_is_read_when_compiling():
     check_grads(shape_from_a_global, (V6,), order=2)
     assert "x[:2]" in ad.grad(shape_from_a_global).source_for(V6)
+
+
+def halves_by_count(x):
+    first, second = np.split(x, len(x) // 3)
+    return np.sum(first * second)
+
+
+def halves_at_an_index(x):
+    first, second = np.split(x, (len(x) // 2,))
+    return np.sum(first * second)
+
+
+def test_split_at_indices_from_the_shape_but_not_into_a_count_from_it():
+    check_grads(halves_at_an_index, (V6,), order=2)
+    with pytest.raises(ad.UnsupportedSyntaxError, match="number of pieces") as info:
+        ad.grad(halves_by_count)(V6)
+    assert "np.split(x, (len(x) // 2,))" in str(info.value)

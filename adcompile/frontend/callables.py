@@ -187,7 +187,8 @@ for _name in ("zeros", "ones"):
     _map([getattr(np, _name)], _name, (), (("shape", REQUIRED), ("dtype", None)))
 _map([np.full], "full", ("fill_value",), (("shape", REQUIRED), ("dtype", None)),
      order=("shape", "fill_value", "dtype"))
-_map([np.empty_like], "zeros_like", ("prototype",), (("dtype", None),))  # any value is right for np.empty_like
+# any value is right for np.empty_like
+_map([np.empty_like], "zeros_like", ("prototype",), (("dtype", None),))
 _map([np.full_like], "full_like", ("a", "fill_value"), (("dtype", None),))
 _map([np.eye], "eye", (), (("N", REQUIRED), ("M", None), ("k", 0), ("dtype", None)))
 _map([np.arange], "arange", (), (("start", REQUIRED), ("stop", None), ("step", None),

@@ -1012,6 +1012,12 @@ class _Lowerer:
         if isinstance(sections, (int, np.integer)) and not isinstance(sections, bool) and \
                 sections > 0:
             return int(sections)
+        if isinstance(sections, Deferred):
+            raise self.error(node, f"the number of pieces {described} makes must be a "
+                             "number written in the code, known before the types of the "
+                             "arguments: each piece is a value of its own",
+                             "write the number (np.split(x, 2)), or split at indices "
+                             "computed from the shape: np.split(x, (len(x) // 2,))")
         raise self.error(node, f"{described} splits into a number of sections or at a list "
                          f"of indices, not {sections!r}",
                          "give a positive int, or a tuple of ints, known while compiling")

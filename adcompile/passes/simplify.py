@@ -252,10 +252,7 @@ class _Simplifier:
                 self.defs[a].inputs[0].type.shape == ():
             return "value", self.make("broadcast_to", self.defs[a].inputs[0],
                                       shape=op.output.type.shape)
-        elif op.prim == "reshape" and self.reads[a] == 1 and self.defs.get(a) is not None \
-                and self.defs[a].prim in _KEEPING_DIMS and not self.defs[a].params["keepdims"] \
-                and result_type(self.defs[a].prim, [self.defs[a].inputs[0].type],
-                                {**self.defs[a].params, "keepdims": True}) == op.output.type:
+        elif op.prim == "reshape" and self.reads[a] == 1 and self.kept_dims(a, op):
             reduction = self.defs[a]
             return "value", self.make(reduction.prim, reduction.inputs[0],
                                       **{**reduction.params, "keepdims": True})
@@ -329,6 +326,17 @@ class _Simplifier:
         if inner is not None and inner.prim in ("reshape", "broadcast_to"):
             return self.is_one(inner.inputs[0], consts)
         return _is(consts.get(value, _NOT_CONST), 1)
+
+    def kept_dims(self, value: Value, reshape: Op) -> bool:
+        """Whether `value` is a reduction without keepdims that `reshape` reshapes to the
+        shape the reduction with keepdims=True has."""
+        reduction = self.defs.get(value)
+        if reduction is None or reduction.prim not in _KEEPING_DIMS or \
+                reduction.params["keepdims"]:
+            return False
+        kept = result_type(reduction.prim, [reduction.inputs[0].type],
+                           {**reduction.params, "keepdims": True})
+        return kept == reshape.output.type
 
     def without_broadcasts(self, op: Op) -> list[Value] | None:
         """The inputs of an elementwise op with an explicit broadcast (or a reshape of a
