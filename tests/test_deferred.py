@@ -195,3 +195,13 @@ def test_split_at_indices_from_the_shape_but_not_into_a_count_from_it():
     with pytest.raises(ad.UnsupportedSyntaxError, match="number of pieces") as info:
         ad.grad(halves_by_count)(V6)
     assert "np.split(x, (len(x) // 2,))" in str(info.value)
+
+
+def ones_of_its_dtype(x):
+    return np.sum(np.ones(2, dtype=x.dtype) * x)
+
+
+@pytest.mark.parametrize("fn", [ones_of_its_dtype, branches_on_the_dtype, zeros_of_its_shape])
+def test_a_python_number_has_no_dtype_or_shape(fn):
+    with pytest.raises(ad.ShapeError, match="a Python number has no (dtype|shape)"):
+        ad.grad(fn)(0.5)

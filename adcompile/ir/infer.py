@@ -98,11 +98,11 @@ def _resolve_deferred(op: Op, producers: dict) -> None:
 
     def value_of(marker: Deferred):
         operand = extra[marker.position]
+        if marker.fact is not None and operand.type.weak:
+            raise ShapeMismatch(f"a Python number has no {marker.fact}, unlike an array")
         if marker.fact == "dtype":
             return operand.type.dtype
         if marker.fact == "shape":
-            if operand.type.weak:
-                raise ShapeMismatch("a Python number has no shape, unlike an array")
             return operand.type.shape
         known = _known_int(operand, producers)
         if known is None:

@@ -601,7 +601,13 @@ _define("size", 1, lambda t: _array_only(t, "size"))
 
 # ``x.dtype == np.float32``: a truth value known from x's type, so that a branch on it
 # is taken while compiling.
-_define("dtype_is", 1, lambda t, dtype: BOOL, params=("dtype",),
+def _dtype_is(t: ArrayType, dtype) -> ArrayType:
+    if t.weak:
+        raise ShapeMismatch("a Python number has no dtype, unlike an array")
+    return BOOL
+
+
+_define("dtype_is", 1, _dtype_is, params=("dtype",),
         normalize=lambda types, p: {"dtype": _dtype_name(p["dtype"])}, boolean=True)
 
 TYPE_FACTS = {  # primitive -> its value, from its operand's type and its params
