@@ -137,9 +137,17 @@ def test_float32_stays_float32():
 A = RNG.standard_normal((16, 16))
 
 
+def square_of_sum(x):
+    return np.sum(x) ** 2
+
+
+def quadratic_form(x):
+    return x @ A @ x
+
+
 @pytest.mark.parametrize("fun, hessian", [
-    (lambda x: np.sum(x) ** 2, lambda x: np.full((16, 16), 2.0)),
-    (lambda x: x @ A @ x, lambda x: A + A.T),
+    (square_of_sum, lambda x: np.full((16, 16), 2.0)),
+    (quadratic_form, lambda x: A + A.T),
 ])
 def test_dense_hessians_keep_the_dense_program(fun, hessian):
     x = RNG.standard_normal(16)
