@@ -421,6 +421,10 @@ def transform_staged_where_it_cannot_be(x):
 
 
 # (what is done, the builtin class the error also is, fragments of its message)
+def first_squared(p):
+    return p[0] ** 2
+
+
 MISUSE = {
     "jvp primals not a tuple": (lambda: ad.jvp(sin_cubed, 2.0, 1.0), TypeError,
                                 ["jvp(sin_cubed)", "primals must be a tuple or list",
@@ -466,8 +470,10 @@ MISUSE = {
     "a string argument": (lambda: ad.grad(sin_cubed)("1.5"), TypeError,
                           ["grad(sin_cubed, argnums=0)", "argument 'x'", "'1.5' of type str",
                            "numbers (float, int, bool, complex), None and NumPy arrays"]),
-    "a list argument": (lambda: ad.grad(sin_cubed)([1.0, 2.0]), TypeError,
-                        ["grad(sin_cubed, argnums=0)", "argument 'x'", "of type list"]),
+    "a list of strings argument": (
+        lambda: ad.grad(first_squared)([1.0, "2"]), TypeError,
+        ["grad(first_squared, argnums=0)", "argument 'p' at p[1]", "of type str",
+         "tuples, lists, dicts and NamedTuples of them"]),
     "a string in an argument not differentiated": (
         lambda: ad.grad(quadratic)(1.0, "y"), TypeError, ["argument 'y'", "of type str"]),
     "an array of strings": (lambda: ad.primal(elementwise)(np.array(["a"])), TypeError,
