@@ -38,7 +38,6 @@ _REFUSED = {
     gast.DictComp: ("a dict comprehension", "write a for loop over range(...)"),
     gast.GeneratorExp: ("a generator expression", "write a for loop over range(...)"),
     gast.List: ("a list", "use a tuple, or make an array of the values: np.array([a, b])"),
-    gast.Dict: ("a dict", "pass separate arguments"),
     gast.Set: ("a set", "pass separate arguments"),
     gast.JoinedStr: ("an f-string", "remove string formatting from the differentiated code"),
     gast.NamedExpr: ("an assignment expression (:=)", "assign on its own line"),
