@@ -362,11 +362,11 @@ class _Lowerer:
             self.at(target)
             binding = tuple(self.b.apply("dim", binding.array, axis=k, rank=len(target.elts))
                             for k in range(len(target.elts)))
-        elements = binding if isinstance(binding, tuple) else None
+        elements = binding if isinstance(binding, (tuple, list)) else None
         if elements is None or len(elements) != len(target.elts):
             raise self.error(target, "cannot unpack this value into "
                              f"{len(target.elts)} names",
-                             "unpack only tuples of the same length")
+                             "unpack only tuples or lists of the same length")
         for element_target, element in zip(target.elts, elements):
             self.bind(element_target, element, env)
 
