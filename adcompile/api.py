@@ -111,6 +111,7 @@ def _types_text(arg_types: list[Type]) -> str:
 
 # (code, transform, argnums, order) -> {(lowering, argument signature) -> compiled code}
 _CACHES: dict[tuple, dict] = {}
+_CONTAINERS = (tuple, list, dict)
 # The transforms whose generated function returns exactly what the user gets.
 _DIRECT_KINDS = ("grad", "primal", "derivative")
 # The transforms computing a whole matrix, in one program unless `per_direction`.
@@ -380,13 +381,18 @@ class Transformed:
         return self._dispatch
 
     def _call(self, *args, **kwargs):
-        args, kwargs = self._with_partial(args, kwargs)
+        if self._partial is not None:
+            args, kwargs = self._with_partial(args, kwargs)
         if self.kind == "hvp":
             return self._hessian_vector_product(args, kwargs)
         # Every argument by position skips inspect's binding, which costs more than a
         # scalar gradient itself.
         values = args if not kwargs and len(args) == self._arity else self._bind(args, kwargs)
-        values, trees = flatten_arguments(values)
+        trees = None
+        for value in values:  # (a loop: this is the path of every call with arrays)
+            if isinstance(value, _CONTAINERS):
+                values, trees = flatten_arguments(values)
+                break
         compiled, values, lowered = self._prepare(values, trees)
         if compiled.direct and trees is None and len(args) == self._arity and not kwargs \
                 and not any(isinstance(v, np.ndarray) for v in values):
@@ -398,7 +404,9 @@ class Transformed:
                                                  self._call)
         if compiled.per_direction:
             return self._sweep(compiled, values)
-        return _assembled(compiled, compiled.run(*values))
+        if compiled.assemble is None:
+            return compiled.run(*values)
+        return unflatten(compiled.assemble, compiled.run(*values))
 
     def _hessian_vector_product(self, args: tuple, kwargs: dict):
         """``hvp(f)(*args, v)``: the tangent program of the gradient, along `v`."""
