@@ -39,14 +39,17 @@ from typing import Any, Callable
 import numpy as np
 
 from .backend.compile import compile_function, compile_source
-from .arguments import (argument_sequence, argument_types, bind_arguments, checked_argnums,
-                        checked_order, describe, fits, is_position)
+from .arguments import (Selected, argument_sequence, argument_types, bind_arguments,
+                        call_with, checked_argnums, checked_order, describe, fits,
+                        flatten_arguments, is_position, leaf_descriptions,
+                        selected_arguments, unflatten_arguments)
 from .dispatch import dispatcher, fast_key, reader
 from .display import notebook_html, problem_html, render
 from .errors import (AdcompileError, AdcompileTypeError, AdcompileValueError,
                      InternalCompilerError, NonDifferentiableError, SourceUnavailableError)
 from .frontend.callables import signature_for
-from .frontend.lower import Lowered, lower
+from .frontend.lower import Lowered, Static, lower
+from .frontend.reads import Read
 from .ir.clone import clone_function
 from .ir.dot import function_to_dot
 from .ir.infer import infer_function
@@ -55,6 +58,7 @@ from .ir.types import ArrayType, Type, type_of
 from .ir.printer import format_function
 from .passes import optimize
 from .passes.strength import reduce_strength
+from .pytree import LEAF, Tree, compose, flatten, leaf_paths, nesting, tuple_of, unflatten
 from .transforms.batch import BatchUnsupported
 from .transforms.forward import forward
 from .transforms.jacobian import jacobian_blocks
@@ -69,22 +73,24 @@ _LOWERED: dict[Any, list[Lowered]] = {}
 _COMPILE_LOCK = threading.RLock()
 
 
-def _lowered(fun) -> Lowered:
-    """The lowering of `fun` valid for what `fun` reads now; lowered anew if none is."""
+def _lowered(fun, trees: tuple | None = None) -> Lowered:
+    """The lowering of `fun` for arguments of structures `trees` (None: all leaves),
+    valid for what `fun` reads now; lowered anew if none is."""
     variants = _LOWERED.setdefault(fun.__code__, [])
-    lowered = _valid_lowering(variants, fun)
+    lowered = _valid_lowering(variants, fun, trees)
     if lowered is None:
         with _COMPILE_LOCK:  # (another thread may have lowered it while this one waited)
-            lowered = _valid_lowering(variants, fun)
+            lowered = _valid_lowering(variants, fun, trees)
             if lowered is None:
                 with _stage(f"reading the source of {fun.__name__}"):
-                    lowered = lower(fun)
+                    lowered = lower(fun, trees)
                 variants.append(lowered)
     return lowered
 
 
-def _valid_lowering(variants: list[Lowered], fun) -> Lowered | None:
-    return next((lowered for lowered in variants if lowered.valid_for(fun)), None)
+def _valid_lowering(variants: list[Lowered], fun, trees) -> Lowered | None:
+    return next((lowered for lowered in variants
+                 if lowered.trees == trees and lowered.valid_for(fun)), None)
 
 
 @contextlib.contextmanager
@@ -105,6 +111,7 @@ def _types_text(arg_types: list[Type]) -> str:
 
 # (code, transform, argnums, order) -> {(lowering, argument signature) -> compiled code}
 _CACHES: dict[tuple, dict] = {}
+_CONTAINERS = (tuple, list, dict)
 # The transforms whose generated function returns exactly what the user gets.
 _DIRECT_KINDS = ("grad", "primal", "derivative")
 # The transforms computing a whole matrix, in one program unless `per_direction`.
@@ -141,14 +148,15 @@ def _checked_signature(kind: str, fun) -> inspect.Signature:
     return inspect.signature(fun)
 
 
-def specialize(fun, arg_types: list[Type]) -> Function:
+def specialize(fun, arg_types: list[Type], trees: tuple | None = None) -> Function:
     """The user function's IR, typed for `arg_types`, nested transforms expanded.
 
-    `arg_types` covers the user's parameters and then the function's inputs from outside;
-    given the user's only, the inputs are typed from what they hold now.
+    `arg_types` covers the leaves of the user's arguments (of structures `trees`) and
+    then the function's inputs from outside; given the user's only, the inputs are
+    typed from what they hold now.
     """
     with _stage(f"typing {fun.__name__} for arguments {_types_text(arg_types)}"):
-        lowered = _lowered(fun)
+        lowered = _lowered(fun, trees)
         fn = clone_function(lowered.function)
         n_user = len(fn.params) - len(lowered.inputs)
         if len(arg_types) == n_user:
@@ -164,8 +172,23 @@ def specialize(fun, arg_types: list[Type]) -> Function:
         return optimize(fn)
 
 
-def _build_staged(callee: "Transformed", arg_types: list[Type]) -> Function:
+def _build_staged(callee, arg_types: list[Type]) -> Function:
     return callee.build_ir(arg_types)
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A transform staged inside a compiled function with containers as arguments: the
+    callee of an ``apply`` op, whose inputs are the leaves."""
+
+    transform: "Transformed"
+    trees: tuple
+
+    def build_ir(self, arg_types: list[Type]) -> Function:
+        return self.transform.build_ir(arg_types, self.trees)
+
+    def __repr__(self) -> str:
+        return repr(self.transform)
 
 
 @dataclass
@@ -174,9 +197,12 @@ class _Compiled:
     source: str
     function: Callable  # the generated function, whose source is `source`
     run: Callable       # what a call runs: it, falling back to NumPy semantics where it raises
-    returns_tuple: bool  # whether the user's function returns a tuple
     per_direction: bool  # a Jacobian or Hessian by one call of `function` per direction
     direct: bool  # whether `function` returns exactly what the user gets
+    tree: Tree  # the structure of what the user gets (for jvp and vjp: f's result)
+    positions: tuple  # the leaves differentiated
+    # when `function` returns a flat tuple of leaves: the structure to rebuild from them
+    assemble: Tree | None = None
 
 
 class Transformed:
@@ -190,7 +216,14 @@ class Transformed:
 
     def __init__(self, fun: Callable, kind: str, argnums=0, order: int = 1):
         self._static_method = isinstance(fun, staticmethod)
-        fun = _function_of(fun.__func__ if self._static_method else fun)
+        fun = fun.__func__ if self._static_method else fun
+        # functools.partial(f, a): f, called with the partial's arguments as they are
+        # at each call, before the caller's; argnums counts the caller's.
+        self._partial = fun if isinstance(fun, functools.partial) else \
+            getattr(fun, "_partial", None) if isinstance(fun, Transformed) else None
+        if isinstance(fun, functools.partial):
+            fun = fun.func
+        fun = _function_of(fun)
         self._signature = _checked_signature(kind, fun)
         self._bound_to: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.fun = fun
@@ -202,10 +235,14 @@ class Transformed:
             self.order = checked_order(self._label(), order)
         self._positions: tuple[int, ...] = ()
         if kind != "primal":
-            self._positions = checked_argnums(self._label(), argnums, self._signature,
-                                               allow_empty=kind in ("jvp", "vjp"))
+            called = self._signature if self._partial is None else \
+                inspect.signature(self._partial)
+            positions = checked_argnums(self._label(), argnums, called,
+                                        allow_empty=kind in ("jvp", "vjp"))
             # as plain ints, so that grad(f, argnums=[0, 1]) is grad(f, argnums=(0, 1))
-            self.argnums = self._positions[0] if is_position(argnums) else self._positions
+            self.argnums = positions[0] if is_position(argnums) else positions
+            shift = 0 if self._partial is None else len(self._partial.args)
+            self._positions = tuple(p + shift for p in positions)
         # Shared by every transform of the same code: `grad(f)(x)` written afresh in a
         # loop, or `grad(make(a))` for many `a`, compiles once.
         identity = self._code_identity()
@@ -216,11 +253,15 @@ class Transformed:
         self._cache: dict[tuple, _Compiled] = cache
         # (lowering, argument classes, input classes) -> generated function
         self._direct: dict[tuple, Callable] = {}
-        # (lowering, function giving its inputs now, or None where a guard fails)
-        self._readers: tuple[tuple[Lowered, Callable | None], ...] = ()
+        # argument structures -> (lowering, function giving its inputs now, or None where
+        # a guard fails), for each lowering met
+        self._readers: dict[tuple | None, tuple[tuple[Lowered, Callable | None], ...]] = {}
         self._dispatch = self._call
         self._last: _Compiled | None = None
-        self._arity = len(self._signature.parameters)
+        # a call with this many arguments, all by position, binds them as they are
+        parameters = self._signature.parameters.values()
+        self._arity = len(parameters) if self._partial is None and all(
+            p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters) else -1
         functools.update_wrapper(self, fun, updated=())
 
     def __repr__(self) -> str:
@@ -251,13 +292,13 @@ class Transformed:
         return notebook_html(repr(self), compiled.source, function_to_dot(compiled.ir))
 
     def _identity(self) -> tuple:
-        return (self.fun, self.kind, self.argnums if isinstance(self.argnums, int)
-                else tuple(self.argnums), self.order)
+        return (self.fun, self._partial, self.kind, self.argnums if isinstance(
+            self.argnums, int) else tuple(self.argnums), self._positions, self.order)
 
     def _code_identity(self) -> tuple:
         fun = self.fun._code_identity() if isinstance(self.fun, Transformed) else \
             self.fun.__code__
-        return (fun, *self._identity()[1:])
+        return (fun, *self._identity()[2:])
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Transformed) and self._identity() == other._identity()
@@ -280,14 +321,22 @@ class Transformed:
     def _bind(self, args, kwargs) -> list:
         return bind_arguments(self._label(), self.fun, self._signature, args, kwargs)
 
+    def _with_partial(self, args, kwargs) -> tuple[tuple, dict]:
+        """The arguments of the call with a partial's own before them, read now."""
+        if self._partial is None:
+            return args, kwargs
+        return (*self._partial.args, *args), {**self._partial.keywords, **kwargs}
+
     def prepare(self, values: list) -> tuple[_Compiled, list]:
         """The compiled code for arguments like `values` (from the cache if it is there),
-        and what to call it with: `values`, then the inputs read from outside, now."""
-        compiled, call_values, _ = self._prepare(values)
+        and what to call it with: the leaves of `values`, then the inputs read from
+        outside, now."""
+        leaves, trees = flatten_arguments(values)
+        compiled, call_values, _ = self._prepare(leaves, trees)
         return compiled, list(call_values)
 
-    def _prepare(self, values) -> tuple[_Compiled, Any, Lowered]:
-        for lowered, read_inputs in self._readers:
+    def _prepare(self, values, trees: tuple | None = None) -> tuple[_Compiled, Any, Lowered]:
+        for lowered, read_inputs in self._readers.get(trees, ()):
             if read_inputs is None:  # it reads nothing
                 call_values = values
                 break
@@ -296,30 +345,32 @@ class Transformed:
                 call_values = [*values, *inputs]
                 break
         else:
-            lowered, inputs = self._read_now()
+            lowered, inputs = self._read_now(trees)
             call_values = [*values, *inputs]
         compiled = self._cache.get((lowered, fast_key(call_values)))
         if compiled is None:
             with _COMPILE_LOCK:  # the first thread compiles; the others find it cached
                 # An input that is no longer a number or an array lowers again, which says
                 # where the function uses it.
-                lowered, inputs = self._read_now()
+                lowered, inputs = self._read_now(trees)
                 call_values = [*values, *inputs]
                 key = (lowered, fast_key(call_values))
                 compiled = self._cache.get(key)
                 if compiled is None:
-                    compiled = self._compile(values, inputs)
+                    compiled = self._compile(values, inputs, trees)
                     self._cache[key] = compiled
         self._last = compiled
         return compiled, call_values, lowered
 
-    def _read_now(self) -> tuple[Lowered, list]:
+    def _read_now(self, trees: tuple | None = None) -> tuple[Lowered, list]:
         """The lowering valid now and its inputs, with a reader for the next calls."""
-        lowered = _lowered(self.root)
+        lowered = _lowered(self.root, trees)
         inputs = [read.fetch(self.root) for read in lowered.inputs]
-        if all(known is not lowered for known, _ in self._readers):
-            # a tuple, replaced whole, so that a call in another thread never sees it grow
-            self._readers = (*self._readers, (lowered, reader(self.root, lowered)))
+        known = self._readers.get(trees, ())
+        if all(other is not lowered for other, _ in known):
+            # replaced whole, so that a call in another thread never sees it grow
+            self._readers = {**self._readers,
+                             trees: (*known, (lowered, reader(self.root, lowered)))}
         return lowered, inputs
 
     @property
@@ -330,14 +381,21 @@ class Transformed:
         return self._dispatch
 
     def _call(self, *args, **kwargs):
+        if self._partial is not None:
+            args, kwargs = self._with_partial(args, kwargs)
         if self.kind == "hvp":
             return self._hessian_vector_product(args, kwargs)
         # Every argument by position skips inspect's binding, which costs more than a
         # scalar gradient itself.
         values = args if not kwargs and len(args) == self._arity else self._bind(args, kwargs)
-        compiled, values, lowered = self._prepare(values)
-        if compiled.direct and len(args) == self._arity and not kwargs and \
-                not any(isinstance(v, np.ndarray) for v in values):
+        trees = None
+        for value in values:  # (a loop: this is the path of every call with arrays)
+            if isinstance(value, _CONTAINERS):
+                values, trees = flatten_arguments(values)
+                break
+        compiled, values, lowered = self._prepare(values, trees)
+        if compiled.direct and trees is None and len(args) == self._arity and not kwargs \
+                and not any(isinstance(v, np.ndarray) for v in values):
             signature = (lowered, *map(type, values))
             if signature not in self._direct:
                 with _COMPILE_LOCK:  # dispatcher reads _direct, which another call may grow
@@ -346,11 +404,9 @@ class Transformed:
                                                  self._call)
         if compiled.per_direction:
             return self._sweep(compiled, values)
-        result = compiled.run(*values)
-        if self.kind == "value_and_grad":
-            grads = result[1] if isinstance(self.argnums, int) else result[1:]
-            return result[0], grads
-        return result
+        if compiled.assemble is None:
+            return compiled.run(*values)
+        return unflatten(compiled.assemble, compiled.run(*values))
 
     def _hessian_vector_product(self, args: tuple, kwargs: dict):
         """``hvp(f)(*args, v)``: the tangent program of the gradient, along `v`."""
@@ -358,62 +414,115 @@ class Transformed:
         if not args:
             raise AdcompileTypeError(f"{label} takes f's arguments and then v, the vector "
                                      "to multiply the Hessian by")
-        compiled, values, _ = self._prepare(self._bind(args[:-1], kwargs))
-        vectors = (args[-1],) if self._single else args[-1]
-        names = list(self._signature.parameters)
+        values, trees = flatten_arguments(self._bind(args[:-1], kwargs))
+        compiled, values, _ = self._prepare(values, trees)
+        vectors = args[-1]
+        if compiled.tree.node is tuple and isinstance(vectors, list):
+            vectors = tuple(vectors)
+        leaves, tree = flatten(vectors) if vectors is not None else ([None], LEAF)
         types = [param.type for param in compiled.ir.params[len(values):]]
-        if not isinstance(vectors, (tuple, list)) or len(vectors) != len(types) or not all(
-                fits(v, t) for v, t in zip(vectors, types)):
-            expected = ", ".join(f"{names[p]!r} ({describe(t)})"
-                                 for p, t in zip(self._positions, types))
+        if tree != compiled.tree or not all(fits(v, t) for v, t in zip(leaves, types)):
+            parts, k = [], 0
+            for s in self._selected(trees):
+                parts.append(f"{s.name!r} ({describe(types[k]) if s.tree.is_leaf else s.tree})")
+                k += s.tree.size
+            expected = ", ".join(parts)
             raise AdcompileTypeError(
                 f"{label}: v must be shaped like the arguments it differentiates, "
                 f"{expected}{'' if self._single else ', as a tuple'}; got "
                 f"{reprlib.repr(args[-1])}")
-        return compiled.run(*values, *vectors)
+        return _assembled(compiled, compiled.run(*values, *leaves))
 
-    def _argument_types(self, values: list) -> list[Type]:
-        """The types of the arguments, which must be floats where they are differentiated."""
-        types = argument_types(self._label(), self._signature, values)
-        names = list(self._signature.parameters)
-        _refuse_complex(self._label(), names, values, types, self._positions)
-        for position in self._positions:
-            value = values[position]
-            if not types[position].is_float:
-                if isinstance(value, np.ndarray):
-                    example = "an array of floats (x.astype(float))"
-                elif isinstance(value, (int, np.integer, np.bool_)):
-                    example = f"a float (such as {float(value)!r})"
-                else:
-                    example = "a float"
-                raise AdcompileTypeError(
-                    f"{self._label()} differentiates with respect to argument "
-                    f"{names[position]!r} (position {position}), which was passed "
-                    f"{reprlib.repr(value)} of type {type(value).__name__}: derivatives "
-                    f"need float inputs. Pass {example}, or leave this argument out of "
-                    "argnums.")
+    def _selected(self, trees: tuple | None) -> list[Selected]:
+        return selected_arguments(self._label(), self._signature, trees, self._positions)
+
+    def _differentiated(self, trees: tuple | None, types: list[Type]) -> list[int]:
+        """The leaves differentiated; for jvp and vjp, which take every argument they are
+        given, the float leaves of the arguments selected."""
+        leaves = [k for s in self._selected(trees) for k in s.leaves]
+        if self.kind in ("jvp", "vjp"):
+            return [k for k in leaves if types[k].is_float]
+        return leaves
+
+    def _argument_types(self, values: list, trees: tuple | None) -> list[Type]:
+        """The types of the leaves, which must be floats where they are differentiated."""
+        types = argument_types(self._label(), self._signature, values, trees)
+        _refuse_complex(self._label(), self._signature, values, types, trees,
+                        self._positions)
+        if self.kind in ("jvp", "vjp"):
+            return types
+        for s in self._selected(trees):
+            for k, path in zip(s.leaves, leaf_paths(s.tree, s.name)):
+                if not types[k].is_float:
+                    raise self._refusal(s, path, values[k], types[k])
         return types
+
+    def _refusal(self, s: Selected, path: str, value, t: Type) -> AdcompileTypeError:
+        if t.is_array:
+            example = "an array of floats (x.astype(float))"
+        elif isinstance(t, ArrayType) and t.kind in "biu":
+            example = f"a float (such as {float(value)!r})"
+        else:
+            example = "a float"
+        if s.tree.is_leaf:
+            passed = "which was passed"
+            instead = "leave this argument out of argnums"
+        else:
+            passed = f"whose element {path} is"
+            instead = ("pass what is not differentiated in an argument left out of argnums "
+                       "(or as a keyword argument through **kwargs)")
+        return AdcompileTypeError(
+            f"{self._label()} differentiates with respect to argument {s.name!r} (position "
+            f"{s.position}), {passed} {reprlib.repr(value)} of type {type(value).__name__}: "
+            f"derivatives need float inputs. Pass {example}, or {instead}.")
 
     def _sweep(self, compiled: _Compiled, values: list):
         """Jacobian or Hessian, by a call of the tangent program per basis direction of each
         differentiated input: for programs the batch transform cannot batch."""
-        blocks = _basis_sweep(compiled.run, values, self._positions)
-        single = isinstance(self.argnums, int)
-        if self.kind == "hessian":  # blocks[i][j]: d(gradient i) / d(input j)
-            return blocks[0][0] if single else tuple(tuple(row) for row in blocks)
-        outputs = [row[0] if single else tuple(row) for row in blocks]
-        return tuple(outputs) if compiled.returns_tuple else outputs[0]
+        blocks = _basis_sweep(compiled.run, values, compiled.positions)
+        return unflatten(compiled.tree, [block for row in blocks for block in row])
+
+    def result_tree(self, trees: tuple | None) -> Tree:
+        """The structure of what this transform gives for arguments of structures
+        `trees` (JAX's: a gradient is shaped like what it is taken with respect to; a
+        Jacobian is the output's structure with the input's in place of each leaf)."""
+        value = self.fun.result_tree(trees) if isinstance(self.fun, Transformed) else \
+            _lowered(self.root, trees).result_tree
+        if self.kind in ("primal", "derivative", "jvp", "vjp"):
+            return value
+        selected = [s.tree for s in self._selected(trees)]
+        wrt = selected[0] if self._single else tuple_of(selected)
+        if self.kind in ("grad", "hvp"):
+            return wrt
+        if self.kind == "value_and_grad":
+            return tuple_of([value, wrt])
+        if self.kind == "hessian":
+            return compose(wrt, wrt)
+        return compose(value, wrt)  # jacobian
 
     # ---- compiling ------------------------------------------------------------------
-    def build_ir(self, arg_types: list[Type]) -> Function:
-        """The optimized IR of this transform for arguments of these types."""
+    def build_ir(self, arg_types: list[Type], trees: tuple | None = None) -> Function:
+        """The optimized IR of this transform for arguments whose leaves have these types
+        (and whose structures are `trees`, None when every argument is a leaf). Its
+        results are the leaves of what the user gets, returned as that structure where
+        it is plain tuples, else as a flat tuple."""
         if isinstance(self.fun, Transformed):
-            fn = self.fun.build_ir(arg_types)
+            fn = self.fun.build_ir(arg_types, trees)
         else:
-            fn = specialize(self.fun, arg_types)
-        self._returns_tuple = fn.returns_tuple  # read by _compile
+            fn = specialize(self.fun, arg_types, trees)
         self._per_direction = False  # read by _compile
-        positions = list(self._positions)
+        positions = [] if self.kind == "primal" else self._differentiated(trees, arg_types)
+        self._leaf_positions = positions  # read by _compile
+        ir = self._transformed(fn, arg_types, positions)
+        if self.kind in ("grad", "hvp", *_MATRIX_KINDS) and not self._per_direction:
+            tree = self.result_tree(trees)
+            ir.returns_tuple = not tree.is_leaf
+            ir.result_nesting = nesting(tree) if tree.is_tuple_nest and any(
+                not child.is_leaf for child in tree.children) else None
+        return ir
+
+    def _transformed(self, fn: Function, arg_types: list[Type], positions: list[int]
+                     ) -> Function:
         kind = self.kind
         if kind == "primal":
             return fn
@@ -422,17 +531,17 @@ class Transformed:
             ir = self._derive("reverse", arg_types, reverse, fn, positions,
                               with_value=kind == "value_and_grad", cotangent_params=False)
             if kind == "hessian":
-                return self._whole_matrix(arg_types, ir, positions, not self._single)
+                return self._whole_matrix(arg_types, ir, positions)
             if kind == "hvp":
                 ir = self._derive("forward", arg_types, forward, ir, positions,
                                   seed_ones=False, with_value=False)
-            ir.returns_tuple = not (kind in ("grad", "hvp") and self._single)
+            ir.returns_tuple = kind == "value_and_grad" or len(positions) > 1
             return ir
         if kind == "vjp":
             return self._derive("reverse", arg_types, reverse, fn, positions,
                                 with_value=False, cotangent_params=True)
         if kind == "jacobian":
-            return self._whole_matrix(arg_types, fn, positions, fn.returns_tuple)
+            return self._whole_matrix(arg_types, fn, positions)
         if kind == "jvp":
             ir = self._derive("forward", arg_types, forward, fn, positions, seed_ones=False,
                               with_value=True)
@@ -442,6 +551,9 @@ class Transformed:
             _require_scalar_output(fn, self)
             if self.order == 0:
                 return fn
+            if len(positions) != 1:
+                raise AdcompileTypeError(f"{self._label()} takes a function of one number "
+                                         "or array, not of a container")
             try:
                 return self._derive("Taylor", arg_types, nth_derivative, fn, self.order,
                                     expected=(TaylorUnsupported,))
@@ -456,12 +568,12 @@ class Transformed:
     def _single(self) -> bool:
         return isinstance(self.argnums, int)
 
-    def _whole_matrix(self, arg_types: list[Type], fn: Function, positions: list[int],
-                      rows_in_tuple: bool) -> Function:
+    def _whole_matrix(self, arg_types: list[Type], fn: Function, positions: list[int]
+                      ) -> Function:
         """The Jacobian of `fn`'s results (a Hessian's: of the gradient) as one program
-        returning what the user gets: for each result a block, or a tuple of blocks for a
-        tuple `argnums`, and a tuple of those if `rows_in_tuple`. Where the tangents cannot
-        be batched, the tangent program instead, called once per basis direction."""
+        returning a block for each result and each differentiated leaf, row by row (see
+        `build_ir` for their structure). Where the tangents cannot be batched, the tangent
+        program instead, called once per basis direction."""
         try:
             ir = self._derive("forward", arg_types, jacobian_blocks, fn, positions,
                               expected=(NonDifferentiableError, BatchUnsupported))
@@ -470,13 +582,6 @@ class Transformed:
             ir = self._derive("forward", arg_types, forward, fn, positions, seed_ones=False,
                               with_value=False)
             ir.returns_tuple = True
-            return ir
-        m = len(positions)
-        rows = [i * m if self._single else tuple(range(i * m, i * m + m))
-                for i in range(len(fn.results))]
-        nesting = tuple(rows) if rows_in_tuple else rows[0]
-        ir.returns_tuple = isinstance(nesting, tuple)
-        ir.result_nesting = nesting if ir.returns_tuple else None
         return ir
 
     def _derive(self, mode: str, arg_types: list[Type], transform: Callable, fn: Function,
@@ -489,27 +594,30 @@ class Transformed:
         with _stage(f"optimizing the {mode}-mode derivative of {label}", expected=()):
             return optimize(ir)
 
-    def _compile(self, values: list, inputs: list) -> _Compiled:
-        # Unsupported syntax (such as *args) is reported before the arguments are judged.
-        _lowered(self.root)
-        arg_types = [*self._argument_types(values), *map(type_of, inputs)]
-        ir = self.build_ir(arg_types)
+    def _compile(self, values: list, inputs: list, trees: tuple | None) -> _Compiled:
+        # Unsupported syntax is reported before the arguments are judged.
+        _lowered(self.root, trees)
+        arg_types = [*self._argument_types(values, trees), *map(type_of, inputs)]
+        ir = self.build_ir(arg_types, trees)
         name = _python_name(self)
         with _stage(f"generating Python for {self._label()}", expected=()):
-            source, function, run = compile_function(for_codegen(ir), name, self._defined_at)
-        return _Compiled(ir, source, function, run, self._returns_tuple, self._per_direction,
-                         direct=self.kind in _DIRECT_KINDS or self.kind in _MATRIX_KINDS and
-                         not self._per_direction)
+            source, function, run = compile_function(
+                for_codegen(ir), name, functools.partial(self._defined_at, trees))
+        tree = self.result_tree(trees)
+        # build_ir returns plain tuples as the user gets them; anything else is rebuilt
+        flat = self.kind == "value_and_grad" or not tree.is_tuple_nest
+        assemble = tree if flat and self.kind not in ("jvp", "vjp") else None
+        direct = (self.kind in _DIRECT_KINDS or self.kind in _MATRIX_KINDS and
+                  not self._per_direction) and assemble is None
+        return _Compiled(ir, source, function, run, self._per_direction, direct, tree,
+                         tuple(self._leaf_positions), assemble)
 
-    def _defined_at(self, *args) -> bool:
+    def _defined_at(self, trees: tuple | None, *args) -> bool:
         """Whether the user's function computes, without an arithmetic or domain error, at
-        the user's arguments that begin `args`."""
-        parameters = list(self._signature.parameters.values())
-        values = args[:len(parameters)]
-        positional = [v for p, v in zip(parameters, values) if p.kind != p.KEYWORD_ONLY]
-        keywords = {p.name: v for p, v in zip(parameters, values) if p.kind == p.KEYWORD_ONLY}
+        the user's arguments whose leaves begin `args`."""
         try:
-            self.root(*positional, **keywords)
+            call_with(self.root, self._signature,
+                      unflatten_arguments(self._signature, trees, args))
         except (ArithmeticError, ValueError):
             return False
         return True
@@ -519,8 +627,11 @@ class Transformed:
         defaults and Python floats. Where that does not compile (an array function), the
         error says that the code depends on the argument types and `how` to give them."""
         if self._last is None:
-            values = [param.default if param.default is not inspect.Parameter.empty else 1.0
-                      for param in self._signature.parameters.values()]
+            variadic = {inspect.Parameter.VAR_POSITIONAL: (),
+                        inspect.Parameter.VAR_KEYWORD: {}}
+            values = [variadic.get(param.kind, param.default)
+                      if param.default is not inspect.Parameter.empty or param.kind in
+                      variadic else 1.0 for param in self._signature.parameters.values()]
             _lowered(self.root)  # what does not compile for any types says so itself
             try:
                 self.prepare(values)
@@ -565,30 +676,50 @@ class Transformed:
 
     # ---- staging inside another compiled function -----------------------------------
     def __adcompile_apply__(self, builder, values, outside):
-        """Emit an ``apply`` of this transform to `values`. What the user's function reads
-        from outside becomes the caller's: `outside(read, obj)` guards an object and
-        gives a value for an input, passed on after `values`."""
+        """Emit an ``apply`` of this transform to `values` (Values, or containers of
+        them). What the user's function reads from outside becomes the caller's:
+        `outside(read, obj)` guards an object and gives a value for an input, passed on
+        after the leaves of `values`; so do a partial's bound arguments."""
         if self.kind not in ("grad", "value_and_grad", "derivative", "primal"):
             raise AdcompileTypeError(f"{self._label()} cannot be called inside a compiled "
                                      "function; call grad, value_and_grad or derivative there")
-        bound = bind_arguments(self._label(), self.fun, self._signature, values, {})
-        values = [v if isinstance(v, Value) else builder.const(v)  # defaults filled in
-                  for v in bound]
-        lowered = _lowered(self.root)
+        args, kwargs = list(values), {}
+        if self._partial is not None:
+            name = self.root.__name__
+            args = [outside(Read(self._partial, "partial", k, f"{name}_arg{k}"), v)
+                    for k, v in enumerate(self._partial.args)] + args
+            kwargs = {key: outside(Read(self._partial, "partial", key, key), v)
+                      for key, v in self._partial.keywords.items()}
+        bound = bind_arguments(self._label(), self.fun, self._signature, args, kwargs)
+        leaves, trees = flatten_arguments(bound)
+        operands = [v if isinstance(v, Value) else builder.const(_static_value(v))
+                    for v in leaves]  # defaults filled in, and what a partial binds
+        lowered = _lowered(self.root, trees)
         for read, obj in lowered.guards.items():
             outside(read.rebase(self.root), obj)
         inputs = [outside(read.rebase(self.root), read.fetch(self.root))
                   for read in lowered.inputs]
-        n = len(self._positions)
-        n_out = {"grad": n, "value_and_grad": 1 + n}.get(self.kind, 1)
-        outputs = builder.emit("apply", [*values, *inputs], {"callee": self},
-                               n_out=n_out).outputs
-        if self.kind == "grad":
-            return outputs[0] if isinstance(self.argnums, int) else tuple(outputs)
-        if self.kind == "value_and_grad":
-            grads = outputs[1] if isinstance(self.argnums, int) else tuple(outputs[1:])
-            return (outputs[0], grads)
-        return outputs[0]
+        tree = self.result_tree(trees)
+        callee = self if trees is None else _Staged(self, trees)
+        outputs = builder.emit("apply", [*operands, *inputs], {"callee": callee},
+                               n_out=tree.size).outputs
+        return unflatten(tree, outputs, none=Static(None))
+
+
+def _static_value(value):
+    """A constant for an argument known while compiling."""
+    value = value.obj if isinstance(value, Static) else value
+    if value is not None and not isinstance(value, (int, float, complex, np.ndarray,
+                                                    np.generic)):
+        raise AdcompileTypeError(f"{reprlib.repr(value)} cannot be an argument of a "
+                                 "transform called inside a compiled function: pass "
+                                 "numbers and arrays")
+    return value
+
+
+def _assembled(compiled: _Compiled, result):
+    """What the user gets from what the generated function returned."""
+    return result if compiled.assemble is None else unflatten(compiled.assemble, result)
 
 
 class PrintableIR:
@@ -622,20 +753,22 @@ def _python_name(transform: Transformed) -> str:
     return "_".join([name, *reversed(parts)]) if parts else name
 
 
-def _refuse_complex(label: str, names: list, values: list, types: list,
-                    positions) -> None:
+def _refuse_complex(label: str, signature: inspect.Signature, values: list, types: list,
+                    trees: tuple | None, positions) -> None:
     """Complex arguments are refused where they would be differentiated: a derivative
     here is with respect to real numbers, and the holomorphic one a complex `x * x`
     would give (2x) is not the gradient of any real function of the real and imaginary
-    parts."""
-    for position in positions:
-        if isinstance(types[position], ArrayType) and types[position].kind == "c":
-            raise AdcompileTypeError(
-                f"{label} differentiates with respect to argument {names[position]!r} "
-                f"(position {position}), which was passed {reprlib.repr(values[position])}"
-                ", a complex value: adcompile differentiates with respect to real floats "
-                "and float arrays only. Pass its real and imaginary parts as two float "
-                "arguments (z.real, z.imag), or leave this argument out of argnums.")
+    parts. `values` and `types` are the leaves' (see `flatten_arguments`)."""
+    for s in selected_arguments(label, signature, trees, tuple(positions)):
+        for k, path in zip(s.leaves, leaf_paths(s.tree, s.name)):
+            if isinstance(types[k], ArrayType) and types[k].kind == "c":
+                passed = "which was passed" if s.tree.is_leaf else f"whose element {path} is"
+                raise AdcompileTypeError(
+                    f"{label} differentiates with respect to argument {s.name!r} (position "
+                    f"{s.position}), {passed} {reprlib.repr(values[k])}, a complex value: "
+                    "adcompile differentiates with respect to real floats and float arrays "
+                    "only. Pass its real and imaginary parts as two float arguments (z.real, "
+                    "z.imag), or leave this argument out of argnums.")
 
 
 def _require_scalar_output(fn: Function, transform: Transformed) -> None:
@@ -738,7 +871,9 @@ derivative.__adcompile_static__ = True
 
 
 def jvp(fun, primals, tangents):
-    """Forward mode: ``(f(*primals), the derivative of f at primals along tangents)``."""
+    """Forward mode: ``(f(*primals), the derivative of f at primals along tangents)``.
+    Primals may be containers (see `pytree`); each tangent has its primal's structure,
+    and the two results have the structure of f's result."""
     label = f"jvp({getattr(fun, '__name__', 'f')})"
     fun = _function_of(fun)
     signature = _checked_signature("jvp", fun)
@@ -748,57 +883,98 @@ def jvp(fun, primals, tangents):
         raise AdcompileTypeError(f"{label} got {len(primals)} primals and {len(tangents)} "
                                  "tangents: give one tangent per primal")
     values = bind_arguments(label, fun, signature, primals, {})  # with defaults
-    types = argument_types(label, signature, values)
-    names = list(signature.parameters)
-    _refuse_complex(label, names, values, types, range(len(primals)))
-    positions = tuple(i for i in range(len(primals)) if types[i].is_float)
-    for i in positions:
-        if not fits(tangents[i], types[i]):
-            raise AdcompileTypeError(
-                f"{label}: tangent {i} must be shaped like primal {names[i]!r}, "
-                f"{describe(types[i])}; got {reprlib.repr(tangents[i])} of type "
-                f"{type(tangents[i]).__name__}")
+    positions, types, trees = _float_arguments(label, signature, values, len(primals))
+    _refuse_complex(label, signature, flatten_arguments(values)[0], types, trees,
+                    range(len(primals)))
     transform = Transformed(fun, "jvp", positions)  # the compile cache is shared
-    compiled, values = transform.prepare(values)  # values, then inputs from outside
-    out = compiled.run(*values, *(tangents[i] for i in positions))
+    compiled, values = transform.prepare(values)  # leaves, then inputs from outside
+    names = list(signature.parameters)
+    directions = []
+    for i in positions:
+        tree, start = _argument_structure(trees, i)
+        leaves, given = _structured(tangents[i], tree)
+        primal_types = types[start:start + tree.size]
+        if given != tree or not all(fits(v, t) for v, t in zip(leaves, primal_types)
+                                    if t.is_float):
+            shaped = describe(primal_types[0]) if tree.is_leaf else \
+                f"structured as {tree}, each leaf shaped like the primal's"
+            raise AdcompileTypeError(
+                f"{label}: tangent {i} must be shaped like primal {names[i]!r}, {shaped}; "
+                f"got {reprlib.repr(tangents[i])} of type {type(tangents[i]).__name__}")
+        directions += [v for v, t in zip(leaves, primal_types) if t.is_float]
+    out = compiled.run(*values, *directions)
     n = len(out) // 2
-    values, tangents_out = out[:n], out[n:]
-    if compiled.returns_tuple:
-        return tuple(values), tuple(tangents_out)
-    return values[0], tangents_out[0]
+    return unflatten(compiled.tree, out[:n]), unflatten(compiled.tree, out[n:])
 
 
 def vjp(fun, *primals):
     """Reverse mode: ``(f(*primals), pullback)``; ``pullback(g)`` gives a cotangent for
-    each primal (None for ints), for a cotangent `g` shaped like f's result."""
+    each primal (None for ints, also inside containers), for a cotangent `g` with the
+    structure and shapes of f's result."""
     label = f"vjp({getattr(fun, '__name__', 'f')})"
     fun = _function_of(fun)
     signature = _checked_signature("vjp", fun)
     values = bind_arguments(label, fun, signature, primals, {})  # with defaults
-    types = argument_types(label, signature, values)
-    _refuse_complex(label, list(signature.parameters), values, types, range(len(primals)))
-    positions = tuple(i for i in range(len(primals)) if types[i].is_float)
+    positions, types, trees = _float_arguments(label, signature, values, len(primals))
+    _refuse_complex(label, signature, flatten_arguments(values)[0], types, trees,
+                    range(len(primals)))
     transform = Transformed(fun, "vjp", positions)
-    compiled, values = transform.prepare(values)  # values, then inputs from outside
-    result_types = [param.type for param in compiled.ir.params[len(values):]]
+    compiled, call_values = transform.prepare(values)  # leaves, then inputs from outside
+    result_types = [param.type for param in compiled.ir.params[len(call_values):]]
     value = fun(*primals)
 
     def pullback(g):
-        cotangents = tuple(g) if compiled.returns_tuple and isinstance(g, (tuple, list)) \
-            else (g,)
-        if len(cotangents) != len(result_types) or not all(
+        if compiled.tree.node is tuple and isinstance(g, list):
+            g = tuple(g)
+        cotangents, given = _structured(g, compiled.tree)
+        if given != compiled.tree or len(cotangents) != len(result_types) or not all(
                 fits(c, t) for c, t in zip(cotangents, result_types)):
             expected = ", ".join(map(describe, result_types))
-            if compiled.returns_tuple:
+            if compiled.tree.node is tuple and compiled.tree.is_tuple_nest:
                 expected = f"a tuple of {len(result_types)}: ({expected})"
+            elif not compiled.tree.is_leaf:
+                expected = f"structured as {compiled.tree}: {expected}"
             raise AdcompileTypeError(
                 f"the pullback of {label} takes one cotangent shaped like the function's "
                 f"result, {expected}; got {reprlib.repr(g)}")
-        out = compiled.run(*values, *cotangents)
-        by_position = dict(zip(positions, out))
-        return tuple(by_position.get(i) for i in range(len(primals)))
+        out = iter(compiled.run(*call_values, *cotangents))
+        result = []
+        for i in range(len(primals)):
+            tree, start = _argument_structure(trees, i)
+            leaves = [next(out) if i in positions and t.is_float else None
+                      for t in types[start:start + tree.size]]
+            result.append(unflatten(tree, leaves) if i in positions else None)
+        return tuple(result)
 
     return value, pullback
+
+
+def _float_arguments(label: str, signature: inspect.Signature, values: list, n: int
+                     ) -> tuple[tuple, list[Type], tuple | None]:
+    """The positions among the first `n` arguments that hold a float leaf, the types of
+    all the leaves, and the arguments' structures."""
+    leaves, trees = flatten_arguments(values)
+    types = argument_types(label, signature, leaves, trees)
+    positions = []
+    for i in range(n):
+        tree, start = _argument_structure(trees, i)
+        if any(t.is_float for t in types[start:start + tree.size]):
+            positions.append(i)
+    return tuple(positions), types, trees
+
+
+def _argument_structure(trees: tuple | None, i: int) -> tuple[Tree, int]:
+    """The structure of argument i and where its leaves start."""
+    if trees is None:
+        return LEAF, i
+    return trees[i], sum(t.size for t in trees[:i])
+
+
+def _structured(value, like: Tree) -> tuple[list, Tree]:
+    """The leaves and structure of a tangent or cotangent for a value shaped `like`."""
+    if like.is_leaf or value is None:
+        return [value], LEAF
+    return flatten(value)
 
 
 def primal(fun) -> Transformed:

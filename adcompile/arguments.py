@@ -1,16 +1,19 @@
 """Checking what users pass to the transforms: argnums, order, the arguments of a call,
-tangents and cotangents. Each check raises `AdcompileTypeError` or `AdcompileValueError`
-naming the transform, the argument and what is accepted."""
+tangents and cotangents, and taking containers of arguments apart into leaves (see
+`pytree`). Each check raises `AdcompileTypeError` or `AdcompileValueError` naming the
+transform, the argument (and the path to a leaf inside it) and what is accepted."""
 
 from __future__ import annotations
 
 import inspect
 import reprlib
+from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import AdcompileTypeError, AdcompileValueError
 from .ir.types import ArrayType, Type, type_of
+from .pytree import LEAF, Tree, flatten, leaf_paths, unflatten
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
@@ -59,7 +62,7 @@ def checked_argnums(label: str, argnums, signature: inspect.Signature,
                 f"{label}: argnums names position {position} more than once; name each "
                 "argument once")
         if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params):
-            continue  # the frontend refuses *args when it reads the source
+            continue  # checked against the call (see `selected_arguments`)
         if position >= sum(p.kind in _POSITIONAL for p in params):
             raise AdcompileTypeError(
                 f"{label}: argnums position {position} is out of range (the arguments "
@@ -79,6 +82,102 @@ def bind_arguments(label: str, fun, signature: inspect.Signature, args, kwargs) 
     return list(bound.arguments.values())
 
 
+def flatten_arguments(values) -> tuple[list, tuple | None]:
+    """The leaves of the arguments, in order, and the structure of each argument; the
+    structures are None when every argument is a leaf (a number, an array or None),
+    which is the common call and the fast one."""
+    if not any(isinstance(v, (tuple, list, dict)) for v in values):
+        return values, None
+    leaves: list = []
+    trees = []
+    for value in values:
+        found, tree = flatten(value) if value is not None else ([None], LEAF)
+        leaves += found
+        trees.append(tree)
+    return leaves, tuple(trees)
+
+
+def structures(signature: inspect.Signature, trees: tuple | None) -> tuple:
+    return trees if trees is not None else (LEAF,) * len(signature.parameters)
+
+
+def unflatten_arguments(signature: inspect.Signature, trees: tuple | None, leaves) -> list:
+    """Each argument's value from the leaves (`flatten_arguments` undone)."""
+    leaves = iter(leaves)
+    return [unflatten(tree, leaves) for tree in structures(signature, trees)]
+
+
+def call_with(fun, signature: inspect.Signature, values: list):
+    """`fun` called with the arguments `values` bound to `signature`'s parameters."""
+    positional, keywords = [], {}
+    for param, value in zip(signature.parameters.values(), values):
+        if param.kind in _POSITIONAL:
+            positional.append(value)
+        elif param.kind == param.VAR_POSITIONAL:
+            positional.extend(value)
+        elif param.kind == param.KEYWORD_ONLY:
+            keywords[param.name] = value
+        else:
+            keywords.update(value)
+    return fun(*positional, **keywords)
+
+
+@dataclass(frozen=True)
+class Selected:
+    """An argument `argnums` selects: where its leaves start among all the leaves, its
+    structure, how to name it, and its call position."""
+
+    start: int
+    tree: Tree
+    name: str
+    position: int
+
+    @property
+    def leaves(self) -> range:
+        return range(self.start, self.start + self.tree.size)
+
+
+def selected_arguments(label: str, signature: inspect.Signature, trees: tuple | None,
+                       positions: tuple[int, ...]) -> list[Selected]:
+    """The arguments at call positions `positions` (a position past the named ones is
+    an element of *args)."""
+    params = list(signature.parameters.values())
+    trees = structures(signature, trees)
+    offsets = [0]
+    for tree in trees:
+        offsets.append(offsets[-1] + tree.size)
+    named = sum(p.kind in _POSITIONAL for p in params)
+    variadic = next((k for k, p in enumerate(params)
+                     if p.kind == inspect.Parameter.VAR_POSITIONAL), None)
+    selected = []
+    for position in positions:
+        if position < named:
+            selected.append(Selected(offsets[position], trees[position],
+                                     params[position].name, position))
+            continue
+        extra = trees[variadic].children if variadic is not None else ()
+        k = position - named
+        if k >= len(extra):
+            raise AdcompileTypeError(
+                f"{label}: argnums position {position} is out of range: the call passed "
+                f"{named + len(extra)} positional arguments ({parameter_list(signature)})")
+        start = offsets[variadic] + sum(t.size for t in extra[:k])
+        selected.append(Selected(start, extra[k], f"{params[variadic].name}[{k}]", position))
+    return selected
+
+
+def leaf_descriptions(signature: inspect.Signature, trees: tuple | None) -> list[str]:
+    """How to name each leaf in a message: ``argument 'x'``, or ``argument 'params'
+    at params['n']`` for a leaf inside a container."""
+    if trees is None:
+        return [f"argument {name!r}" for name in signature.parameters]
+    described = []
+    for name, tree in zip(signature.parameters, trees):
+        described += [f"argument {name!r}" if tree.is_leaf else f"argument {name!r} at {path}"
+                      for path in leaf_paths(tree, name)]
+    return described
+
+
 def type_of_argument(value) -> Type | None:
     """The `Type` of a value adcompile can compile for, or None."""
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind not in "biufc":
@@ -89,15 +188,18 @@ def type_of_argument(value) -> Type | None:
         return None
 
 
-def argument_types(label: str, signature: inspect.Signature, values: list) -> list[Type]:
+def argument_types(label: str, signature: inspect.Signature, values: list,
+                   trees: tuple | None = None) -> list[Type]:
+    """The type of each leaf of the arguments."""
     types = []
-    for name, value in zip(signature.parameters, values):
+    for described, value in zip(leaf_descriptions(signature, trees), values):
         t = type_of_argument(value)
         if t is None:
             raise AdcompileTypeError(
-                f"{label}: argument {name!r} was passed {reprlib.repr(value)} of type "
+                f"{label}: {described} was passed {reprlib.repr(value)} of type "
                 f"{type(value).__name__}; adcompile compiles functions of numbers (float, "
-                "int, bool, complex), None and NumPy arrays of numbers")
+                "int, bool, complex), None and NumPy arrays of numbers, and of tuples, "
+                "lists, dicts and NamedTuples of them")
         types.append(t)
     return types
 

@@ -10,7 +10,9 @@ and with ``order=2`` it does the same to the compiled first-derivative programs
 themselves (forward over forward, reverse over forward, forward over reverse, and
 reverse over reverse where the program has no tape), which checks second derivatives
 and that adcompile's output can be differentiated again. Finite differences use the
-fourth-order central stencil, so the default tolerances can be tight.
+fourth-order central stencil, so the default tolerances can be tight. Arguments and
+results may be containers (see `adcompile.pytree`): directions and cotangents are drawn
+for their float leaves.
 """
 
 from __future__ import annotations
@@ -20,23 +22,39 @@ import numpy as np
 from .api import Transformed, jvp, vjp
 from .errors import NonDifferentiableError
 from .ir.types import type_of
+from .pytree import flatten, unflatten
 
 
 class GradientCheckError(AssertionError):
     """A derivative disagreed with finite differences."""
 
 
+def _is_float(leaf) -> bool:
+    try:
+        return type_of(leaf).is_float
+    except TypeError:
+        return False
+
+
+def _map_floats(fn, value, *others):
+    """`value` with `fn(leaf, *other leaves)` in place of each float leaf."""
+    leaves, tree = flatten(value)
+    rest = [flatten(other)[0] for other in others]
+    return unflatten(tree, [fn(leaf, *(r[k] for r in rest)) if _is_float(leaf) else leaf
+                            for k, leaf in enumerate(leaves)])
+
+
 def _flat(value) -> np.ndarray:
-    if isinstance(value, tuple):
-        return np.concatenate([_flat(v) for v in value]) if value else np.zeros(0)
-    return np.ravel(np.asarray(value, dtype=float))
+    leaves = [np.ravel(np.asarray(leaf, dtype=float))
+              for leaf in flatten(value)[0] if leaf is not None]
+    return np.concatenate(leaves) if leaves else np.zeros(0)
 
 
 def _shift(args: list, position: int, direction, step: float) -> list:
     moved = list(args)
-    moved[position] = args[position] + step * direction
-    if not isinstance(args[position], np.ndarray):
-        moved[position] = float(moved[position])
+    moved[position] = _map_floats(
+        lambda a, d: a + step * d if isinstance(a, np.ndarray) else float(a + step * d),
+        args[position], direction)
     return moved
 
 
@@ -47,13 +65,25 @@ def numerical_directional_derivative(f, args, position: int, direction, step: fl
 
 
 def _random_like(value, rng):
-    if isinstance(value, np.ndarray):
-        return rng.standard_normal(value.shape)
-    return float(rng.standard_normal())
+    return _map_floats(lambda leaf: rng.standard_normal(leaf.shape)
+                       if isinstance(leaf, np.ndarray) else float(rng.standard_normal()),
+                       value)
 
 
 def _zeros_like(value):
-    return np.zeros_like(value, dtype=float) if isinstance(value, np.ndarray) else 0.0
+    return _map_floats(lambda leaf: np.zeros_like(leaf, dtype=float)
+                       if isinstance(leaf, np.ndarray) else 0.0, value)
+
+
+def _leaf_positions(args: list, positions: list[int]) -> list[int]:
+    """Where the float leaves of the arguments at `positions` are among all the leaves."""
+    found, start = [], 0
+    for i, arg in enumerate(args):
+        leaves = flatten(arg)[0] if arg is not None else [None]
+        if i in positions:
+            found += [start + k for k, leaf in enumerate(leaves) if _is_float(leaf)]
+        start += len(leaves)
+    return found
 
 
 def _name_of(f) -> str:
@@ -67,24 +97,24 @@ def check_grads(f, args, order: int = 1, modes=("fwd", "rev"), *, argnums=None,
     finite differences, to `order` 1 or 2, in the `modes` "fwd" and/or "rev"."""
     args = list(args)
     positions = argnums if argnums is not None else \
-        [i for i, v in enumerate(args) if type_of(v).is_float]
+        [i for i, v in enumerate(args) if any(_is_float(leaf) for leaf in flatten(v)[0])]
     positions = [positions] if isinstance(positions, int) else list(positions)
     rng = np.random.default_rng(seed)
     names = _parameter_names(f, len(args))
     for position in positions:
         direction = _random_like(args[position], rng)
-        scale = max(1.0, float(np.max(np.abs(args[position]))))
+        scale = max(1.0, float(np.abs(_flat(args[position])).max(initial=0.0)))
         h = step if step is not None else 1e-3 * scale
         expected = numerical_directional_derivative(f, args, position, direction, h)
         where = f"{_name_of(f)}: argument {names[position]!r}, order {order}"
         if "fwd" in modes:
-            tangents = [_zeros_like(a) if type_of(a).is_float else a for a in args]
+            tangents = [_zeros_like(a) for a in args]
             tangents[position] = direction
             _, got = jvp(f, args, tangents)
             _compare(_flat(got), expected, f"{where}, forward mode (jvp)", rtol, atol)
         if "rev" in modes:
             value, pullback = vjp(f, *args)
-            cotangent = _random_cotangent(value, rng)
+            cotangent = _random_like(value, rng)
             got = np.dot(_flat(pullback(cotangent)[position]), _flat(direction))
             want = np.dot(_flat(cotangent), expected)
             _compare(np.array([got]), np.array([want]),
@@ -99,29 +129,25 @@ def _check_second_order(f, args, positions, modes, order, rtol, atol, step, seed
     if "fwd" in modes:
         # The program takes what f reads from outside after f's arguments.
         compiled, values = Transformed(f, "jvp", tuple(positions)).prepare(args)
-        tangents = [_random_like(args[p], rng) for p in positions]
+        leaves = _leaf_positions(args, positions)  # the program takes leaves
+        tangents = [_random_like(values[p], rng) for p in leaves]
         check_grads(compiled.function, values + tangents, order - 1, modes,
-                    argnums=positions,
+                    argnums=leaves,
                     rtol=rtol * 10, atol=atol * 10, step=step, seed=seed + 2)
     if "rev" in modes:
         value = f(*args)
-        cotangent = _random_cotangent(value, rng)
+        cotangent = _random_like(value, rng)
         compiled, values = Transformed(f, "vjp", tuple(positions)).prepare(args)
+        leaves = _leaf_positions(args, positions)  # the program takes leaves
         program = compiled.function
-        cotangents = list(cotangent) if isinstance(value, tuple) else [cotangent]
+        cotangents = flatten(cotangent)[0]
         inner_modes = tuple(modes)
         try:
-            Transformed(program, "vjp", tuple(positions)).prepare(values + cotangents)
+            Transformed(program, "vjp", tuple(leaves)).prepare(values + cotangents)
         except NonDifferentiableError:
             inner_modes = tuple(m for m in modes if m != "rev")  # reverse of a taped loop
-        check_grads(program, values + cotangents, order - 1, inner_modes, argnums=positions,
+        check_grads(program, values + cotangents, order - 1, inner_modes, argnums=leaves,
                     rtol=rtol * 10, atol=atol * 10, step=step, seed=seed + 3)
-
-
-def _random_cotangent(value, rng):
-    if isinstance(value, tuple):
-        return tuple(_random_like(v, rng) for v in value)
-    return _random_like(value, rng)
 
 
 def _compare(got: np.ndarray, expected: np.ndarray, where: str, rtol: float, atol: float):

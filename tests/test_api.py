@@ -25,6 +25,7 @@ import math
 import sys
 import threading
 import types
+import typing
 
 import numpy as np
 import pytest
@@ -421,6 +422,10 @@ def transform_staged_where_it_cannot_be(x):
 
 
 # (what is done, the builtin class the error also is, fragments of its message)
+def first_squared(p):
+    return p[0] ** 2
+
+
 MISUSE = {
     "jvp primals not a tuple": (lambda: ad.jvp(sin_cubed, 2.0, 1.0), TypeError,
                                 ["jvp(sin_cubed)", "primals must be a tuple or list",
@@ -466,8 +471,10 @@ MISUSE = {
     "a string argument": (lambda: ad.grad(sin_cubed)("1.5"), TypeError,
                           ["grad(sin_cubed, argnums=0)", "argument 'x'", "'1.5' of type str",
                            "numbers (float, int, bool, complex), None and NumPy arrays"]),
-    "a list argument": (lambda: ad.grad(sin_cubed)([1.0, 2.0]), TypeError,
-                        ["grad(sin_cubed, argnums=0)", "argument 'x'", "of type list"]),
+    "a list of strings argument": (
+        lambda: ad.grad(first_squared)([1.0, "2"]), TypeError,
+        ["grad(first_squared, argnums=0)", "argument 'p' at p[1]", "of type str",
+         "tuples, lists, dicts and NamedTuples of them"]),
     "a string in an argument not differentiated": (
         lambda: ad.grad(quadratic)(1.0, "y"), TypeError, ["argument 'y'", "of type str"]),
     "an array of strings": (lambda: ad.primal(elementwise)(np.array(["a"])), TypeError,
@@ -1591,3 +1598,238 @@ def test_hvp_says_how_v_must_be_shaped(call, snippet):
     with pytest.raises(ad.AdcompileTypeError) as info:
         call()
     assert "hvp(" in str(info.value) and snippet in str(info.value)
+
+
+# ---- containers (pytrees) as arguments and results ------------------------------------
+
+class Affine(typing.NamedTuple):
+    w: object
+    b: object
+
+
+def mlp_loss(params, x, y):
+    hidden = np.tanh(x @ params["W1"] + params["b1"])
+    return np.sum((hidden @ params["W2"] + params["b2"] - y) ** 2)
+
+
+def mlp_params(rng):
+    return {"W1": rng.standard_normal((2, 3)), "b1": rng.standard_normal(3),
+            "W2": rng.standard_normal((3, 1)), "b2": rng.standard_normal(1)}
+
+
+def mlp_gradient_by_hand(params, x, y):
+    hidden = np.tanh(x @ params["W1"] + params["b1"])
+    residual = 2 * (hidden @ params["W2"] + params["b2"] - y)
+    back = residual @ params["W2"].T * (1 - hidden ** 2)
+    return {"W1": x.T @ back, "b1": back.sum(0), "W2": hidden.T @ residual,
+            "b2": residual.sum(0)}
+
+
+def test_the_gradient_of_a_dict_of_arrays_is_a_dict_with_the_hand_written_values():
+    rng = np.random.default_rng(1)
+    params, x, y = mlp_params(rng), rng.standard_normal((5, 2)), rng.standard_normal((5, 1))
+    grad = ad.grad(mlp_loss)
+    got = grad(params, x, y)
+    want = mlp_gradient_by_hand(params, x, y)
+    assert type(got) is dict and sorted(got) == sorted(want)
+    for name in want:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-12, atol=1e-12)
+    assert "def mlp_loss_grad(params_W1, params_W2, params_b1, params_b2, x, y):" in \
+        grad.source
+    check_grads(mlp_loss, (params, x, y), order=2)
+
+
+def affine_of_containers(p, pair, items):
+    a, b = pair
+    first, second = items
+    return p.w * a * first + p.b * b ** 2 + p[0] * second * len(items)
+
+
+def nested_sum(tree):
+    inner = tree["inner"]
+    return tree["x"] * inner[0][1] + np.sum(inner[1]["v"] ** 2) * inner[0][0]
+
+
+@pytest.mark.parametrize("fn, args", [
+    (affine_of_containers, (Affine(1.5, -0.5), (0.7, 1.3), [2.0, -1.0])),
+    (nested_sum, ({"x": 0.3, "inner": [(1.1, 2.0), {"v": np.array([0.5, -1.5])}]},)),
+], ids=["namedtuple-tuple-list", "nested"])
+def test_container_arguments_check_against_finite_differences(fn, args):
+    check_grads(fn, args, order=2)
+    grads = ad.grad(fn, argnums=tuple(range(len(args))))(*args)
+    for arg, got in zip(args, grads):
+        assert type(got) is type(arg)
+    if fn is affine_of_containers:
+        assert grads[0] == Affine(0.7 * 2.0 + -1.0 * 2, 1.3 ** 2)
+
+
+def polar_parts(p):
+    r, theta = p["r"], p["theta"]
+    return {"xy": (r * np.cos(theta), r * np.sin(theta)), "area": r * r}
+
+
+def test_jacobian_of_container_results_nests_outputs_outside_inputs():
+    p = {"r": 2.0, "theta": 0.3}
+    jac = ad.jacobian(polar_parts)(p)
+    assert jac["area"] == {"r": 4.0, "theta": 0.0}
+    dx, dy = jac["xy"]
+    assert dx["r"] == pytest.approx(np.cos(0.3)) and dx["theta"] == pytest.approx(-2 * np.sin(0.3))
+    assert dy == {"r": pytest.approx(np.sin(0.3)), "theta": pytest.approx(2 * np.cos(0.3))}
+    assert ad.primal(polar_parts)(p) == polar_parts(p)
+    check_grads(polar_parts, (p,), order=2)
+
+
+def dict_energy(params):
+    return np.sum(params["a"] ** 2 * params["b"][0]) + np.sin(params["b"][1]) * params["a"][0]
+
+
+def test_hessian_of_a_dict_is_a_dict_of_dicts_of_blocks():
+    params = {"a": np.array([0.5, -1.0]), "b": (1.5, 0.25)}
+    hess = ad.hessian(dict_energy)(params)
+    assert sorted(hess) == ["a", "b"] and sorted(hess["a"]) == ["a", "b"]
+    assert hess["a"]["a"].shape == (2, 2) and len(hess["a"]["b"]) == 2
+    assert hess["a"]["b"][0].shape == (2,) and len(hess["b"]) == 2
+    assert np.shape(hess["b"][1]["a"]) == (2,) and np.shape(hess["b"][1]["b"][0]) == ()
+
+    # the same matrix, row by row, from central differences of the gradient
+    def flat(tree):
+        return np.concatenate([np.ravel(tree["a"]), np.ravel(tree["b"])])
+
+    def unflat(v):
+        return {"a": v[:2], "b": (float(v[2]), float(v[3]))}
+
+    grad, point, h = ad.grad(dict_energy), flat(params), 1e-5
+    columns = [(flat(grad(unflat(point + h * e))) - flat(grad(unflat(point - h * e))))
+               / (2 * h) for e in np.eye(4)]
+    by_finite_differences = np.stack(columns, axis=1)
+    exact = np.block([[hess["a"]["a"], np.stack(hess["a"]["b"], axis=1)],
+                      [np.stack([hess["b"][j]["a"] for j in range(2)]),
+                       np.array([[hess["b"][j]["b"][k] for k in range(2)]
+                                 for j in range(2)])]])
+    np.testing.assert_allclose(exact, by_finite_differences, rtol=1e-6, atol=1e-8)
+
+
+def scaled_pair(p, q, factor):
+    return p["u"] * q[0] * factor + q[1] ** 2
+
+
+def test_argnums_tuple_gives_a_tuple_of_structures_and_value_and_grad_and_hvp_follow():
+    p, q = {"u": 2.0}, (3.0, 0.5)
+    gp, gq = ad.grad(scaled_pair, argnums=(0, 1))(p, q, 2.0)
+    assert gp == {"u": 6.0} and gq == (4.0, 1.0)
+    value, (gp2, gq2) = ad.value_and_grad(scaled_pair, argnums=(0, 1))(p, q, 2.0)
+    assert value == scaled_pair(p, q, 2.0) and (gp2, gq2) == (gp, gq)
+    assert ad.hvp(scaled_pair, argnums=1)(p, q, 2.0, (1.0, 0.0)) == (0.0, 0.0)
+    assert ad.hvp(scaled_pair, argnums=1)(p, q, 2.0, (0.0, 1.0)) == (0.0, 2.0)
+
+
+def test_jvp_and_vjp_take_and_give_structures():
+    p = {"r": 2.0, "theta": 0.3}
+    value, tangent = ad.jvp(polar_parts, (p,), ({"r": 1.0, "theta": 0.0},))
+    assert value == polar_parts(p)
+    assert tangent["area"] == 4.0 and tangent["xy"][0] == pytest.approx(np.cos(0.3))
+    _, pullback = ad.vjp(polar_parts, p)
+    (cotangent,) = pullback({"xy": (0.0, 0.0), "area": 1.0})
+    assert cotangent == {"r": 4.0, "theta": 0.0}
+
+
+def product_of_rest(x, *rest, **options):
+    return x * rest[0] * rest[-1] * len(rest) * options["scale"] + options["shift"]
+
+
+def test_star_args_are_differentiated_by_call_position_and_kwargs_are_read_each_call():
+    grad = ad.grad(product_of_rest, argnums=(0, 2))
+    assert grad(2.0, 3.0, 5.0, scale=1.0, shift=0.0) == (30.0, 12.0)
+    assert grad(2.0, 3.0, 5.0, scale=10.0, shift=1.0) == (300.0, 120.0)
+    assert ad.grad(product_of_rest)(2.0, 3.0, scale=2.0, shift=0.0) == 18.0
+    assert ad.grad(product_of_rest, argnums=1)(2.0, 3.0, scale=2.0, shift=0.0) == 24.0
+    with pytest.raises(ad.AdcompileTypeError, match="argnums position 3 is out of range"):
+        grad_far = ad.grad(product_of_rest, argnums=3)
+        grad_far(2.0, 3.0, scale=1.0, shift=0.0)
+    with pytest.raises(ad.AdcompileTypeError, match=r"argument 'options' at "
+                       r"options\['scale'\] was passed 'big'"):
+        grad(2.0, 3.0, 5.0, scale="big", shift=0.0)
+
+
+def weighted(x, a, *, power=2):
+    return a * x ** power
+
+
+def test_a_partial_is_called_with_its_arguments_as_they_are_at_each_call():
+    bound = functools.partial(weighted, a=3.0)
+    assert ad.grad(bound)(2.0) == 12.0
+    assert ad.grad(functools.partial(weighted, a=5.0))(2.0) == 20.0
+    assert ad.grad(functools.partial(weighted, 2.0))(4.0) == 4.0  # argnums counts a
+    assert ad.hessian(functools.partial(weighted, power=3))(2.0, 1.0) == 12.0
+
+
+PARTIAL = functools.partial(weighted, a=3.0)
+
+
+def calls_a_partial(x):
+    return PARTIAL(x) + ad.grad(PARTIAL)(x)
+
+
+def test_a_partial_called_inside_compiled_code_reads_its_arguments_at_each_call():
+    global PARTIAL
+    compiled = ad.grad(calls_a_partial)
+    assert compiled(2.0) == 3.0 * 4 + 6.0
+    PARTIAL = functools.partial(weighted, a=4.0)
+    try:
+        assert compiled(2.0) == 4.0 * 4 + 8.0
+        assert calls_a_partial(2.0) == 4.0 * 4 + 16.0
+    finally:
+        PARTIAL = functools.partial(weighted, a=3.0)
+
+
+def gradient_of_a_dict_inside(x):
+    g = ad.grad(dict_energy)({"a": x * np.ones(2), "b": (x, 2.0)})
+    return np.sum(g["a"]) + g["b"][0]
+
+
+def test_a_transform_of_a_container_called_inside_compiled_code():
+    check_grads(gradient_of_a_dict_inside, (0.7,), order=1)
+
+
+def takes_params(params):
+    return params["w"] * params["n"]
+
+
+@pytest.mark.parametrize("call, fragments", [
+    (lambda: ad.grad(takes_params)({"w": 2.0, "n": 3}),
+     ["argument 'params' (position 0)", "whose element params['n'] is 3 of type int",
+      "left out of argnums", "**kwargs"]),
+    (lambda: ad.grad(takes_params)({"w": 2.0, "n": "three"}),
+     ["argument 'params' at params['n']", "'three' of type str"]),
+    (lambda: ad.grad(takes_params)({"w": 2.0, "n": {1, 2}}),
+     ["params['n']", "of type set"]),
+    (lambda: ad.jvp(takes_params, ({"w": 2.0, "n": 3.0},), ({"w": 1.0},)),
+     ["tangent 0 must be shaped like primal 'params'", "structured as {'n': *, 'w': *}"]),
+    (lambda: ad.jvp(takes_params, ({"w": 2.0, "n": 3.0},), ({"w": 1.0, "n": np.ones(2)},)),
+     ["tangent 0"]),
+    (lambda: ad.vjp(polar_parts, {"r": 2.0, "theta": 0.3})[1]((1.0, 2.0)),
+     ["pullback of vjp(polar_parts)", "structured as {'area': *, 'xy': (*, *)}"]),
+    (lambda: ad.hvp(scaled_pair, argnums=1)({"u": 2.0}, (3.0, 0.5), 2.0, [1.0]),
+     ["v must be shaped like", "'q' ((*, *))"]),
+], ids=["int leaf", "string leaf", "set leaf", "tangent structure", "tangent shape",
+        "cotangent structure", "hvp vector structure"])
+def test_bad_container_inputs_get_errors_naming_the_path(call, fragments):
+    with pytest.raises(ad.AdcompileTypeError) as info:
+        call()
+    for fragment in fragments:
+        assert fragment in str(info.value), str(info.value)
+
+
+def test_a_none_inside_a_container_is_an_empty_subtree():
+    got = ad.grad(takes_params)({"w": 2.0, "n": 3.0, "unused": None})
+    assert got == {"n": 2.0, "w": 3.0, "unused": None}
+
+
+def test_containers_of_another_structure_compile_again_and_scalars_keep_the_fast_path():
+    grad = ad.grad(quadratic, argnums=(0, 1))
+    grad(1.0, 2.0)
+    assert grad.__call__ is not grad._call  # the generated dispatcher serves floats
+    g = ad.grad(takes_params)
+    assert g({"w": 1.0, "n": 2.0}) == {"n": 1.0, "w": 2.0}
+    assert g({"w": 1.0, "n": 2.0, "k": 0.0}) == {"k": 0.0, "n": 1.0, "w": 2.0}
+    assert g.__call__ == g._call  # containers take the general path

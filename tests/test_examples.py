@@ -141,3 +141,10 @@ def test_the_readme_gallery_shows_what_adcompile_writes():
         path = EXAMPLES.parent / "docs" / f"{picture}.png"
         assert f'src="docs/{picture}.png"' in readme
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size < 200_000
+
+
+def test_the_pytree_example_trains_its_dict_of_parameters(launched):
+    done = check(EXAMPLES / "pytree_mlp.py", launched["pytree_mlp.py"][1].result())
+    losses = [float(line.split()[-1]) for line in done.stdout.splitlines()
+              if line.startswith("step")]
+    assert len(losses) == 7 and losses[-1] < losses[0] / 100, done.stdout

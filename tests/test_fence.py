@@ -228,6 +228,10 @@ def starred_parameters(*xs):
     return xs[0] * 2.0
 
 
+def positional_only(x, /):
+    return x * 2.0
+
+
 def keyword_only_parameters(x, *, scale=2.0):
     return x * scale
 
@@ -379,9 +383,10 @@ def test_keyword_only_parameters_pass_the_fence():
     assert ad.grad(keyword_only_parameters)(1.5, scale=3.0) == 3.0
 
 
-def test_starred_parameters_are_refused():
-    assert_points_at(refuse(starred_parameters), starred_parameters, "def starred",
-                     "positional")
+def test_starred_parameters_pass_the_fence_and_positional_only_ones_do_not():
+    assert ad.grad(starred_parameters)(1.5) == 2.0
+    assert_points_at(refuse(positional_only), positional_only, "def positional_only",
+                     "positional-only")
 
 
 def test_assignment_expression_is_refused():

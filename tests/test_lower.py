@@ -24,6 +24,7 @@ import math
 import os
 import re
 import sys
+import typing
 from collections import Counter
 
 import numpy as np
@@ -1485,3 +1486,74 @@ def test_an_unused_element_of_a_pair_is_not_computed():
     compiled(np.eye(2))
     assert "return np.linalg.eigh(a)[1]\n" in compiled.source
     assert "[0]" not in compiled.source
+
+
+# ---- containers: parameters bound to structures, dict items, fields, dict literals ----
+
+class Point(typing.NamedTuple):
+    x: object
+    y: object
+
+
+def reads_containers(p, pair, items):
+    a, b = pair
+    first, second = items
+    moved = {"x": p.x + a, "y": p[1] * b}
+    return {"sum": moved["x"] + moved["y"] * len(items), "parts": (first, second)}
+
+
+def test_a_container_parameter_is_bound_to_the_same_structure_of_leaf_parameters():
+    from adcompile.arguments import flatten_arguments
+    args = (Point(1.0, 2.0), (3.0, 4.0), [5.0, 6.0])
+    _, trees = flatten_arguments(list(args))
+    lowered = lower(reads_containers, trees)
+    assert lowered.function.param_names == ["p_x", "p_y", "pair_0", "pair_1", "items_0",
+                                            "items_1"]
+    assert str(lowered.result_tree) == "{'parts': (*, *), 'sum': *}"
+    assert_ssa(lowered.function)
+    assert ad.primal(reads_containers)(*args) == reads_containers(*args)
+
+
+def missing_key(p):
+    return p["z"]
+
+
+def missing_field(p):
+    return p.z
+
+
+def spread_dict(p):
+    q = {**p}
+    return q["x"]
+
+
+def computed_key(p, k):
+    return p[k]
+
+
+def container_as_number(p):
+    return p * 2.0
+
+
+def structure_by_branch(p, x):
+    q = {"a": x} if x > 0 else {"b": x}
+    return q
+
+
+@pytest.mark.parametrize("fn, arg, snippet, words", [
+    (missing_key, {"x": 1.0}, '"z"', ["its keys: 'x'"]),
+    (missing_field, Point(1.0, 2.0), "p.z", ["Point has no field .z"]),
+    (spread_dict, {"x": 1.0}, "p}", ["unpacking"]),
+    (container_as_number, (1.0, 2.0), "p * 2.0", ["a tuple cannot be used as a number"]),
+])
+def test_misused_containers_are_refused_at_their_line(fn, arg, snippet, words):
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(fn)(arg)
+    assert_points_at(info.value, fn, snippet, *words)
+
+
+def test_a_dict_key_computed_at_run_time_and_structures_that_differ_by_branch_are_refused():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="indexed by one of its keys"):
+        ad.grad(computed_key)({"x": 1.0}, 1.0)
+    with pytest.raises(ad.UnsupportedSyntaxError, match="different structures"):
+        ad.primal(structure_by_branch)(1.0, 2.0)

@@ -38,7 +38,6 @@ _REFUSED = {
     gast.DictComp: ("a dict comprehension", "write a for loop over range(...)"),
     gast.GeneratorExp: ("a generator expression", "write a for loop over range(...)"),
     gast.List: ("a list", "use a tuple, or make an array of the values: np.array([a, b])"),
-    gast.Dict: ("a dict", "pass separate arguments"),
     gast.Set: ("a set", "pass separate arguments"),
     gast.JoinedStr: ("an f-string", "remove string formatting from the differentiated code"),
     gast.NamedExpr: ("an assignment expression (:=)", "assign on its own line"),
@@ -47,19 +46,27 @@ _REFUSED = {
 }
 
 
-def fence(parsed: ParsedFunction) -> None:
-    """Raise `UnsupportedSyntaxError` at the first construct adcompile cannot compile."""
-    _check_parameters(parsed.node, parsed)
+def fence(parsed: ParsedFunction, variadic: bool = False) -> None:
+    """Raise `UnsupportedSyntaxError` at the first construct adcompile cannot compile.
+    `variadic`: the function may take *args and **kwargs (a function compiled or
+    inlined may; one defined in the body may not)."""
+    _check_parameters(parsed.node, parsed, variadic)
     for stmt in parsed.node.body:
         _check(stmt, parsed, in_loop=False)
 
 
-def _check_parameters(fn, parsed: ParsedFunction) -> None:
+def _check_parameters(fn, parsed: ParsedFunction, variadic: bool = False) -> None:
     args = fn.args
-    if args.vararg or args.kwarg or getattr(args, "posonlyargs", None):
+    if getattr(args, "posonlyargs", None):
         raise UnsupportedSyntaxError(
-            "*args, **kwargs and positional-only parameters are not supported",
-            parsed.loc(fn), "write each parameter by name: def f(x, y, *, threshold=1e-4)")
+            "positional-only parameters are not supported", parsed.loc(fn),
+            "write each parameter by name: def f(x, y, *, threshold=1e-4)")
+    if (args.vararg or args.kwarg) and not variadic:
+        raise UnsupportedSyntaxError(
+            "*args and **kwargs are not supported in a function defined inside the "
+            "compiled function", parsed.loc(fn),
+            "write each parameter by name: def f(x, y, *, threshold=1e-4), or define it "
+            "at module level")
 
 
 def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:

@@ -27,6 +27,7 @@ Lowering knows nothing of derivatives.
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,7 @@ from ..ir.structured import Cond, RangeLoop, WhileLoop, loop_region, yield_body,
 from .fence import fence, is_add_at
 from .parse import ParsedFunction, function_from_lambda, parse_function
 from .reads import ROOT, Read, is_input
+from ..pytree import LEAF, Tree, flatten, leaf_names, nesting, unflatten
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class Lowered:
     guards: dict[Read, object]
     globals: dict  # the module namespace the reads were resolved in
     bound: bool  # lowered for a bound method: its first parameter is the instance
+    trees: tuple | None = None  # the structure of each parameter (None: all leaves)
+    result_tree: Tree = LEAF  # the structure of what it returns
 
     def valid_for(self, fn) -> bool:
         if fn.__globals__ is not self.globals or inspect.ismethod(fn) != self.bound:
@@ -133,48 +137,68 @@ def lower_function(fn) -> Function:
     return lower(fn).function
 
 
-def lower(fn) -> Lowered:
-    """Build the IR of a Python function from its source, and record what it reads."""
+def lower(fn, trees: tuple | None = None) -> Lowered:
+    """Build the IR of a Python function from its source, and record what it reads.
+
+    `trees` gives the structure of each parameter (see `pytree`; None: every parameter
+    is a number or an array): a container parameter is bound to the same structure of
+    IR parameters, one per leaf."""
     parsed = parse_function(fn)
-    fence(parsed)
-    names = [arg.id for arg in (*parsed.node.args.args, *parsed.node.args.kwonlyargs)]
+    fence(parsed, variadic=True)
+    names = _parameter_names(parsed.node.args)
     bound = inspect.ismethod(fn)
     instance = names.pop(0) if bound else None
     loc = parsed.loc(parsed.node)
-    params = [Value(name, loc, strong_name=True) for name in names]
-    body = Region(params=params)
     outside = _Outside(fn)
+    params, env = [], {}
+    for name, tree in zip(names, trees or (LEAF,) * len(names)):
+        leaves = [Value(leaf, loc, strong_name=True) for leaf in leaf_names(tree, name)]
+        params += leaves
+        env[name] = unflatten(tree, leaves, none=Static(None))
+    body = Region(params=params)
     lowerer = _Lowerer(fn, parsed, Builder(body, loc), (fn.__code__,), outside)
-    env = dict(zip(names, params))
     if bound:
         env[instance] = lowerer.read(Read(ROOT, "self", None, instance), parsed.node)
     result = lowerer.lower_body(env)
-    results = _flatten(result)
+    results, result_tree = _flatten_tree(result)
     if not all(isinstance(r, Value) for r in results):
         results = [lowerer.materialize(r) for r in results]
     body.results = results
     body.params += outside.inputs.values()
-    names += [value.hint for value in outside.inputs.values()]
+    param_names = [p.hint for p in body.params]
     defaults = {name: param.default
                 for name, param in inspect.signature(fn).parameters.items()
                 if param.default is not inspect.Parameter.empty}
-    function = Function(fn.__name__, body, names, defaults, isinstance(result, tuple), loc)
-    return Lowered(function, list(outside.inputs), outside.guards, fn.__globals__, bound)
+    function = Function(fn.__name__, body, param_names, defaults, not result_tree.is_leaf,
+                        loc, nesting(result_tree) if result_tree.is_tuple_nest and
+                        any(not c.is_leaf for c in result_tree.children) else None)
+    return Lowered(function, list(outside.inputs), outside.guards, fn.__globals__, bound,
+                   trees, result_tree)
+
+
+def _parameter_names(args) -> list[str]:
+    """The parameters in the order `inspect.signature` gives them."""
+    return [a.id for a in (*args.args, *([args.vararg] if args.vararg else []),
+                           *args.kwonlyargs, *([args.kwarg] if args.kwarg else []))]
+
+
+def _is_binding_leaf(binding) -> bool:
+    return not isinstance(binding, (tuple, list, dict))
+
+
+def _flatten_tree(binding) -> tuple[list, Tree]:
+    """The leaves of a binding (a Value, a Static..., or tuples, lists and dicts of
+    them) and its structure."""
+    return flatten(binding, _is_binding_leaf)
 
 
 def _flatten(binding) -> list:
-    if isinstance(binding, tuple):
-        flat = []
-        for item in binding:
-            if isinstance(item, tuple):
-                raise UnsupportedSyntaxError("nested tuples are not supported")
-            flat.append(item)
-        return flat
-    return [binding]
+    return _flatten_tree(binding)[0]
 
 
 def _unflatten(like, values: list):
-    return tuple(values) if isinstance(like, tuple) else values[0]
+    """`values` in the structure of the binding `like`."""
+    return unflatten(_flatten_tree(like)[1], values)
 
 
 def _assigned_names(stmts) -> set[str]:
@@ -338,11 +362,11 @@ class _Lowerer:
             self.at(target)
             binding = tuple(self.b.apply("dim", binding.array, axis=k, rank=len(target.elts))
                             for k in range(len(target.elts)))
-        elements = binding if isinstance(binding, tuple) else None
+        elements = binding if isinstance(binding, (tuple, list)) else None
         if elements is None or len(elements) != len(target.elts):
             raise self.error(target, "cannot unpack this value into "
                              f"{len(target.elts)} names",
-                             "unpack only tuples of the same length")
+                             "unpack only tuples or lists of the same length")
         for element_target, element in zip(target.elts, elements):
             self.bind(element_target, element, env)
 
@@ -380,11 +404,12 @@ class _Lowerer:
             if left is right or isinstance(left, Static) and left == right:
                 env[name] = left  # both branches bind the same thing: nothing to merge
                 continue
-            left_flat, right_flat = _flatten(left), _flatten(right)
-            if len(left_flat) != len(right_flat):
+            (left_flat, left_tree), (right_flat, right_tree) = map(_flatten_tree, (left, right))
+            if left_tree != right_tree:
                 raise UnsupportedSyntaxError(
-                    f"{name!r} holds tuples of different lengths in the two branches",
-                    self.b.loc)
+                    f"{name!r} holds containers of different structures in the two "
+                    f"branches: {left_tree} and {right_tree}", self.b.loc,
+                    "give it the same tuple, list or dict shape on every path")
             with self.b.into(then):
                 then_flat += [self.materialize(v) for v in left_flat]
             with self.b.into(orelse):
@@ -568,10 +593,18 @@ class _Lowerer:
             f"{_describe(binding)} cannot be used as a number here", self.b.loc,
             "use numbers, tuples of numbers, or NumPy arrays")
 
+    def operand_tree(self, binding, node):
+        """A binding as a transform's argument: a Value, or a container of Values (None
+        where it holds None, as in the caller's pytrees)."""
+        leaves, tree = _flatten_tree(binding)
+        return unflatten(tree, [None if leaf == Static(None) else self.value(leaf, node)
+                                for leaf in leaves])
+
     def value(self, binding, node) -> Value:
         self.at(node)
-        if isinstance(binding, tuple):
-            raise self.error(node, "a tuple cannot be used as a number here")
+        if isinstance(binding, (tuple, list, dict)):
+            raise self.error(node, f"a {_container_name(binding)} cannot be used as a number "
+                             "here", "take one element out of it: p[0], p['w'] or p.w")
         return self.materialize(binding)
 
     def expr(self, node, env: dict):
@@ -584,6 +617,8 @@ class _Lowerer:
             return self.name(node, env)
         if isinstance(node, gast.Tuple):
             return tuple(self.expr(e, env) for e in node.elts)
+        if isinstance(node, gast.Dict):
+            return self.dict_literal(node, env)
         if isinstance(node, gast.List):
             raise self.error(node, "a list is supported only as what np.array, np.stack, "
                              "np.concatenate, np.hstack or np.vstack make an array of",
@@ -636,7 +671,9 @@ class _Lowerer:
     def subscript(self, node, env: dict):
         base = self.expr(node.value, env)
         index = node.slice
-        if isinstance(base, (tuple, ShapeOf)):
+        if isinstance(base, dict):
+            return self.dict_item(base, index, env)
+        if isinstance(base, (tuple, list, ShapeOf)):
             position = self.known.get(self.expr(index, env)) \
                 if not isinstance(index, (gast.Slice, gast.Tuple)) else None
             if not isinstance(position, int) or isinstance(position, bool):
@@ -646,13 +683,40 @@ class _Lowerer:
                 self.at(node)
                 return self.b.apply("dim", base.array, axis=position)
             if not -len(base) <= position < len(base):
-                raise self.error(index, f"index {position} is out of range for a tuple of "
-                                 f"{len(base)} values")
+                raise self.error(index, f"index {position} is out of range for a "
+                                 f"{_container_name(base)} of {len(base)} values")
             return base[position]
         array = self.value(base, node.value)
         entries, operands = self.index(index, env)
         self.at(node)
         return self.new_array(self.b.apply("index", array, *operands, index=entries))
+
+    def dict_item(self, base: dict, index, env: dict):
+        """``p["w"]``: the key must be known while compiling."""
+        key = index.value if isinstance(index, gast.Constant) else None
+        if key is None and not isinstance(index, (gast.Slice, gast.Tuple)):
+            binding = self.expr(index, env)
+            key = binding.obj if isinstance(binding, Static) else \
+                self.known.get(binding) if isinstance(binding, Value) else None
+        if key is None or key not in base:
+            keys = ", ".join(map(repr, base)) or "none"
+            raise self.error(index, "a dict is indexed by one of its keys, written as a "
+                             f"constant (its keys: {keys})", "write the key: p['w']")
+        return base[key]
+
+    def dict_literal(self, node, env: dict) -> dict:
+        """``{"w": w, "b": b}``: a dict of bindings, its keys known while compiling."""
+        made = {}
+        for key, value in zip(node.keys, node.values):
+            if key is None:
+                raise self.error(value, "**-unpacking into a dict is not supported",
+                                 "write each entry out: {'w': p['w'], 'b': b}")
+            if not isinstance(key, gast.Constant) or isinstance(key.value, bytes) or \
+                    key.value is None:
+                raise self.error(key, "a dict's keys must be strings or numbers written "
+                                 "as constants", "write the key: {'w': w}")
+            made[key.value] = self.expr(value, env)
+        return made
 
     def index(self, node, env: dict) -> tuple[tuple, list[Value]]:
         """The ``index`` parameter of a subscript's index, and its run-time operands (then
@@ -759,6 +823,11 @@ class _Lowerer:
                          "at a position computed at run time, write x[i]")
 
     def attribute(self, base, node):
+        if isinstance(base, tuple) and hasattr(type(base), "_fields"):  # a NamedTuple
+            if node.attr not in type(base)._fields:
+                raise self.error(node, f"{type(base).__name__} has no field .{node.attr}",
+                                 f"its fields are: {', '.join(type(base)._fields)}")
+            return getattr(base, node.attr)
         if isinstance(base, Static) and hasattr(base.obj, node.attr):
             self.at(node)
             return self.read(Read(base.obj, "attr", node.attr, node.attr), node)
@@ -918,6 +987,13 @@ class _Lowerer:
                              "call a function by its name: one defined with def (in this "
                              "function or at module level), or a lambda bound to a name")
         fn = callee.obj
+        if isinstance(fn, functools.partial):
+            return self.call_partial(fn, node, env)
+        if fn is len and len(node.args) == 1 and not node.keywords and \
+                isinstance(node.args[0], (gast.Name, gast.Attribute, gast.Subscript)):
+            sized = self.expr(node.args[0], env)
+            if isinstance(sized, (tuple, list, dict)):
+                return self.const(len(sized))
         if getattr(fn, "__adcompile_static__", False):
             return self.static_call(fn, node, env)
         signature = self.signature(fn, len(node.args))
@@ -931,7 +1007,7 @@ class _Lowerer:
             if kwargs:
                 raise self.error(node, "keyword arguments to a transformed function are not "
                                  "supported", "pass them by position")
-            return stage(self.b, [self.value(a, n) for a, n in zip(args, node.args)],
+            return stage(self.b, [self.operand_tree(a, n) for a, n in zip(args, node.args)],
                          self.outside)
         if fn is np.square:
             if kwargs or len(args) != 1:
@@ -948,6 +1024,23 @@ class _Lowerer:
                          "derivative rule, so it cannot be compiled",
                          "use a math or NumPy function adcompile knows, or write the "
                          "computation as a Python function")
+
+    def call_partial(self, partial: functools.partial, node, env: dict):
+        """``h(x)`` for ``h = functools.partial(f, a, k=b)``: f inlined with a and b read
+        at each call, like globals, before the arguments given here."""
+        if not inspect.isfunction(partial.func):
+            raise self.error(node, f"{_describe(Static(partial.func))} inside a "
+                             "functools.partial cannot be compiled",
+                             "make a partial of a Python function")
+        name = partial.func.__name__
+        bound = [self.read(Read(partial, "partial", k, f"{name}_arg{k}"), node)
+                 for k in range(len(partial.args))]
+        keywords = {key: self.read(Read(partial, "partial", key, key), node)
+                    for key in partial.keywords}
+        args = [self.expr(arg, env) for arg in node.args]
+        kwargs = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
+        self.at(node)
+        return self.inline(partial.func, [*bound, *args], {**keywords, **kwargs}, node)
 
     def static_call(self, fn, node, env: dict) -> Static:
         """Call `fn` now, while compiling: a transform factory such as `grad`, whose
@@ -1200,7 +1293,7 @@ class _Lowerer:
             raise self.error(node, f"recursive call to {fn.__name__!r} is not supported",
                              "write the recursion as a loop")
         parsed = parse_function(fn)
-        fence(parsed)
+        fence(parsed, variadic=True)
         try:
             bound = inspect.signature(fn).bind(*args, **kwargs)
         except TypeError as exc:
@@ -1213,8 +1306,9 @@ class _Lowerer:
             if name not in passed and isinstance(v, np.ndarray):
                 # an array can change in place: read it at call time, like a global
                 v = self.read(Read(fn, "default", position - first_default, name), node)
-            elif not isinstance(v, (Value, tuple, Static, Local)):
-                v = self.static(v)
+            elif not isinstance(v, (Value, tuple, Static, Local)) and not (
+                    isinstance(v, (list, dict)) and (name in passed or not v)):
+                v = self.static(v)  # a default: a number, or an object used as it is
             env[name] = v
         saved_loc = self.b.loc
         # The callee's arrays are its own: it may write into neither its arguments nor,
@@ -1249,7 +1343,8 @@ def _is_numpy(fn) -> bool:
 def _holders(value: Value, env: dict) -> list[str]:
     """The names that hold `value`, alone or in a tuple."""
     return [name for name, binding in env.items()
-            if binding is value or (isinstance(binding, tuple) and value in binding)]
+            if binding is value or (not _is_binding_leaf(binding) and
+                                    any(leaf is value for leaf in _flatten(binding)))]
 
 
 def _constant_array_entries(values: np.ndarray) -> list:
@@ -1264,6 +1359,11 @@ def _constant_array_entries(values: np.ndarray) -> list:
 
 def _nested_tuple(values: np.ndarray):
     return values.tolist() if values.ndim == 0 else tuple(_nested_tuple(v) for v in values)
+
+
+def _container_name(binding) -> str:
+    return type(binding).__name__ if isinstance(binding, tuple) else \
+        "list" if isinstance(binding, list) else "dict"
 
 
 def _describe(binding) -> str:

@@ -1,8 +1,8 @@
 """What a compiled function reads from outside its arguments, and how to read it again.
 
 A function reads closure cells, module globals (and builtins), the instance a bound
-method is bound to, attributes of the objects it finds there, and the array defaults of
-the helpers it calls. Compiled code must never answer with a value that has since
+method is bound to, attributes of the objects it finds there, the array defaults of
+the helpers it calls, and the arguments a `functools.partial` it calls binds. Compiled code must never answer with a value that has since
 changed, so each such read is one of two things:
 
 - an **input**, when it finds a number or an array: the compiled function takes it as a
@@ -40,8 +40,10 @@ MISSING = object()
 class Read:
     """One place a function reads: ``cell`` (`base` a cell, or ROOT with `key` the
     index), ``self`` (ROOT: the instance the function being called is bound to), ``global`` (`base` a globals dict, `key` the name; builtins behind it),
-    ``attr`` (`base` an object, `key` the attribute) or ``default`` (`base` an inlined
-    helper, `key` the index of an array default). `name` is for hints and messages."""
+    ``attr`` (`base` an object, `key` the attribute), ``default`` (`base` an inlined
+    helper, `key` the index of an array default) or ``partial`` (`base` a
+    functools.partial, `key` the index of a bound argument or the name of a bound
+    keyword). `name` is for hints and messages."""
 
     __slots__ = ("base", "kind", "key", "name")
 
@@ -89,6 +91,9 @@ class Read:
             return found
         if self.kind == "default":
             return self.base.__defaults__[self.key]
+        if self.kind == "partial":
+            return self.base.args[self.key] if isinstance(self.key, int) else \
+                self.base.keywords[self.key]
         return getattr(self.base, self.key)
 
     def expression(self, root, constant) -> str:
@@ -106,6 +111,9 @@ class Read:
             return f"{constant(self.base)}.get({self.key!r}, {constant(_BUILTINS[self.key])})"
         if self.kind == "default":
             return f"{constant(self.base)}.__defaults__[{self.key}]"
+        if self.kind == "partial":
+            where = "args" if isinstance(self.key, int) else "keywords"
+            return f"{constant(self.base)}.{where}[{self.key!r}]"
         return f"{constant(self.base)}.{self.key}"
 
 
