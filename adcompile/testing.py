@@ -126,9 +126,10 @@ def check_grads(f, args, order: int = 1, modes=("fwd", "rev"), *, argnums=None,
 def _check_second_order(f, args, positions, modes, order, rtol, atol, step, seed):
     """Differentiate the compiled first-derivative programs, and check those."""
     rng = np.random.default_rng(seed + 1)
+    every_arg = _with_defaults(f, args)
     if "fwd" in modes:
         # The program takes what f reads from outside after f's arguments.
-        compiled, values = Transformed(f, "jvp", tuple(positions)).prepare(args)
+        compiled, values = Transformed(f, "jvp", tuple(positions)).prepare(every_arg)
         leaves = _leaf_positions(args, positions)  # the program takes leaves
         tangents = [_random_like(values[p], rng) for p in leaves]
         check_grads(compiled.function, values + tangents, order - 1, modes,
@@ -137,7 +138,7 @@ def _check_second_order(f, args, positions, modes, order, rtol, atol, step, seed
     if "rev" in modes:
         value = f(*args)
         cotangent = _random_like(value, rng)
-        compiled, values = Transformed(f, "vjp", tuple(positions)).prepare(args)
+        compiled, values = Transformed(f, "vjp", tuple(positions)).prepare(every_arg)
         leaves = _leaf_positions(args, positions)  # the program takes leaves
         program = compiled.function
         cotangents = flatten(cotangent)[0]
@@ -148,6 +149,23 @@ def _check_second_order(f, args, positions, modes, order, rtol, atol, step, seed
             inner_modes = tuple(m for m in modes if m != "rev")  # reverse of a taped loop
         check_grads(program, values + cotangents, order - 1, inner_modes, argnums=leaves,
                     rtol=rtol * 10, atol=atol * 10, step=step, seed=seed + 3)
+
+
+def _with_defaults(f, args: list) -> list:
+    """`args` followed by the defaults of the parameters they leave out (keyword-only ones
+    too), in the order the compiled programs take them all, by position."""
+    import inspect
+    try:
+        parameters = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        return args
+    defaults = []
+    for parameter in parameters[len(args):]:
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD) or \
+                parameter.default is parameter.empty:
+            break
+        defaults.append(parameter.default)
+    return args + defaults
 
 
 def _compare(got: np.ndarray, expected: np.ndarray, where: str, rtol: float, atol: float):

@@ -19,6 +19,7 @@ from adcompile.ir.builder import Builder
 from adcompile.ir.nodes import Function, Region, Value
 from adcompile.ir.primitives import OPERAND
 from adcompile.ir.types import ArrayType, FLOAT
+from adcompile.testing import check_grads
 
 from programs import newton_sqrt, piecewise, power_loop, taylor_sin
 
@@ -344,6 +345,23 @@ def test_an_argument_is_copied_before_it_is_updated():
     np.testing.assert_allclose(g(x), [2 * 2.0, 2 * 1.0 + 2 * 2.0, 2 * 3.0])  # 2 x1 x0 + x1² + x2²
     np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
     assert "y = x.copy()" in g.source
+
+
+def prefix_products(x):
+    out = np.zeros_like(x)
+    for i in range(1, len(x)):
+        out[i] = out[i - 1] + x[i] * x[i - 1]
+    return np.sum(out)
+
+
+def test_an_adjoint_starting_from_a_named_array_is_a_copy_of_it():
+    # The adjoint's zeros are the user's `out` (one value after CSE): written into under
+    # a second name, the reverse program could not be compiled again.
+    g = ad.grad(prefix_products)
+    x = np.array([0.5, -1.0, 2.0, 1.5])
+    np.testing.assert_allclose(g(x), [-3.0, 5.5, -0.5, 2.0])  # of 3 x1 x0 + 2 x2 x1 + x3 x2
+    assert "bx = out" not in g.source.replace("bx = out.copy()", "")
+    check_grads(prefix_products, (x,), order=2)
 
 
 def _update_program(base_op: str):

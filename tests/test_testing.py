@@ -44,6 +44,10 @@ def elementwise(x):
     return np.sin(x) * x
 
 
+def ridge(w, lam=0.1, *, power=3):
+    return lam * np.sum(w ** 2) + np.sum(np.sin(w) ** power)
+
+
 def jump(x):
     # a jump at x = 0.5: no derivative there, and finite differences see the jump
     if x > 0.5:
@@ -87,6 +91,11 @@ def test_check_grads_on_a_tuple_valued_function():
 
 def test_check_grads_on_an_array_argument():
     check_grads(elementwise, (np.array([0.1, -0.5, 2.0]),))
+
+
+def test_check_grads_on_a_function_with_defaults_checks_the_arguments_given():
+    # the first-order programs checked at order 2 take the defaults as arguments too
+    check_grads(ridge, (np.array([0.3, -1.2]),), order=2)
 
 
 def test_check_grads_order_2_passes_for_a_smooth_function():

@@ -297,11 +297,14 @@ class _Codegen:
             self.share(group, name)
         self._name_updates_in_place(body, params, loop.outputs)
         starts = []
-        for k, init in enumerate(inits):
+        for k, (init, out) in enumerate(zip(inits, loop.outputs)):
             start = self.expr(init)
             if self._updated_in_place(loop, k):
                 self._owned_params.add(params[k])
-                if not self.owned(init, loop.op):
+                # An initial array under a name of its own would be held by two names
+                # while the loop writes into it, which the frontend refuses to compile.
+                if not self.owned(init, loop.op) or (
+                        not self.is_inlined(init) and self.name(init) != self.name(out)):
                     start = spellings.copied(start)
             starts.append(start)
         before = self.assign(loop.outputs, starts)
