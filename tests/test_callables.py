@@ -133,6 +133,9 @@ MAPPED = [
     *[(fn, prim, [((M23,), {"ddof": 1}), ((T234, (0, 2)), {"ddof": 2, "keepdims": True})])
       for fn, prim in [(np.var, "var"), (np.std, "std")]],
     (np.cumsum, "cumsum", [(M23,), (M23, 0), (M23, -1), (T234, 1), (-2.5,)]),
+    (np.cumprod, "cumprod", [(M23,), (M23, 0), (T234, -1), (-2.5,)]),
+    (np.diff, "diff", [(V3,), (M23, 2, 0), ((T234,), {"axis": 1})]),
+    (np.vander, "vander", [(V3,), (V3, 2), ((V2,), {"N": 4, "increasing": True})]),
     (np.linalg.norm, "norm", [(V3,), (M23,), (T234,), (V3, 1), (V3, np.inf), (V3, -np.inf),
                               (V3, 0), (V3, 3), (V3, 0.5), (M23, "fro"), (M23, 1),
                               (M23, -np.inf), (M23, np.inf, (1, 0)), (T234, 2, -1),
@@ -188,6 +191,7 @@ MAPPED = [
       for fn in (np.zeros, np.ones)],
     (np.full, "full", [((2, 3), -2.5), ((2, 3), V3), ((2,), 1.5, np.float32), ((2,), 3)]),
     (np.empty_like, "zeros_like", [(M23,), (-2.5,)]),
+    (np.empty, "zeros", [((2, 3),), (3, np.float32)]),
     (np.full_like, "full_like", [(M23, -2.5), (M23, V3), ((M23, 2), {"dtype": np.float32})]),
     (np.eye, "eye", [(3,), (2, 4), (2, 4, 1), ((3,), {"k": -1, "dtype": np.float32})]),
     (np.arange, "arange", [(4,), (1, 2.0, 0.25), (5, 1, -2), ((3,), {"dtype": float})]),
@@ -200,7 +204,7 @@ MAPPED = [
       for fn in (np.uint64, np.uint32, np.uint16, np.uint8)],
 ]
 # what these give is any value: only the shape and dtype are NumPy's
-ANY_VALUES = {np.empty_like}
+ANY_VALUES = {np.empty_like, np.empty}
 
 
 def split(call):
@@ -285,7 +289,7 @@ def test_the_table_covers_every_mapped_callable():
 
 
 @pytest.mark.parametrize("fn", [print, max, min, sum, round, np.median, np.square,
-                                np.ptp, np.cumprod, np.linalg.qr, np.linalg.svd, math.fmod,
+                                np.ptp, np.linalg.qr, np.linalg.svd, math.fmod,
                                 math.gamma, np.fmod, "sin", lambda x: x, None])
 def test_an_unknown_callable_maps_to_nothing(fn):
     assert signature_for(fn) is None
@@ -326,7 +330,8 @@ NAMED_AS_NUMPY_NAMES_THEM = [
     np.array_split, np.pad, np.zeros, np.ones, np.full, np.full_like, np.empty_like, np.eye,
     np.linspace, np.copy, np.astype, np.array, np.where, np.clip, np.round, np.around,
     np.argmax, np.argmin, np.linalg.solve, np.mean, np.prod, np.max, np.amax, np.min,
-    np.amin, np.var, np.std, np.cumsum, np.linalg.norm, np.trace, np.dot, np.outer,
+    np.amin, np.var, np.std, np.cumsum, np.cumprod, np.diff, np.vander, np.empty,
+    np.linalg.norm, np.trace, np.dot, np.outer,
     np.tensordot]
 
 
@@ -357,14 +362,14 @@ def test_every_declared_parameter_is_the_primitives_or_refused(fn):
 def test_array_methods_are_the_numpy_functions_with_the_array_first():
     for method in ("sum", "reshape", "transpose", "ravel", "squeeze", "swapaxes", "repeat",
                    "diagonal", "copy", "astype", "mean", "prod", "max", "min", "var", "std",
-                   "cumsum", "trace", "dot"):
+                   "cumsum", "cumprod", "trace", "dot"):
         assert method_signature(method) == signature_for(getattr(np, method))
     assert method_signature("flatten") == signature_for(np.ravel)  # a copy: the same value
     # the receiver is the first operand; the rest are in the method's positional order
     assert method_signature("sum").names[1:] == ["axis", "dtype", "out", "keepdims"]
 
 
-@pytest.mark.parametrize("name", ["cumprod", "argsort", "tolist", "T", "fill", "__add__",
+@pytest.mark.parametrize("name", ["argsort", "tolist", "T", "fill", "__add__",
                                   ""])
 def test_an_unsupported_method_maps_to_nothing(name):
     assert method_signature(name) is None

@@ -803,6 +803,71 @@ def test_cumsum(x, axis):
     check_grads(running_sum(axis), (x,), order=2)
 
 
+def running_product(axis=None):
+    def f(x):
+        return np.cumprod(x, axis=axis)
+    return f
+
+
+@pytest.mark.parametrize("x, axis", [(MAT, None), (MAT, 0), (TEN, -1), (UNIT, 1), (VEC, None),
+                                     (SCALAR, None)])
+def test_cumprod(x, axis):
+    check_grads(running_product(axis), (x,), order=2)
+
+
+def running_product_through_zeros(x):
+    return x.cumprod()
+
+
+def test_cumprod_is_exact_at_zeros():
+    # never divides by x: d out[i] / d x[j] is the product of the others up to i
+    x = np.array([2.0, 0.0, 3.0, 0.0])
+    jacobian = ad.jacobian(running_product_through_zeros)(x)
+    np.testing.assert_array_equal(jacobian, [[1, 0, 0, 0], [0, 2, 0, 0], [0, 6, 0, 0],
+                                             [0, 0, 0, 0]])
+
+
+def differences(n=1, axis=-1):
+    def f(x):
+        return np.diff(x, n=n, axis=axis) ** 2
+    return f
+
+
+@pytest.mark.parametrize("x, n, axis", [(VEC, 1, -1), (VEC, 3, 0), (MAT, 1, 0), (TEN, 2, 1),
+                                        (UNIT, 1, 1), (VEC, 0, -1), (VEC, 4, -1)])
+def test_diff(x, n, axis):
+    check_grads(differences(n, axis), (x,), order=2)
+
+
+def vandermonde(N=None, increasing=False):
+    def f(x):
+        return np.vander(x, N, increasing=increasing) ** 2
+    return f
+
+
+@pytest.mark.parametrize("x, N, increasing", [(VEC, None, False), (VEC, 3, True),
+                                              (np.array([0.0, -1.5]), 4, False),
+                                              (VEC, 1, False), (VEC, 0, True)])
+def test_vander(x, N, increasing):
+    check_grads(vandermonde(N, increasing), (x,), order=2)
+
+
+def square_by_vander(x):
+    return np.vander(x, 3)  # x**2, x, 1
+
+
+def cubic_by_vander(x):
+    return np.sum(np.vander(x, 4))  # x**3 + x**2 + x + 1
+
+
+def test_vander_is_exact_at_zero():
+    # the derivative of x**k is k x**(k-1), never k x**k / x
+    zero = np.array([0.0])
+    np.testing.assert_array_equal(ad.jacobian(square_by_vander)(zero), [[[0.0], [1.0], [0.0]]])
+    np.testing.assert_array_equal(ad.grad(cubic_by_vander)(zero), [1.0])
+    np.testing.assert_array_equal(ad.hessian(cubic_by_vander)(zero), [[2.0]])
+
+
 NORMS = [(VEC, {}), (VEC, {"ord": 1}), (VEC, {"ord": np.inf}), (VEC, {"ord": -np.inf}),
          (VEC, {"ord": 3}), (VEC, {"ord": 0}), (MAT, {}), (MAT, {"ord": "fro"}), (MAT, {"ord": 1}),
          (MAT, {"ord": -1}), (MAT, {"ord": np.inf}), (MAT, {"ord": -np.inf, "axis": (1, 0)}),

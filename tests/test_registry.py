@@ -90,6 +90,11 @@ ARRAY_CASES = {
     "var": [([M23], {"axis": 1, "ddof": 1}), ([M23], {})],
     "std": [([M23], {"axis": 0}), ([T234], {"axis": (0, 2), "keepdims": True, "ddof": 1})],
     "cumsum": [([M23], {"axis": 1}), ([M23], {"axis": 0}), ([M23], {})],
+    "cumprod": [([M23], {"axis": 1}), ([M23 - M23[0, 1]], {"axis": 0}),  # a zero factor
+                ([M23], {}), ([T234], {"axis": 2})],
+    "diff": [([M23], {}), ([M23], {"axis": 0}), ([T234], {"n": 2, "axis": 1})],
+    "vander": [([M23[0]], {}), ([M23[1]], {"N": 4, "increasing": True}),
+               ([np.array([0.0, 1.5])], {"N": 3})],
     "norm": [([M23], {}), ([M23], {"ord": 1, "axis": 1}), ([M23[0]], {"ord": 3}),
              ([M23[0] - 0.3], {"ord": 0.5}), ([M23], {"ord": np.inf}),
              ([M23], {"ord": -1, "axis": (1, 0)}), ([M23 - 0.3], {"ord": -np.inf, "axis": 1}),

@@ -336,6 +336,7 @@ SPELLINGS: dict[str, tuple] = {  # primitive -> (on Python scalars, on arrays)
     "max": _same(_reduction("np.max")), "min": _same(_reduction("np.min")),
     "var": _same(_reduction("np.var")), "std": _same(_reduction("np.std")),
     "cumsum": _same(Call("np.cumsum", (("axis", None),))), "norm": _same(Written(_norm)),
+    "cumprod": _same(Call("np.cumprod", (("axis", None),))),
     "trace": _same(Call("np.trace", (("offset", 0), ("axis1", 0), ("axis2", 1)))),
     "einsum": _same(Written(_contraction)), "kron": _same(Call("np.kron")),
     "cross": _same(Call("np.cross")),
@@ -464,6 +465,13 @@ def _full(args, types, params):
     return ast.Call(name("np.full"), [literal(params["shape"]), args[0]], keywords)
 
 
+def _vander(args, types, params):
+    """``np.vander(x, N)``, N left out where it is the length of x."""
+    given = [] if params["N"] == types[0].shape[0] else [literal(params["N"])]
+    keywords = [ast.keyword("increasing", literal(True))] if params["increasing"] else []
+    return ast.Call(name("np.vander"), list(args) + given, keywords)
+
+
 def _astype(args, types, params):
     if types[0].shape == ():  # a Python number has no .astype: the NumPy scalar of that dtype
         return ast.Call(_dtype(params["dtype"]), list(args), [])
@@ -493,6 +501,9 @@ _SHAPE_SPELLINGS = {
     "hstack": _joined("np.hstack"), "vstack": _joined("np.vstack"),
     "split": Written(_split),
     "pad": _numpy_call("np.pad", ("pad_width",)),
+    "diff": _numpy_call("np.diff", (), (("n", 1), ("axis", lambda types, params:
+                                                        types[0].ndim - 1))),
+    "vander": Written(_vander),
     "zeros": _numpy_call("np.zeros", ("shape",), (("dtype", "float64"),)),
     "ones": _numpy_call("np.ones", ("shape",), (("dtype", "float64"),)),
     "full": Written(_full),

@@ -145,6 +145,8 @@ _map([np.min, np.amin], "min", ("a",), (("axis", None), ("out", None), ("keepdim
 _map([np.var], "var", ("a",), _AXIS_DTYPE_OUT + (("ddof", 0), ("keepdims", False)))
 _map([np.std], "std", ("a",), _AXIS_DTYPE_OUT + (("ddof", 0), ("keepdims", False)))
 _map([np.cumsum], "cumsum", ("a",), _AXIS_DTYPE_OUT)
+_map([np.cumprod], "cumprod", ("a",), _AXIS_DTYPE_OUT)
+_map([np.diff], "diff", ("a",), (("n", 1), ("axis", -1)))
 _map([np.linalg.norm], "norm", ("x",), (("ord", None), ("axis", None), ("keepdims", False)))
 _map([np.trace], "trace", ("a",), (("offset", 0), ("axis1", 0), ("axis2", 1), ("dtype", None),
                                    ("out", None)))
@@ -187,7 +189,8 @@ for _name in ("zeros", "ones"):
     _map([getattr(np, _name)], _name, (), (("shape", REQUIRED), ("dtype", None)))
 _map([np.full], "full", ("fill_value",), (("shape", REQUIRED), ("dtype", None)),
      order=("shape", "fill_value", "dtype"))
-# any value is right for np.empty_like
+# any value is right for np.empty and np.empty_like
+_map([np.empty], "zeros", (), (("shape", REQUIRED), ("dtype", None)))
 _map([np.empty_like], "zeros_like", ("prototype",), (("dtype", None),))
 _map([np.full_like], "full_like", ("a", "fill_value"), (("dtype", None),))
 _map([np.eye], "eye", (), (("N", REQUIRED), ("M", None), ("k", 0), ("dtype", None)))
@@ -197,6 +200,7 @@ _map([np.linspace], "linspace", (), (("start", REQUIRED), ("stop", REQUIRED), ("
                                      ("endpoint", True), ("retstep", False),
                                      ("dtype", None)))
 _map([np.pad], "pad", ("array",), (("pad_width", REQUIRED),))
+_map([np.vander], "vander", ("x",), (("N", None), ("increasing", False)))
 _map([np.array], "stack", ("object",), (("dtype", None),), sequence=True)
 for _fn, _equal in ((np.split, True), (np.array_split, False)):
     _map([_fn], "split", ("ary",), (("indices_or_sections", REQUIRED), ("axis", 0)),
@@ -211,7 +215,7 @@ for _type in (np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, 
 METHODS = {method: _BY_ID[id(getattr(np, method))]
            for method in ("sum", "reshape", "transpose", "ravel", "squeeze", "swapaxes",
                           "repeat", "diagonal", "copy", "astype", "mean", "prod", "max",
-                          "min", "var", "std", "cumsum", "trace", "dot")}
+                          "min", "var", "std", "cumsum", "cumprod", "trace", "dot")}
 METHODS["flatten"] = METHODS["ravel"]  # a copy where ravel may give a view: the same value
 
 # Parameters NumPy takes that compiled code does not: given, they must have these values

@@ -550,13 +550,13 @@ RETURNS_NEW_ARRAY = frozenset({
     "exp2", "deg2rad", "rad2deg", "arctan2", "hypot", "logaddexp", "logaddexp2",
     # reductions (with an axis, an array) and scans
     "sum", "mean", "prod", "max", "min", "var", "std", "norm", "argmax", "argmin",
-    "cumsum", "trace",
+    "cumsum", "cumprod", "diff", "trace",
     # products and linear algebra
     "matmul", "kron", "cross", "inv", "solve", "det", "slogdet_sign", "slogdet_logabsdet",
     "cholesky", "eigh_values", "eigh_vectors", "pinv",
     # creation, joins, and the shape operations that copy
     "zeros", "ones", "full", "full_like", "eye", "arange", "linspace", "concatenate",
-    "stack", "hstack", "vstack", "pad", "repeat", "tile", "roll", "triu", "tril"})
+    "stack", "hstack", "vstack", "pad", "repeat", "tile", "roll", "triu", "tril", "vander"})
 # Primitives whose result may share memory with their first operand.
 VIEWS = frozenset({"index", "transpose", "reshape", "ravel", "squeeze", "expand_dims",
                    "swapaxes", "moveaxis", "flip", "diagonal", "diag", "broadcast_to",
@@ -994,6 +994,27 @@ _define("pad", 1, _pad, params=("pad_width",),
         normalize=lambda types, p: {"pad_width": _pad_width(types[0], p["pad_width"])})
 
 
+def _vander_params(t: ArrayType, N, increasing) -> dict:
+    if t.ndim != 1:
+        raise ShapeMismatch(f"vander needs a vector, not an array of shape {t.shape}")
+    N = t.shape[0] if N is None else N
+    if not isinstance(N, (int, np.integer)) or isinstance(N, bool) or N < 0:
+        raise ShapeMismatch(f"vander's N must be a non-negative int, not {N!r}")
+    return {"N": int(N), "increasing": bool(increasing)}
+
+
+def _vander(t: ArrayType, N=None, increasing=False) -> ArrayType:
+    p = _vander_params(t, N, increasing)
+    return ArrayType((t.shape[0], p["N"]), np.vander(np.zeros(1, t.dtype), 1).dtype.name)
+
+
+# np.vander: the powers x**(N-1), ..., x, 1 of a vector as columns (the other way round
+# with `increasing`)
+_define("vander", 1, _vander, params=("N", "increasing"),
+        normalize=lambda types, p: _vander_params(types[0], p.get("N"),
+                                                  p.get("increasing", False)))
+
+
 def _creation(shape, dtype="float64") -> ArrayType:
     return ArrayType(_shape_param(shape), _dtype_name(dtype))
 
@@ -1145,23 +1166,49 @@ def _ddof(ddof):
     return int(ddof) if float(ddof).is_integer() else float(ddof)
 
 
-def _cumsum_axis(t: ArrayType, axis):
+def _running_axis(t: ArrayType, axis, name: str = "cumsum"):
     """None (the flattened array) or the one axis, non-negative."""
     if axis is None:
         return None
     if not isinstance(axis, (int, np.integer)):
-        raise ShapeMismatch(f"cumsum takes one axis or None, not {axis!r}")
+        raise ShapeMismatch(f"{name} takes one axis or None, not {axis!r}")
     return _axes(t, axis)[0]
 
 
-def _cumsum(t: ArrayType, axis=None) -> ArrayType:
-    axis = _cumsum_axis(t, axis)
-    dtype = np.zeros(0, t.dtype).cumsum().dtype.name
-    return ArrayType((t.size,) if axis is None else t.shape, dtype)
+def _running(name: str):
+    """The type of a running sum or product (np.cumsum, np.cumprod): NumPy's dtype, and
+    the flattened shape when `axis` is None."""
+    def abstract(t: ArrayType, axis=None) -> ArrayType:
+        axis = _running_axis(t, axis, name)
+        dtype = getattr(np.zeros(0, t.dtype), name)().dtype.name
+        return ArrayType((t.size,) if axis is None else t.shape, dtype)
+    return abstract
 
 
-_define("cumsum", 1, _cumsum, params=("axis",),
-        normalize=lambda types, p: {"axis": _cumsum_axis(types[0], p.get("axis"))})
+for _name in ("cumsum", "cumprod"):
+    _define(_name, 1, _running(_name), params=("axis",),
+            normalize=lambda types, p, name=_name: {
+                "axis": _running_axis(types[0], p.get("axis"), name)})
+
+
+def _diff_params(t: ArrayType, n, axis) -> dict:
+    if t.ndim == 0:
+        raise ShapeMismatch("diff needs an array of one dimension or more, not a scalar")
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+        raise ShapeMismatch(f"diff's order n must be a non-negative int, not {n!r}")
+    return {"n": int(n), "axis": _one_axis(t.ndim, axis, t.shape)}
+
+
+def _diff(t: ArrayType, n=1, axis=-1) -> ArrayType:
+    p = _diff_params(t, n, axis)
+    shape = list(t.shape)
+    shape[p["axis"]] = max(shape[p["axis"]] - p["n"], 0)
+    return ArrayType(tuple(shape), np.diff(np.zeros(2, t.dtype)).dtype.name)
+
+
+# np.diff: the n-th difference along one axis, x[1:] - x[:-1] applied n times
+_define("diff", 1, _diff, params=("n", "axis"),
+        normalize=lambda types, p: _diff_params(types[0], p.get("n", 1), p.get("axis", -1)))
 
 _MATRIX_ORDS = ("fro", 1, -1, np.inf, -np.inf)
 

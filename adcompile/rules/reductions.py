@@ -1,5 +1,5 @@
-"""Rules for the reductions other than sum: mean, prod, max, min, var, std, cumsum, norm
-and trace.
+"""Rules for the reductions other than sum: mean, prod, max, min, var, std, cumsum,
+cumprod, diff, norm and trace.
 
 Most of them are written with "weights": the jvp is ``sum(t * w)`` over the reduced axes
 and the vjp ``g * w``, `g` given back its reduced axes, where `w` has the input's shape.
@@ -14,6 +14,11 @@ and the vjp ``g * w``, `g` given back its reduced axes, where `w` has the input'
 - The 2-norm's derivative is x / |x| (nan at 0, as in JAX), var's 2 (x - mean) / (n - ddof).
 - The adjoint of a running sum is the running sum from the end: the total, minus the
   running sum, plus the element.
+- A running product, like prod, never divides: the derivative of out[i] by x[j] (j <= i)
+  is the running product of the row that holds x with x[j] replaced by 1, so each
+  derivative costs n^2 along an axis of n elements.
+- diff's adjoint is the negated difference of the cotangent padded with a zero at each
+  end (g[j-1] - g[j]), once per order.
 - The adjoint of trace puts the cotangent on the diagonal: a product with an identity.
 """
 
@@ -24,7 +29,7 @@ import math
 import numpy as np
 
 from .arrays import _inverse, _reshape
-from .registry import defrule
+from .registry import defbatch, defrule
 
 
 def _kept(b, value, x, axis, keepdims):
@@ -155,6 +160,84 @@ def _cumsum_vjp(b, p, out, g, axis):
 defrule("cumsum", linear=True, vjp=_cumsum_vjp,
         jvp=lambda b, p, t, out, **params: None if t[0] is None else
         b.call("cumsum", t[0], **params))
+
+
+def _along_last(b, x, axis):
+    """`x` with `axis` moved last (flattened for None), and how to put a result of that
+    shape back."""
+    if axis is None:
+        return _reshape(b, x, (x.type.size,)), lambda value: value
+    order = tuple(a for a in range(x.type.ndim) if a != axis) + (axis,)
+    if order == tuple(range(x.type.ndim)):
+        return x, lambda value: value
+    return b.call("transpose", x, axes=order), \
+        lambda value: b.call("transpose", value, axes=_inverse(order))
+
+
+def _running_product_weights(b, moved):
+    """w[..., j, i] = d cumprod(moved)[..., i] / d moved[..., j] along the last axis."""
+    lead, n = moved.type.shape[:-1], moved.type.shape[-1]
+    identity = np.eye(n, dtype=moved.type.dtype)
+    rows = b.add(b.mul(_reshape(b, moved, lead + (1, n)), b.const(1 - identity)),
+                 b.const(identity))
+    return b.mul(b.call("cumprod", rows, axis=len(lead) + 1),
+                 b.const(np.triu(np.ones((n, n), dtype=moved.type.dtype))))
+
+
+def _cumprod_jvp(b, p, t, out, axis):
+    if t[0] is None:
+        return None
+    moved, back = _along_last(b, p[0], axis)
+    moved_t, _ = _along_last(b, t[0], axis)
+    lead, n = moved.type.shape[:-1], moved.type.shape[-1]
+    column = _reshape(b, moved_t, lead + (n, 1))
+    return back(b.call("sum", b.mul(column, _running_product_weights(b, moved)),
+                       axis=(len(lead),), keepdims=False))
+
+
+def _cumprod_vjp(b, p, out, g, axis):
+    x = p[0]
+    moved, back = _along_last(b, x, axis)
+    moved_g, _ = _along_last(b, g, axis)
+    lead, n = moved.type.shape[:-1], moved.type.shape[-1]
+    row = _reshape(b, moved_g, lead + (1, n))
+    adjoint = back(b.call("sum", b.mul(_running_product_weights(b, moved), row),
+                          axis=(len(lead) + 1,), keepdims=False))
+    return [b.unbroadcast(_reshape(b, adjoint, x.type.shape), x)]
+
+
+defrule("cumprod", jvp=_cumprod_jvp, vjp=_cumprod_vjp)
+
+
+def _diff_vjp(b, p, out, g, n, axis):
+    ndim = p[0].type.ndim
+
+    def padded(before, after):
+        return b.call("pad", g, pad_width=tuple((before, after) if a == axis else (0, 0)
+                                                for a in range(ndim)))
+    for _ in range(n):
+        g = b.sub(padded(1, 0), padded(0, 1))
+    return [g]
+
+
+defrule("diff", linear=True, vjp=_diff_vjp,
+        jvp=lambda b, p, t, out, **params: None if t[0] is None else
+        b.call("diff", t[0], **params))
+
+
+def _running_batch(prim: str):
+    """cumsum, cumprod or diff of a batch: along the axis one further on; for the
+    flattened array, each member flattened."""
+    def batch(b, values, batched, out_type, axis, **params):
+        value = values[0]
+        if axis is None:
+            value, axis = _reshape(b, value, (value.type.shape[0], out_type.size)), 0
+        return b.call(prim, value, axis=axis + 1, **params)
+    return batch
+
+
+defbatch(_running_batch("cumprod"), "cumprod")
+defbatch(_running_batch("diff"), "diff")
 
 
 def _trace_vjp(b, p, out, g, offset, axis1, axis2):

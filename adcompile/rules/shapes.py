@@ -16,15 +16,19 @@ vjp is its transpose, written with other shape operations:
   zeros back to the whole (`pad`), and a padding sliced away.
 
 Creation ops are constants (zero derivative), except for what they are filled with:
-``np.full(shape, x)`` is linear in x. A cast (`astype`) passes derivatives from float to
+``np.full(shape, x)`` is linear in x, and ``np.vander(x)`` is the powers of x: the
+derivative of its column x**k is k x**(k-1), a Vandermonde matrix one column narrower
+beside a column of zeros (exact at x = 0, where x**(k-1) / x would not be). A cast (`astype`) passes derivatives from float to
 float and none to or from ints and bools.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..ir.primitives import atleast_shape, stacking_axis
 from .arrays import _reshape, _same_op
-from .registry import defrule, defzero
+from .registry import defbatch, defrule, defzero
 
 
 def _reshaped_back(b, g, x):
@@ -186,6 +190,35 @@ defrule("split", linear=True, jvp=_same_op("split"), vjp=_split_vjp)
 defrule("pad", linear=True, jvp=_same_op("pad"), vjp=_pad_vjp)
 
 defzero("zeros", "ones", "eye", "arange", "linspace")
+
+
+def _vander_derivative(b, x, N, increasing):
+    if N <= 1:
+        return None  # the column of ones, or no column
+    powers = np.arange(1, N) if increasing else np.arange(N - 1, 0, -1)
+    narrower = b.mul(b.call("vander", x, N=N - 1, increasing=increasing),
+                     b.const(powers.astype(x.type.dtype)))
+    return b.call("pad", narrower, pad_width=((0, 0), (1, 0) if increasing else (0, 1)))
+
+
+defrule("vander",
+        jvp=lambda b, p, t, out, N, increasing: None if t[0] is None else b.mul(
+            _reshape(b, t[0], (p[0].type.shape[0], 1)),
+            _vander_derivative(b, p[0], N, increasing)),
+        vjp=lambda b, p, out, g, N, increasing: [
+            None if N <= 1 else
+            b.call("sum", b.mul(g, _vander_derivative(b, p[0], N, increasing)),
+                   axis=(1,), keepdims=False)])
+
+
+def _vander_batch(b, values, batched, out_type, N, increasing):
+    """The members' vectors as one, and its matrix split back into the members'."""
+    size, n = values[0].type.shape
+    rows = b.call("vander", _reshape(b, values[0], (size * n,)), N=N, increasing=increasing)
+    return _reshape(b, rows, (size, n, N))
+
+
+defbatch(_vander_batch, "vander")
 
 
 def _fill_jvp(b, p, t, out, **params):
