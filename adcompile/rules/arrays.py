@@ -10,6 +10,7 @@ one-column) matrix, so one rule covers vectors, matrices and stacks of them.
 
 from __future__ import annotations
 
+from ..ir.primitives import Slice
 from .registry import cauchy_product, defrule
 
 
@@ -84,10 +85,28 @@ def _swap_last(b, value):
     return b.call("transpose", value, axes=(*range(n - 2), n - 1, n - 2))
 
 
+def _column(b, v):
+    """A vector as a column, ``v[:, None]``, which broadcasts into an outer product."""
+    return b.call("index", v, index=(Slice(), None))
+
+
+def _vector_matmul_vjp(b, a, c, g):
+    """The cotangents of a product with a vector operand, written as people write them:
+    ``g @ A`` and ``g[:, None] * c`` for ``A @ c``, ``c @ g`` and ``a[:, None] * g`` for
+    ``a @ C``, ``g * c`` and ``g * a`` for two vectors."""
+    if a.type.ndim == 1 and c.type.ndim == 1:
+        return [b.mul(g, c), b.mul(g, a)]
+    if c.type.ndim == 1:
+        return [b.mul(_column(b, g), c), b.call("matmul", g, a)]
+    return [b.call("matmul", c, g), b.mul(_column(b, a), g)]
+
+
 def _matmul_vjp(b, p, out, g):
     """As matrices: d(A @ B) = dA @ B + A @ dB, so gA = g @ B^T and gB = A^T @ g, each
     summed over the batch axes its operand was broadcast along."""
     a, c = p
+    if min(a.type.ndim, c.type.ndim) == 1 and max(a.type.ndim, c.type.ndim) <= 2:
+        return _vector_matmul_vjp(b, a, c, g)
     a2 = _reshape(b, a, (1,) + a.type.shape) if len(a.type.shape) == 1 else a
     c2 = _reshape(b, c, c.type.shape + (1,)) if len(c.type.shape) == 1 else c
     rows = a2.type.shape[-2:-1]
