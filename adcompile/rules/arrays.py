@@ -35,8 +35,8 @@ def _same_op(prim: str):
 def _sum_vjp(b, p, out, g, axis, keepdims):
     x = p[0]
     kept = tuple(1 if i in axis else n for i, n in enumerate(x.type.shape))
-    # A Python scalar (a seed of 1.0) broadcasts as it is; an array needs its axes back.
-    spread = b.call("broadcast_to", g if g.type.weak else _reshape(b, g, kept),
+    # A scalar (a seed of 1.0) broadcasts as it is; an array needs its axes back.
+    spread = b.call("broadcast_to", g if g.type.shape == () else _reshape(b, g, kept),
                     shape=x.type.shape)
     return [b.unbroadcast(spread, x)]
 

@@ -34,8 +34,8 @@ from .registry import defbatch, defrule
 
 def _kept(b, value, x, axis, keepdims):
     """A reduction's result (or cotangent) with its reduced axes back as 1s, so that it
-    broadcasts against the input `x`."""
-    if value is None or keepdims or value.type.weak:
+    broadcasts against the input `x` (a scalar broadcasts as it is)."""
+    if value is None or keepdims or value.type.shape == ():
         return value
     return _reshape(b, value, tuple(1 if i in axis else n for i, n in enumerate(x.type.shape)))
 
