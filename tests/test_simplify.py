@@ -505,6 +505,19 @@ def test_setting_x_at_i_plus_v_is_adding_v_where_i_cannot_repeat():
     assert _result_op(repeated).params["mode"] == "set"
 
 
+@pytest.mark.parametrize("written, read, apart", [
+    ((2,), (0,), True), ((0, Slice()), (1, 2), True), ((Slice(), 1), (Slice(), 0), True),
+    ((1,), (1,), False), ((Slice(0, 2, 1),), (1,), False), ((1, 0), (Slice(), 0), False)])
+def test_reading_where_an_update_did_not_write_reads_the_array_before_it(written, read, apart):
+    def build(b, x, v):
+        updated = b.apply("index_update", x, v, index=written, mode="set")
+        return b.apply("index", updated, index=read)
+    fn = make(build, ArrayType((3, 3), "float64"), FLOAT)
+    _run(fn)
+    assert (_result_op(fn).inputs == [fn.params[0]]) == apart
+    assert prims(fn) == ["index"] if apart else ["index_update", "index"]
+
+
 def test_reading_every_element_in_order_is_the_array():
     fn = make(lambda b, x: b.apply("index", x, index=(Slice(None, None, None),)), F3)
     assert _run(fn) and fn.results == fn.params

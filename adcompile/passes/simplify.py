@@ -30,6 +30,7 @@ the zeros come from derivatives that are zero by construction, as JAX's symbolic
     broadcast_to(zeros_like(x), shape) -> zeros(shape), and so for ones_like
     a + (zeros with v added at i) -> a with v added at i (an update costs the size of v)
     x with x[i] + v set at i -> x with v added at i, where i cannot select an element twice
+    (x updated at i)[j] -> x[j], where constant ints in i and j pick apart rows of one axis
 
 Folding evaluates through `adcompile.backend.spellings.evaluate`, the code generated code
 runs, so a folded constant equals what the code would compute.
@@ -276,6 +277,11 @@ class _Simplifier:
                 all(isinstance(entry, Slice) and entry.is_full(size)
                     for entry, size in zip(op.params["index"], a.type.shape)):
             return "value", a
+        elif op.prim == "index" and len(op.inputs) == 1 and \
+                self.defs.get(a) is not None and self.defs[a].prim == "index_update" and \
+                len(self.defs[a].inputs) == 2 and \
+                _apart(self.defs[a].params["index"], op.params["index"]):
+            return "value", self.make("index", self.defs[a].inputs[0], **op.params)
         elif op.prim == "index_update" and op.params["mode"] == "set":
             increment = self.increment_at_own_index(op)
             if increment is not None:
@@ -469,6 +475,15 @@ def _exact_product(a, b) -> bool:
     if isinstance(a, int) and isinstance(b, int):
         return True
     return any(v != 0 and math.isfinite(v) and math.frexp(abs(v))[0] == 0.5 for v in (a, b))
+
+
+def _apart(written: tuple, read: tuple) -> bool:
+    """Whether the constant indices `written` and `read` (ints and slices, one entry per
+    axis) select no element in common: two different ints on one axis."""
+    def per_axis(index):
+        return all(isinstance(e, (int, Slice)) and not isinstance(e, bool) for e in index)
+    return per_axis(written) and per_axis(read) and any(
+        isinstance(w, int) and isinstance(r, int) and w != r for w, r in zip(written, read))
 
 
 def _same_type(op: Op, value: Value) -> bool:
