@@ -354,6 +354,21 @@ def prefix_products(x):
     return np.sum(out)
 
 
+def decay(y0, k):
+    y = y0
+    for i in range(3):
+        y = y - k * y
+    return y
+
+
+def test_a_loop_started_from_an_argument_keeps_the_loops_own_name():
+    # `y = y0` then `y = ...` in a loop: the loop updates `y`, never the argument's name
+    g = ad.grad(decay, argnums=1)
+    assert g(1.0, 0.5) == pytest.approx(-3 * 0.5 ** 2)
+    assert "    y, trips = y0, 0\n" in g.source, g.source
+    assert not re.search(r"\by0 = ", g.source), g.source
+
+
 def test_an_adjoint_starting_from_a_named_array_is_a_copy_of_it():
     # The adjoint's zeros are the user's `out` (one value after CSE): written into under
     # a second name, the reverse program could not be compiled again.

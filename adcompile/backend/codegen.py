@@ -284,7 +284,7 @@ class _Codegen:
                 self.def_region.get(init) is self.def_region[out]
             if out in self.names:
                 name = self.names[out]
-            elif only_for_the_loop and init in self.fn.params:
+            elif only_for_the_loop and init in self.fn.params and init.hint == out.hint:
                 name = self.names[init]  # the loop updates the parameter in place
             else:
                 name = self.fresh(out.hint)
