@@ -61,6 +61,12 @@ def running(x):
     return np.cumsum(x[::2] ** 2)
 
 
+def running_products_and_differences(x):
+    m = x.reshape(3, 4)
+    return np.concatenate([np.cumprod(x[::3] ** 2), np.diff(m, axis=0).ravel(),
+                           np.diff(x[4:], n=3), np.vander(x[:3], 2).ravel()])
+
+
 def joined(x):
     return np.concatenate([np.pad(x[:3], (1, 2)), np.flip(x), np.tile(x[:2], 2)])
 
@@ -83,8 +89,9 @@ def broadcast(x):
     return (x[:4, None] * x[None, 8:]).ravel() + np.sum(x[4:8])
 
 
-@pytest.mark.parametrize("fun", [shifted_products, moved, row_sums, running, joined,
-                                 written, products, broadcast])
+@pytest.mark.parametrize("fun", [shifted_products, moved, row_sums, running,
+                                 running_products_and_differences, joined, written, products,
+                                 broadcast])
 def test_patterns_are_the_exact_structure(fun):
     x = RNG.uniform(0.5, 1.5, 12)
     [pattern] = _pattern(fun, x)

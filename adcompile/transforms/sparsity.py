@@ -14,7 +14,8 @@ value gets such a matrix (a row per element), propagated op by op through the ru
   concatenate, ...): the dependencies move with the elements. Such an op is evaluated
   on the labels ``1 .. size`` of its operands' elements, which tells where each element
   comes from (0: a zero it made up);
-- reductions, cumulative sums and matrix products: the union over what they combine;
+- reductions, cumulative sums and products, differences, and matrix products: the union
+  over what they combine;
 - an index update: the updated elements' dependencies replaced (set) or joined (add).
 
 A primitive whose derivative is zero everywhere (`adcompile.rules` ``defzero``:
@@ -249,6 +250,25 @@ def _accumulated(op: Op, deps: list[np.ndarray]) -> np.ndarray:
     return np.logical_or.accumulate(shaped, axis=axis).reshape(-1, deps[0].shape[-1])
 
 
+def _differenced(op: Op, deps: list[np.ndarray]) -> np.ndarray:
+    """np.diff: each element, the union of the n + 1 neighbours it is the difference of."""
+    shaped = _shaped(deps[0], op.inputs[0].type.shape)
+    axis = op.params["axis"]
+    for _ in range(op.params["n"]):
+        ahead = np.take(shaped, np.arange(1, shaped.shape[axis]), axis=axis)
+        shaped = ahead | np.take(shaped, np.arange(shaped.shape[axis] - 1), axis=axis)
+    return shaped.reshape(-1, deps[0].shape[-1])
+
+
+def _powers(op: Op, deps: list[np.ndarray]) -> np.ndarray:
+    """np.vander: row i, the powers of element i, but for the column of ones."""
+    n, N, size = deps[0].shape[0], op.params["N"], deps[0].shape[-1]
+    powers = np.repeat(deps[0][:, None, :], N, axis=1)
+    if N:
+        powers[:, 0 if op.params["increasing"] else N - 1] = False
+    return powers.reshape(n * N, size)
+
+
 def _matrix_product(op: Op, deps: list[np.ndarray]) -> np.ndarray:
     """``a @ b``: element (i, j) depends on row i of a and column j of b, whatever the
     values (a zero entry is not known while compiling)."""
@@ -283,7 +303,9 @@ defpattern(_indexed, "index")
 defpattern(_updated, "index_update")
 defpattern(_reduced, "sum", "mean", "prod", "max", "min", "var", "std", "norm")
 defpattern(_summed_to, "sum_to")
-defpattern(_accumulated, "cumsum")
+defpattern(_accumulated, "cumsum", "cumprod")
+defpattern(_differenced, "diff")
+defpattern(_powers, "vander")
 defpattern(_matrix_product, "matmul")
 
 
