@@ -809,8 +809,10 @@ def running_product(axis=None):
     return f
 
 
-@pytest.mark.parametrize("x, axis", [(MAT, None), (MAT, 0), (TEN, -1), (UNIT, 1), (VEC, None),
-                                     (SCALAR, None)])
+CUMPRODS = [(MAT, None), (MAT, 0), (TEN, -1), (UNIT, 1), (VEC, None), (SCALAR, None)]
+
+
+@pytest.mark.parametrize("x, axis", CUMPRODS)
 def test_cumprod(x, axis):
     check_grads(running_product(axis), (x,), order=2)
 
@@ -833,8 +835,11 @@ def differences(n=1, axis=-1):
     return f
 
 
-@pytest.mark.parametrize("x, n, axis", [(VEC, 1, -1), (VEC, 3, 0), (MAT, 1, 0), (TEN, 2, 1),
-                                        (UNIT, 1, 1), (VEC, 0, -1), (VEC, 4, -1)])
+DIFFS = [(VEC, 1, -1), (VEC, 3, 0), (MAT, 1, 0), (TEN, 2, 1), (UNIT, 1, 1), (VEC, 0, -1),
+         (VEC, 4, -1)]
+
+
+@pytest.mark.parametrize("x, n, axis", DIFFS)
 def test_diff(x, n, axis):
     check_grads(differences(n, axis), (x,), order=2)
 
@@ -845,9 +850,11 @@ def vandermonde(N=None, increasing=False):
     return f
 
 
-@pytest.mark.parametrize("x, N, increasing", [(VEC, None, False), (VEC, 3, True),
-                                              (np.array([0.0, -1.5]), 4, False),
-                                              (VEC, 1, False), (VEC, 0, True)])
+VANDERS = [(VEC, None, False), (VEC, 3, True), (np.array([0.0, -1.5]), 4, False),
+           (VEC, 1, False), (VEC, 0, True)]
+
+
+@pytest.mark.parametrize("x, N, increasing", VANDERS)
 def test_vander(x, N, increasing):
     check_grads(vandermonde(N, increasing), (x,), order=2)
 
@@ -1119,6 +1126,9 @@ def _every_row():
              for fn, x, params in REDUCTION_CASES + SPREAD_CASES]
     rows += [(methods, (MAT,))]
     rows += [(running_sum(axis), (x,)) for x, axis in CUMSUMS]
+    rows += [(running_product(axis), (x,)) for x, axis in CUMPRODS]
+    rows += [(differences(n, axis), (x,)) for x, n, axis in DIFFS]
+    rows += [(vandermonde(N, increasing), (x,)) for x, N, increasing in VANDERS]
     rows += [(norm_of(**params), (x,)) for x, params in NORMS]
     rows += [(trace_over(**params), (x,)) for x, params in TRACES]
     rows += [(fn, (a, b)) for fn, a, b in PRODUCTS] + EINSUMS

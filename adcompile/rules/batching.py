@@ -259,6 +259,19 @@ def _along_axis_or_flattened(prim: str):
 
 
 defbatch(_along_axis_or_flattened("cumsum"), "cumsum")
+defbatch(_along_axis_or_flattened("cumprod"), "cumprod")
+defbatch(_shifted("diff", "axis"), "diff")
+
+
+def _vander(b, values, batched, out_type, N, increasing):
+    """The members' vectors as one vector: the rows of its matrix are theirs."""
+    members = values[0].type.shape[0]
+    rows = b.call("vander", b.call("reshape", values[0], shape=(-1,)), N=N,
+                  increasing=increasing)
+    return b.call("reshape", rows, shape=(members,) + out_type.shape)
+
+
+defbatch(_vander, "vander")
 defbatch(_along_axis_or_flattened("argmax"), "argmax")
 defbatch(_along_axis_or_flattened("argmin"), "argmin")
 

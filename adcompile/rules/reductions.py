@@ -29,7 +29,7 @@ import math
 import numpy as np
 
 from .arrays import _inverse, _reshape
-from .registry import defbatch, defrule
+from .registry import defrule
 
 
 def _kept(b, value, x, axis, keepdims):
@@ -223,21 +223,6 @@ def _diff_vjp(b, p, out, g, n, axis):
 defrule("diff", linear=True, vjp=_diff_vjp,
         jvp=lambda b, p, t, out, **params: None if t[0] is None else
         b.call("diff", t[0], **params))
-
-
-def _running_batch(prim: str):
-    """cumsum, cumprod or diff of a batch: along the axis one further on; for the
-    flattened array, each member flattened."""
-    def batch(b, values, batched, out_type, axis, **params):
-        value = values[0]
-        if axis is None:
-            value, axis = _reshape(b, value, (value.type.shape[0], out_type.size)), 0
-        return b.call(prim, value, axis=axis + 1, **params)
-    return batch
-
-
-defbatch(_running_batch("cumprod"), "cumprod")
-defbatch(_running_batch("diff"), "diff")
 
 
 def _trace_vjp(b, p, out, g, offset, axis1, axis2):

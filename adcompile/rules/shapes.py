@@ -28,7 +28,7 @@ import numpy as np
 
 from ..ir.primitives import atleast_shape, stacking_axis
 from .arrays import _reshape, _same_op
-from .registry import defbatch, defrule, defzero
+from .registry import defrule, defzero
 
 
 def _reshaped_back(b, g, x):
@@ -209,16 +209,6 @@ defrule("vander",
             None if N <= 1 else
             b.call("sum", b.mul(g, _vander_derivative(b, p[0], N, increasing)),
                    axis=(1,), keepdims=False)])
-
-
-def _vander_batch(b, values, batched, out_type, N, increasing):
-    """The members' vectors as one, and its matrix split back into the members'."""
-    size, n = values[0].type.shape
-    rows = b.call("vander", _reshape(b, values[0], (size * n,)), N=N, increasing=increasing)
-    return _reshape(b, rows, (size, n, N))
-
-
-defbatch(_vander_batch, "vander")
 
 
 def _fill_jvp(b, p, t, out, **params):
