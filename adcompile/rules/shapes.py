@@ -18,8 +18,8 @@ vjp is its transpose, written with other shape operations:
 Creation ops are constants (zero derivative), except for what they are filled with:
 ``np.full(shape, x)`` is linear in x, and ``np.vander(x)`` is the powers of x: the
 derivative of its column x**k is k x**(k-1), a Vandermonde matrix one column narrower
-beside a column of zeros (exact at x = 0, where x**(k-1) / x would not be). A cast (`astype`) passes derivatives from float to
-float and none to or from ints and bools.
+beside a column of zeros (exact at x = 0, where x**(k-1) / x would not be). A cast
+(`astype`) passes derivatives from float to float and none to or from ints and bools.
 """
 
 from __future__ import annotations
