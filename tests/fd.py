@@ -53,8 +53,15 @@ def directional_difference(fn, args, direction, h):
     """d/dt fn(args + t * direction) at t = 0, fourth-order central stencil, as a flat
     array (tuple results are flattened)."""
     def at(k):
-        return np.ravel(np.asarray(fn(*moved(args, direction, k * h)), dtype=float))
+        return flat(fn(*moved(args, direction, k * h)))
     return (at(-2) - 8.0 * at(-1) + 8.0 * at(1) - at(2)) / (12.0 * h)
+
+
+def flat(value) -> np.ndarray:
+    """A number, an array, or a tuple of them (of any shapes), as one flat float array."""
+    if isinstance(value, tuple):
+        return np.concatenate([flat(v) for v in value]) if value else np.zeros(0)
+    return np.ravel(np.asarray(value, dtype=float))
 
 
 def partial_difference(fn, args, position, h):

@@ -42,7 +42,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import importlib.util
+import inspect
 import random
 import signal
 import sys
@@ -61,8 +63,10 @@ from adcompile import api
 from adcompile.errors import UnsupportedSyntaxError
 from adcompile.backend.spellings import evaluate
 from adcompile.ir.structured import RangeLoop, WhileLoop, as_cond, as_loop
+from adcompile.ir.types import ArrayType
 from adcompile.ir.verify import IRError, verify
 from adcompile.passes import driver
+from adcompile.transforms import jacobian as jacobian_transform
 
 import fd
 
@@ -133,9 +137,22 @@ class Program:
     features: set[str]
     name: str = ""   # of its module; by default fuzz_<seed>_<index>
     size: int = 0    # the `size` it was generated with, if it was
+    # an array program's: each parameter's shape (() for a float argument)
+    shapes: dict[str, tuple] | None = None
+    returns_array: bool = False  # an array program whose result is not a scalar
 
     def __post_init__(self):
-        self.name = self.name or f"fuzz_{self.seed}_{self.index}"
+        self.name = self.name or self.label
+
+    @property
+    def label(self) -> str:
+        """fuzz_<seed>_<index>, or fuzz_arrays_<seed>_<index>."""
+        return f"fuzz_{'arrays_' if self.shapes is not None else ''}{self.seed}_{self.index}"
+
+    @property
+    def vector_result(self) -> bool:
+        """Whether `f` returns more than one number: a tuple or an array."""
+        return self.returns_tuple or self.returns_array
 
 
 @dataclass
@@ -158,19 +175,19 @@ class _Scope:
                       self.loop_depth)
 
 
-class _Generator:
-    """Writes one random program; `features` records the constructs it used."""
+class _Writer:
+    """What both generators share: random choices, fresh names, the features used."""
+
+    known_features: set[str] = set()
 
     def __init__(self, rng: random.Random, size: int):
         self.rng = rng
-        self.size = size  # the most statements `f` has (its helpers a third of that)
+        self.size = size  # the most statements `f` has
         self.features: set[str] = set()
         self.counter = 0
-        self.helpers: list[_Helper] = []
-        self.budget = 0  # statements left to write in the current function
 
     def use(self, feature: str) -> None:
-        assert feature in FEATURES, feature
+        assert feature in self.known_features, feature
         self.features.add(feature)
 
     def fresh(self, prefix: str) -> str:
@@ -182,6 +199,17 @@ class _Generator:
 
     def pick(self, weighted: dict):
         return self.rng.choices(list(weighted), weights=list(weighted.values()))[0]
+
+
+class _Generator(_Writer):
+    """Writes one random scalar program; `features` records the constructs it used."""
+
+    known_features = FEATURES
+
+    def __init__(self, rng: random.Random, size: int):
+        super().__init__(rng, size)  # helpers have a third of `size`
+        self.helpers: list[_Helper] = []
+        self.budget = 0  # statements left to write in the current function
 
     # -- a program ---------------------------------------------------------------------
     def program(self):
@@ -573,11 +601,723 @@ def _indent(lines: list[str]) -> list[str]:
     return ["    " + line for line in lines]
 
 
+# ---- the array generator ---------------------------------------------------------------
+
+ARRAY_PARAMS = ("x", "y", "z")
+# shape () is a Python float argument; the others are float64 arrays
+ARGUMENT_SHAPES = [(), (1,), (3,), (4,), (2, 3), (3, 1), (1, 3), (3, 3), (2, 2), (2, 1, 3)]
+MAX_ELEMENTS = 36  # larger intermediate arrays are not written
+MAX_NDIM = 3
+
+# Elementwise functions on arrays: the scalar grammar's, spelled with NumPy, and more.
+ARRAY_CALLS = [(feature, template.replace("{m}", "np")) for feature, template in SAFE_CALLS
+               if "math." not in template] + [
+    ("inverse-hyperbolic", "np.arcsinh({a})"),
+    ("inverse-hyperbolic", "np.arccosh(1.5 + ({a}) ** 2)"),
+    ("inverse-hyperbolic", "np.arctanh(0.5 * np.tanh({a}))"),
+    ("exp", "np.exp2(np.sin({a}))"), ("numpy-arithmetic", "np.reciprocal(2.0 + np.cos({a}))"),
+    ("numpy-arithmetic", "np.deg2rad({a})"), ("float-power", "({a}) ** 2"),
+    ("float-power", "({a}) ** 3")]
+ARRAY_BINARY_CALLS = [(feature, template.replace("{m}", "np"))
+                      for feature, template in BINARY_CALLS] + [
+    ("two-argument", "np.arctan2({a}, 2.0 + np.cos({b}))"),
+    ("two-argument", "np.hypot({a}, 1.0 + ({b}) ** 2)"),
+    ("two-argument", "np.logaddexp({a}, {b})"), ("two-argument", "np.logaddexp2({a}, {b})"),
+    ("numpy-arithmetic", "({a}) / (1.0 + ({b}) ** 2)"),
+    ("numpy-arithmetic", "({a}) / (2.0 + np.cos({b}))")]
+ARRAY_KINKED_CALLS = [
+    ("abs", "abs({a})"), ("abs", "np.abs({a})"), ("max-min", "np.maximum({a}, {b})"),
+    ("max-min", "np.minimum({a}, {b})"), ("max-min", "np.fmax({a}, {b})"),
+    ("max-min", "np.fmin({a}, {b})"), ("clip", "np.clip({a}, -1.0, 1.0)"),
+    ("clip", "np.clip({a}, None, 0.5)"), ("where", "np.where({a} > {b}, {a}, {b})"),
+    ("where", "np.where({a} > 0.0, np.sin({b}), ({a}) ** 2)"),
+    ("floor", "np.floor({a})"), ("floor", "np.sign({a})"), ("floor", "np.round({a}, 1)"),
+    ("floor", "({a}) % 1.5")]
+
+ARRAY_FEATURES = {feature for table in (ARRAY_CALLS, ARRAY_BINARY_CALLS, ARRAY_KINKED_CALLS)
+                  for feature, _ in table} | {
+    "scalar-argument", "size-1-axis", "broadcasting", "reduction", "keepdims",
+    "reduction-method", "cumsum", "norm", "index-int", "index-slice", "index-negative-step",
+    "index-none", "index-ellipsis", "index-list", "index-mask", "index-global-array",
+    "reshape", "transpose", "swapaxes", "flip", "roll", "tile", "repeat", "pad", "diag",
+    "triangle", "expand-squeeze", "ravel", "broadcast-to", "concatenate", "stack", "split",
+    "array-literal", "matmul", "dot", "einsum", "outer", "tensordot", "kron", "cross",
+    "trace", "linalg", "write", "augmented-write", "loop-accumulate", "loop-write",
+    "loop-recurrence", "loop-over-rows", "if", "augmented-assignment", "scalar-index-result",
+    "array-result"}
+
+
+class _ArrayGenerator(_Writer):
+    """Writes one random program over arrays: its arguments have small shapes, and every
+    expression's shape is known as it is written (from running it on stand-in arrays of
+    the shapes, so that only programs NumPy runs are written). `features` records the
+    constructs it used."""
+
+    def __init__(self, rng: random.Random, size: int):
+        super().__init__(rng, size)
+        self.globals: dict[str, np.ndarray] = {}   # int index arrays the program reads
+        self.env: dict = {"np": np}                # stand-in values, to learn shapes
+        self.scope: dict[str, tuple] = {}          # expression -> shape, to use as operands
+        self.recent: list[str] = []                # names assigned, latest last
+
+    known_features = ARRAY_FEATURES
+
+    # -- shapes, from stand-ins ----------------------------------------------------------
+    def shape_of(self, text: str, env=None):
+        """The shape of expression `text`, or None where NumPy refuses it or it is too big
+        or not a float."""
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                value = eval(text, dict(env or self.env))
+        except Exception:
+            return None
+        if isinstance(value, float):
+            return ()
+        if not isinstance(value, (np.ndarray, np.floating)) or value.dtype.kind != "f" or \
+                value.size > MAX_ELEMENTS or value.ndim > MAX_NDIM or value.size == 0:
+            return None
+        return value.shape
+
+    def runs(self, lines: list[str]) -> bool:
+        """Whether `lines` run on the stand-ins (which they then update)."""
+        trial = dict(self.env)
+        trial = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in trial.items()}
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                exec("\n".join(lines), trial)
+        except Exception:
+            return False
+        for name, value in trial.items():
+            if name in ("np", "__builtins__") or name in self.globals:
+                continue
+            if isinstance(value, np.ndarray) and (value.size > MAX_ELEMENTS or
+                                                  value.dtype.kind != "f"):
+                return False
+        self.env = trial
+        return True
+
+    def shared(self, name: str) -> bool:
+        """Whether another name's stand-in shares memory with `name`'s (a view, an
+        alias)."""
+        value = self.env[name]
+        return any(isinstance(other, np.ndarray) and np.may_share_memory(value, other)
+                   for key, other in self.env.items() if key != name)
+
+    def bind(self, name: str) -> None:
+        value = self.env[name]
+        self.scope[name] = np.shape(value)
+        self.recent = [r for r in self.recent if r != name] + [name]
+
+    # -- a program -----------------------------------------------------------------------
+    def program(self):
+        n = self.rng.choice([1, 2, 2, 3, 3])
+        params = list(ARRAY_PARAMS[:n])
+        shapes = {p: self.rng.choice(ARGUMENT_SHAPES) for p in params}
+        if all(s == () for s in shapes.values()):
+            shapes[params[0]] = self.rng.choice(ARGUMENT_SHAPES[1:])
+        for p, shape in shapes.items():
+            if shape == ():
+                self.use("scalar-argument")
+            if 1 in shape:
+                self.use("size-1-axis")
+            self.env[p] = 0.5 if shape == () else np.full(shape, 0.5)
+            self.bind(p)
+        returns_array = self.chance(0.25)
+        body: list[str] = []
+        for _ in range(self.rng.randint(1, self.size)):
+            body += self.statement()
+        body.append(f"return {self.result(returns_array)}")
+        lines = ["import numpy as np", ""]
+        for name, value in self.globals.items():
+            lines.append(f"{name} = np.array({value.tolist()})")
+        lines += ["", "", f"def f({', '.join(params)}):", *_indent(body)]
+        return "\n".join(lines) + "\n", params, shapes, returns_array
+
+    def result(self, returns_array: bool) -> str:
+        terms = []
+        arrays = [v for v in reversed(self.recent) if self.scope[v]]
+        if returns_array and arrays:
+            self.use("array-result")
+            last = arrays[0]
+            terms.append(last)
+            for p in self.rng.sample(list(ARRAY_PARAMS), 3):
+                if p in self.scope and self.chance(0.5):
+                    terms.append(f"{self.constant()} * np.sum({p})")
+            return " + ".join(terms)
+        # the last name, and others likely, so that little of the program is dead
+        names = [self.recent[-1]] + [v for v in self.recent[:-1] if self.chance(0.4)]
+        for name in names:
+            shape = self.scope[name]
+            if shape and self.chance(0.2):
+                self.use("scalar-index-result")
+                index = ", ".join(str(self.rng.randrange(-n, n)) for n in shape)
+                terms.append(f"{name}[{index}]")
+            else:
+                terms.append(f"np.{self.rng.choice(['sum', 'sum', 'mean'])}({name})")
+        for p in self.rng.sample(list(ARRAY_PARAMS), 3):
+            if p in self.scope and p not in names and self.chance(0.5):
+                terms.append(f"{self.constant()} * np.sum(np.sin({p}))")
+        return " + ".join(terms)
+
+    def constant(self) -> str:
+        return self.rng.choice(FLOAT_CONSTANTS[:-1])
+
+    # -- statements ----------------------------------------------------------------------
+    def statement(self) -> list[str]:
+        kinds = {"assign": 10, "augassign": 2, "write": 3, "loop_accumulate": 2,
+                 "loop_write": 2, "loop_rows": 1, "if": 2, "linalg": 2, "split": 1}
+        for _ in range(20):
+            lines = getattr(self, f"stmt_{self.pick(kinds)}")()
+            if lines:
+                return lines
+        return self.stmt_assign()
+
+    def stmt_assign(self) -> list[str]:
+        name = self.fresh("v")
+        for _ in range(20):
+            text, shape = self.expr(self.rng.randint(1, 2))
+            if self.runs([f"{name} = {text}"]):
+                self.bind(name)
+                return [f"{name} = {text}"]
+        text = self.call(self.operand())
+        assert self.runs([f"{name} = {text}"]), text
+        self.bind(name)
+        return [f"{name} = {text}"]
+
+    def stmt_augassign(self):
+        names = [v for v in self.recent if v not in ARRAY_PARAMS]
+        if not names:
+            return None
+        name = self.rng.choice(names)
+        text, _ = self.expr(1)
+        line = f"{name} {self.rng.choice(['+=', '-=', '*='])} {text}"
+        # in place in NumPy: into an array that no other name holds, as the README says
+        if np.shape(self.env[name]) == () or self.shared(name) or not self.runs([line]):
+            return None
+        self.use("augmented-assignment")
+        self.bind(name)
+        return [line]
+
+    def created(self, base: str) -> str:
+        """A new array, shaped as `base`, that nothing else holds."""
+        shape = self.scope[base]
+        return self.rng.choice([f"np.zeros_like({base})", f"np.zeros({shape})",
+                                f"{base}.copy()", f"np.ones_like({base})", f"{base} * 1.0",
+                                f"np.full({shape}, 0.5)"])
+
+    def stmt_write(self):
+        """`out = <a new array>; out[...] = ...`: writes into an array the program made."""
+        base = self.operand(min_ndim=1)
+        name = self.fresh("out")
+        lines = [f"{name} = {self.created(base)}"]
+        if not self.runs(lines):
+            return None
+        self.bind(name)
+        for _ in range(self.rng.randint(1, 3)):
+            for _ in range(10):
+                index = self.index(self.scope[base], write=True)
+                region = self.shape_of(f"{name}[{index}]")
+                if region is None:
+                    continue
+                value = self.expr_shaped(region)
+                if value is None:
+                    continue
+                op = self.rng.choice(["=", "=", "+="])
+                line = f"{name}[{index}] {op} {value}"
+                if self.runs([line]):
+                    self.use("write" if op == "=" else "augmented-write")
+                    lines.append(line)
+                    break
+        return lines if len(lines) > 1 else None
+
+    def loop_scope(self, over: str, index: str = "i") -> dict:
+        """The operands inside `for i in range(len(over))`: `over[i]` among them."""
+        inner = dict(self.scope)
+        inner[f"{over}[{index}]"] = self.scope[over][1:]
+        return inner
+
+    def with_scope(self, scope: dict, env_extra: dict, build):
+        """`build()` with more operands, the new ones the likeliest."""
+        saved = self.scope, self.env, self.recent
+        self.scope, self.env = scope, {**self.env, **env_extra}
+        self.recent = [*self.recent, *(v for v in scope if v not in saved[0])]
+        try:
+            return build()
+        finally:  # the index arrays it made stay
+            self.scope, self.env, self.recent = saved
+            self.env = {**self.env, **self.globals}
+
+    def stmt_loop_accumulate(self):
+        over = self.operand(min_ndim=1)
+        acc = self.fresh("acc")
+        inner = self.loop_scope(over)
+        target = () if self.chance(0.6) else self.scope[over][1:]
+        value = self.with_scope(inner, {"i": 0}, lambda: self.expr_shaped(target, 2))
+        if value is None:
+            return None
+        start = "0.0" if target == () else f"np.zeros({target})"
+        lines = [f"{acc} = {start}", f"for i in range(len({over})):",
+                 f"    {acc} = {acc} + {value}"]
+        if not self.runs(lines):
+            return None
+        self.use("loop-accumulate")
+        self.bind(acc)
+        return lines
+
+    def stmt_loop_write(self):
+        over = self.operand(min_ndim=1)
+        out = self.fresh("out")
+        inner = self.loop_scope(over)
+        row = self.scope[over][1:]
+        if self.chance(0.4):  # each element from the one before: a recurrence
+            inner[f"{out}[i - 1]"] = row
+            self.env[out] = self.env[over].copy()
+            value = self.with_scope(inner, {"i": 1}, lambda: self.expr_shaped(row, 1))
+            del self.env[out]
+            if value is None:
+                return None
+            lines = [f"{out} = {over}.copy()", f"for i in range(1, len({over})):",
+                     f"    {out}[i] = 0.5 * {out}[i - 1] + {value}"]
+            feature = "loop-recurrence"
+        else:
+            value = self.with_scope(inner, {"i": 0}, lambda: self.expr_shaped(row, 2))
+            if value is None:
+                return None
+            lines = [f"{out} = np.zeros({self.scope[over]})", f"for i in range(len({over})):",
+                     f"    {out}[i] = {value}"]
+            feature = "loop-write"
+        if not self.runs(lines):
+            return None
+        self.use(feature)
+        self.bind(out)
+        return lines
+
+    def stmt_loop_rows(self):
+        over = self.operand(min_ndim=2)
+        if over is None:
+            return None
+        acc = self.fresh("acc")
+        inner = dict(self.scope)
+        inner["row"] = self.scope[over][1:]
+        value = self.with_scope(inner, {"row": self.env[over][0]},
+                                lambda: self.expr_shaped((), 2))
+        if value is None:
+            return None
+        lines = [f"{acc} = 0.0", f"for row in {over}:", f"    {acc} = {acc} + {value}"]
+        if not self.runs(lines):
+            return None
+        self.use("loop-over-rows")
+        self.bind(acc)
+        return lines
+
+    def stmt_if(self):
+        test = self.operand()
+        shape = self.scope[test]
+        condition = f"np.sum({test}) > {self.rng.choice(['0.0', '0.5', '-1.0'])}" if shape \
+            else f"{test} > 0.0"
+        name = self.fresh("v")
+        then, then_shape = self.expr(1)
+        orelse = self.expr_shaped(then_shape, 1, exact=True)
+        if orelse is None:
+            return None
+        lines = [f"if {condition}:", f"    {name} = {then}", "else:",
+                 f"    {name} = {orelse}"]
+        if not self.runs(lines):
+            return None
+        self.use("if")
+        self.bind(name)
+        return lines
+
+    def stmt_linalg(self):
+        """A function of linear algebra, of a matrix made well conditioned."""
+        base = self.operand(min_ndim=1, max_ndim=2)
+        if base is None:
+            return None
+        n = self.scope[base][0]
+        if n > 4:
+            return None
+        matrix = self.fresh("m")
+        made = f"{base} @ {base}.T" if len(self.scope[base]) == 2 else \
+            f"np.outer({base}, {base})"
+        lines = [f"{matrix} = {made} + 2.0 * np.eye({n})"]
+        name = self.fresh("v")
+        vector = self.operand_shaped((n,)) or f"np.sin({matrix}[0])"
+        choices = [f"{name} = np.linalg.inv({matrix})",
+                   f"{name} = 0.1 * np.linalg.det({matrix})",
+                   f"_, {name} = np.linalg.slogdet({matrix})",
+                   f"{name} = np.linalg.solve({matrix}, {vector})",
+                   f"{name} = np.linalg.cholesky({matrix})",
+                   f"{name}, _ = np.linalg.eigh({matrix})",
+                   f"_, {name} = np.linalg.eigh({matrix})\n{name} = {name} ** 2"]
+        if len(self.scope[base]) == 2:
+            choices.append(f"{name} = np.linalg.pinv({base})")
+        lines += self.rng.choice(choices).split("\n")
+        if not self.runs(lines):
+            return None
+        self.use("linalg")
+        self.bind(name)
+        return lines
+
+    def stmt_split(self):
+        base = self.operand(min_ndim=1)
+        axis = self.rng.randrange(len(self.scope[base]))
+        if self.scope[base][axis] % 2:
+            return None
+        a, b = self.fresh("p"), self.fresh("p")
+        line = f"{a}, {b} = np.split({base}, 2, axis={axis})"
+        if not self.runs([line]):
+            return None
+        self.use("split")
+        self.bind(a)
+        self.bind(b)
+        return [line]
+
+    # -- operands and expressions --------------------------------------------------------
+    def operand(self, min_ndim: int = 0, max_ndim: int = MAX_NDIM):
+        """An expression in scope of rank in the bounds (None if there is none), the
+        latest assigned names likelier."""
+        fits = [v for v, s in self.scope.items() if min_ndim <= len(s) <= max_ndim]
+        if not fits:
+            return None
+        recent = [v for v in self.recent[-3:] if v in fits]
+        if recent and self.chance(0.5):
+            return self.rng.choice(recent)
+        return self.rng.choice(fits)
+
+    def operand_shaped(self, shape: tuple):
+        fits = [v for v, s in self.scope.items() if s == shape]
+        return self.rng.choice(fits) if fits else None
+
+    def expr_shaped(self, shape: tuple, depth: int = 1, exact: bool = False):
+        """An expression of exactly `shape`, or (unless `exact`) one that broadcasts to
+        it, or None."""
+        for _ in range(12):
+            text, got = self.expr(depth)
+            if got == shape:
+                return text
+            if not exact and _broadcasts(got, shape) and \
+                    np.broadcast_shapes(got, shape) == shape:
+                return text
+            if shape == () and self.chance(0.5):
+                self.use("reduction")
+                return f"np.sum({text})"
+        return None
+
+    def expr(self, depth: int):
+        """An expression and its shape; `depth` bounds its nesting."""
+        if depth <= 0:
+            text = self.operand()
+            return text, self.scope[text]
+        kind = self.pick({"binary": 8, "call": 6, "call2": 2, "kink": 2, "reduce": 4,
+                          "index": 4, "shape": 5, "product": 3, "join": 2, "leaf": 1})
+        for _ in range(10):
+            a, _ = self.expr(depth - 1)
+            text = getattr(self, f"expr_{kind}")(a, depth)
+            shape = None if text is None else self.shape_of(text)
+            if shape is not None:
+                return text, shape
+        text = self.operand()
+        return text, self.scope[text]
+
+    def partner(self, a: str, depth: int) -> str:
+        """A second operand for `a`: an expression whose shape broadcasts with a's."""
+        shape_a = self.shape_of(a)
+        for _ in range(6):
+            b, shape_b = self.expr(depth - 1) if self.chance(0.5) else (self.constant(), ())
+            if shape_b is not None and _broadcasts(shape_a, shape_b):
+                if shape_a != shape_b and shape_a and shape_b:
+                    self.use("broadcasting")
+                return b
+        return self.constant()
+
+    def expr_leaf(self, a, depth):
+        return a
+
+    def expr_binary(self, a, depth):
+        b = self.partner(a, depth)
+        if self.chance(0.5):
+            a, b = b, a
+        op = self.rng.choice(["+", "-", "*", "*"])
+        return f"({a} {op} {b})"
+
+    def call(self, a):
+        feature, template = self.rng.choice(ARRAY_CALLS)
+        self.use(feature)
+        return template.format(a=a)
+
+    def expr_call(self, a, depth):
+        return self.call(a)
+
+    def expr_call2(self, a, depth):
+        feature, template = self.rng.choice(ARRAY_BINARY_CALLS)
+        self.use(feature)
+        return template.format(a=a, b=self.partner(a, depth))
+
+    def expr_kink(self, a, depth):
+        feature, template = self.rng.choice(ARRAY_KINKED_CALLS)
+        self.use(feature)
+        return template.format(a=a, b=self.partner(a, depth))
+
+    def axis(self, ndim: int, tuples: bool = True):
+        """An `axis=` value for rank `ndim`: None, an int (negative too) or a tuple."""
+        if ndim == 0:
+            return None
+        r = self.rng.random()
+        if r < 0.2:
+            return None
+        if r < 0.8 or ndim < 2 or not tuples:
+            return self.rng.randrange(-ndim, ndim)
+        return tuple(sorted(self.rng.sample(range(ndim), 2)))
+
+    def expr_reduce(self, a, depth):
+        shape = self.shape_of(a)
+        ndim = len(shape)
+        axis = self.axis(ndim)
+        keepdims = ndim > 0 and self.chance(0.3)
+        extra = (f", axis={axis}" if axis is not None else "") + \
+            (", keepdims=True" if keepdims else "")
+        if keepdims:
+            self.use("keepdims")
+        kind = self.pick({"sum": 4, "mean": 2, "max": 2, "min": 1, "prod": 1, "var": 1,
+                          "std": 1, "cumsum": 1, "norm": 1})
+        if kind == "cumsum":
+            self.use("cumsum")
+            return f"np.cumsum({a}{f', axis={self.axis(ndim, False)}' if ndim else ''})"
+        if kind in ("std", "norm"):
+            # their derivatives at a constant (at zero) are nan, as documented: only on
+            # an argument, over more than one element
+            params = [p for p in ARRAY_PARAMS if p in self.scope and len(self.scope[p]) and
+                      self.scope[p] == shape]
+            if not params or _reduced_size(shape, axis) < 2:
+                return None
+            a = self.rng.choice(params)
+            if kind == "norm":
+                self.use("norm")
+                return f"np.linalg.norm({a}{extra})"
+        self.use("reduction")
+        if ndim and _is_name(a) and self.chance(0.25):
+            self.use("reduction-method")
+            return f"{a}.{kind}({extra[2:]})"
+        return f"np.{kind}({a}{extra})"
+
+    def index(self, shape: tuple, write: bool = False) -> str:
+        """An index into an array of `shape`: per axis an int, a slice, a list or mask
+        (on reads), sometimes None or `...`."""
+        items = []
+        arrays = 0
+        for n in shape[:self.rng.randint(1, len(shape))]:
+            r = self.rng.random()
+            if r < 0.3:
+                self.use("index-int")
+                items.append(str(self.rng.randrange(-n, n)))
+            elif r < 0.75:
+                self.use("index-slice")
+                start = self.rng.choice(["", "", "1", "-2", "0"])
+                stop = self.rng.choice(["", "", "-1", str(n)])
+                step = self.rng.choice(["", "", "2", "-1"])
+                if step == "-1":
+                    self.use("index-negative-step")
+                    start, stop = "", ""
+                items.append(f"{start}:{stop}" + (f":{step}" if step else ""))
+            elif arrays == 0:
+                arrays += 1
+                positions = list(range(n))
+                picked = self.rng.sample(positions, self.rng.randint(1, n)) if write else \
+                    [self.rng.randrange(n) for _ in range(self.rng.randint(1, 3))]
+                kind = self.rng.choice(["list", "mask", "global"])
+                if kind == "mask" and not write:
+                    self.use("index-mask")
+                    mask = [self.chance(0.6) for _ in range(n)]
+                    mask[self.rng.randrange(n)] = True
+                    items.append(repr(mask))
+                elif kind == "global" and not write:
+                    self.use("index-global-array")
+                    name = f"IDX{len(self.globals)}"
+                    self.globals[name] = np.array(picked)
+                    self.env[name] = self.globals[name]
+                    items.append(name)
+                else:
+                    self.use("index-list")
+                    items.append(repr(picked))
+            else:
+                items.append(":")
+        if not write and self.chance(0.15):
+            self.use("index-none")
+            items.insert(self.rng.randrange(len(items) + 1), "None")
+        if self.chance(0.1) and len(items) < len(shape):
+            self.use("index-ellipsis")
+            items.insert(0, "...")
+        return ", ".join(items)
+
+    def expr_index(self, a, depth):
+        shape = self.shape_of(a)
+        if not shape:
+            return None
+        if not _is_name(a):
+            a = f"({a})"
+        return f"{a}[{self.index(shape)}]"
+
+    def expr_shape(self, a, depth):
+        shape = self.shape_of(a)
+        ndim = len(shape)
+        if ndim == 0:
+            return None
+        size = int(np.prod(shape))
+        method = _is_name(a)
+        kind = self.rng.choice(["reshape", "transpose", "swapaxes", "flip", "roll", "tile",
+                                "repeat", "pad", "diag", "triangle", "expand-squeeze",
+                                "ravel", "broadcast-to"])
+        self.use(kind)
+        axis = self.rng.randrange(-ndim, ndim)
+        if kind == "reshape":
+            factors = [d for d in range(1, size + 1) if size % d == 0]
+            d = self.rng.choice(factors)
+            new = self.rng.choice([(-1,), (d, size // d), (d, -1), (size // d, 1, d)])
+            return f"{a}.reshape{new}" if method and len(new) > 1 and self.chance(0.5) \
+                else f"np.reshape({a}, {new})"
+        if kind == "transpose":
+            perm = tuple(self.rng.sample(range(ndim), ndim))
+            return self.rng.choice([f"np.transpose({a})", f"np.transpose({a}, {perm})"] +
+                                   ([f"{a}.T", f"{a}.transpose{perm}"] if method and
+                                    ndim > 1 else []))
+        if kind == "swapaxes":
+            return self.rng.choice([f"np.swapaxes({a}, 0, {axis})",
+                                    f"np.moveaxis({a}, {axis}, 0)"])
+        if kind == "flip":
+            return self.rng.choice([f"np.flip({a})", f"np.flip({a}, axis={axis})"])
+        if kind == "roll":
+            shift = self.rng.choice([1, -1, 2])
+            return self.rng.choice([f"np.roll({a}, {shift})",
+                                    f"np.roll({a}, {shift}, axis={axis})"])
+        if kind == "tile":
+            return f"np.tile({a}, {self.rng.choice(['2', '(2, 1)', '(1, 2)'])})"
+        if kind == "repeat":
+            return self.rng.choice([f"np.repeat({a}, 2)", f"np.repeat({a}, 2, axis={axis})"])
+        if kind == "pad":
+            width = self.rng.choice(["1", "(1, 0)", "((1, 0),) * " + str(ndim)])
+            return f"np.pad({a}, {width})"
+        if kind == "diag":
+            if ndim == 1:
+                return self.rng.choice([f"np.diag({a})", f"np.diag({a}, k=1)"])
+            if ndim == 2:
+                return self.rng.choice([f"np.diag({a})", f"np.diagonal({a})",
+                                        f"np.diag({a}, k=-1)"])
+            return f"np.diagonal({a}, axis1=1, axis2=2)"
+        if kind == "triangle":
+            if ndim < 2:
+                return None
+            return f"np.{self.rng.choice(['triu', 'tril'])}({a}, {self.rng.choice([0, 1, -1])})"
+        if kind == "expand-squeeze":
+            if 1 in shape and self.chance(0.6):
+                return f"np.squeeze({a})"
+            return f"np.expand_dims({a}, {self.rng.randrange(-ndim - 1, ndim + 1)})"
+        if kind == "ravel":
+            return self.rng.choice([f"np.ravel({a})", f"np.atleast_2d({a})"] +
+                                   ([f"{a}.flatten()", f"{a}.ravel()"] if method else []))
+        return f"np.broadcast_to({a}, {(2,) + shape})"
+
+    def expr_product(self, a, depth):
+        shape = self.shape_of(a)
+        ndim = len(shape)
+        if ndim == 0:
+            return None
+        kind = self.rng.choice(["matmul", "dot", "einsum", "outer", "tensordot", "kron",
+                                "cross", "trace"])
+        others = [v for v in self.scope if self.scope[v]] + [a]
+        b = self.rng.choice(others)
+        shape_b = self.shape_of(b)
+        self.use(kind)
+        if kind == "matmul":
+            fits = [v for v in others if self.shape_of(f"{a} @ {v}") is not None]
+            return f"{a} @ {self.rng.choice(fits)}" if fits else f"{a} @ np.transpose({a})"
+        if kind == "dot":
+            fits = [v for v in others if self.shape_of(f"np.dot({a}, {v})") is not None]
+            return f"np.dot({a}, {self.rng.choice(fits)})" if fits else \
+                f"np.inner({a}, {a})"
+        if kind == "einsum":
+            return self.einsum(a, shape, b, shape_b)
+        if kind == "outer":
+            return f"np.outer({a}, {b})" if ndim == 1 and len(shape_b) == 1 else \
+                f"np.outer(np.ravel({a}), np.ravel({b}))"
+        if kind == "tensordot":
+            return f"np.tensordot({a}, {b}, axes={self.rng.choice([0, 1])})"
+        if kind == "kron":
+            return f"np.kron({a}, {b})"
+        if kind == "cross":
+            return f"np.cross({a}, {b})" if shape[-1] == 3 else None
+        return f"np.trace({a})" if ndim >= 2 else None
+
+    def einsum(self, a, shape_a, b, shape_b):
+        """einsum of a and b contracting one pair of equal axes, explicit or implicit."""
+        labels_a = "ijk"[:len(shape_a)]
+        labels_b = list("lmn"[:len(shape_b)])
+        pairs = [(p, q) for p in range(len(shape_a)) for q in range(len(shape_b))
+                 if shape_a[p] == shape_b[q]]
+        if pairs:
+            p, q = self.rng.choice(pairs)
+            labels_b[q] = labels_a[p]
+        labels_b = "".join(labels_b)
+        inputs = f"{labels_a},{labels_b}"
+        if self.chance(0.3):
+            return f"np.einsum('{inputs}', {a}, {b})"
+        out = [c for c in labels_a + labels_b if (labels_a + labels_b).count(c) == 1]
+        self.rng.shuffle(out)
+        return f"np.einsum('{inputs}->{''.join(out)}', {a}, {b})"
+
+    def expr_join(self, a, depth):
+        shape = self.shape_of(a)
+        others = [v for v in self.scope if self.scope[v] == shape]
+        b = self.rng.choice(others) if others and self.chance(0.7) else f"np.sin({a})"
+        if shape == ():
+            self.use("array-literal")
+            return f"np.array([{a}, {b}, 1.0])"
+        kind = self.rng.choice(["concatenate", "stack", "array-literal"])
+        self.use(kind)
+        axis = self.rng.randrange(-len(shape), len(shape))
+        if kind == "concatenate":
+            fits = [v for v in self.scope if self.scope[v] and self.shape_of(
+                f"np.concatenate([{a}, {v}], axis={axis})") is not None]
+            c = self.rng.choice(fits) if fits else b
+            return self.rng.choice([f"np.concatenate([{a}, {c}], axis={axis})",
+                                    f"np.concatenate(({a}, {b}), axis=None)",
+                                    f"np.hstack([{a}, {c}])", f"np.vstack([{a}, {c}])"])
+        if kind == "stack":
+            return f"np.stack([{a}, {b}], axis={self.rng.randrange(len(shape) + 1)})"
+        return f"np.array([{a}, {b}])"
+
+
+def _broadcasts(a: tuple, b: tuple) -> bool:
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
+
+
+def _reduced_size(shape: tuple, axis) -> int:
+    if axis is None:
+        return int(np.prod(shape))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return int(np.prod([shape[k] for k in axes]))
+
+
+def _is_name(text: str) -> bool:
+    return text.isidentifier()
+
+
 SIZE = 12
 
 
-def generate(seed: int, index: int, size: int = SIZE) -> Program:
-    """Program `index` of `seed`: the same program on every run and machine."""
+def generate(seed: int, index: int, size: int = SIZE, arrays: bool = False) -> Program:
+    """Program `index` of `seed`: the same program on every run and machine; with
+    `arrays`, a program over arrays."""
+    if arrays:
+        generator = _ArrayGenerator(random.Random(f"arrays:{seed}:{index}:{size}"), size)
+        source, params, shapes, returns_array = generator.program()
+        return Program(seed, index, source, params, set(), False, generator.features,
+                       size=size, shapes=shapes, returns_array=returns_array)
     generator = _Generator(random.Random(f"{seed}:{index}:{size}"), size)
     source, params, int_params, returns_tuple = generator.program()
     return Program(seed, index, source, params, int_params, returns_tuple, generator.features,
@@ -591,6 +1331,7 @@ FD_RTOL = 1e-5         # adcompile against finite differences
 MODE_RTOL = 1e-8       # adcompile against itself: one mode against another
 PASS_RTOL = 1e-9       # the IR before a pass against the IR after it
 POINT_TRIES = 6       # points drawn to find one where f is finite and smooth
+DENSE = 10 ** 9        # a `jacobian.COMPRESSION` no sparsity pattern reaches
 
 
 @dataclass
@@ -637,10 +1378,7 @@ def _close(a, b, rtol: float, atol: float) -> bool:
                                                    equal_nan=True))
 
 
-def _flat(value) -> np.ndarray:
-    if isinstance(value, tuple):
-        return np.concatenate([_flat(v) for v in value]) if value else np.zeros(0)
-    return np.ravel(np.asarray(value, dtype=float))
+_flat = fd.flat
 
 
 def _scale(*values) -> float:
@@ -713,10 +1451,21 @@ def _run_ir(fn, inputs: list):
 
 
 def _probe_inputs(fn, point: list) -> list:
-    """The point for the user's parameters; fixed values for tangents and cotangents."""
+    """The point for the user's parameters; fixed values for tangents, cotangents and
+    what the function reads from outside, arrays of their types where they are arrays
+    (zeros for an integer array: an index valid on any axis)."""
     extra = [0.6, -0.4, 1.1, 0.3, -0.8, 0.9]
-    return [point[k] if k < len(point) else extra[k % len(extra)]
-            for k in range(len(fn.params))]
+    inputs = []
+    for k, param in enumerate(fn.params):
+        t = param.type
+        if k < len(point):
+            inputs.append(point[k])
+        elif isinstance(t, ArrayType) and t.is_array:
+            fill = extra[k % len(extra)] if t.is_float else 0
+            inputs.append(np.full(t.shape, fill, dtype=t.dtype))
+        else:
+            inputs.append(extra[k % len(extra)])
+    return inputs
 
 
 def _same(before, after) -> bool:
@@ -786,18 +1535,21 @@ def _verified(fn, after: str) -> None:
 
 class _PointChecker:
     """The checks at one point; each comparison is counted in `checks` by kind, and a
-    failing one raises `_Failed`."""
+    failing one raises `_Failed`. `basis` gives, for each float position, the direction
+    along which the derivative in that argument is checked: 1 for a float, a random
+    array for an array."""
 
-    def __init__(self, f, program: Program, point: list, value, rng: np.random.Generator,
-                 passes: bool, checks: Counter, modules):
+    def __init__(self, f, program: Program, point: list, value, basis: dict,
+                 rng: np.random.Generator, passes: bool, checks: Counter, modules):
         self.f = f
         self.name = program.name
         self.modules = modules
         self.point = point
         self.value = value
-        self.floats = [k for k, name in enumerate(program.params)
-                       if name not in program.int_params]
-        self.returns_tuple = program.returns_tuple
+        self.basis = basis
+        self.floats = list(basis)
+        self.program = program
+        self.arrays = program.shapes is not None
         self.h = fd.step(point)
         self.rng = rng
         self.passes = passes
@@ -818,6 +1570,19 @@ class _PointChecker:
                 raise _Failed("crash", f"{what}:\n{traceback.format_exc(limit=-6)}") from None
             kind = next(k for cls, k in _KINDS.items() if isinstance(cause, cls))
             raise _Failed(kind, f"{what}: {cause}") from None
+
+    def whole_matrix(self, kind: str, transform, compression: int):
+        """An array program's Jacobian or Hessian, compiled afresh with
+        `jacobian.COMPRESSION` at `compression`: `DENSE` for one direction per element,
+        1 for compressed columns wherever a sparsity pattern is found."""
+        saved = jacobian_transform.COMPRESSION
+        jacobian_transform.COMPRESSION = compression
+        transform._cache.clear()
+        try:
+            return self.adcompile(kind, lambda: transform(*self.point))
+        finally:
+            jacobian_transform.COMPRESSION = saved
+            transform._cache.clear()
 
     def expect(self, kind: str, ok: bool, message: str) -> None:
         if not ok:
@@ -848,12 +1613,17 @@ class _PointChecker:
                     f"{self.h}) and {estimates[1]} (step {self.h / 4})")
         raise _Unsure(kind)
 
+    def random_like(self, value):
+        if isinstance(value, np.ndarray):
+            return self.rng.standard_normal(value.shape)
+        return float(self.rng.standard_normal())
+
     def run(self) -> None:
         f, point, P = self.f, self.point, self.floats
         primal = self.adcompile("primal", lambda: ad.primal(f)(*point))
         self.same("primal", primal, self.value, "compiled primal against Python", 1e-12)
 
-        direction = [float(self.rng.standard_normal()) if k in P else None
+        direction = [self.random_like(point[k]) if k in P else None
                      for k in range(len(point))]
         if not fd.no_kink_along(lambda t: _flat(f(*fd.moved(point, direction, t))), self.h):
             raise _Skip("f not smooth")
@@ -861,54 +1631,87 @@ class _PointChecker:
         value, tangent = self.adcompile("jvp", lambda: ad.jvp(f, point, tangents))
         self.same("jvp", value, self.value, "jvp's value against Python", 1e-12)
         self.against_differences("jvp", tangent, f, direction, self.value)
-        if self.returns_tuple:
-            self.tuple_result(direction, tangent)
+        if self.program.vector_result:
+            self.vector_result(direction, tangent)
             return
 
         grad = self.adcompile("grad", lambda: ad.grad(f, argnums=tuple(P))(*point))
         for position, g in zip(P, grad):
-            self.against_differences("grad", g, f, fd.unit(len(point), position), self.value)
-        along = sum(g * direction[p] for p, g in zip(P, grad))
+            self.against_differences("grad", _along(g, self.basis[position][position]), f,
+                                     self.basis[position], self.value)
+        along = sum(_along(g, direction[p]) for p, g in zip(P, grad))
         self.same("forward-vs-reverse", tangent, along, "jvp against gradient . tangent")
-        self.second_order(grad)
+        self.second_order(grad, direction)
 
-    def tuple_result(self, direction, tangent) -> None:
-        """A function returning a tuple: vjp against jvp (the dot-product test), and the
-        Jacobian against jvp."""
+    def vector_result(self, direction, tangent) -> None:
+        """A function returning a tuple or an array: vjp against jvp (the dot-product
+        test), and the Jacobian (an array program's: dense and compressed) against jvp."""
         f, point, P = self.f, self.point, self.floats
-        cotangent = tuple(float(c) for c in self.rng.standard_normal(len(self.value)))
+        if self.program.returns_tuple:
+            cotangent = tuple(float(c) for c in self.rng.standard_normal(len(self.value)))
+        else:
+            cotangent = self.rng.standard_normal(np.shape(self.value))
         pulled = self.adcompile("vjp", lambda: ad.vjp(f, *point)[1](cotangent))
-        self.same("forward-vs-reverse", sum(pulled[p] * direction[p] for p in P),
-                  float(np.dot(cotangent, tangent)), "<vjp, tangent> against <cotangent, jvp>")
-        jacobian = self.adcompile("jacobian",
-                                  lambda: ad.jacobian(f, argnums=tuple(P))(*point))
-        along = tuple(sum(row[k] * direction[p] for k, p in enumerate(P)) for row in jacobian)
+        self.same("forward-vs-reverse", sum(_along(pulled[p], direction[p]) for p in P),
+                  float(np.dot(_flat(cotangent), _flat(tangent))),
+                  "<vjp, tangent> against <cotangent, jvp>")
+        transform = ad.jacobian(f, argnums=tuple(P))
+        if not self.arrays:
+            jacobian = self.adcompile("jacobian", lambda: transform(*point))
+        else:
+            jacobian = self.whole_matrix("jacobian", transform, DENSE)
+            compressed = self.whole_matrix("sparse-jacobian", transform, 1)
+            self.same("sparse-jacobian", compressed, jacobian,
+                      "the compressed Jacobian against the dense one")
+        rows = jacobian if self.program.returns_tuple else (jacobian,)
+        along = tuple(sum(_along(row[k], direction[p]) for k, p in enumerate(P))
+                      for row in rows)
         self.same("jacobian", along, tangent, "jacobian . tangent against jvp")
 
-    def second_order(self, grad) -> None:
+    def second_order(self, grad, direction) -> None:
         f, point, P = self.f, self.point, self.floats
         gradient = ad.grad(f, argnums=tuple(P))
-        if not fd.locally_smooth(gradient, point, {p: self.h for p in P}):
+        if not all(fd.no_kink_along(_line(gradient, point, self.basis[p]), self.h)
+                   for p in P):
             raise _Skip("gradient not smooth")
-        hessian = self.adcompile("hessian",
-                                 lambda: ad.hessian(f, argnums=tuple(P))(*point))
+        transform = ad.hessian(f, argnums=tuple(P))
+        if not self.arrays:
+            hessian = self.adcompile("hessian", lambda: transform(*point))
+        else:
+            hessian = self.whole_matrix("hessian", transform, DENSE)
         for column, position in enumerate(P):
-            got = tuple(row[column] for row in hessian)
-            self.against_differences("hessian", got, gradient,
-                                     fd.unit(len(point), position), grad)
+            got = tuple(_along(row[column], self.basis[position][position])
+                        for row in hessian)
+            self.against_differences("hessian", got, gradient, self.basis[position], grad)
         i, j = (int(k) for k in self.rng.integers(len(P), size=2))
-        twice = self.adcompile("grad-of-grad", lambda: ad.grad(
-            ad.grad(f, argnums=P[i]), argnums=P[j])(*point))
-        self.same("grad-of-grad", twice, hessian[i][j],
-                  f"grad(grad(f, {P[i]}), {P[j]}) against the Hessian")
-        second = self.adcompile("derivative", lambda: ad.derivative(f, order=2)(*point))
-        self.same("derivative", second, hessian[0][0],
-                  "derivative(f, order=2) against the Hessian")
-        self.generated_source(hessian[0][0])
+        if not self.arrays:
+            twice = self.adcompile("grad-of-grad", lambda: ad.grad(
+                ad.grad(f, argnums=P[i]), argnums=P[j])(*point))
+            self.same("grad-of-grad", twice, hessian[i][j],
+                      f"grad(grad(f, {P[i]}), {P[j]}) against the Hessian")
+            second = self.adcompile("derivative", lambda: ad.derivative(f, order=2)(*point))
+            self.same("derivative", second, hessian[0][0],
+                      "derivative(f, order=2) against the Hessian")
+            self.generated_source(lambda saved: ad.grad(saved)(*self.point), hessian[0][0])
+            return
+        compressed = self.whole_matrix("sparse-hessian", transform, 1)
+        self.same("sparse-hessian", compressed, hessian,
+                  "the compressed Hessian against the dense one")
+        # reverse over reverse: a vjp of the gradient in argument P[i]
+        w = self.random_like(point[P[i]])
+        pulled = self.adcompile("grad-of-grad", lambda: ad.vjp(
+            ad.grad(f, argnums=P[i]), *point)[1](w))
+        self.same("grad-of-grad", pulled[P[j]], np.tensordot(w, hessian[i][j], np.ndim(w)),
+                  f"vjp(grad(f, {P[i]}))(w)[{P[j]}] against w . the Hessian")
+        tangents = [d if d is not None else 0 for d in direction]
+        self.generated_source(
+            lambda saved: ad.jvp(saved, self.point, tangents)[1],
+            sum(_along(hessian[P.index(0)][k], direction[p]) for k, p in enumerate(P)))
 
-    def generated_source(self, second) -> None:
+    def generated_source(self, differentiate, expected_again) -> None:
         """The gradient's generated source, saved to a file and imported, computes the
-        gradient, and differentiates again to the second derivative."""
+        gradient, and `differentiate(saved)` differentiates it again to
+        `expected_again`."""
         gradient = ad.grad(self.f)
         expected = gradient(*self.point)
         compiled, _ = gradient.prepare(list(self.point))
@@ -918,12 +1721,27 @@ class _PointChecker:
             if isinstance(value, np.ndarray) and not hasattr(module, name):
                 setattr(module, name, value)
         saved = getattr(module, f"{self.f.__name__}_grad")
-        got = self.adcompile("generated-source", lambda: saved(*self.point))
+        # what f reads from outside (an index array) follows its arguments
+        outside = [self.f.__globals__[name] for name in
+                   list(inspect.signature(saved).parameters)[len(self.point):]]
+        got = self.adcompile("generated-source", lambda: saved(*self.point, *outside))
         self.same("generated-source", got, expected,
                   "the saved gradient source against the gradient", 0.0)
-        again = self.adcompile("generated-source", lambda: ad.grad(saved)(*self.point))
-        self.same("generated-source", again, second,
-                  "grad of the saved gradient source against the Hessian")
+        if outside:
+            return
+        again = self.adcompile("generated-source", lambda: differentiate(saved))
+        self.same("generated-source", again, expected_again,
+                  "the derivative of the saved gradient source against the Hessian")
+
+
+def _along(block, direction):
+    """`block`'s trailing axes, those of an argument, contracted with `direction`."""
+    return np.tensordot(block, direction, np.ndim(direction))
+
+
+def _line(fn, point, direction):
+    """`fn` along the line through `point` in `direction`, flattened."""
+    return lambda t: _flat(fn(*fd.moved(point, direction, t)))
 
 
 class _Skip(Exception):
@@ -936,11 +1754,23 @@ class _Unsure(_Skip):
 
 
 def _draw_point(program: Program, rng: np.random.Generator) -> list:
+    if program.shapes is not None:
+        return [float(rng.uniform(-2.0, 2.0)) if shape == () else
+                rng.uniform(-2.0, 2.0, size=shape) for shape in program.shapes.values()]
     return [int(rng.integers(0, 5)) if name in program.int_params
             else float(rng.uniform(-2.0, 2.0)) for name in program.params]
 
 
-def _original_value(f, point, returns_tuple: bool):
+def _basis(program: Program, point: list, rng: np.random.Generator) -> dict:
+    """For each float argument, the direction moving it alone along which its derivative
+    is checked: by 1 for a float, by a random array for an array."""
+    return {k: [None] * k + [rng.standard_normal(value.shape) if isinstance(
+                value, np.ndarray) else 1.0] + [None] * (len(point) - k - 1)
+            for k, (name, value) in enumerate(zip(program.params, point))
+            if name not in program.int_params}
+
+
+def _original_value(f, point, program: Program):
     # NumPy's inf and nan on the way (np.sin(inf)) are skipped too: the compiled code
     # calls math there, which raises (the edges of the domain are tested elsewhere)
     try:
@@ -950,9 +1780,13 @@ def _original_value(f, point, returns_tuple: bool):
         raise _Skip("f raises") from None
     except Exception:  # the generator wrote a program that is not Python
         raise _Failed("invalid-program", traceback.format_exc(limit=-4)) from None
-    numbers = value if returns_tuple else [value]
-    if isinstance(value, tuple) != returns_tuple or not all(
-            isinstance(v, (int, float, np.number)) for v in numbers):
+    if program.returns_array:
+        valid = isinstance(value, np.ndarray) and value.ndim and value.dtype.kind == "f"
+    else:
+        numbers = value if program.returns_tuple else [value]
+        valid = isinstance(value, tuple) == program.returns_tuple and all(
+            isinstance(v, (int, float, np.number)) for v in numbers)
+    if not valid:
         raise _Failed("invalid-program", f"f returned {value!r}")
     if not np.all(np.isfinite(value)) or np.max(np.abs(value)) > MAX_VALUE:
         raise _Skip("f too large")
@@ -970,12 +1804,12 @@ def check_program(program: Program, f, modules: _Modules, points: int = 1,
             break
         point = _draw_point(program, rng)
         try:
-            value = _original_value(f, point, program.returns_tuple)
-            floats = [k for k, name in enumerate(program.params)
-                      if name not in program.int_params]
-            if not fd.locally_smooth(f, point, {p: fd.step(point) for p in floats}):
+            value = _original_value(f, point, program)
+            basis = _basis(program, point, rng)
+            if not all(fd.no_kink_along(_line(f, point, direction), fd.step(point))
+                       for direction in basis.values()):
                 raise _Skip("f not smooth")
-            _PointChecker(f, program, point, value, rng, passes, outcome.checks,
+            _PointChecker(f, program, point, value, basis, rng, passes, outcome.checks,
                           modules).run()
             outcome.points += 1
         except _Skip as skip:
@@ -1111,14 +1945,15 @@ class Summary:
 
 
 def run(seed: int, count: int, first: int = 0, points: int = 1, passes: bool = True,
-        out: Path | None = None, progress=None, size: int = SIZE) -> Summary:
-    """Check programs `first` .. `first + count - 1` of `seed`; write failing ones to
-    `out` (when given), each with a shrunk copy."""
+        out: Path | None = None, progress=None, size: int = SIZE,
+        arrays: bool = False) -> Summary:
+    """Check programs `first` .. `first + count - 1` of `seed` (array programs with
+    `arrays`); write failing ones to `out` (when given), each with a shrunk copy."""
     summary = Summary()
     with tempfile.TemporaryDirectory(prefix="adcompile-fuzz-") as tmp:
         try:
             for index in range(first, first + count):
-                program = generate(seed, index, size)
+                program = generate(seed, index, size, arrays)
                 outcome = run_one(program, Path(tmp), points, passes)
                 summary.add(outcome)
                 if outcome.failures and out is not None:
@@ -1174,9 +2009,7 @@ def _try_source(program: Program, source: str, name: str, directory: Path, point
         compile(source, name, "exec")
     except SyntaxError:
         return None
-    candidate = Program(program.seed, program.index, source, program.params,
-                        program.int_params, program.returns_tuple, program.features, name,
-                        program.size)
+    candidate = dataclasses.replace(program, source=source, name=name)
     return run_one(candidate, directory, points, passes)
 
 
@@ -1184,10 +2017,11 @@ def write_failure(outcome: Outcome, out: Path, suffix: str = "") -> Path:
     out.mkdir(parents=True, exist_ok=True)
     program = outcome.program
     kinds = "-".join(sorted({f.kind for f in outcome.failures}))
-    path = out / f"fuzz_{program.seed}_{program.index}_{kinds}{suffix}.py"
+    path = out / f"{program.label}_{kinds}{suffix}.py"
     header = [f"# adcompile fuzzer: seed {program.seed}, program {program.index}",
               f"# rerun: python tests/fuzz.py --seed {program.seed} --first "
-              f"{program.index} --count 1 --size {program.size}"]
+              f"{program.index} --count 1 --size {program.size}" +
+              (" --arrays" if program.shapes is not None else "")]
     for failure in outcome.failures:
         header += [f"# {failure.kind}: " + line for line in failure.detail.splitlines()]
     path.write_text("\n".join(header) + "\n\n" + program.source)
@@ -1202,6 +2036,8 @@ def main(argv=None) -> int:
     parser.add_argument("--points", type=int, default=1, help="good points per program")
     parser.add_argument("--size", type=int, default=SIZE,
                         help="the most statements a program's `f` has")
+    parser.add_argument("--arrays", action="store_true",
+                        help="programs over arrays (array arguments of small shapes)")
     parser.add_argument("--no-pass-check", action="store_true",
                         help="skip running the IR before and after every pass (faster)")
     parser.add_argument("--out", type=Path, default=Path("fuzz-failures"),
@@ -1219,9 +2055,10 @@ def main(argv=None) -> int:
             print(f"... {done} programs", flush=True)
 
     summary = run(args.seed, args.count, args.first, args.points, not args.no_pass_check,
-                  args.out, progress, args.size)
+                  args.out, progress, args.size, args.arrays)
     last = args.first + summary.programs - 1
-    print(f"seed {args.seed}, programs {args.first}..{last}, size {args.size}" +
+    print(f"seed {args.seed}, {'array ' if args.arrays else ''}programs "
+          f"{args.first}..{last}, size {args.size}" +
           (" (interrupted)" if summary.interrupted else ""))
     print(summary.report())
     if summary.failing:

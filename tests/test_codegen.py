@@ -379,6 +379,25 @@ def test_an_adjoint_starting_from_a_named_array_is_a_copy_of_it():
     check_grads(prefix_products, (x,), order=2)
 
 
+def fills_in_a_loop(x):
+    out = np.zeros(3)
+    for i in range(3):
+        out[i] = np.sum(x) * i
+    return np.sum(np.sin(out))
+
+
+def test_a_loop_writing_into_a_named_array_writes_under_its_name():
+    # found by the array fuzzer: `out_1 = out` before the loop, then `out_1[i] = ...`:
+    # right, but read back the source wrote into an array another name held, refused
+    x = np.array([0.3, -0.2])
+    g = ad.grad(fills_in_a_loop)
+    g(x)
+    assert "out[i] = " in g.source and "= out\n" not in g.source, g.source
+    direction = np.array([1.0, 2.0])
+    _, again = ad.jvp(compile_source(g.source, "fills_in_a_loop_grad"), (x,), (direction,))
+    np.testing.assert_allclose(again, ad.hessian(fills_in_a_loop)(x) @ direction)
+
+
 def _update_program(base_op: str):
     """x -> (x updated at 0, and the array updated) where the array is `base_op`(x)."""
     x = Value("x", type=ArrayType((3,), "float64"), strong_name=True)

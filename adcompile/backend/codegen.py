@@ -284,8 +284,11 @@ class _Codegen:
                 self.def_region.get(init) is self.def_region[out]
             if out in self.names:
                 name = self.names[out]
-            elif only_for_the_loop and init in self.fn.params and init.hint == out.hint:
-                name = self.names[init]  # the loop updates the parameter in place
+            elif only_for_the_loop and init in self.names and init.hint == out.hint:
+                # a parameter or a named array the loop alone reads carries on under its
+                # name: `out[i] = ...` in the loop, never `out_1 = out` before it (which,
+                # read back, would be a write into an array another name holds)
+                name = self.names[init]
             else:
                 name = self.fresh(out.hint)
             self.names[out] = name
