@@ -1288,7 +1288,9 @@ class _ArrayGenerator(_Writer):
         return f"np.array([{a}, {b}])"
 
 
-def _broadcasts(a: tuple, b: tuple) -> bool:
+def _broadcasts(a: tuple | None, b: tuple | None) -> bool:
+    if a is None or b is None:
+        return False
     try:
         np.broadcast_shapes(a, b)
     except ValueError:

@@ -398,6 +398,22 @@ def test_a_loop_writing_into_a_named_array_writes_under_its_name():
     np.testing.assert_allclose(again, ad.hessian(fills_in_a_loop)(x) @ direction)
 
 
+def recurrence_plus_a_sum(x):
+    v = np.cos(np.sum(x))
+    out = np.full((2, 3), 0.5)
+    for i in range(1, 2):
+        out[i] = 0.5 * out[i - 1] + v
+    return np.sum(out) + np.sum(v)
+
+
+def test_a_loop_starting_from_an_array_constant_assigns_it_before_the_loop():
+    # the reverse sweep carries `bv` from the constant np.float64(1.0), which has a name
+    # but no line of its own: the loop cannot carry on under the constant's name
+    x = np.array([0.3, 0.4])
+    g = ad.grad(recurrence_plus_a_sum)
+    np.testing.assert_allclose(g(x), [-4.0 * np.sin(0.7)] * 2)
+
+
 def _update_program(base_op: str):
     """x -> (x updated at 0, and the array updated) where the array is `base_op`(x)."""
     x = Value("x", type=ArrayType((3,), "float64"), strong_name=True)

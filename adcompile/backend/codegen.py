@@ -103,6 +103,12 @@ class _Codegen:
         return op is not None and op.prim == "const" and \
             not _read_by_name(op.params["value"])
 
+    def _assigned(self, value: Value) -> bool:
+        """Whether `value` is a parameter or has a line of its own (an array constant
+        has a name but no line: it is read from the generated function's globals)."""
+        op = self.defs.get(value)
+        return op is None or op.prim != "const" and not self.is_inlined(value)
+
     def is_inlined(self, value: Value) -> bool:
         op = self.defs.get(value)
         if op is None or self.is_literal(value):
@@ -284,8 +290,9 @@ class _Codegen:
                 self.def_region.get(init) is self.def_region[out]
             if out in self.names:
                 name = self.names[out]
-            elif only_for_the_loop and init in self.names and init.hint == out.hint:
-                # a parameter or a named array the loop alone reads carries on under its
+            elif only_for_the_loop and init in self.names and init.hint == out.hint and \
+                    self._assigned(init):
+                # a parameter or a named value the loop alone reads carries on under its
                 # name: `out[i] = ...` in the loop, never `out_1 = out` before it (which,
                 # read back, would be a write into an array another name holds)
                 name = self.names[init]
