@@ -871,7 +871,7 @@ class _ArrayGenerator(_Writer):
         out = self.fresh("out")
         inner = self.loop_scope(over)
         row = self.scope[over][1:]
-        if self.chance(0.4):  # each element from the one before: a recurrence
+        if self.scope[over][0] > 1 and self.chance(0.4):  # each from the one before
             inner[f"{out}[i - 1]"] = row
             self.env[out] = self.env[over].copy()
             value = self.with_scope(inner, {"i": 1}, lambda: self.expr_shaped(row, 1))
@@ -941,7 +941,8 @@ class _ArrayGenerator(_Writer):
         matrix = self.fresh("m")
         made = f"{base} @ {base}.T" if len(self.scope[base]) == 2 else \
             f"np.outer({base}, {base})"
-        lines = [f"{matrix} = {made} + 2.0 * np.eye({n})"]
+        # distinct diagonal entries keep eigenvalues apart (eigh's derivative needs them)
+        lines = [f"{matrix} = {made} + np.diag({[float(k) for k in range(2, n + 2)]})"]
         name = self.fresh("v")
         vector = self.operand_shaped((n,)) or f"np.sin({matrix}[0])"
         choices = [f"{name} = np.linalg.inv({matrix})",
@@ -1196,7 +1197,7 @@ class _ArrayGenerator(_Writer):
         if kind == "repeat":
             return self.rng.choice([f"np.repeat({a}, 2)", f"np.repeat({a}, 2, axis={axis})"])
         if kind == "pad":
-            width = self.rng.choice(["1", "(1, 0)", "((1, 0),) * " + str(ndim)])
+            width = self.rng.choice(["1", "(1, 0)", str(((1, 0),) * ndim)])
             return f"np.pad({a}, {width})"
         if kind == "diag":
             if ndim == 1:
@@ -1246,7 +1247,7 @@ class _ArrayGenerator(_Writer):
         if kind == "kron":
             return f"np.kron({a}, {b})"
         if kind == "cross":
-            return f"np.cross({a}, {b})" if shape[-1] == 3 else None
+            return f"np.cross({a}, {b})" if shape[-1] == shape_b[-1] == 3 else None
         return f"np.trace({a})" if ndim >= 2 else None
 
     def einsum(self, a, shape_a, b, shape_b):

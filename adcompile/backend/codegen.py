@@ -268,8 +268,9 @@ class _Codegen:
             name = self.name(out)
             for branch in cond.branches:
                 result = branch.results[k]
+                # (an array constant has a name but no line: the branch assigns it)
                 if self.defs.get(result) is not None and self.def_region[result] is branch \
-                        and not self.is_inlined(result) and result not in self.names \
+                        and self._assigned(result) and result not in self.names \
                         and self.uses[result] == 1:
                     self.names[result] = name
         branches = []
