@@ -942,7 +942,8 @@ class _ArrayGenerator(_Writer):
         made = f"{base} @ {base}.T" if len(self.scope[base]) == 2 else \
             f"np.outer({base}, {base})"
         # distinct diagonal entries keep eigenvalues apart (eigh's derivative needs them)
-        lines = [f"{matrix} = {made} + np.diag({[float(k) for k in range(2, n + 2)]})"]
+        distinct = [float(k) for k in range(2, n + 2)]
+        lines = [f"{matrix} = {made} + np.diag(np.array({distinct}))"]
         name = self.fresh("v")
         vector = self.operand_shaped((n,)) or f"np.sin({matrix}[0])"
         choices = [f"{name} = np.linalg.inv({matrix})",

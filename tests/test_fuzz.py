@@ -6,9 +6,11 @@ pass that breaks the IR), and to skip what it cannot judge (a point next to a ju
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import time
 
+import numpy as np
 import pytest
 
 import adcompile as ad
@@ -40,6 +42,52 @@ def test_fixed_seed_programs_pass_every_check(tmp_path):
                                    "grad-of-grad", "derivative", "jacobian", "pass",
                                    "generated-source"}
     assert set(summary.features) == fuzz.FEATURES
+
+
+ARRAY_SEED = 11
+ARRAY_COUNT = 40  # small array programs: about 5 s on one core
+
+
+def test_fixed_seed_array_programs_pass_every_check(tmp_path):
+    summary = fuzz.run(ARRAY_SEED, ARRAY_COUNT, out=tmp_path, size=SIZE, arrays=True)
+    assert not summary.failing, "\n\n".join(describe(o) for o in summary.failing[:3])
+    assert summary.points >= 0.9 * ARRAY_COUNT
+    assert set(summary.checks) == {"primal", "jvp", "grad", "forward-vs-reverse", "hessian",
+                                   "sparse-hessian", "grad-of-grad", "jacobian",
+                                   "sparse-jacobian", "pass", "generated-source"}
+    assert len(summary.features) >= 0.8 * len(fuzz.ARRAY_FEATURES)
+
+
+def test_an_array_program_has_arguments_of_its_shapes():
+    program = fuzz.generate(5, 7, arrays=True)
+    assert fuzz.generate(5, 7, arrays=True).source == program.source
+    assert program.source != fuzz.generate(5, 7).source
+    assert program.name == "fuzz_arrays_5_7" and set(program.shapes) == set(program.params)
+    point = fuzz._draw_point(program, np.random.default_rng(0))
+    assert [np.shape(v) for v in point] == list(program.shapes.values())
+    assert all(isinstance(v, float) for v, s in zip(point, program.shapes.values()) if s == ())
+
+
+WRONG_TRANSPOSE = """
+import numpy as np
+
+
+def f(x):
+    return np.sum(np.sin(x.T) * np.arange(6.0).reshape(3, 2))
+"""
+
+
+def test_a_wrong_array_rule_is_caught(tmp_path, monkeypatch):
+    # transpose's reverse rule off by a factor: forward mode stays right
+    rule = registry.RULES["transpose"]
+
+    def off_by_a_bit(b, primals, out, g, **params):
+        return [b.mul(r, b.const(1.001)) for r in rule.vjp(b, primals, out, g, **params)]
+    monkeypatch.setitem(registry.RULES, "transpose", dataclasses.replace(rule, vjp=off_by_a_bit))
+    program = fuzz.Program(0, 0, WRONG_TRANSPOSE, ["x"], set(), False, set(),
+                           shapes={"x": (2, 3)})
+    outcome = fuzz.run_one(program, tmp_path)
+    assert [f.kind for f in outcome.failures] == ["grad"]
 
 
 def test_a_program_is_a_function_of_its_seed_and_index():
