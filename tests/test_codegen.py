@@ -414,38 +414,6 @@ def test_a_loop_starting_from_an_array_constant_assigns_it_before_the_loop():
     np.testing.assert_allclose(g(x), [-4.0 * np.sin(0.7)] * 2)
 
 
-def branch_after_a_loop(x, y, z):  # shrunk by the array fuzzer
-    v1 = np.sum(np.triu(y, 1), axis=1)
-    if np.sum(y) > 0.0:
-        v2 = z * z
-    else:
-        v2 = np.cosh(np.tanh(z))
-    acc3 = 0.0
-    for i in range(len(v2)):
-        acc3 = acc3 + np.sum((np.fmin(v2, v2[i]))[-2:-1])
-    v4 = np.dot(v1, y)
-    if acc3 > 0.0:
-        v5 = np.einsum('ij,j->i', y, v4)
-    else:
-        v5 = acc3 * v1
-    return np.sum(z) + v1[-2] + np.sum(v2) + np.sum(acc3) + np.mean(v4) + v5[-2] + np.sum(x)
-
-
-def test_a_branch_yielding_an_array_constant_assigns_it_in_the_branch():
-    # the tangent of an adjoint is the constant np.float64(0.0) in one branch: it took
-    # the branch result's name without a line, and the other branch's assignment made
-    # that name local: UnboundLocalError
-    x = np.array([1.05, -1.9, -0.17])
-    y = np.array([[-0.53, 0.42, -0.79], [0.46, -0.06, -0.74]])
-    z = np.array([-1.63, -0.34, 0.67, -1.97])
-    hessian = ad.hessian(branch_after_a_loop, argnums=(0, 1, 2))(x, y, z)[2][2]
-    gradient = ad.grad(branch_after_a_loop, argnums=2)
-    h = 1e-6
-    columns = [(gradient(x, y, z + h * e) - gradient(x, y, z - h * e)) / (2 * h)
-               for e in np.eye(4)]
-    np.testing.assert_allclose(hessian, np.transpose(columns), atol=1e-6)
-
-
 def _update_program(base_op: str):
     """x -> (x updated at 0, and the array updated) where the array is `base_op`(x)."""
     x = Value("x", type=ArrayType((3,), "float64"), strong_name=True)
