@@ -502,6 +502,8 @@ def _same_type(op: Op, value: Value) -> bool:
 
 
 def _is(value, number) -> bool:
+    if isinstance(value, np.ndarray) and value.shape == ():  # a broadcast number, folded
+        value = value[()]
     if isinstance(value, (bool, np.bool_)) or value is None:
         return False
     if isinstance(value, (int, float, np.number)):
