@@ -433,8 +433,8 @@ RNG = np.random.default_rng(7)
 
 @pytest.mark.parametrize("shape_a, shape_c, spelled, cotangents", [
     ((3,), (3,), "ba = t * c", lambda a, c, g: (g * c, g * a)),
-    ((2, 3), (3,), "np.outer(t, c)", lambda a, c, g: (np.outer(g, c), a.T @ g)),
-    ((3,), (3, 2), "np.outer(a, t)", lambda a, c, g: (c @ g, np.outer(a, g))),
+    ((2, 3), (3,), "ba = t[:, None] * c", lambda a, c, g: (np.outer(g, c), a.T @ g)),
+    ((3,), (3, 2), "bc = a[:, None] * t", lambda a, c, g: (c @ g, np.outer(a, g))),
     ((4, 2, 3), (3,), None,  # a stack: as matrices
      lambda a, c, g: (g[..., None] * c, np.einsum("ki,kij->j", g, a))),
 ])
