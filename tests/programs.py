@@ -62,7 +62,45 @@ def sum_matvec(a, x):
     return np.sum(a @ x)
 
 
+def least_squares(A, x, b):
+    return np.sum((A @ x - b) ** 2)
+
+
+def logistic_loss(w, X, y):
+    z = X @ w
+    return np.sum(np.log(1.0 + np.exp(-y * z)))
+
+
+def softmax_cross_entropy(W, X, Y):
+    logits = X @ W
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
+    log_z = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.sum(Y * (shifted - log_z))
+
+
+def two_layer_net(W1, b1, W2, b2, X, y):
+    h = np.tanh(X @ W1 + b1)
+    out = h @ W2 + b2
+    return np.mean((out - y) ** 2)
+
+
+def quadratic_form(x, A):
+    return x @ A @ x
+
+
+def norm(x):
+    return np.linalg.norm(x)
+
+
 # ---- programs several test modules compile ------------------------------------------------
+
+def two_filled_arrays(x):
+    z = np.zeros(3)
+    w = np.zeros(3)
+    z[0] = x[0]
+    w[1] = x[1]
+    return np.sum(z * w + z)
+
 
 def goldstein_terms(x, y):
     # Goldstein-Price in float arithmetic, one named term per factor

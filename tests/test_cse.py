@@ -5,11 +5,14 @@ import math
 import numpy as np
 import pytest
 
+import adcompile as ad
 from adcompile.api import specialize
 from adcompile.ir.nodes import walk_ops
+from adcompile.ir.primitives import OPERAND
 from adcompile.ir.types import ArrayType, FLOAT, TAPE
 from adcompile.ir.verify import verify
 from adcompile.passes.cse import cse
+from adcompile.testing import check_grads
 
 from irkit import cond, defining_op, make, prims, range_loop
 
@@ -172,3 +175,31 @@ def test_reports_no_change():
     fn = make(lambda b, x, y: b.apply("add", b.apply("sin", x), y), FLOAT, FLOAT)
     assert cse(fn) is False
 
+
+
+def test_new_arrays_written_into_are_not_merged():
+    """Two np.zeros the user fills are two arrays, not one copied twice."""
+    def build(b, x):
+        first = b.apply("zeros", shape=(3,), dtype="float64")
+        second = b.apply("zeros", shape=(3,), dtype="float64")
+        i, j = b.const(0), b.const(1)
+        return (b.apply("index_update", first, x, i, index=(OPERAND,), mode="set"),
+                b.apply("index_update", second, x, j, index=(OPERAND,), mode="set"))
+    fn = make(build, FLOAT)
+    assert not _run(fn)
+    assert prims(fn).count("zeros") == 2
+
+
+def test_new_arrays_only_read_are_merged():
+    fn = make(lambda b, x: (b.apply("add", b.apply("zeros", shape=(3,), dtype="float64"), x),
+                            b.apply("mul", b.apply("zeros", shape=(3,), dtype="float64"), x)),
+              FLOAT)
+    assert _run(fn)
+    assert prims(fn).count("zeros") == 1
+
+
+def test_the_gradient_of_two_filled_arrays_copies_neither():
+    from programs import two_filled_arrays
+    source = ad.grad(two_filled_arrays).source_for(np.arange(1.0, 4.0))
+    assert "copy" not in source and source.count("np.zeros((3,))") == 2
+    check_grads(two_filled_arrays, (np.array([0.5, -1.0, 2.0]),), order=2)

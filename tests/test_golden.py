@@ -31,6 +31,21 @@ CASES = {
     "sum_squares_grad": lambda: _called(ad.grad(cases.sum_squares), np.ones(3)),
     "sum_matvec_grad": lambda: _called(ad.grad(cases.sum_matvec, argnums=(0, 1)),
                                        np.ones((2, 3)), np.ones(3)),
+    # array functions as people write them: products with transposes and outer products,
+    # no reshapes to matrices and back, no product with the identity a Hessian is seeded with
+    "least_squares_grad": lambda: _called(ad.grad(cases.least_squares, argnums=1),
+                                          np.ones((4, 3)), np.ones(3), np.ones(4)),
+    "logistic_loss_hessian": lambda: _called(ad.hessian(cases.logistic_loss),
+                                             np.ones(3), np.ones((4, 3)), np.ones(4)),
+    "softmax_cross_entropy_grad": lambda: _called(ad.grad(cases.softmax_cross_entropy),
+                                                  np.ones((3, 2)), np.ones((4, 3)),
+                                                  np.ones((4, 2))),
+    "two_layer_net_grad": lambda: _called(ad.grad(cases.two_layer_net, argnums=(0, 1, 2, 3)),
+                                          np.ones((3, 5)), np.ones(5), np.ones((5, 1)),
+                                          np.ones(1), np.ones((4, 3)), np.ones((4, 1))),
+    "quadratic_form_hessian": lambda: _called(ad.hessian(cases.quadratic_form),
+                                              np.ones(3), np.ones((3, 3))),
+    "norm_hessian": lambda: _called(ad.hessian(cases.norm), np.ones(3)),
 }
 
 

@@ -153,4 +153,6 @@ def test_dense_hessians_keep_the_dense_program(fun, hessian):
     x = RNG.standard_normal(16)
     h = ad.hessian(fun)
     np.testing.assert_allclose(h(x), hessian(x), rtol=1e-12, atol=1e-12)
-    assert "np.eye(16)" in h.source and "entries" not in h.source
+    # no gather from compressed directions (the identity seed itself may simplify away:
+    # the Hessian of x @ A @ x is written (A + A.T).T)
+    assert "entries" not in h.source and "colours" not in h.source

@@ -24,11 +24,13 @@ import warnings
 import numpy as np
 import pytest
 
+import adcompile as ad
 from adcompile.api import specialize
 from adcompile.backend.compile import compile_function
 from adcompile.ir.infer import type_of
 from adcompile.passes import optimize
 from adcompile.passes.strength import reduce_strength
+from adcompile.testing import check_grads
 from adcompile.transforms.forward import forward
 from adcompile.transforms.reverse import reverse
 from adcompile.transforms.taylor import nth_derivative
@@ -418,3 +420,53 @@ def test_integer_powers_at_a_zero_base(n, mode):
     for order, steps in orders.items():
         want = math.factorial(order) if order == n else 0.0
         assert _scalar(_derivative(power, steps, [0.0, n])) == want, (order, steps)
+
+
+# ---- array rules spelled as people write them -----------------------------------------
+
+def _matvec_loss(a, c):
+    return np.sum(np.sin(a @ c))
+
+
+RNG = np.random.default_rng(7)
+
+
+@pytest.mark.parametrize("shape_a, shape_c, spelled, cotangents", [
+    ((3,), (3,), "ba = t * c", lambda a, c, g: (g * c, g * a)),
+    ((2, 3), (3,), "ba = t[:, None] * c", lambda a, c, g: (np.outer(g, c), a.T @ g)),
+    ((3,), (3, 2), "bc = a[:, None] * t", lambda a, c, g: (c @ g, np.outer(a, g))),
+    ((4, 2, 3), (3,), None,  # a stack: as matrices
+     lambda a, c, g: (g[..., None] * c, np.einsum("ki,kij->j", g, a))),
+])
+def test_a_product_with_a_vector_has_cotangents_without_reshapes(shape_a, shape_c, spelled,
+                                                                 cotangents):
+    a, c = RNG.standard_normal(shape_a), RNG.standard_normal(shape_c)
+    grad = ad.grad(_matvec_loss, argnums=(0, 1))
+    for got, want in zip(grad(a, c), cotangents(a, c, np.cos(a @ c))):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    if spelled is not None:
+        assert spelled in grad.source and "np.reshape" not in grad.source
+    check_grads(_matvec_loss, (a, c), order=2)
+
+
+def _shifted_sine(s, v):
+    return np.sin(s + v)
+
+
+def test_a_scalar_operands_tangent_is_broadcast_not_multiplied_by_ones():
+    v = np.array([0.5, -1.0, 2.0])
+    jacobian = ad.jacobian(_shifted_sine)
+    np.testing.assert_allclose(jacobian(0.25, v), np.cos(0.25 + v), rtol=1e-12)
+    assert "ones_like" not in jacobian.source
+
+
+def _spread_total(x):
+    return np.sum(np.mean(x) * x)
+
+
+def test_the_cotangent_of_a_total_broadcasts_as_a_number():
+    x = np.array([0.5, -1.0, 2.0])
+    grad = ad.grad(_spread_total)
+    np.testing.assert_allclose(grad(x), np.sum(x) / 3 + np.mean(x), rtol=1e-12)
+    assert "np.reshape" not in grad.source
+    check_grads(_spread_total, (x,), order=2)

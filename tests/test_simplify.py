@@ -551,3 +551,50 @@ def test_a_reduction_read_twice_is_computed_once():
     assert source.count("np.max(") == 1 and "(x == t)" in source
     value, gradient = ad.value_and_grad(lambda x: np.max(x))(TIED)
     assert value == 2.0 and list(gradient) == [0.0, 0.5, 0.5]
+
+
+# ---- the identity a batch of tangents is seeded with ---------------------------------
+
+@pytest.mark.parametrize("identity_first", [True, False])
+def test_a_product_with_the_identity_seed_is_the_matrix(identity_first):
+    M = ArrayType((3, 3), "float64")
+
+    def build(b, m):
+        identity = b.apply("basis", shape=(3,), dtype="float64")
+        return b.apply("matmul", *((identity, m) if identity_first else (m, identity)))
+    fn = make(build, M)
+    assert _run(fn)
+    assert fn.results == fn.params and prims(fn) == []
+
+
+def test_a_product_with_a_stacked_basis_of_a_matrix_stays():
+    """The unit arrays of a 2 x 2 parameter are a 4 x 2 x 2 stack, not an identity."""
+    def build(b, m):
+        return b.apply("matmul", m, b.apply("basis", shape=(2, 2), dtype="float64"))
+    fn = make(build, ArrayType((2, 2), "float64"))
+    assert not _run(fn)
+    assert "matmul" in prims(fn)
+
+
+def test_the_hessian_of_a_linear_model_reads_the_matrix_without_the_identity():
+    def loss(w, X, y):
+        return np.sum(np.log(1.0 + np.exp(-y * (X @ w))))
+    X, y = np.array([[1.0, 2.0], [-0.5, 0.25], [3.0, -1.0]]), np.array([1.0, -1.0, 1.0])
+    source = ad.hessian(loss).source_for(np.zeros(2), X, y)
+    assert "np.eye" not in source and "y * X.T" in source
+    w = np.array([0.3, -0.2])
+    s = 1.0 / (1.0 + np.exp(-y * (X @ w)))
+    np.testing.assert_allclose(ad.hessian(loss)(w, X, y), X.T @ np.diag(s * (1 - s)) @ X,
+                               rtol=1e-12)
+
+
+def test_a_folded_0d_array_of_one_is_a_unit_factor():
+    """A seed of 1.0 broadcast to shape () folds to a 0-d array, which multiplies as 1."""
+    scalar = ArrayType((), "float64")
+
+    def build(b, x):
+        one = b.apply("broadcast_to", b.const(1.0), shape=())
+        return b.apply("mul", one, b.apply("cos", x))
+    fn = make(build, scalar)
+    optimize(fn)
+    assert prims(fn) == ["cos"]

@@ -486,3 +486,22 @@ def test_a_piece_of_an_expression_is_parenthesized():
     piece = spellings.expression("split", [operand], [type_of(A)],
                                  {"axis": 0, "start": 1, "stop": 2})
     assert astor.to_source(piece).strip() == "(x0 + x1)[1:]"
+
+
+@pytest.mark.parametrize("fill, text", [(1.0, "np.ones((2, 3))"), (0.0, "np.zeros((2, 3))"),
+                                        (2.0, "np.broadcast_to(2.0, shape=(2, 3))")])
+def test_a_python_float_of_ones_or_zeros_spread_over_a_shape_is_a_new_array(fill, text):
+    written = spellings.expression("broadcast_to", [ast.Constant(fill)], [type_of(fill)],
+                                   {"shape": (2, 3)})
+    assert ast.unparse(written) == text
+    namespace = {"np": np}
+    made = eval(ast.unparse(written), namespace)
+    np.testing.assert_array_equal(made, np.broadcast_to(fill, (2, 3)))
+    assert made.dtype == np.float64
+
+
+def test_a_one_of_another_dtype_is_spread_as_it_is():
+    one = np.float32(1.0)
+    assert ast.unparse(spellings.expression(
+        "broadcast_to", [ast.Constant(1.0)], [type_of(one)], {"shape": (2,)})) == \
+        "np.broadcast_to(1.0, shape=(2,))"

@@ -133,6 +133,19 @@ def _sum_to(args, types, params) -> ast.expr:
     return ast.Call(ast.Attribute(kept, "reshape", ast.Load()), [literal(target)], [])
 
 
+def _broadcast_to(args, types, params) -> ast.expr:
+    """A Python float of ones or zeros spread over a shape (the seed of a sum's adjoint)
+    is ``np.ones(shape)`` as people write it, a new array rather than a read-only view;
+    anything else is ``np.broadcast_to``."""
+    value = args[0]
+    if types[0].weak and types[0].dtype == "float64" and isinstance(value, ast.Constant) \
+            and value.value in (0.0, 1.0) and not isinstance(value.value, bool):
+        made = "np.ones" if value.value == 1.0 else "np.zeros"
+        return ast.Call(name(made), [literal(params["shape"])], [])
+    return ast.Call(name("np.broadcast_to"), [value],
+                    [ast.keyword("shape", literal(params["shape"]))])
+
+
 def _transpose(args, types, params) -> ast.expr:
     axes = params["axes"]
     if axes == tuple(reversed(range(types[0].ndim))):
@@ -315,7 +328,7 @@ SPELLINGS: dict[str, tuple] = {  # primitive -> (on Python scalars, on arrays)
         name(f"np.{types[0].dtype}"), list(args), [])), _IDENTITY),
     "as_python": _same(Written(lambda args, types, params: ast.Call(
         ast.Name(_PYTHON_CASTS[types[0].kind], ast.Load()), list(args), []))),
-    "broadcast_to": _same(Call("np.broadcast_to", (("shape", None),))),
+    "broadcast_to": _same(Written(_broadcast_to)),
     "reshape": _same(Written(lambda args, types, params: ast.Call(
         name("np.reshape"), [args[0], literal(params["shape"])], []))),
     "transpose": _same(Written(_transpose)),

@@ -4,19 +4,29 @@ Two pure ops are the same when they apply the same primitive, with the same para
 the same inputs (in either order, for + and *). A region sees the expressions of the
 regions around it, so a value computed before a branch is reused inside it, never the
 other way round.
+
+A new array of zeros (ones, a fill, a range) that an index update writes into is not
+merged with another: each would then be a copy of the one made (``w = z.copy()``), which
+costs what making it costs, and reads as if the user's two arrays were one.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..ir.nodes import Function, Region, Value, substitute
+from ..ir.nodes import Function, Region, Value, substitute, walk_ops
 from ..ir.primitives import PRIMITIVES
+
+# The primitives that make an array from its shape (and a fill) alone.
+_MAKERS = frozenset({"zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "eye",
+                     "arange", "linspace"})
+
 
 def cse(fn: Function) -> bool:
     replacements: dict[Value, Value] = {}
     order: dict[Value, int] = {}
-    _region(fn.body, {}, replacements, order)
+    written = {op.inputs[0] for op in walk_ops(fn.body) if op.prim == "index_update"}
+    _region(fn.body, {}, replacements, order, written)
     if replacements:
         substitute(fn.body, replacements)
     return bool(replacements)
@@ -35,14 +45,16 @@ def _key(op, order: dict):
     return (op.prim, tuple(ids), params)
 
 
-def _region(region: Region, seen: dict, replacements: dict, order: dict) -> None:
+def _region(region: Region, seen: dict, replacements: dict, order: dict,
+            written: set) -> None:
     seen = dict(seen)
     kept = []
     for op in region.ops:
         op.inputs = [replacements.get(v, v) for v in op.inputs]
         for inner in op.regions:
-            _region(inner, seen, replacements, order)
-        if op.regions or not (op.prim == "const" or PRIMITIVES[op.prim].pure):
+            _region(inner, seen, replacements, order, written)
+        if op.regions or not (op.prim == "const" or PRIMITIVES[op.prim].pure) or \
+                (op.prim in _MAKERS and op.output in written):
             kept.append(op)
             continue
         key = _key(op, order)

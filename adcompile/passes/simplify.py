@@ -26,6 +26,7 @@ the zeros come from derivatives that are zero by construction, as JAX's symbolic
     c * broadcast_to(s) -> broadcast_to(c * s), for 0-d c and s (then folded if constant)
     x.shape[k], len(x), x.ndim, x.size -> the number x's type says
     x[:, :] (every element, in order) -> x
+    I @ m, m @ I -> m, for the identity I a batch of tangents is seeded with (as x * 1)
     zeros_like(zeros_like(x)) -> zeros_like(x), and so for ones_like
     broadcast_to(zeros_like(x), shape) -> zeros(shape), and so for ones_like
     a + (zeros with v added at i) -> a with v added at i (an update costs the size of v)
@@ -287,12 +288,22 @@ class _Simplifier:
             if increment is not None:
                 return "value", self.make("index_update", a, increment, *op.inputs[2:],
                                           index=op.params["index"], mode="add")
+        elif op.prim == "matmul":
+            for unit, other in ((a, c), (c, a)):
+                if self.is_identity(unit) and _same_type(op, other):
+                    return "value", other
         elif op.prim == "pow":
             if _is(cc, 1) and _same_type(op, a):
                 return "value", a
             if _is(cc, 0) and scalar:
                 return "const", 1.0 if op.output.type.is_float else 1
         return None
+
+    def is_identity(self, value: Value) -> bool:
+        """Whether `value` is the identity matrix: the unit vectors of a vector, stacked
+        (the seed of a batch of tangents)."""
+        op = self.defs.get(value)
+        return op is not None and op.prim == "basis" and len(op.params["shape"]) == 1
 
     def added_into_zeros(self, op: Op) -> Value | None:
         """For ``a + u`` where u adds v at an index into zeros: a with v added there."""
@@ -491,6 +502,8 @@ def _same_type(op: Op, value: Value) -> bool:
 
 
 def _is(value, number) -> bool:
+    if isinstance(value, np.ndarray) and value.shape == ():  # a broadcast number, folded
+        value = value[()]
     if isinstance(value, (bool, np.bool_)) or value is None:
         return False
     if isinstance(value, (int, float, np.number)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from ..ir.primitives import result_type
 from .registry import cauchy_product, defrule, defzero, stands_for
 
 
@@ -13,9 +14,13 @@ def _add_jvp(b, primals, tangents, out):
 
 
 def _widen(b, tangent, out):
-    """A scalar operand's tangent, broadcast to an array result's shape."""
+    """A scalar operand's tangent, broadcast to an array result's shape: a broadcast (a
+    view, which the op reading it leaves out when its own broadcasting does the same)
+    where that has out's type, else a product with ones of out's type."""
     if tangent is None or stands_for(tangent, out):
         return tangent
+    if result_type("broadcast_to", [tangent.type], {"shape": out.type.shape}) == out.type:
+        return b.call("broadcast_to", tangent, shape=out.type.shape)
     return b.mul(tangent, b.call("ones_like", out))
 
 

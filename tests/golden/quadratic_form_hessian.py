@@ -1,0 +1,2 @@
+def quadratic_form_hessian(x, A):
+    return (A + A.T).T
