@@ -223,3 +223,51 @@ def fits(value, t: Type) -> bool:
 
 def describe(t: Type) -> str:
     return f"an array of shape {t.shape}" if t.is_array else "a float"
+
+
+def refuse_complex(label: str, signature: inspect.Signature, values: list, types: list,
+                   trees: tuple | None, positions) -> None:
+    """Complex arguments are refused where they would be differentiated: a derivative
+    here is with respect to real numbers, and the holomorphic one a complex `x * x`
+    would give (2x) is not the gradient of any real function of the real and imaginary
+    parts. `values` and `types` are the leaves' (see `flatten_arguments`)."""
+    for s in selected_arguments(label, signature, trees, tuple(positions)):
+        for k, path in zip(s.leaves, leaf_paths(s.tree, s.name)):
+            if isinstance(types[k], ArrayType) and types[k].kind == "c":
+                passed = "which was passed" if s.tree.is_leaf else f"whose element {path} is"
+                raise AdcompileTypeError(
+                    f"{label} differentiates with respect to argument {s.name!r} (position "
+                    f"{s.position}), {passed} {reprlib.repr(values[k])}, a complex value: "
+                    "adcompile differentiates with respect to real floats and float arrays "
+                    "only. Pass its real and imaginary parts as two float arguments (z.real, "
+                    "z.imag), or leave this argument out of argnums.")
+
+
+def require_floats(label: str, signature: inspect.Signature, values: list, types: list,
+                   trees: tuple | None, positions: tuple[int, ...]) -> None:
+    """Every leaf of the arguments at `positions` must be a float, to be differentiated.
+    `values` and `types` are the leaves' (see `flatten_arguments`)."""
+    for s in selected_arguments(label, signature, trees, positions):
+        for k, path in zip(s.leaves, leaf_paths(s.tree, s.name)):
+            if not types[k].is_float:
+                raise _not_float(label, s, path, values[k], types[k])
+
+
+def _not_float(label: str, s: Selected, path: str, value, t: Type) -> AdcompileTypeError:
+    if t.is_array:
+        example = "an array of floats (x.astype(float))"
+    elif isinstance(t, ArrayType) and t.kind in "biu":
+        example = f"a float (such as {float(value)!r})"
+    else:
+        example = "a float"
+    if s.tree.is_leaf:
+        passed = "which was passed"
+        instead = "leave this argument out of argnums"
+    else:
+        passed = f"whose element {path} is"
+        instead = ("pass what is not differentiated in an argument left out of argnums "
+                   "(or as a keyword argument through **kwargs)")
+    return AdcompileTypeError(
+        f"{label} differentiates with respect to argument {s.name!r} (position "
+        f"{s.position}), {passed} {reprlib.repr(value)} of type {type(value).__name__}: "
+        f"derivatives need float inputs. Pass {example}, or {instead}.")

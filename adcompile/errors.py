@@ -10,6 +10,7 @@ adcompile and reaches the user as an `InternalCompilerError`.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 
@@ -94,3 +95,15 @@ class InternalCompilerError(AdcompileError):
             "This is a bug in adcompile, not in your code. Please report it with a minimal "
             "example: the function, the transform, the types of the arguments, and this "
             "message with its traceback.")
+
+
+@contextlib.contextmanager
+def compiler_stage(doing: str, expected: tuple = (AdcompileError,)):
+    """Let the exceptions a compiler stage raises on purpose (`expected`) through;
+    report any other as an `InternalCompilerError` saying what the compiler was `doing`."""
+    try:
+        yield
+    except (*expected, InternalCompilerError):  # a nested transform's names its own stage
+        raise
+    except Exception as exc:
+        raise InternalCompilerError(doing, exc) from exc

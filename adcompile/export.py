@@ -14,10 +14,12 @@ import os
 import textwrap
 
 from . import __version__
-from .api import _lowered, _python_name, _types_text, compiled_for, for_codegen
+from .api import compiled_for
 from .backend.module import module_source
+from .cache import lowered
 from .errors import AdcompileTypeError, AdcompileValueError
 from .ir.types import type_of
+from .pipeline import for_codegen, types_text
 
 _WHERE = {"cell": "closure variable", "global": "global", "attr": "attribute",
           "default": "array default of a helper"}
@@ -35,7 +37,7 @@ def export(fun, path, *args) -> str:
             f"(grad, derivative, hessian, jacobian ...); {label} is assembled from its "
             "compiled code at call time")
     root = transform.root
-    reads = _lowered(root).inputs
+    reads = lowered(root).inputs
     params = compiled.ir.params
     first_input = len(params) - len(reads)
     defaults = {}
@@ -47,7 +49,7 @@ def export(fun, path, *args) -> str:
                 f"{params[position].type} the last call was compiled for: pass example "
                 "arguments, export(f, path, *args)")
         defaults[position] = value
-    module = module_source(for_codegen(compiled.ir), _python_name(transform),
+    module = module_source(for_codegen(compiled.ir), transform.spec.python_name,
                            _docstring(transform, compiled.ir, reads), defaults)
     path = os.fspath(path)
     with open(path, "w", encoding="utf-8") as out:
@@ -58,7 +60,7 @@ def export(fun, path, *args) -> str:
 def _docstring(transform, ir, reads) -> str:
     root = transform.root
     code = root.__code__
-    types = _types_text([p.type for p in ir.params[:len(ir.params) - len(reads)]])
+    types = types_text([p.type for p in ir.params[:len(ir.params) - len(reads)]])
     paragraphs = [f"{transform._label()} for arguments {types}: {root.__qualname__} in "
                   f"{os.path.basename(code.co_filename)}, line {code.co_firstlineno}.",
                   f"Written by adcompile {__version__} (ad.export); needs only NumPy and "

@@ -59,7 +59,7 @@ from pathlib import Path
 import numpy as np
 
 import adcompile as ad
-from adcompile import api
+from adcompile import cache, pipeline
 from adcompile.errors import UnsupportedSyntaxError
 from adcompile.backend.spellings import evaluate
 from adcompile.ir.structured import RangeLoop, WhileLoop, as_cond, as_loop
@@ -1520,12 +1520,12 @@ def checked_passes(point: list, checks: Counter):
         checks["pass"] += 1
         return after
 
-    saved_optimize, saved_strength = api.optimize, api.reduce_strength
-    api.optimize, api.reduce_strength = optimize, reduce_strength
+    saved_optimize, saved_strength = pipeline.optimize, pipeline.reduce_strength
+    pipeline.optimize, pipeline.reduce_strength = optimize, reduce_strength
     try:
         yield
     finally:
-        api.optimize, api.reduce_strength = saved_optimize, saved_strength
+        pipeline.optimize, pipeline.reduce_strength = saved_optimize, saved_strength
 
 
 def _verified(fn, after: str) -> None:
@@ -1878,10 +1878,10 @@ class _Modules:
             while isinstance(identity, tuple):
                 identity = identity[0]
             return getattr(identity, "co_filename", None)
-        for key in [k for k in api._CACHES if file_of(k) in files]:
-            del api._CACHES[key]
-        for code in [c for c in api._LOWERED if c.co_filename in files]:
-            del api._LOWERED[code]
+        for key in [k for k in cache._CACHES if file_of(k) in files]:
+            del cache._CACHES[key]
+        for code in [c for c in cache._LOWERED if c.co_filename in files]:
+            del cache._LOWERED[code]
         for name in names:
             sys.modules.pop(name, None)
         self.loaded.clear()

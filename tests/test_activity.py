@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from adcompile.api import specialize
+from adcompile.pipeline import specialize
 from adcompile.ir.nodes import walk_ops
 from adcompile.ir.types import ArrayType, FLOAT, INT, TAPE
 from adcompile.transforms.activity import active_values

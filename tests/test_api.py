@@ -6,9 +6,8 @@
   `ad.derivative(order=2, 3)` likewise; `check_grads(order=2)`;
 - `ad.jacobian` against finite differences, for tuple-valued and elementwise functions;
 - argument handling: argnums, decorators, int arguments, tuple results;
-- the contract of DESIGN.md: results are plain floats, calls are stateless, compiled
-  code is cached per function and argument signature, and what a function reads from
-  outside (closure cells, globals, attributes, helpers) is read when it is called;
+- the contract of DESIGN.md: results are plain floats, calls are stateless (the cache
+  and what is read from outside: test_cache.py);
 - arrays: `check_grads(order=2)` through sums (every axis and keepdims), reshapes,
   transposes and matrix products of every rank, broadcast together; exact gradients,
   Hessians, Jacobians and Taylor-mode derivatives; float32 in, float32 out; gradients of
@@ -19,12 +18,9 @@ Hypothesis runs derandomized (a fixed seed) without shrinking (each example comp
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import math
 import sys
-import threading
-import types
 import typing
 
 import numpy as np
@@ -33,7 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import adcompile as ad
-import adcompile.api
+import adcompile.rules
 from adcompile.testing import check_grads
 
 import fd
@@ -687,112 +683,11 @@ def test_generated_source_is_stable():
     assert ad.grad(horner, argnums=(0, 1)).source == first
 
 
-# ---- the compile cache ----------------------------------------------------------------------
-
-@pytest.fixture
-def compile_counter(monkeypatch):
-    calls = []
-    real = adcompile.api.compile_function
-
-    def counting(*args, **kwargs):
-        calls.append(args[1] if len(args) > 1 else None)
-        return real(*args, **kwargs)
-    monkeypatch.setattr(adcompile.api, "compile_function", counting)
-    return calls
-
-
-def cache_probe(x, y):
-    return x * y + math.sin(x)
-
-
-def test_grad_compiles_once_per_signature(compile_counter):
-    g = ad.grad(cache_probe)
-    g(0.5, 1.0)
-    g(0.7, 2.0)
-    assert len(compile_counter) == 1
-    g(0.5, 3)         # a new signature: y is an int
-    g(0.9, 4)
-    assert len(compile_counter) == 2
-
-
-def cache_probe_again(x, y):
-    return x * y - math.cos(y)
-
-
-def test_a_new_grad_of_the_same_function_reuses_the_compiled_code(compile_counter):
-    # DESIGN.md: "cached per function and per argument signature", so the common
-    # `ad.grad(f)(x)` inside an optimisation loop compiles once (the cache is shared,
-    # so this test has a function of its own)
-    ad.grad(cache_probe_again)(0.5, 1.0)
-    ad.grad(cache_probe_again)(0.7, 2.0)
-    assert len(compile_counter) == 1
-    ad.hessian(cache_probe_again)(0.5, 1.0)
-    ad.hessian(cache_probe_again)(0.7, 2.0)
-    assert len(compile_counter) == 2
-
-
 def test_grad_is_stateless():
     g = ad.grad(carried_tuple, argnums=(0, 1))
     first = g(0.3, 0.7)
     g(-1.0, 1.2)
     assert g(0.3, 0.7) == first
-
-
-def test_jvp_compiles_once_per_function_and_signature(compile_counter):
-    ad.jvp(cache_probe, (0.5, 1.0), (1.0, 0.0))
-    ad.jvp(cache_probe, (0.7, 2.0), (0.0, 1.0))
-    assert len(compile_counter) == 1
-
-
-def test_vjp_compiles_once_per_function_and_signature(compile_counter):
-    ad.vjp(cache_probe, 0.5, 1.0)[1](1.0)
-    ad.vjp(cache_probe, 0.7, 2.0)[1](1.0)
-    assert len(compile_counter) == 1
-
-
-# threads: functions of their own, so that each starts with nothing cached
-def threaded_poly(x):
-    return x * x * x - 2.0 * x
-
-
-def threaded_pair(x, y):
-    return x * x * y + y
-
-
-def threaded_loop(x):
-    s = 1.0
-    for i in range(4):
-        s = s * x
-    return s
-
-
-def test_threads_get_right_answers_and_compile_each_function_once(compile_counter):
-    n_threads = 8
-    start = threading.Barrier(n_threads)
-
-    def work(k):
-        x = 0.5 + k  # each thread its own point
-        start.wait()
-        return (ad.grad(threaded_poly)(x),
-                ad.grad(threaded_pair, argnums=(0, 1))(x, 2.0),
-                ad.hessian(threaded_pair)(x, 2.0),
-                ad.derivative(threaded_loop, order=2)(x),
-                ad.jvp(threaded_poly, (x,), (2.0,)))
-
-    switch_interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads often, inside compilation too
-    try:
-        with concurrent.futures.ThreadPoolExecutor(n_threads) as pool:
-            results = list(pool.map(work, range(n_threads)))
-    finally:
-        sys.setswitchinterval(switch_interval)
-    for k, result in enumerate(results):
-        x = 0.5 + k
-        assert result == (3.0 * x * x - 2.0, (4.0 * x, x * x + 1.0), 4.0, 12.0 * x * x,
-                          (x ** 3 - 2.0 * x, 2.0 * (3.0 * x * x - 2.0)))
-    assert sorted(compile_counter) == sorted([
-        "threaded_poly_grad", "threaded_pair_grad", "threaded_pair_hessian",
-        "threaded_loop_d2", "threaded_poly_jvp"])
 
 
 # ---- generated names never collide with the user's -----------------------------------------
@@ -1072,278 +967,6 @@ def test_a_shape_error_names_both_shapes_at_the_users_line(fn, args, snippet, sh
     assert text.strip() in str(err)
 
 
-# ---- what a function reads from outside is read when it is called ----------------------
-# Numbers and arrays read from closures, globals and attributes are inputs of the
-# compiled code; functions and other objects are guarded. Values are dyadic, so every
-# derivative below is exact.
-
-THIS = sys.modules[__name__]
-
-
-def cubic_with(a):
-    def f(x):
-        return a * x ** 3 + x
-    return f
-
-
-def test_closures_from_a_factory_each_use_their_own_value(compile_counter):
-    x = 1.5
-    for a in (2.0, 3.0, -0.5, 2.0):
-        f = cubic_with(a)
-        slope, curvature = 3.0 * a * x * x + 1.0, 6.0 * a * x
-        assert ad.primal(f)(x) == f(x)
-        assert ad.grad(f)(x) == slope
-        assert ad.value_and_grad(f)(x) == (f(x), slope)
-        assert ad.hessian(f)(x) == curvature
-        assert ad.grad(ad.grad(f))(x) == curvature
-        assert ad.derivative(f, order=3)(x) == 6.0 * a
-        assert ad.jvp(f, (x,), (2.0,)) == (f(x), 2.0 * slope)
-        value, pullback = ad.vjp(f, x)
-        assert (value, pullback(2.0)) == (f(x), (2.0 * slope,))
-    # the captured value is an input: one compilation per transform, not per value
-    assert len(compile_counter) == 8
-
-
-def test_check_grads_of_a_closure_to_order_2():
-    check_grads(cubic_with(-1.5), [0.75], order=2)
-
-
-RATE = 2.0
-
-
-def uses_rate(x):
-    return RATE * x * x
-
-
-def test_a_global_number_rebound_after_the_first_call(monkeypatch):
-    g = ad.grad(uses_rate)
-    assert g(1.5) == 6.0
-    monkeypatch.setattr(THIS, "RATE", 3.0)
-    assert g(1.5) == 9.0
-    assert ad.grad(uses_rate)(1.5) == 9.0
-    assert ad.hessian(uses_rate)(1.5) == 6.0
-    monkeypatch.setattr(THIS, "RATE", 4)  # an int: a new signature
-    assert g(1.5) == 12.0
-
-
-WEIGHTS = np.array([1.0, 2.0])
-
-
-def weighted_square(x):
-    return WEIGHTS * x * x
-
-
-def test_a_global_array_rebound_or_changed_in_place(monkeypatch):
-    jac = ad.jacobian(weighted_square)
-    np.testing.assert_array_equal(jac(1.5), [3.0, 6.0])
-    monkeypatch.setattr(THIS, "WEIGHTS", np.array([3.0, -1.0]))
-    np.testing.assert_array_equal(jac(1.5), [9.0, -3.0])
-    WEIGHTS[0] = 0.5
-    np.testing.assert_array_equal(jac(1.5), [1.5, -3.0])
-    np.testing.assert_array_equal(ad.primal(weighted_square)(2.0), [2.0, -4.0])
-    monkeypatch.setattr(THIS, "WEIGHTS", np.array([1.0, 0.0, -2.0]))  # another shape
-    np.testing.assert_array_equal(jac(1.5), [3.0, 0.0, -6.0])
-
-
-def doubled(t):
-    return 2.0 * t
-
-
-def tripled(t):
-    return 3.0 * t
-
-
-STEP = doubled
-
-
-def through_a_global_helper(x):
-    return STEP(x) * x
-
-
-def test_a_global_helper_function_rebound(monkeypatch, compile_counter):
-    g = ad.grad(through_a_global_helper)
-    assert g(1.5) == 6.0
-    monkeypatch.setattr(THIS, "STEP", tripled)
-    assert g(1.5) == 9.0
-    assert ad.derivative(through_a_global_helper, order=2)(1.5) == 6.0
-    monkeypatch.setattr(THIS, "STEP", doubled)
-    assert g(1.5) == 6.0
-    assert len(compile_counter) == 3  # back to the first helper: compiled already
-
-
-OFFSET = 1.0
-
-
-def shifted(t):
-    return t + OFFSET
-
-
-def scaled_shift(t):
-    return 2.0 * shifted(t)
-
-
-SHIFT = shifted
-
-
-def through_nested_helpers(x):
-    return scaled_shift(x) * x
-
-
-def test_nested_helpers_read_their_globals_at_call_time(monkeypatch):
-    g = ad.grad(through_nested_helpers)
-    assert g(1.5) == 4.0 * 1.5 + 2.0
-    monkeypatch.setattr(THIS, "OFFSET", -0.5)
-    assert g(1.5) == 4.0 * 1.5 - 1.0
-    monkeypatch.setattr(THIS, "shifted", tripled)  # the helper's helper, rebound
-    assert g(1.5) == 12.0 * 1.5
-    assert ad.primal(through_nested_helpers)(1.5) == 6.0 * 2.25
-
-
-CONFIG = types.SimpleNamespace(scale=2.0, step=doubled)
-
-
-def configured(x):
-    return CONFIG.scale * CONFIG.step(x) * x
-
-
-def test_attributes_of_a_global_object(monkeypatch):
-    g = ad.grad(configured)
-    assert g(1.5) == 12.0
-    monkeypatch.setattr(CONFIG, "scale", 0.5)
-    assert g(1.5) == 3.0
-    monkeypatch.setattr(CONFIG, "step", tripled)
-    assert g(1.5) == 4.5
-    monkeypatch.setattr(THIS, "CONFIG", types.SimpleNamespace(scale=1.0, step=tripled))
-    assert g(1.5) == 9.0
-
-
-def square_with_settable(a):
-    def g(t):
-        return a * t * t
-
-    def set_a(value):
-        nonlocal a
-        a = value
-    return g, set_a
-
-
-INNER, SET_INNER = square_with_settable(2.0)
-
-
-def uses_the_gradient_of_a_closure(x):
-    return ad.grad(INNER)(x) * x  # 2 a x^2
-
-
-def test_a_staged_gradient_reads_its_closure_at_call_time(monkeypatch):
-    primal, g = ad.primal(uses_the_gradient_of_a_closure), ad.grad(uses_the_gradient_of_a_closure)
-    assert (primal(1.5), g(1.5)) == (9.0, 12.0)
-    SET_INNER(3.0)  # the same closure, its cell rebound
-    try:
-        assert (primal(1.5), g(1.5)) == (13.5, 18.0)
-    finally:
-        SET_INNER(2.0)
-    monkeypatch.setattr(THIS, "INNER", square_with_settable(-1.0)[0])  # another closure
-    assert (primal(1.5), g(1.5)) == (-4.5, -6.0)
-
-
-def gradient_times_x_of(inner):
-    def f(x):
-        return ad.grad(inner)(x) * x
-    return f
-
-
-def test_closures_over_different_staged_functions():
-    for a in (2.0, 3.0, 2.0):
-        f = gradient_times_x_of(square_with_settable(a)[0])
-        assert ad.grad(f)(1.5) == 4.0 * a * 1.5
-        assert ad.hessian(f)(1.5) == 4.0 * a
-
-
-def test_a_closure_value_bound_after_the_first_call():
-    def f(x):
-        return late * x * x
-    g = ad.grad(f)
-    with pytest.raises(ad.UnsupportedSyntaxError, match="'late'"):
-        g(1.5)
-    late = 2.0
-    assert g(1.5) == 6.0
-
-
-def uses_transient(x):
-    return TRANSIENT * x  # noqa: F821 - set and deleted by the test
-
-
-def test_a_global_deleted_after_the_first_call(monkeypatch):
-    monkeypatch.setattr(THIS, "TRANSIENT", 2.0, raising=False)
-    g = ad.grad(uses_transient)
-    assert g(1.5) == 2.0
-    monkeypatch.delattr(THIS, "TRANSIENT")
-    with pytest.raises(ad.UnsupportedSyntaxError, match="'TRANSIENT' is not defined"):
-        g(1.5)
-
-
-AXIS = 0
-ARGNUM = 1
-
-
-def sums_along_axis(x):
-    return np.sum(x, axis=AXIS)
-
-
-def sums_along(x, axis):
-    return np.sum(x, axis=axis)
-
-
-def sums_along_axis_through_a_helper(x):
-    return sums_along(x, AXIS)
-
-
-def sums_along_axis_through_a_variable(x):
-    axis = AXIS
-    return np.sum(x, axis=axis)
-
-
-def product_with_square(x, y):
-    return x * y * y
-
-
-def staged_with_a_global_argnum(x):
-    return ad.grad(product_with_square, argnums=ARGNUM)(x, 2.0)
-
-
-def test_a_global_needed_while_compiling_is_guarded_not_an_input(monkeypatch):
-    assert adcompile.api._lowered(sums_along_axis).inputs == []
-    x = np.arange(6.0).reshape(2, 3)
-    sums = [ad.primal(f) for f in (sums_along_axis, sums_along_axis_through_a_helper,
-                                   sums_along_axis_through_a_variable)]
-    g = ad.primal(staged_with_a_global_argnum)
-    assert [f(x).tolist() for f in sums] == [[3.0, 5.0, 7.0]] * 3
-    assert g(3.0) == 12.0
-    monkeypatch.setattr(THIS, "AXIS", 1)
-    monkeypatch.setattr(THIS, "ARGNUM", 0)
-    assert [f(x).tolist() for f in sums] == [[3.0, 12.0]] * 3
-    assert g(3.0) == 4.0
-
-
-class FreshEachRead:
-    @property
-    def pair(self):
-        return tuple([1.0, 2.0])
-
-
-FRESH = FreshEachRead()
-
-
-def reads_a_fresh_object(x):
-    a, b = FRESH.pair
-    return a * x + b
-
-
-def test_an_attribute_that_is_a_new_object_each_read_is_refused():
-    with pytest.raises(ad.UnsupportedSyntaxError, match="new object each time"):
-        ad.grad(reads_a_fresh_object)(1.5)
-
-
 # ---- a NumPy, math or builtin function itself ---------------------------------------------
 
 @pytest.mark.parametrize("fun, x, expected", [
@@ -1532,35 +1155,6 @@ def test_without_a_batching_rule_the_matrix_is_one_call_per_direction(monkeypatc
     j = ad.jacobian(sines_of_a_loop)
     np.testing.assert_allclose(j(x), expected_jacobian, rtol=1e-14)
     assert _generated_calls(lambda: j(x)) == 3
-
-
-def stacked_products(a, b):
-    return np.tanh(a @ b) * np.sum(b, axis=-2, keepdims=True)
-
-
-def reshaped_and_transposed(x, w):
-    return np.sum(np.reshape(np.transpose(x * w, (2, 0, 1)), (4, -1)) ** 2, axis=1)
-
-
-def broadcast_quotient(x, y):
-    return np.exp(x) / (1.0 + y * y) - np.maximum(x, 0.25)
-
-
-@pytest.mark.parametrize("fn, shapes", [
-    (stacked_products, [(1, 2, 3), (4, 3, 2)]), (stacked_products, [(3,), (3, 2)]),
-    (reshaped_and_transposed, [(2, 3, 4), (4,)]), (broadcast_quotient, [(2, 1), (3,)]),
-    (broadcast_quotient, [(), (3,)]),
-], ids=lambda v: getattr(v, "__name__", None) or "-".join(map(str, v)))
-def test_a_batched_jacobian_equals_the_one_by_directions(fn, shapes):
-    args = [RNG.standard_normal(shape) if shape else 0.6 for shape in shapes]
-    transformed = ad.jacobian(fn, argnums=(0, 1))
-    blocks = transformed(*args)
-    assert not transformed._last.per_direction
-    by_direction = adcompile.api._basis_sweep(
-        lambda *v: ad.jvp(fn, v[:2], v[2:])[1], args, (0, 1))[0]
-    for block, expected in zip(blocks, by_direction):
-        assert np.shape(block) == np.shape(expected)
-        np.testing.assert_allclose(block, expected, rtol=1e-13, atol=1e-15)
 
 
 def test_hvp_is_the_hessian_times_v_for_arrays():

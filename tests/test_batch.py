@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import adcompile as ad
-from adcompile.api import specialize
+from adcompile.pipeline import specialize
 from adcompile.backend.codegen import to_source
 from adcompile.backend.compile import compile_source
 from adcompile.ir.nodes import walk_ops

@@ -8,7 +8,8 @@ import textwrap
 import numpy as np
 import pytest
 
-import adcompile.api
+import adcompile.cache
+import adcompile.pipeline
 from adcompile.cli import main
 
 MODULE = textwrap.dedent("""\
@@ -200,8 +201,8 @@ def test_an_internal_error_names_the_stage_and_shows_its_traceback(script, capsy
                                                                    monkeypatch):
     def fails(*args, **kwargs):
         raise KeyError(".value")
-    monkeypatch.setattr(adcompile.api, "reverse", fails)
-    monkeypatch.setattr(adcompile.api, "_CACHES", {})
+    monkeypatch.setattr(adcompile.pipeline, "reverse", fails)
+    monkeypatch.setattr(adcompile.cache, "_CACHES", {})
     assert main(["grad", f"{script}:wave"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("adcompile: internal compiler error while differentiating "

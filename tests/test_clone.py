@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 import adcompile as ad
-from adcompile.api import specialize
+from adcompile.pipeline import specialize
 from adcompile.ir.builder import Builder
 from adcompile.ir.clone import clone_function, clone_op, clone_region
 from adcompile.ir.nodes import Function, Region, Value, walk_ops

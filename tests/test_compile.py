@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import adcompile as ad
-from adcompile.api import specialize
+from adcompile.pipeline import specialize
 from adcompile.backend.compile import compile_function, compile_source
 from adcompile.ir.types import FLOAT
 

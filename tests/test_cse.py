@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import adcompile as ad
-from adcompile.api import specialize
+from adcompile.pipeline import specialize
 from adcompile.ir.nodes import walk_ops
 from adcompile.ir.primitives import OPERAND
 from adcompile.ir.types import ArrayType, FLOAT, TAPE

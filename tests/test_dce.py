@@ -5,7 +5,7 @@ import math
 import pytest
 
 import adcompile as ad
-from adcompile.api import specialize
+from adcompile.pipeline import specialize
 from adcompile.ir.nodes import walk_ops
 from adcompile.ir.types import FLOAT, TAPE
 from adcompile.ir.verify import verify

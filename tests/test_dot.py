@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import adcompile as ad
-from adcompile.api import specialize
+from adcompile.pipeline import specialize
 from adcompile.ir.dot import function_to_dot
 from adcompile.ir.types import ArrayType, FLOAT, INT
 

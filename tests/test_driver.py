@@ -1,7 +1,7 @@
 """adcompile.passes.driver: the passes, run in turn, to a fixed point."""
 
 import adcompile as ad
-from adcompile.api import specialize
+from adcompile.pipeline import specialize
 from adcompile.ir.clone import clone_function
 from adcompile.ir.nodes import walk_ops
 from adcompile.ir.types import FLOAT

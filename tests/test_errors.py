@@ -6,7 +6,8 @@ import math
 import pytest
 
 import adcompile as ad
-import adcompile.api
+import adcompile.cache
+import adcompile.pipeline
 from adcompile.errors import (AdcompileError, AdcompileTypeError, AdcompileValueError,
                               GraphvizNotFoundError, InternalCompilerError, LocatedError, Loc,
                               NonDifferentiableError, ShapeError, SourceUnavailableError,
@@ -165,8 +166,8 @@ def fails(*args, **kwargs):
 @pytest.fixture
 def nothing_cached(monkeypatch):
     # every stage runs again, for functions other tests may have compiled
-    monkeypatch.setattr(adcompile.api, "_CACHES", {})
-    monkeypatch.setattr(adcompile.api, "_LOWERED", {})
+    monkeypatch.setattr(adcompile.cache, "_CACHES", {})
+    monkeypatch.setattr(adcompile.cache, "_LOWERED", {})
 
 
 STAGES = {
@@ -193,7 +194,8 @@ STAGES = {
 def test_a_failure_inside_the_compiler_names_the_function_and_the_stage(
         stage, monkeypatch, nothing_cached):
     call, doing = STAGES[stage]
-    monkeypatch.setattr(adcompile.api, stage, fails)
+    monkeypatch.setattr(adcompile.cache if stage == "lower" else adcompile.pipeline, stage,
+                        fails)
     with pytest.raises(InternalCompilerError) as info:
         call()
     assert info.value.stage.startswith(doing)
@@ -205,7 +207,7 @@ def test_a_failure_inside_the_compiler_names_the_function_and_the_stage(
 
 def test_a_failure_in_a_transform_called_inside_names_that_transform(monkeypatch,
                                                                      nothing_cached):
-    monkeypatch.setattr(adcompile.api, "reverse", fails)
+    monkeypatch.setattr(adcompile.pipeline, "reverse", fails)
     with pytest.raises(InternalCompilerError) as info:
         ad.primal(calls_grad_inside)(1.0)
     assert info.value.stage == ("differentiating grad(squares, argnums=0) in reverse mode "
@@ -215,7 +217,7 @@ def test_a_failure_in_a_transform_called_inside_names_that_transform(monkeypatch
 def test_the_errors_a_stage_raises_on_purpose_pass_through(monkeypatch, nothing_cached):
     def refuses(fn, *args, **kwargs):
         raise NonDifferentiableError("no reverse-mode rule for 'mystery'")
-    monkeypatch.setattr(adcompile.api, "reverse", refuses)
+    monkeypatch.setattr(adcompile.pipeline, "reverse", refuses)
     with pytest.raises(NonDifferentiableError, match="mystery"):
         ad.grad(squares)(1.0)
 
@@ -225,7 +227,7 @@ def test_a_type_error_in_a_derivative_program_is_the_compilers(monkeypatch, noth
     # fault is adcompile's, though the exception is one that usually blames the user
     def mistyped(fn, *args, **kwargs):
         raise ShapeError("mul of float, tape: mul works on numbers and arrays")
-    monkeypatch.setattr(adcompile.api, "forward", mistyped)
+    monkeypatch.setattr(adcompile.pipeline, "forward", mistyped)
     with pytest.raises(InternalCompilerError) as info:
         ad.jvp(squares, (1.0,), (1.0,))
     assert isinstance(info.value.__cause__, ShapeError)

@@ -4,7 +4,7 @@ errors located at the user's line."""
 import numpy as np
 import pytest
 
-from adcompile.api import specialize
+from adcompile.pipeline import specialize
 from adcompile.ir.builder import Builder
 from adcompile.errors import ShapeError
 from adcompile.ir.infer import infer_function, infer_op

@@ -6,7 +6,8 @@ import math
 import pytest
 
 import adcompile as ad
-from adcompile.api import _lowered, specialize
+from adcompile.cache import lowered
+from adcompile.pipeline import specialize
 from adcompile.ir.clone import clone_function
 from adcompile.ir.infer import infer_function
 from adcompile.ir.nodes import walk_ops
@@ -55,7 +56,7 @@ def in_a_loop(x):
 
 
 def test_lowering_stages_the_call_as_an_apply():
-    assert "apply" in prims(_lowered(uses_grad).function)
+    assert "apply" in prims(lowered(uses_grad).function)
 
 
 @pytest.mark.parametrize("fun, types", [
@@ -72,7 +73,7 @@ def build(callee, types):
 
 
 def test_inline_applies_replaces_the_apply_by_the_ir_built_for_the_callee():
-    fn = clone_function(_lowered(uses_grad).function)
+    fn = clone_function(lowered(uses_grad).function)
     infer_function(fn, [FLOAT])
     built = []
     assert inline_applies(fn, lambda callee, types: built.append((callee, types)) or
@@ -87,7 +88,7 @@ def test_inline_applies_replaces_the_apply_by_the_ir_built_for_the_callee():
 
 
 def test_a_staged_call_and_what_is_computed_from_it_stay_untyped_until_expanded():
-    fn = clone_function(_lowered(uses_grad).function)
+    fn = clone_function(lowered(uses_grad).function)
     infer_function(fn, [FLOAT])
     apply = next(op for op in walk_ops(fn.body) if op.prim == "apply")
     assert apply.output.type is None and fn.results[0].type is None
@@ -97,7 +98,7 @@ def test_a_staged_call_and_what_is_computed_from_it_stay_untyped_until_expanded(
 
 
 def test_inlined_values_are_fresh():
-    fn = clone_function(_lowered(uses_grad).function)
+    fn = clone_function(lowered(uses_grad).function)
     infer_function(fn, [FLOAT])
     inline_applies(fn, build)
     callee = ad.grad(g).build_ir([FLOAT, FLOAT])

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from adcompile.api import for_codegen, specialize
+from adcompile.pipeline import for_codegen, specialize
 from adcompile.backend.codegen import to_source
 from adcompile.backend.module import module_source
 from adcompile.ir.types import FLOAT

@@ -4,7 +4,8 @@ import math
 import re
 
 import adcompile as ad
-from adcompile.api import _lowered, specialize
+from adcompile.cache import lowered
+from adcompile.pipeline import specialize
 from adcompile.ir.builder import Builder
 from adcompile.ir.nodes import Function, Region, Value
 from adcompile.ir.types import FLOAT, INT, ArrayType
@@ -142,7 +143,7 @@ def stages_a_grad(x):
 
 
 def test_a_staged_transform_prints_as_its_repr():
-    text = format_function(_lowered(stages_a_grad).function)
+    text = format_function(lowered(stages_a_grad).function)
     assert "apply callee=<adcompile grad(inner, argnums=0)> x" in text
 
 

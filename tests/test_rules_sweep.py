@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 import adcompile as ad
-from adcompile.api import specialize
+from adcompile.pipeline import specialize
 from adcompile.backend.compile import compile_function
 from adcompile.ir.infer import type_of
 from adcompile.passes import optimize

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import adcompile as ad
-from adcompile.api import specialize
+from adcompile.pipeline import specialize
 from adcompile.ir.types import type_of
 from adcompile.passes import optimize
 from adcompile.transforms import sparsity

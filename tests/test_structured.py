@@ -2,7 +2,7 @@
 
 import pytest
 
-from adcompile.api import specialize
+from adcompile.pipeline import specialize
 from adcompile.backend.codegen import to_source
 from adcompile.backend.compile import compile_source
 from adcompile.frontend.lower import lower_function

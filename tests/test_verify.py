@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import adcompile as ad
-from adcompile.api import specialize
+from adcompile.pipeline import specialize
 from adcompile.ir.builder import Builder
 from adcompile.ir.clone import clone_function
 from adcompile.ir.nodes import Function, Region, Value
