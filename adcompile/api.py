@@ -253,7 +253,8 @@ class Transformed:
         if tree != compiled.tree or not all(fits(v, t) for v, t in zip(leaves, types)):
             parts, k = [], 0
             for s in self.spec.selected(trees):
-                parts.append(f"{s.name!r} ({describe(types[k]) if s.tree.is_leaf else s.tree})")
+                shaped = describe(types[k]) if s.tree.is_leaf else s.tree
+                parts.append(f"{s.name!r} ({shaped})")
                 k += s.tree.size
             expected = ", ".join(parts)
             raise AdcompileTypeError(

@@ -5,8 +5,9 @@ compiled code:
     lowering (valid now, see `cache.lowered`) -> clone and type for the signature ->
     expand nested transforms -> derivative transform(s) -> optimize -> codegen -> exec
 
-It keeps nothing between calls and knows no call protocol: `cache` decides when to
-compile, `api` how a call reaches the code. An unexpected exception in a stage is
+It keeps nothing between calls (the lowering it starts from is `cache`'s) and knows no
+call protocol: `cache` decides when to compile, `api` how a call reaches the code, and a
+transform staged inside compiled code is expanded through its callee's `build_ir`. An unexpected exception in a stage is
 reported as an `InternalCompilerError` naming the stage (see `errors.compiler_stage`).
 """
 

@@ -35,7 +35,8 @@ def uses_the_gradient_of_a_closure(x):
 
 
 def test_a_staged_gradient_reads_its_closure_at_call_time(monkeypatch):
-    primal, g = ad.primal(uses_the_gradient_of_a_closure), ad.grad(uses_the_gradient_of_a_closure)
+    primal = ad.primal(uses_the_gradient_of_a_closure)
+    g = ad.grad(uses_the_gradient_of_a_closure)
     assert (primal(1.5), g(1.5)) == (9.0, 12.0)
     SET_INNER(3.0)  # the same closure, its cell rebound
     try:
