@@ -104,6 +104,11 @@ class CodeCache:
         self.last = compiled
         return compiled, call_values, lowering
 
+    def clear(self) -> None:
+        """Forget the code compiled for this identity, so that the next call compiles
+        again (as the fuzzer does under other compiler settings)."""
+        self._compiled.clear()
+
     def _read_now(self, trees: tuple | None = None) -> tuple[Lowered, list]:
         """The lowering valid now and its inputs, with a reader for the next calls."""
         lowering = lowered(self._root, trees)

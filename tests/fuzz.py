@@ -1581,12 +1581,12 @@ class _PointChecker:
         1 for compressed columns wherever a sparsity pattern is found."""
         saved = jacobian_transform.COMPRESSION
         jacobian_transform.COMPRESSION = compression
-        transform._cache.clear()
+        transform._code.clear()
         try:
             return self.adcompile(kind, lambda: transform(*self.point))
         finally:
             jacobian_transform.COMPRESSION = saved
-            transform._cache.clear()
+            transform._code.clear()
 
     def expect(self, kind: str, ok: bool, message: str) -> None:
         if not ok:

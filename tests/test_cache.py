@@ -65,6 +65,19 @@ def test_a_new_grad_of_the_same_function_reuses_the_compiled_code(compile_counte
     assert len(compile_counter) == 2
 
 
+def cache_probe_cleared(x, y):
+    return x * y * y
+
+
+def test_after_clear_the_next_call_compiles_again(compile_counter):
+    g = ad.grad(cache_probe_cleared)
+    assert g(0.5, 2.0) == 4.0
+    g._code.clear()
+    assert g(0.25, 2.0) == 4.0
+    assert ad.grad(cache_probe_cleared)(0.5, 3.0) == 9.0  # the cleared cache is shared
+    assert len(compile_counter) == 2
+
+
 def test_jvp_compiles_once_per_function_and_signature(compile_counter):
     ad.jvp(cache_probe, (0.5, 1.0), (1.0, 0.0))
     ad.jvp(cache_probe, (0.7, 2.0), (0.0, 1.0))
