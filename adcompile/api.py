@@ -29,13 +29,15 @@ from .arguments import (argument_sequence, argument_types, bind_arguments, check
                         checked_order, describe, fits, flatten_arguments, is_position,
                         refuse_complex)
 from .backend.compile import compile_source
-from .cache import COMPILE_LOCK, CodeCache, lowered
+from .cache import COMPILE_LOCK, CodeCache
 from .compiled import Compiled
 from .dispatch import dispatcher
 from .display import notebook_html, problem_html, render
 from .errors import (AdcompileError, AdcompileTypeError, AdcompileValueError,
                      InternalCompilerError, SourceUnavailableError)
 from .frontend.callables import signature_for
+from .frontend.fence import fence
+from .frontend.parse import parse_function
 from .ir.dot import function_to_dot
 from .ir.nodes import Function
 from .ir.printer import format_function
@@ -284,7 +286,8 @@ class Transformed:
             values = [variadic.get(param.kind, param.default)
                       if param.default is not inspect.Parameter.empty or param.kind in
                       variadic else 1.0 for param in self._signature.parameters.values()]
-            lowered(self.root)  # what does not compile for any types says so itself
+            # what no argument types could make compile says so itself
+            fence(parse_function(self.root), variadic=True)
             try:
                 self.prepare(values)
             except AdcompileError as error:

@@ -32,6 +32,9 @@ _LOWERED: dict[Any, list[Lowered]] = {}
 COMPILE_LOCK = threading.RLock()
 # (code, transform, argnums, order) -> {(lowering, argument signature) -> compiled code}
 _CACHES: dict[tuple, dict] = {}
+# (code, transform, argnums, order) -> the code its last call ran, so that
+# `grad(f).source` written after `grad(f)(x)` shows that call's code
+_LAST: dict[tuple, "Compiled"] = {}
 
 
 def lowered(fun, trees: tuple | None = None) -> Lowered:
@@ -69,10 +72,10 @@ class CodeCache:
             with COMPILE_LOCK:  # two threads making the first grad(f) share one cache
                 cache = _CACHES.setdefault(identity, {})
         self._compiled: dict[tuple, Compiled] = cache
+        self._identity = identity
         # argument structures -> (lowering, function giving its inputs now, or None where
         # a guard fails), for each lowering met
         self._readers: dict[tuple | None, tuple[tuple[Lowered, Callable | None], ...]] = {}
-        self.last: Compiled | None = None  # the code the last call found
 
     def prepare(self, values, trees: tuple | None = None) -> tuple[Compiled, Any, Lowered]:
         """The code for arguments whose leaves are `values` (of structures `trees`),
@@ -101,13 +104,19 @@ class CodeCache:
                 if compiled is None:
                     compiled = self._compile(values, inputs, trees)
                     self._compiled[key] = compiled
-        self.last = compiled
+        _LAST[self._identity] = compiled
         return compiled, call_values, lowering
+
+    @property
+    def last(self) -> Compiled | None:
+        """The code the last call of a transform with this identity found."""
+        return _LAST.get(self._identity)
 
     def clear(self) -> None:
         """Forget the code compiled for this identity, so that the next call compiles
         again (as the fuzzer does under other compiler settings)."""
         self._compiled.clear()
+        _LAST.pop(self._identity, None)
 
     def _read_now(self, trees: tuple | None = None) -> tuple[Lowered, list]:
         """The lowering valid now and its inputs, with a reader for the next calls."""

@@ -1427,3 +1427,17 @@ def test_containers_of_another_structure_compile_again_and_scalars_keep_the_fast
     assert g({"w": 1.0, "n": 2.0}) == {"n": 1.0, "w": 2.0}
     assert g({"w": 1.0, "n": 2.0, "k": 0.0}) == {"k": 0.0, "n": 1.0, "w": 2.0}
     assert g.__call__ == g._call  # containers take the general path
+
+
+def offset_energy(x):
+    return np.sum((x - 1.0) ** 2)
+
+
+def test_source_after_a_call_shows_that_call_even_through_a_new_transform():
+    # `ad.grad(f)(x)` then `print(ad.grad(f).source)`: two equal transforms, one code
+    ad.grad(offset_energy)(np.zeros(4))
+    source = ad.grad(offset_energy).source
+    assert "def offset_energy_grad(x):" in source
+    namespace = {}
+    exec(source, namespace)
+    np.testing.assert_array_equal(namespace["offset_energy_grad"](np.zeros(4)), -2 * np.ones(4))

@@ -167,6 +167,7 @@ def fails(*args, **kwargs):
 def nothing_cached(monkeypatch):
     # every stage runs again, for functions other tests may have compiled
     monkeypatch.setattr(adcompile.cache, "_CACHES", {})
+    monkeypatch.setattr(adcompile.cache, "_LAST", {})
     monkeypatch.setattr(adcompile.cache, "_LOWERED", {})
 
 
