@@ -311,13 +311,19 @@ class _Codegen:
 
     def _writable_uses(self, value: Value, writer: Op) -> int:
         """The uses of `value`, not counting reads of a list's element or length written
-        on lines of their own before `writer`, in its region: the update comes after
-        them (``bv = bxs[-1]`` then ``bxs.pop()``)."""
+        on lines of their own before `writer`, in its region or in a loop or an `if`
+        before it there: the update comes after them (``bv = bxs[-1]`` then
+        ``bxs.pop()``)."""
         region = self.def_region.get(writer.outputs[0]) if writer.outputs else None
         ops = region.ops if region is not None else []
+        position = {op: k for k, op in enumerate(ops)}
+
+        def before_writer(reader: Op) -> bool:
+            while reader not in position and reader in self._enclosing:
+                reader = self._enclosing[reader]
+            return writer in position and position.get(reader, len(ops)) < position[writer]
         earlier = [reader for reader in self._readers.get(value, [])
-                   if reader.prim in _LIST_READS and reader in ops and writer in ops and
-                   ops.index(reader) < ops.index(writer)]
+                   if reader.prim in _LIST_READS and before_writer(reader)]
         # Another branch of an `if` around the writer runs instead of it: what it reads
         # of a list does not count. (Not for arrays: the frontend, reading this code
         # again, would not see that the array a branch passes on is the loop's own.)

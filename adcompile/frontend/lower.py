@@ -334,6 +334,7 @@ class _Lowerer:
         # name -> why it may be unbound here, for a better message than NameError
         self.unbound_reason: dict[str, str] = {}
         self.tapes: set[Value] = set()  # lists made by `name = []`, used as stacks
+        self.list_tapes: set[Value] = set()  # the tapes lists are pushed onto
         # constants' values, for parameters that must be known while compiling (axis=)
         self.known: dict[Value, object] = {} if known is None else known
         # for a function defined in the body: the scope around it, and its lowerer
@@ -479,7 +480,11 @@ class _Lowerer:
             self.list_method(node.value, env)
         elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call):
             tape = self.tape(node.value.func.value, env)
-            value = self.value(self.expr(node.value.args[0], env), node.value.args[0])
+            pushed = self.expr(node.value.args[0], env)
+            if isinstance(pushed, DynList):  # (a reverse sweep tapes a list it reads)
+                self.list_tapes.add(tape)
+                pushed = pushed.value
+            value = self.value(pushed, node.value.args[0])
             self.at(node)
             self.b.emit("push", [tape, value], n_out=0)
         elif isinstance(node, gast.Expr):
@@ -645,7 +650,8 @@ class _Lowerer:
             if isinstance(binding, Static):
                 env[name] = self.materialize(binding)
             elif isinstance(binding, list):  # a list carried by a loop is a value
-                env[name] = DynList(self.dynamic(binding), len(binding))
+                hint = None if name.startswith("<") else name
+                env[name] = DynList(self.dynamic(binding, hint), len(binding))
             if isinstance(env[name], DynList) and _length_changes(name, node.body):
                 env[name] = DynList(env[name].value)
         likes = [env[name] for name in carried]
@@ -873,19 +879,19 @@ class _Lowerer:
         return _Walk([self.const(0), length, self.const(1)],
                      lambda i: self.b.apply("add", start, self.b.apply("mul", i, step)))
 
-    def dynamic(self, binding) -> Value:
+    def dynamic(self, binding, hint: str | None = None) -> Value:
         """A list as a value: a list of known elements appended one by one to an empty
-        one."""
+        one (named `hint`)."""
         if isinstance(binding, DynList):
-            return DynList(binding.value, binding.length).value
-        items = self.b.apply("list_new")
+            return binding.value
+        items = self.b.apply("list_new", hint=hint)
         for item in binding:
             if isinstance(item, (tuple, list, DynList)):
                 raise UnsupportedSyntaxError(
                     "a list of tuples or lists is supported only while its length is "
                     "known while compiling", self.b.loc,
                     "keep one list per component: xs.append(a); ys.append(b)")
-            items = self.b.apply("list_append", items, self.materialize(item))
+            items = self.b.apply("list_append", items, self.materialize(item), hint=hint)
         return items
 
     def range_args(self, call, env: dict) -> list[Value]:
@@ -1226,7 +1232,9 @@ class _Lowerer:
                 return self.list_method(node, env)
             if isinstance(node.func, gast.Attribute) and node.func.attr == "pop" and \
                     not node.args and isinstance(node.func.value, gast.Name):
-                return self.b.emit("pop", [self.tape(node.func.value, env)]).output
+                tape = self.tape(node.func.value, env)
+                popped = self.b.emit("pop", [tape]).output
+                return DynList(popped) if tape in self.list_tapes else popped
             return self.call(node, env)
         if isinstance(node, gast.Attribute):
             return self.attribute(self.expr(node.value, env), node)
