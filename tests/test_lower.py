@@ -1714,6 +1714,53 @@ def sums_array_rows(a):
     return np.sum(sum(a) * sum(row * row for row in a))
 
 
+def makes_a_list(x, n):
+    out = []
+    for k in range(n):
+        out.append(x * k)
+    return out
+
+
+def calls_a_helper_making_a_list(x):
+    ys = makes_a_list(x, 4)
+    return sum(ys) * ys[1]
+
+
+def appends_until_a_break(x):
+    xs = []
+    t = x
+    while True:
+        xs.append(t)
+        t = t * 0.5
+        if t < 0.1:
+            break
+    return sum(v * v for v in xs)
+
+
+def builds_a_list_per_iteration(x):
+    totals = []
+    for i in range(3):
+        row = []
+        for j in range(2):
+            row.append(x[i] * j + x[i] * x[i])
+        totals.append(sum(row))
+    return sum(totals)
+
+
+def reads_the_list_it_grows(x):
+    xs = [x]
+    for k in range(4):
+        xs.append(sum(xs) * x + xs[k])
+    return xs[-1] + len(xs)
+
+
+def appends_in_one_branch(x):
+    xs = [x]
+    if x > 0:
+        xs.append(x * x)
+    return sum(xs) * len(xs)
+
+
 V = np.array([0.7, -1.2, 1.9, 0.4])
 W = np.array([1.1, 0.3, -0.8, 2.0])
 LIST_FORMS = [
@@ -1727,6 +1774,9 @@ LIST_FORMS = [
     (steps_down, (V,)), (unrolls_a_tuple, (0.8,)), (breaks_out_of_a_tuple_loop, (0.6,)),
     (reads_the_loop_variable_after, (V,)), (pops_from_a_list, (0.9,)),
     (appends_under_an_if, (V,)), (sums_array_rows, (V.reshape(2, 2),)),
+    (calls_a_helper_making_a_list, (1.3,)), (appends_until_a_break, (1.7,)),
+    (builds_a_list_per_iteration, (V,)), (reads_the_list_it_grows, (0.7,)),
+    (appends_in_one_branch, (0.8,)), (appends_in_one_branch, (-0.8,)),
 ]
 
 
@@ -1744,6 +1794,17 @@ def test_scalar_list_forms_in_taylor_mode_and_hessian(fn, x):
     assert ad.derivative(fn, order=2)(x) == pytest.approx(second, rel=1e-5)
     assert ad.hessian(fn)(x) == pytest.approx(second, rel=1e-5)
     assert ad.grad(ad.grad(fn))(x) == pytest.approx(second, rel=1e-5)
+
+
+def squares_into_a_pair(x):
+    ys = [v * v for v in x]
+    return np.array([sum(ys), ys[0] * x[1]])
+
+
+def test_a_list_jacobian():
+    expected = np.array([2 * V, [0.0, V[0] ** 2, 0.0, 0.0]])
+    expected[1, 0] = 2 * V[0] * V[1]
+    assert np.allclose(ad.jacobian(squares_into_a_pair)(V), expected)
 
 
 def test_a_list_hessian_over_arrays():
