@@ -25,8 +25,8 @@ from typing import Callable
 
 import numpy as np
 
-from .types import (BOOL, FLOAT, INT, TAPE, ArrayType, ListType, ShapeMismatch, Type, broadcast,
-                    elementwise, promote, with_dtype)
+from .types import (BOOL, FLOAT, INT, TAPE, ArrayType, ListType, ShapeMismatch, Type,
+                    broadcast, elementwise, promote, with_dtype)
 
 
 @dataclass(frozen=True)
