@@ -92,6 +92,17 @@ def norm(x):
     return np.linalg.norm(x)
 
 
+def sum_of_squares(xs):
+    return sum(v * v for v in xs)
+
+
+def power_series(x, n):
+    terms = []
+    for k in range(n):
+        terms.append(x ** k / (k + 1))
+    return sum(terms)
+
+
 # ---- programs several test modules compile ------------------------------------------------
 
 def two_filled_arrays(x):

@@ -46,6 +46,8 @@ CASES = {
     "quadratic_form_hessian": lambda: _called(ad.hessian(cases.quadratic_form),
                                               np.ones(3), np.ones((3, 3))),
     "norm_hessian": lambda: _called(ad.hessian(cases.norm), np.ones(3)),
+    "sum_of_squares_grad": lambda: _called(ad.grad(cases.sum_of_squares), np.ones(3)),
+    "power_series_grad": lambda: _called(ad.grad(cases.power_series), 0.5, 4),
 }
 
 

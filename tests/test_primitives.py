@@ -421,6 +421,7 @@ def test_declared_parameters():
                         "broadcast_to": ("shape",), "reshape": ("shape",),
                         "transpose": ("axes",), "index": ("index",),
                         "index_update": ("index", "mode"), "dim": ("axis", "rank"),
+                        "check_bound": ("name",),
                         **{name: ("axis", "keepdims") for name in ("mean", "prod", "max",
                                                                    "min")},
                         "var": ("axis", "ddof", "keepdims"), "std": ("axis", "ddof", "keepdims"),

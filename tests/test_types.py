@@ -63,7 +63,13 @@ def test_types_compare_by_value_hash_and_are_frozen():
 
 def test_aggregates_are_neither_arrays_nor_floats():
     for t in (NONE, TAPE, TupleType((FLOAT,)), ListType(FLOAT)):
-        assert not t.is_array and not t.is_float
+        assert not t.is_array
+    for t in (NONE, TAPE, TupleType((FLOAT,)), ListType(INT), ListType()):
+        assert not t.is_float
+
+
+def test_a_list_of_floats_carries_derivatives():
+    assert ListType(FLOAT).is_float
 
 
 @pytest.mark.parametrize("types, expected", [

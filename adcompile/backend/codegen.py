@@ -21,6 +21,13 @@ value is not owned; otherwise it updates a copy. Never in place: the function's
 arguments, constants, views (an index, a reshape), values a branch or a loop returns. Conservative on purpose: a missed chance costs a copy, a wrong one a wrong
 answer. The tape is a list: ``tape = []``, ``tape.append(v)``,
 ``v = tape.pop()``, one list for each value the reverse sweep reads.
+
+Lists (``xs.append(v)``, ``xs[i] = v``, ``xs.pop()``) are updated the same way, with two
+more chances, so that a loop appending under an ``if`` (a comprehension's filter) costs
+O(1) per element: reads of an element or of the length written on lines before the update
+do not count against it (``bv = bxs[-1]``, then ``bxs.pop()``), nor does another branch of
+an enclosing ``if`` passing the list on unchanged; and a branch's result is the loop's own
+list when each branch yields a list it alone held.
 """
 
 from __future__ import annotations
@@ -38,8 +45,10 @@ import numpy as np
 from ..ir.nodes import Function, Op, Region, Value
 from ..ir.structured import Cond, Loop, RangeLoop, WhileLoop, as_cond, as_loop
 from ..ir.primitives import PRIMITIVES, RETURNS_NEW_ARRAY
+from ..ir.types import ListType
 from . import spellings
 
+_LIST_READS = ("list_get", "list_len")
 _NAMESPACES = (spellings.SCALAR_NAMESPACE, spellings.ARRAY_NAMESPACE)
 
 _RESERVED = {*(alias for _, alias in _NAMESPACES), *dir(builtins)}
@@ -68,6 +77,8 @@ class _Codegen:
         self._readers: dict[Value, list[Op]] = {}
         self._enclosing: dict[Op, Op] = {}  # op in a nested region -> the op owning it
         self._owned_params: set[Value] = set()  # carried arrays the loop updates in place
+        self._op_region: dict[Op, Region] = {}  # the region each op is in
+        self._region_owner: dict[int, Op] = {}  # id of a nested region -> the op owning it
         self._index(fn.body)
         self.user_names = self._collect_user_names()
 
@@ -76,6 +87,7 @@ class _Codegen:
         for param in region.params:
             self.def_region[param] = region
         for op in region.ops:
+            self._op_region[op] = region
             if parent is not None:
                 self._enclosing[op] = parent
             for value in op.inputs:
@@ -86,6 +98,7 @@ class _Codegen:
                 self.defs[out] = op
                 self.def_region[out] = region
             for inner in op.regions:
+                self._region_owner[id(inner)] = op
                 self._index(inner, op)
         for value in region.results:
             self._use(value, region)
@@ -113,6 +126,10 @@ class _Codegen:
         op = self.defs.get(value)
         if op is None or self.is_literal(value):
             return op is not None
+        if op.prim == "check_bound":
+            return False
+        if op.prim in _LIST_READS and self.uses.get(op.inputs[0], 0) > 1:
+            return False  # read where it is made: an update of the list may come after
         return (op.prim in PRIMITIVES and PRIMITIVES[op.prim].pure and not op.regions
                 and not spellings.is_statement(op.prim) and len(op.outputs) == 1 and self.uses.get(value, 0) == 1
                 and self.use_region.get(value) is self.def_region[value]
@@ -218,6 +235,8 @@ class _Codegen:
                 self.names[op.output] = self.fresh(op.output.hint or "const")
             self.constants[self.names[op.output]] = op.params["value"]
             return []
+        if op.prim == "check_bound":
+            return self.check_bound(op)
         if self.is_inlined(op.output):
             return []
         return [ast.Assign([ast.Name(self.name(op.output), ast.Store())], self.op_expr(op))]
@@ -243,15 +262,89 @@ class _Codegen:
                                  ast.Name(target, ast.Load()))]
         return stmts
 
+    def check_bound(self, op: Op) -> list[ast.stmt]:
+        check = spellings.spelling(op.prim, [op.inputs[0].type], self.target)
+        return check.statements(self.expr(op.inputs[0]), op.params) + \
+            self.assign([op.output], [self.expr(op.inputs[0])])
+
     def owned(self, value: Value, reader: Op) -> bool:
         """Whether `reader` may write into `value`: nothing else reads it, and it is an
         array made in this call that no other value holds (see the module docstring)."""
-        if self.uses.get(value, 0) != 1 or value.type is None or value.type.shape == ():
+        if self._writable_uses(value, reader) != 1 or value.type is None or \
+                getattr(value.type, "shape", None) == ():
             return False
+        return self._fresh(value)
+
+    def _fresh(self, value: Value) -> bool:
+        """Whether `value` holds an array (or list) made in this call that no other value
+        holds: made by an op that returns a new one, an owned carried value or what the
+        loop carrying it in place gives, or (a list) a cond's result that is such a value
+        in each branch, which the cond alone held."""
         op = self.defs.get(value)
-        if op is not None:
+        if op is None:
+            return value in self._owned_params
+        loop = as_loop(op)
+        if loop is not None:  # carried in place: the loop's own, copied before if need be
+            return loop.carried_params(loop.body)[op.outputs.index(value)] in \
+                self._owned_params
+        cond = as_cond(op) if isinstance(value.type, ListType) else None
+        if cond is None:
             return op.prim in RETURNS_NEW_ARRAY
-        return value in self._owned_params
+        position = op.outputs.index(value)
+        return all(self._fresh(branch.results[position]) and
+                   self._only_in(branch.results[position], op)
+                   for branch in cond.branches)
+
+    def _only_in(self, value: Value, cond_op: Op) -> bool:
+        """Whether every use of `value` is inside the cond `cond_op` (its reads, and its
+        branches yielding it)."""
+        inside = sum(self._inside(reader, cond_op) for reader in self._readers.get(value, []))
+        yields = sum(branch.results.count(value) for branch in cond_op.regions)
+        return self.uses.get(value, 0) == inside + yields
+
+    def _inside(self, op: Op, outer: Op) -> bool:
+        while op in self._enclosing:
+            op = self._enclosing[op]
+            if op is outer:
+                return True
+        return False
+
+    def _writable_uses(self, value: Value, writer: Op) -> int:
+        """The uses of `value`, not counting reads of a list's element or length written
+        on lines of their own before `writer`, in its region or in a loop or an `if`
+        before it there: the update comes after them (``bv = bxs[-1]`` then
+        ``bxs.pop()``)."""
+        region = self.def_region.get(writer.outputs[0]) if writer.outputs else None
+        ops = region.ops if region is not None else []
+        position = {op: k for k, op in enumerate(ops)}
+
+        def before_writer(reader: Op) -> bool:
+            while reader not in position and reader in self._enclosing:
+                reader = self._enclosing[reader]
+            return writer in position and position.get(reader, len(ops)) < position[writer]
+        earlier = [reader for reader in self._readers.get(value, [])
+                   if reader.prim in _LIST_READS and before_writer(reader)]
+        # Another branch of an `if` around the writer runs instead of it: what it reads
+        # of a list does not count. (Not for arrays: the frontend, reading this code
+        # again, would not see that the array a branch passes on is the loop's own.)
+        alternatives, op = 0, writer
+        while isinstance(value.type, ListType) and op in self._enclosing:
+            parent = self._enclosing[op]
+            if as_cond(parent) is not None and not self._inside_region(value, parent):
+                alternatives += sum(_uses_within(value, branch) for branch in parent.regions
+                                    if op not in branch.ops)
+            op = parent
+        return self.uses.get(value, 0) - len(earlier) - alternatives
+
+    def _inside_region(self, value: Value, op: Op) -> bool:
+        """Whether `value` is defined inside one of `op`'s regions, at any depth."""
+        region = self.def_region.get(value)
+        while region is not None:
+            owner = self._region_owner.get(id(region))
+            if owner is op:
+                return True
+            region = self._op_region.get(owner) if owner is not None else None
+        return False
 
     def _updated_in_place(self, loop: Loop, k: int) -> bool:
         """Whether the body's one use of carried value `k` is an update into it, and the
@@ -259,9 +352,19 @@ class _Codegen:
         (after a copy before the loop when the initial array is not owned)."""
         param = loop.carried_params(loop.body)[k]
         reader = self.user.get(param)
-        return self.uses.get(param, 0) == 1 and reader in loop.body.ops and \
-            spellings.is_statement(reader.prim) and reader.inputs[0] is param and \
-            param.type.shape != () and self.owned(loop.next_values[k], loop.op)
+        if not (reader is not None and (reader in loop.body.ops or
+                                        self._inside(reader, loop.op)) and
+                spellings.is_statement(reader.prim) and reader.inputs[0] is param and
+                self._writable_uses(param, reader) == 1 and
+                getattr(param.type, "shape", None) != ()):
+            return False
+        # what the body carries on is fresh when the parameter is (a branch passes it on)
+        assumed = param not in self._owned_params
+        self._owned_params.add(param)
+        fresh = self.owned(loop.next_values[k], loop.op)
+        if assumed and not fresh:
+            self._owned_params.discard(param)
+        return fresh
 
     def cond(self, cond: Cond) -> list[ast.stmt]:
         for k, out in enumerate(cond.outputs):
@@ -291,11 +394,13 @@ class _Codegen:
                 self.def_region.get(init) is self.def_region[out]
             if out in self.names:
                 name = self.names[out]
-            elif only_for_the_loop and init in self.names and init.hint == out.hint and \
-                    self._assigned(init):
+            elif only_for_the_loop and init in self.names and self._assigned(init) and (
+                    init.hint == out.hint or isinstance(init.type, ListType) and
+                    self._updated_in_place(loop, k)):
                 # a parameter or a named value the loop alone reads carries on under its
                 # name: `out[i] = ...` in the loop, never `out_1 = out` before it (which,
-                # read back, would be a write into an array another name holds)
+                # read back, would be a write into an array another name holds); so does
+                # a list the loop updates in place, whatever its name
                 name = self.names[init]
             else:
                 name = self.fresh(out.hint)
@@ -472,6 +577,13 @@ def _identifier(hint: str | None) -> str:
     if cleaned[0].isdigit():
         cleaned = "_" + cleaned
     return cleaned
+
+
+def _uses_within(value: Value, region: Region) -> int:
+    """How many times `region` reads `value`, its nested regions and results included."""
+    return region.results.count(value) + sum(
+        op.inputs.count(value) + sum(_uses_within(value, inner) for inner in op.regions)
+        for op in region.ops)
 
 
 def _yields(op: Op, value: Value) -> bool:

@@ -223,6 +223,78 @@ class Update:
         return [ast.AugAssign(place, ast.Add(), value)]
 
 
+@dataclass(frozen=True)
+class Check:
+    """A loop variable read after its loop (``check_bound``): Python's error where the
+    loop ran no iteration and nothing bound the name before it."""
+
+    def statements(self, value: ast.expr, params) -> list[ast.stmt]:
+        message = f"cannot access local variable {params['name']!r} where it is not " \
+            "associated with a value"
+        error = ast.Call(ast.Name("UnboundLocalError", ast.Load()), [ast.Constant(message)],
+                         [])
+        return [ast.If(ast.Compare(value, [ast.Is()], [ast.Constant(None)]),
+                       [ast.Raise(error, None)], [])]
+
+
+@dataclass(frozen=True)
+class ListUpdate(Update):
+    """An update of a list, written on it as `Update` writes on an array:
+    ``write(target, args, types) -> statements``."""
+
+    write: Callable
+
+    def statements(self, target: str, args, types, params) -> list[ast.stmt]:
+        return self.write(ast.Name(target, ast.Load()), args, types)
+
+
+def _list_item(target: ast.expr, position: ast.expr, ctx) -> ast.expr:
+    return ast.Subscript(target, position, ctx)
+
+
+def _list_add_at(target, args, types) -> list[ast.stmt]:
+    place = _list_item(target, args[2], ast.Store())
+    if types[0].element.weak:
+        return [ast.AugAssign(place, ast.Add(), args[1])]
+    # never `+=` on an element array: another list (a copy) may hold the same array
+    total = ast.BinOp(_list_item(target, args[2], ast.Load()), ast.Add(), args[1])
+    return [ast.Assign([place], total)]
+
+
+def _list_zeros_like(args, types, params) -> ast.expr:
+    element = types[0].element
+    if element is None or element.weak:
+        zero = literal(0.0 if element is None or element.kind in "biuf" else 0j)
+        return ast.BinOp(ast.List([zero], ast.Load()), ast.Mult(),
+                         ast.Call(ast.Name("len", ast.Load()), [args[0]], []))
+    return ast.ListComp(ast.Call(name("np.zeros_like"), [ast.Name("e", ast.Load())], []),
+                        [ast.comprehension(ast.Name("e", ast.Store()), args[0], [], 0)])
+
+
+def _list_add(args, types, params) -> ast.expr:
+    pair = ast.Tuple([ast.Name("a", ast.Store()), ast.Name("c", ast.Store())], ast.Store())
+    total = ast.BinOp(ast.Name("a", ast.Load()), ast.Add(), ast.Name("c", ast.Load()))
+    zipped = ast.Call(ast.Name("zip", ast.Load()), list(args), [])
+    return ast.ListComp(total, [ast.comprehension(pair, zipped, [], 0)])
+
+
+_LIST_SPELLINGS = {
+    "list_new": Written(lambda args, types, params: ast.List([], ast.Load())),
+    "list_append": ListUpdate(lambda target, args, types: [ast.Expr(ast.Call(
+        ast.Attribute(target, "append", ast.Load()), [args[1]], []))]),
+    "list_get": Written(lambda args, types, params: _list_item(args[0], args[1], ast.Load())),
+    "list_len": Call("len"),
+    "list_set": ListUpdate(lambda target, args, types: [ast.Assign(
+        [_list_item(target, args[2], ast.Store())], args[1])]),
+    "list_add_at": ListUpdate(_list_add_at),
+    "list_drop_last": ListUpdate(lambda target, args, types: [ast.Expr(ast.Call(
+        ast.Attribute(target, "pop", ast.Load()), [], []))]),
+    "list_zeros_like": Written(_list_zeros_like),
+    "list_add": Written(_list_add),
+    "check_bound": Check(),
+}
+
+
 def copied(value: ast.expr) -> ast.expr:
     """A new array with the elements of `value`, for an update that must not touch it."""
     return ast.Call(ast.Attribute(value, "copy", ast.Load()), [], [])
@@ -528,7 +600,7 @@ _SHAPE_SPELLINGS = {
                             (("endpoint", True), ("dtype", "float64"))),
     "astype": Written(_astype),
 }
-for _prim, _spelling in _SHAPE_SPELLINGS.items():
+for _prim, _spelling in (*_SHAPE_SPELLINGS.items(), *_LIST_SPELLINGS.items()):
     SPELLINGS[_prim] = (_spelling, _spelling)
 # ---- more elementwise functions, selection and rounding -----------------------------
 _MATH_NAMES.update({"arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",

@@ -33,12 +33,10 @@ _REFUSED = {
     gast.Assert: ("assert", "check inputs before calling the differentiated function"),
     gast.Import: ("an import inside the function", "import at module level"),
     gast.ImportFrom: ("an import inside the function", "import at module level"),
-    gast.ListComp: ("a list comprehension", "write a for loop over range(...)"),
-    gast.SetComp: ("a set comprehension", "write a for loop over range(...)"),
-    gast.DictComp: ("a dict comprehension", "write a for loop over range(...)"),
-    gast.GeneratorExp: ("a generator expression", "write a for loop over range(...)"),
-    gast.List: ("a list", "use a tuple, or make an array of the values: np.array([a, b])"),
-    gast.Set: ("a set", "pass separate arguments"),
+    gast.SetComp: ("a set comprehension", "build a list: [f(v) for v in xs]"),
+    gast.DictComp: ("a dict comprehension", "build a list: [f(v) for v in xs], or "
+                    "a for loop that appends to one"),
+    gast.Set: ("a set", "use a tuple: (a, b)"),
     gast.JoinedStr: ("an f-string", "remove string formatting from the differentiated code"),
     gast.NamedExpr: ("an assignment expression (:=)", "assign on its own line"),
     gast.Starred: ("a starred expression", "pass arguments one by one"),
@@ -81,12 +79,19 @@ def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
         for child in gast.iter_child_nodes(node):
             _check(child, parsed, in_loop=False)
         return
-    if isinstance(node, gast.Assign) and isinstance(node.value, gast.List) and \
-            not node.value.elts and all(isinstance(t, gast.Name) for t in node.targets):
-        return  # `tape = []`: a tape, as in adcompile's own output
-    if isinstance(node, gast.Expr) and _is_tape_push(node.value):
+    if isinstance(node, gast.Expr) and _is_append(node.value):
         _check(node.value.args[0], parsed, in_loop)
         return
+    if isinstance(node, gast.If) and is_unbound_check(node):
+        return
+    if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) and \
+            isinstance(node.value.func, gast.Attribute) and \
+            node.value.func.attr in _OTHER_LIST_METHODS:
+        raise UnsupportedSyntaxError(
+            f".{node.value.func.attr}() is not supported", parsed.loc(node),
+            "build the list with .append(): for v in ys: xs.append(v)")
+    if isinstance(node, gast.Expr) and _is_pop(node.value):
+        return  # `xs.pop()`, its value thrown away
     if isinstance(node, gast.Expr) and is_add_at(node.value):
         for argument in node.value.args:
             _check(argument, parsed, in_loop)
@@ -125,27 +130,12 @@ def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
         raise UnsupportedSyntaxError(
             f"{node.func.id}() is not supported", parsed.loc(node),
             "write the computation out directly")
-    if isinstance(node, gast.keyword):
-        _check_list_argument(node.value, parsed, in_loop)
-        return
-    arguments = node.args if isinstance(node, gast.Call) else []
     for child in gast.iter_child_nodes(node):
-        if any(child is argument for argument in arguments):
-            _check_list_argument(child, parsed, in_loop)
-        else:
-            _check(child, parsed, in_loop or isinstance(node, (gast.For, gast.While)))
+        _check(child, parsed, in_loop or isinstance(node, (gast.For, gast.While)))
 
 
-def _check_list_argument(node, parsed: ParsedFunction, in_loop: bool) -> None:
-    """A list written as a call's argument, nested lists in it too: what np.array and the
-    joins make arrays of (`lower` refuses it, located, as the argument of anything else)."""
-    if isinstance(node, gast.List):
-        for element in node.elts:
-            _check_list_argument(element, parsed, in_loop)
-    else:
-        _check(node, parsed, in_loop)
-
-
+# what changes a list other than .append() and .pop() (see `lower`)
+_OTHER_LIST_METHODS = ("extend", "insert", "remove", "sort", "reverse", "clear")
 _BANNED_CALLS = ("eval", "exec", "compile", "globals", "locals", "setattr")
 
 
@@ -154,11 +144,31 @@ def _is_banned_call(node) -> bool:
         node.func.id in _BANNED_CALLS
 
 
-def _is_tape_push(call) -> bool:
-    """`tape.append(value)`: a push onto a tape, as in adcompile's own output."""
+def _is_append(call) -> bool:
+    """`xs.append(value)`: onto a list, or onto a tape, as in adcompile's own output."""
     return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
         call.func.attr == "append" and isinstance(call.func.value, gast.Name) and \
         len(call.args) == 1 and not call.keywords
+
+
+def _is_pop(call) -> bool:
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+        call.func.attr == "pop" and isinstance(call.func.value, gast.Name) and \
+        not call.args and not call.keywords
+
+
+def is_unbound_check(node) -> bool:
+    """``if i is None: raise UnboundLocalError("...")``: a loop variable read after a loop
+    that may have run no iteration, as in adcompile's own output."""
+    test, body = node.test, node.body
+    return isinstance(test, gast.Compare) and isinstance(test.left, gast.Name) and \
+        len(test.ops) == 1 and isinstance(test.ops[0], gast.Is) and \
+        isinstance(test.comparators[0], gast.Constant) and test.comparators[0].value is None \
+        and not node.orelse and len(body) == 1 and isinstance(body[0], gast.Raise) and \
+        isinstance(body[0].exc, gast.Call) and isinstance(body[0].exc.func, gast.Name) and \
+        body[0].exc.func.id == "UnboundLocalError" and len(body[0].exc.args) == 1 and \
+        isinstance(body[0].exc.args[0], gast.Constant) and \
+        isinstance(body[0].exc.args[0].value, str)
 
 
 def is_add_at(call) -> bool:

@@ -29,8 +29,12 @@ from __future__ import annotations
 import builtins
 import functools
 import inspect
+import operator
+import re
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import gast
 import numpy as np
@@ -43,7 +47,7 @@ from ..ir.primitives import OPERAND, PRIMITIVES, RETURNS_NEW_ARRAY, VIEWS, Slice
 from .callables import (METHODS, REQUIRED, STRING_PARAMS, UNSUPPORTED_PARAMS, Signature,
                         method_signature, signature_for)
 from ..ir.structured import Cond, RangeLoop, WhileLoop, loop_region, yield_body, yield_test
-from .fence import fence, is_add_at
+from .fence import fence, is_add_at, is_unbound_check
 from .parse import ParsedFunction, function_from_lambda, parse_function
 from .reads import ROOT, Read, is_input
 from ..pytree import LEAF, Tree, flatten, leaf_names, nesting, unflatten
@@ -69,6 +73,16 @@ class Local:
 
 
 @dataclass(frozen=True)
+class DynList:
+    """A list whose elements are known only when the code runs (appended to in a loop,
+    made by a comprehension): a `ListType` value, and its length when that is known
+    while compiling. A list whose elements are all known bindings is a Python list."""
+
+    value: Value
+    length: int | None = None
+
+
+@dataclass(frozen=True)
 class ShapeOf:
     """``x.shape``: a tuple whose length is known only once x is typed, so it is used by
     its elements (``x.shape[0]``, ``n, m = x.shape``), each a ``dim`` op."""
@@ -90,10 +104,25 @@ _BINARY = {gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div",
            gast.MatMult: "matmul"}
 _COMPARE = {gast.Lt: "lt", gast.LtE: "le", gast.Gt: "gt", gast.GtE: "ge", gast.Eq: "eq",
             gast.NotEq: "ne"}
+_PYTHON_OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+                     "div": operator.truediv, "floordiv": operator.floordiv,
+                     "mod": operator.mod, "lt": operator.lt, "le": operator.le,
+                     "gt": operator.gt, "ge": operator.ge, "eq": operator.eq,
+                     "ne": operator.ne}
 _FLAGS = (".skip", ".break")
 _NUMBER = (int, float, bool, np.number, np.bool_)
 _TUPLE_PARAMS = ("shape", "axes")
 _ARRAY_ATTRIBUTES = ("T", "shape", "ndim", "size")
+
+
+@dataclass
+class _Walk:
+    """A ``for`` over a range of indices: its start, stop and step, and the element for
+    an index (None: the index itself); `trips` when known while compiling."""
+
+    bounds: list
+    element: Callable | None
+    trips: int | None = None
 
 
 @dataclass(eq=False)  # a cache key, by identity
@@ -193,12 +222,16 @@ def _flatten_tree(binding) -> tuple[list, Tree]:
 
 
 def _flatten(binding) -> list:
-    return _flatten_tree(binding)[0]
+    """The leaves of a binding, a list of run-time length as its value."""
+    return [leaf.value if isinstance(leaf, DynList) else leaf
+            for leaf in _flatten_tree(binding)[0]]
 
 
 def _unflatten(like, values: list):
     """`values` in the structure of the binding `like`."""
-    return unflatten(_flatten_tree(like)[1], values)
+    leaves, tree = _flatten_tree(like)
+    return unflatten(tree, [DynList(value, leaf.length) if isinstance(leaf, DynList) else
+                            value for leaf, value in zip(leaves, values)])
 
 
 def _assigned_names(stmts) -> set[str]:
@@ -214,7 +247,72 @@ def _assigned_names(stmts) -> set[str]:
                 node.args[0] if is_add_at(node) and node.args else None
             if isinstance(written, gast.Name):
                 names.add(written.id)
+            if _list_method_call(node) is not None:
+                names.add(node.func.value.id)  # `xs.append(v)` rebinds xs
     return names
+
+
+_LIST_METHODS = ("append", "pop")
+
+
+def _list_method_call(node) -> str | None:
+    """`name.append(...)` or `name.pop()`: the method's name."""
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+            node.func.attr in _LIST_METHODS and isinstance(node.func.value, gast.Name):
+        return node.func.attr
+    return None
+
+
+def _tape_names(fn_node) -> set[str]:
+    """The names used as tapes, as in adcompile's own output: bound to ``[]``, then only
+    pushed to (``.append(v)``) and popped from (``.pop()``). Any other list is a value."""
+    loads, methods, empty = Counter(), Counter(), set()
+    popped = set()
+    for node in gast.walk(fn_node):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            loads[node.id] += 1
+        elif (method := _list_method_call(node)) is not None:
+            methods[node.func.value.id] += 1
+            if method == "pop" and not node.args:
+                popped.add(node.func.value.id)
+        elif isinstance(node, gast.Assign) and isinstance(node.value, gast.List) and \
+                not node.value.elts:
+            empty.update(t.id for t in node.targets if isinstance(t, gast.Name))
+    return {name for name in empty & popped if loads[name] == methods[name]}
+
+
+def _is_list(binding) -> bool:
+    return isinstance(binding, (list, DynList))
+
+
+def _known_length(binding) -> int | None:
+    return binding.length if isinstance(binding, DynList) else \
+        len(binding) if isinstance(binding, (list, tuple)) else None
+
+
+def _target_names(target) -> list[str]:
+    return [node.id for node in gast.walk(target) if isinstance(node, gast.Name)]
+
+
+def _length_changes(name: str, stmts) -> bool:
+    """Whether the statements may change the length of the list `name` holds: append to
+    it, pop from it, or rebind the name (writing an element keeps the length)."""
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and node.id == name and \
+                    isinstance(node.ctx, gast.Store):
+                return True
+            if _list_method_call(node) is not None and node.func.value.id == name:
+                return True
+    return False
+
+
+def _list_holders(items, env: dict) -> list[str]:
+    """The names that hold the list `items`, alone or in a tuple."""
+    def same(binding):  # (`ys = xs.copy()` is another DynList of the same value)
+        return binding is items
+    return [name for name, binding in env.items()
+            if same(binding) or (isinstance(binding, tuple) and any(map(same, binding)))]
 
 
 def _returns(node) -> bool:
@@ -236,6 +334,7 @@ class _Lowerer:
         # name -> why it may be unbound here, for a better message than NameError
         self.unbound_reason: dict[str, str] = {}
         self.tapes: set[Value] = set()  # lists made by `name = []`, used as stacks
+        self.list_tapes: set[Value] = set()  # the tapes lists are pushed onto
         # constants' values, for parameters that must be known while compiling (axis=)
         self.known: dict[Value, object] = {} if known is None else known
         # for a function defined in the body: the scope around it, and its lowerer
@@ -245,6 +344,13 @@ class _Lowerer:
         self.owned: set[Value] = set()
         self.written: set[Value] = set()  # arrays written into, by index
         self.views: dict[Value, Op] = {}  # arrays that may share memory -> the op making them
+        self.tape_names = _tape_names(parsed.node)
+        # the Python lists (lists of known length) this function made: those it may
+        # append to and write into, by identity; the lists themselves are kept alive here
+        self.made_lists: dict[int, list] = {}
+        # a loop variable's value after the loop, for a name the loop alone binds: None
+        # when the loop ran no iteration, which a read checks (name -> for the message)
+        self.unchecked: dict[Value, str] = {}
 
     # ---- errors and locations -------------------------------------------------------
     def loc(self, node) -> Loc:
@@ -275,7 +381,16 @@ class _Lowerer:
             rest = stmts[index + 1:]
             if isinstance(stmt, gast.Return):
                 self.at(stmt)
-                return self.b.const(None) if stmt.value is None else self.expr(stmt.value, env)
+                if stmt.value is None:
+                    return self.b.const(None)
+                returned = self.expr(stmt.value, env)
+                if self.root and self.enclosing is None and any(
+                        isinstance(leaf, DynList) for leaf in _flatten_tree(returned)[0]):
+                    raise self.error(stmt.value, "returning a list whose length is known "
+                                     "only when the code runs is not supported",
+                                     "return what you compute from it (sum(xs)), or an "
+                                     "array: y = np.zeros_like(x), then y[i] = ... in a loop")
+                return returned
             if isinstance(stmt, gast.If) and _returns(stmt):
                 return self.lower_returning_if(stmt, rest, env)
             if isinstance(stmt, (gast.Break, gast.Continue)):
@@ -291,7 +406,9 @@ class _Lowerer:
 
     def stmt(self, node, env: dict) -> None:
         self.at(node)
-        if isinstance(node, gast.Assign) and isinstance(node.value, gast.List):
+        if isinstance(node, gast.Assign) and isinstance(node.value, gast.List) and \
+                not node.value.elts and all(isinstance(t, gast.Name) and t.id in
+                                            self.tape_names for t in node.targets):
             tape = self.b.emit("tape_new", []).output
             self.tapes.add(tape)
             for target in node.targets:
@@ -299,6 +416,9 @@ class _Lowerer:
         elif isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
             if len(node.targets) != 1:
                 raise self.error(node, "assign to one element or slice at a time")
+            if self.holds_list(node.targets[0], env):
+                self.write_list_item(node.targets[0], self.expr(node.value, env), env)
+                return
             value = self.value(self.expr(node.value, env), node.value)
             self.write_item(node.targets[0], value, "set", env)
         elif isinstance(node, gast.Assign):
@@ -311,8 +431,12 @@ class _Lowerer:
             # the index cannot repeat.
             current = self.subscript(node.target, env)
             self.at(node)
-            value = self.b.apply(_augmented_primitive(node, self), current,
+            value = self.b.apply(_augmented_primitive(node, self),
+                                 self.value(current, node.target),
                                  self.value(self.expr(node.value, env), node.value))
+            if self.holds_list(node.target, env):
+                self.write_list_item(node.target, value, env)
+                return
             self.write_item(node.target, value, "set", env)
         elif isinstance(node, gast.AugAssign):
             current = self.expr(gast.Name(node.target.id, gast.Load(), None, None), env) \
@@ -327,8 +451,19 @@ class _Lowerer:
         elif isinstance(node, gast.AnnAssign):
             if node.value is not None:
                 self.bind(node.target, self.expr(node.value, env), env)
+        elif isinstance(node, gast.If) and is_unbound_check(node):
+            checked = node.test.left
+            self.at(checked)
+            message = node.body[0].exc.args[0].value
+            name = re.search(r"variable '(\w+)'", message)
+            value = self.value(self.expr(checked, env), checked)
+            self.bind(checked, self.b.apply("check_bound", value, name=(
+                name.group(1) if name else checked.id)), env)
         elif isinstance(node, gast.If):
             pred = self.value(self.expr(node.test, env), node.test)
+            if isinstance(self.known.get(pred), bool):  # only the branch that runs
+                self.lower_stmts(node.body if self.known[pred] else node.orelse, env)
+                return
             self.branch(pred, lambda e: self.lower_stmts(node.body, e),
                         lambda e: self.lower_stmts(node.orelse, e), env)
         elif isinstance(node, (gast.For, gast.While)):
@@ -340,9 +475,16 @@ class _Lowerer:
             pass
         elif isinstance(node, gast.Expr) and is_add_at(node.value):
             self.add_at(node.value, env)
+        elif isinstance(node, gast.Expr) and _list_method_call(node.value) is not None and \
+                not self.is_tape(env.get(node.value.func.value.id)):
+            self.list_method(node.value, env)
         elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call):
             tape = self.tape(node.value.func.value, env)
-            value = self.value(self.expr(node.value.args[0], env), node.value.args[0])
+            pushed = self.expr(node.value.args[0], env)
+            if isinstance(pushed, DynList):  # (a reverse sweep tapes a list it reads)
+                self.list_tapes.add(tape)
+                pushed = pushed.value
+            value = self.value(pushed, node.value.args[0])
             self.at(node)
             self.b.emit("push", [tape, value], n_out=0)
         elif isinstance(node, gast.Expr):
@@ -352,9 +494,11 @@ class _Lowerer:
 
     def bind(self, target, binding, env: dict) -> None:
         if isinstance(target, gast.Name):
-            if isinstance(binding, Value) and not binding.strong_name:
-                binding.hint = target.id
-                binding.strong_name = True
+            named = binding.value if isinstance(binding, DynList) else binding
+            if isinstance(named, Value) and not named.strong_name and \
+                    not target.id.startswith("<"):  # (a comprehension's own names)
+                named.hint = target.id
+                named.strong_name = True
             env[target.id] = binding
             self.unbound_reason.pop(target.id, None)
             return
@@ -363,6 +507,10 @@ class _Lowerer:
             binding = tuple(self.b.apply("dim", binding.array, axis=k, rank=len(target.elts))
                             for k in range(len(target.elts)))
         elements = binding if isinstance(binding, (tuple, list)) else None
+        if isinstance(binding, DynList):
+            raise self.error(target, "a list whose length is known only when the code "
+                             "runs cannot be unpacked",
+                             "read its elements by index: a, b = xs[0], xs[1]")
         if elements is None or len(elements) != len(target.elts):
             raise self.error(target, "cannot unpack this value into "
                              f"{len(target.elts)} names",
@@ -401,10 +549,13 @@ class _Lowerer:
                     continue
                 skipping[0][name] = _unflatten(bound, [Static(None)] * len(_flatten(bound)))
             left, right = then_env[name], else_env[name]
+            if _is_list(left) or _is_list(right):
+                left, right = self.merged_lists(left, right, then, orelse)
             if left is right or isinstance(left, Static) and left == right:
                 env[name] = left  # both branches bind the same thing: nothing to merge
                 continue
-            (left_flat, left_tree), (right_flat, right_tree) = map(_flatten_tree, (left, right))
+            left_tree, right_tree = _flatten_tree(left)[1], _flatten_tree(right)[1]
+            left_flat, right_flat = _flatten(left), _flatten(right)
             if left_tree != right_tree:
                 raise UnsupportedSyntaxError(
                     f"{name!r} holds containers of different structures in the two "
@@ -425,6 +576,22 @@ class _Lowerer:
                 value.hint = None if internal else name
                 value.strong_name = not internal
             env[name] = _unflatten(like, values)
+
+    def merged_lists(self, left, right, then: Region, orelse: Region):
+        """The two branches' lists, made values in their branches unless both are Python
+        lists of one length (then each element merges on its own)."""
+        if isinstance(left, DynList) and isinstance(right, DynList) and \
+                left.value is right.value:
+            return left, left
+        if isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
+            return left, right
+        lengths = {_known_length(left), _known_length(right)}
+        length = lengths.pop() if len(lengths) == 1 else None
+        with self.b.into(then):
+            left = DynList(self.dynamic(left), length)
+        with self.b.into(orelse):
+            right = DynList(self.dynamic(right), length)
+        return left, right
 
     def lower_returning_if(self, node, rest: list, env: dict):
         pred = self.value(self.expr(node.test, env), node.test)
@@ -454,30 +621,53 @@ class _Lowerer:
         self.branch(skip, lambda e: e.__setitem__(".skip", Static(True)), run, env)
 
     def lower_loop(self, node, env: dict) -> None:
-        assigned = _assigned_names(node.body)
-        loop_var = sequence = None
+        walk = None
         if isinstance(node, gast.For):
-            if not isinstance(node.target, gast.Name):
-                raise self.error(node.target, "only a single loop variable is supported",
-                                 "write `for i in range(n):` and index inside the body")
-            loop_var = node.target.id
-            range_args, sequence = self.loop_range(node, env)
-        carried = [name for name in env
-                   if name in assigned and name != loop_var and not name.startswith(".")]
+            walk = self.iteration(node.iter, env)
+            if isinstance(node.iter, gast.Name) and _length_changes(node.iter.id, node.body):
+                raise self.error(node.iter, "a loop that appends to or pops from the list "
+                                 "it walks is not supported",
+                                 "append to another list: ys = [], then ys.append(v)")
+            if isinstance(walk, list):
+                self.unroll(node, walk, env)
+                return
+        assigned = _assigned_names(node.body) - self.tape_names
+        # Python leaves a loop variable bound after the loop: it is carried; bound before
+        # only by this loop, it holds None until the first iteration (see `name`).
+        targets = [name for name in (_target_names(node.target) if walk is not None else [])
+                   if name in self.read_outside(node)]
+        unbound_before = []
+        for name in targets:
+            binding = env.get(name)
+            if not isinstance(binding, Value) and not (isinstance(binding, Static) and
+                                                       isinstance(binding.obj, _NUMBER)):
+                env[name] = Static(None)
+                unbound_before.append(name)
+        assigned |= set(targets)
+        carried = [name for name in env if name in assigned and not name.startswith(".")]
         for name in carried:
-            if isinstance(env[name], Static):
-                env[name] = self.materialize(env[name])
+            binding = env[name]
+            if isinstance(binding, Static):
+                env[name] = self.materialize(binding)
+            elif isinstance(binding, list):  # a list carried by a loop is a value
+                hint = None if name.startswith("<") else name
+                env[name] = DynList(self.dynamic(binding, hint), len(binding))
+            if isinstance(env[name], DynList) and _length_changes(name, node.body):
+                env[name] = DynList(env[name].value)
         likes = [env[name] for name in carried]
         init = [v for like in likes for v in _flatten(like)]
 
-        hints = [name for name, like in zip(carried, likes) for _ in _flatten(like)]
+        # (a comprehension's own names, `<list>`, are no names for generated code)
+        hints = [None if name.startswith("<") else name
+                 for name, like in zip(carried, likes) for _ in _flatten(like)]
 
         # A carried array is the loop's own when the array it starts from is, and no other
         # name holds that array; the body must then carry on an array of its own.
         owned = [v in self.owned and _holders(v, env) == [hint] for hint, v in zip(hints, init)]
 
         def fresh_params():
-            params = [Value(hint, v.loc, strong_name=True) for hint, v in zip(hints, init)]
+            params = [Value(hint, v.loc, strong_name=hint is not None)
+                      for hint, v in zip(hints, init)]
             self.owned.update(p for p, mine in zip(params, owned) if mine)
             scope = dict(env)
             rest = list(params)
@@ -497,22 +687,29 @@ class _Lowerer:
                 yield_test(test, self.value(self.expr(node.test, test_env), node.test))
         body_params, body_env = fresh_params()
         iteration = []
-        if loop_var is not None:
-            index = Value("i" if sequence is not None else loop_var, self.loc(node.target),
+        if walk is not None:
+            plain = walk.element is None and isinstance(node.target, gast.Name)
+            index = Value(node.target.id if plain else "i", self.loc(node.target),
                           strong_name=True)
             iteration.append(index)
-            body_env[loop_var] = index
         body = loop_region(iteration, body_params)
         with self.b.into(body):
-            if sequence is not None:  # `for row in x`: `row = x[i]` for i in range(len(x))
+            if walk is not None:
                 self.at(node.target)
-                body_env[loop_var] = self.b.apply("index", sequence, index, index=(OPERAND,),
-                                                  hint=loop_var)
-                body_env[loop_var].strong_name = True
+                element = index if walk.element is None else walk.element(index)
+                self.bind(node.target, element, body_env)
+                for name in targets:
+                    if not isinstance(body_env[name], Value):
+                        raise self.error(node.target, f"the loop variable {name!r} would "
+                                         "hold a tuple here",
+                                         "unpack it in the loop: for a, b in zip(xs, ys):")
             self.lower_stmts(node.body, body_env)
             next_values = []
             for name in carried:
-                next_values += [self.materialize(v) for v in _flatten(body_env[name])]
+                binding = body_env[name]
+                if isinstance(binding, list) and isinstance(env[name], DynList):
+                    binding = DynList(self.dynamic(binding))
+                next_values += [self.materialize(v) for v in _flatten(binding)]
             exit_flag = self.materialize(body_env.get(".break", Static(False)))
         for param, mine, value, hint in zip(body_params, owned, next_values, hints):
             if param in self.written and value not in self.owned:
@@ -525,10 +722,10 @@ class _Lowerer:
         if test is not None:
             loop = WhileLoop.build(self.b, init, test, body)
         else:
-            loop = RangeLoop.build(self.b, *range_args, init, body)
+            loop = RangeLoop.build(self.b, *walk.bounds, init, body)
         outputs = list(loop.outputs)
         for value, hint, mine, after in zip(outputs, hints, owned, next_values):
-            value.hint, value.strong_name = hint, True
+            value.hint, value.strong_name = hint, hint is not None
             if mine and after in self.owned:
                 self.owned.add(value)
         for name, like in zip(carried, likes):
@@ -538,35 +735,393 @@ class _Lowerer:
         for name in assigned - set(carried):
             env.pop(name, None)
             self.unbound_reason[name] = "it is assigned only inside a loop"
+        for name in unbound_before:
+            if walk.trips == 0:
+                env.pop(name)
+                self.unbound_reason[name] = "the loop before it runs no iteration"
+            else:
+                self.unchecked[env[name]] = name
 
-    def loop_range(self, node, env: dict) -> tuple[list[Value], Value | None]:
-        """The start, stop and step of a ``for`` loop, and the array it walks along the
-        first axis (``for row in x``), if it walks one."""
-        call = node.iter
-        callee = self.expr(call.func, env) if isinstance(call, gast.Call) else None
-        if callee == Static(range) and not call.keywords and 1 <= len(call.args) <= 3:
-            return self.range_args(call, env), None
-        iterated = self.expr(node.iter, env)
-        if isinstance(iterated, Value) or (isinstance(iterated, Static) and
-                                           isinstance(iterated.obj, np.ndarray)):
-            sequence = self.value(iterated, node.iter)
-            return [self.b.const(0), self.b.apply("dim", sequence, axis=0),
-                    self.b.const(1)], sequence
-        raise self.error(node.iter, "only loops over range(...) or over an array are "
-                         "supported", "loop over indices: `for i in range(len(xs)):`")
+    def read_outside(self, loop) -> set[str]:
+        """The names the function reads outside `loop` (maybe after it)."""
+        inside = {id(n) for n in gast.walk(loop)}
+        return {n.id for n in gast.walk(self.parsed.node) if isinstance(n, gast.Name) and
+                isinstance(n.ctx, gast.Load) and id(n) not in inside}
+
+    def unroll(self, node, items: list, env: dict) -> None:
+        """A loop over a tuple or a list of known length: its body lowered once per
+        element; after a break that may have fired, the rest runs under `if not break`."""
+        saved = {flag: env.pop(flag) for flag in _FLAGS if flag in env}
+        env[".break"] = Static(False)
+        for item in items:
+            def run(scope, item=item):
+                scope[".skip"] = Static(False)
+                self.at(node.target)
+                self.bind(node.target, item, scope)
+                self.lower_stmts(node.body, scope)
+            broke = env[".break"]
+            if broke == Static(True):
+                break
+            if broke == Static(False):
+                run(env)
+            else:
+                self.branch(self.materialize(broke), lambda scope: None, run, env)
+        for flag in _FLAGS:
+            env.pop(flag, None)
+        env.update(saved)
+        if not items:
+            for name in _target_names(node.target):
+                if name not in env:
+                    self.unbound_reason[name] = "the loop before it runs no iteration"
+
+    def iteration(self, node, env: dict):
+        """What a ``for`` walks: a Python list of bindings when its elements are known
+        while compiling (a tuple, a list of known length, zip and enumerate of them),
+        else a `_Walk` over a range of indices."""
+        callee = self.expr(node.func, env) if isinstance(node, gast.Call) and \
+            isinstance(node.func, gast.Name) else None
+        if isinstance(callee, Static) and callee.obj in (range, zip, enumerate, reversed):
+            return self.iteration_call(callee.obj, node, env)
+        binding = self.expr(node, env)
+        if isinstance(binding, (tuple, list)):
+            return list(binding)
+        self.at(node)
+        if isinstance(binding, Static) and isinstance(binding.obj, tuple) and \
+                all(isinstance(v, _NUMBER) for v in binding.obj):
+            return [self.const(v) for v in binding.obj]  # (a tuple cannot change)
+        if isinstance(binding, Static) and isinstance(binding.obj, list):
+            raise self.error(node, "a list read from outside the function is not walked: "
+                             "it could change between calls",
+                             "pass it in as an array argument and loop over it: "
+                             "for v in xs:")
+        if isinstance(binding, DynList):
+            items = binding.value
+            length = self.const(binding.length) if binding.length is not None else \
+                self.b.apply("list_len", items)
+            return _Walk([self.const(0), length, self.const(1)],
+                         lambda i: self.b.apply("list_get", items, i))
+        if isinstance(binding, Value) or (isinstance(binding, Static) and
+                                          isinstance(binding.obj, np.ndarray)):
+            rows = self.value(binding, node)
+            return _Walk([self.const(0), self.b.apply("dim", rows, axis=0), self.const(1)],
+                         lambda i: self.b.apply("index", rows, i, index=(OPERAND,)))
+        raise self.error(node, "a for loop walks range(...), a list, a tuple, an array, "
+                         "or zip, enumerate or reversed of them",
+                         "loop over indices: `for i in range(len(xs)):`")
+
+    def iteration_call(self, fn, node, env: dict):
+        keywords = {k.arg: k.value for k in node.keywords}
+        if fn is enumerate and len(node.args) == 2 and not keywords:
+            keywords["start"] = node.args[1]
+        allowed = {range: (1, 3, ()), zip: (1, None, ()), enumerate: (1, 2, ("start",)),
+                   reversed: (1, 1, ())}[fn]
+        low, high, names = allowed
+        if not low <= len(node.args) <= (high or len(node.args)) or \
+                any(k not in names for k in keywords):
+            raise self.error(node, f"{fn.__name__}(...) takes "
+                             f"{'these arguments' if names else 'positional arguments'} "
+                             "here: " + ", ".join(names or ["the sequences"]))
+        if fn is range:
+            bounds = self.range_args(node, env)
+            known = [self.known.get(v) for v in bounds]
+            trips = len(range(*known)) if all(isinstance(k, int) for k in known) else None
+            return _Walk(bounds, None, trips)
+        parts = [self.iteration(arg, env) for arg in node.args[:1 if fn is not zip else None]]
+        self.at(node)
+        if fn is zip:
+            if all(isinstance(part, list) for part in parts):
+                return [tuple(items) for items in zip(*parts)]
+            walks = [self.counted(part, arg) for part, arg in zip(parts, node.args)]
+            length = walks[0].bounds[1]
+            for other in walks[1:]:
+                length = self.b.apply("minimum", length, other.bounds[1])
+            return _Walk([self.const(0), length, self.const(1)],
+                         lambda i: tuple(w.element(i) for w in walks))
+        part = parts[0]
+        if fn is reversed:
+            if isinstance(part, list):
+                return part[::-1]
+            walk = self.counted(part, node.args[0])
+            last = self.b.apply("sub", walk.bounds[1], self.const(1))
+            return _Walk(walk.bounds, lambda i: walk.element(self.b.apply("sub", last, i)))
+        start = self.value(self.expr(keywords["start"], env), keywords["start"]) \
+            if "start" in keywords else self.const(0)
+        first = self.known.get(start)
+        if isinstance(part, list):
+            return [(self.const(first + k) if isinstance(first, int) else
+                     self.b.apply("add", start, self.const(k)), item)
+                    for k, item in enumerate(part)]
+        walk = self.counted(part, node.args[0])
+        return _Walk(walk.bounds, lambda i: (
+            i if first == 0 else self.b.apply("add", i, start), walk.element(i)))
+
+    def counted(self, part, node) -> "_Walk":
+        """`part` as a walk from 0 by 1: a range's elements computed from the index, a
+        list of known length made a list value."""
+        if isinstance(part, list):
+            items = self.dynamic(part)
+            return _Walk([self.const(0), self.const(len(part)), self.const(1)],
+                         lambda i: self.b.apply("list_get", items, i))
+        if part.element is not None:
+            return part
+        start, stop, step = part.bounds
+        first, stride = self.known.get(start), self.known.get(step)
+        if first == 0 and stride == 1:
+            return _Walk(part.bounds, lambda i: i)
+        if not isinstance(stride, int) or stride == 0:
+            raise self.error(node, "a range in zip, enumerate or reversed needs a nonzero "
+                             "step known while compiling", "write the step as a number")
+        ahead, behind = (stop, start) if stride > 0 else (start, stop)
+        span = self.b.apply("add", self.b.apply("sub", ahead, behind),
+                            self.const(abs(stride) - 1))
+        trips = self.b.apply("floordiv", span, self.const(abs(stride)))
+        length = self.b.apply("maximum", trips, self.const(0))
+        return _Walk([self.const(0), length, self.const(1)],
+                     lambda i: self.b.apply("add", start, self.b.apply("mul", i, step)))
+
+    def dynamic(self, binding, hint: str | None = None) -> Value:
+        """A list as a value: a list of known elements appended one by one to an empty
+        one (named `hint`)."""
+        if isinstance(binding, DynList):
+            return binding.value
+        items = self.b.apply("list_new", hint=hint)
+        for item in binding:
+            if isinstance(item, (tuple, list, DynList)):
+                raise UnsupportedSyntaxError(
+                    "a list of tuples or lists is supported only while its length is "
+                    "known while compiling", self.b.loc,
+                    "keep one list per component: xs.append(a); ys.append(b)")
+            items = self.b.apply("list_append", items, self.materialize(item), hint=hint)
+        return items
 
     def range_args(self, call, env: dict) -> list[Value]:
         args = [self.value(self.expr(arg, env), arg) for arg in call.args]
         self.at(call)
         if len(args) == 1:
-            args.insert(0, self.b.const(0))
+            args.insert(0, self.const(0))
         if len(args) == 2:
-            args.append(self.b.const(1))
+            args.append(self.const(1))
         return args
+
+    # ---- lists ------------------------------------------------------------------------
+    def made(self, items: list) -> list:
+        """`items`, registered as a list this function made (see `made_lists`)."""
+        self.made_lists[id(items)] = items
+        return items
+
+    def own_list(self, name_node, env: dict, action: str):
+        """The list a name holds, which this function made and no other name holds: what
+        it may change (append to, pop from, write into). Lists never change in place
+        here: the name is rebound to the changed list."""
+        binding = env.get(name_node.id) if isinstance(name_node, gast.Name) else None
+        name = getattr(name_node, "id", "this")
+        if not _is_list(binding):
+            raise self.error(name_node, f"cannot {action} {name!r}: it is not a list this "
+                             "function made", "make the list in the function: xs = [], "
+                             "then xs.append(v)")
+        if isinstance(binding, list) and id(binding) not in self.made_lists:
+            raise self.error(name_node, f"cannot {action} {name!r}: the function did not "
+                             "make this list (an argument), and changing it would change "
+                             "the caller's data", f"copy it first: {name} = list({name})")
+        if len(_list_holders(binding, env)) != 1:
+            raise self.error(name_node, f"cannot {action} {name!r}: another name holds the "
+                             "same list and would change too",
+                             f"copy it first: ys = list({name})")
+        return binding
+
+    def holds_list(self, target, env: dict) -> bool:
+        """Whether ``name[index]`` writes into a list."""
+        return isinstance(target.value, gast.Name) and _is_list(env.get(target.value.id))
+
+    def list_method(self, call, env: dict):
+        """``xs.append(v)`` (None) or ``xs.pop()`` (the last element): xs is rebound."""
+        method = call.func.attr
+        if method == "append" and (len(call.args) != 1 or call.keywords) or \
+                method == "pop" and (call.args or call.keywords):
+            raise self.error(call, f".{method}() takes "
+                             f"{'one element' if method == 'append' else 'no arguments'} "
+                             "here", "append one element at a time; pop the last one")
+        target = call.func.value
+        items = self.own_list(target, env, "append to" if method == "append" else "pop from")
+        if method == "append":
+            item = self.expr(call.args[0], env)
+            self.at(call)
+            if isinstance(items, list):
+                changed, result = self.made(items + [item]), None
+            else:
+                length = None if items.length is None else items.length + 1
+                changed = DynList(self.b.apply("list_append", items.value,
+                                               self.value(item, call.args[0])), length)
+                result = None
+        elif isinstance(items, list):
+            if not items:
+                raise self.error(call, "pop from an empty list",
+                                 "append to the list before popping from it")
+            changed, result = self.made(items[:-1]), items[-1]
+        else:
+            self.at(call)
+            result = self.b.apply("list_get", items.value, self.const(-1))
+            length = None if items.length is None else items.length - 1
+            changed = DynList(self.b.apply("list_drop_last", items.value), length)
+        self.bind(target, changed, env)
+        return result
+
+    def write_list_item(self, target, item, env: dict) -> None:
+        """``xs[k] = v``: xs rebound to the list with v at k."""
+        items = self.own_list(target.value, env, "write into")
+        binding = self.expr(target.slice, env) if not isinstance(target.slice, gast.Slice) \
+            else None
+        position = self.known.get(binding) if isinstance(binding, Value) else None
+        if binding is None or isinstance(binding, tuple):
+            raise self.error(target.slice, "a list is written one element at a time",
+                             "write xs[i] = v")
+        self.at(target)
+        if isinstance(items, list) and isinstance(position, int):
+            if not -len(items) <= position < len(items):
+                raise self.error(target.slice, f"index {position} is out of range for a "
+                                 f"list of {len(items)} elements",
+                                 f"index it from {-len(items)} to {len(items) - 1}")
+            changed = list(items)
+            changed[position] = item
+            self.bind(target.value, self.made(changed), env)
+            return
+        value = self.dynamic(items)
+        updated = self.b.apply("list_set", value, self.value(item, target),
+                               self.value(binding, target.slice))
+        self.bind(target.value, DynList(updated, _known_length(items)), env)
+
+    def list_item(self, items, node, env: dict):
+        """``xs[i]`` on a list."""
+        if isinstance(node.slice, (gast.Slice, gast.Tuple)):
+            raise self.error(node.slice, "a list is indexed one element at a time",
+                             "make an array to slice it: np.array(xs)[1:]")
+        binding = self.expr(node.slice, env)
+        position = self.known.get(binding) if isinstance(binding, Value) else None
+        if isinstance(items, list) and isinstance(position, int):
+            if not -len(items) <= position < len(items):
+                raise self.error(node.slice, f"index {position} is out of range for a "
+                                 f"list of {len(items)} elements",
+                                 f"index it from {-len(items)} to {len(items) - 1}")
+            return items[position]
+        index = self.value(binding, node.slice)
+        value = self.dynamic(items)
+        self.at(node)
+        return self.b.apply("list_get", value, index)
+
+    def comprehension(self, node, env: dict, accumulator: str, start, add) -> object:
+        """A comprehension lowered as the loops it stands for, in a scope of its own (its
+        variables do not leak): `accumulator` starts as `start`, and ``add(element)``
+        gives the statement that adds an element to it. Returns its final binding."""
+        if any(generator.is_async for generator in node.generators):
+            raise self.error(node, "async comprehensions are not supported")
+        scope = dict(env)
+        scope[accumulator] = start
+        body = [gast.copy_location(add(node.elt), node.elt)]
+        for generator in reversed(node.generators):
+            for condition in reversed(generator.ifs):
+                body = [gast.copy_location(gast.If(condition, body, []), condition)]
+            body = [gast.copy_location(gast.For(generator.target, generator.iter, body, [],
+                                                None), generator.iter)]
+        self.stmt(body[0], scope)
+        return scope[accumulator]
+
+    def list_comprehension(self, node, env: dict):
+        name = "<list>"
+
+        def append(element):
+            receiver = gast.Attribute(gast.Name(name, gast.Load(), None, None), "append",
+                                      gast.Load())
+            return gast.Expr(gast.Call(receiver, [element], []))
+        return self.comprehension(node, env, name, self.made([]), append)
+
+    def repeated(self, left, right, node, env: dict):
+        """``[v] * n``: the list's elements n times, n an int."""
+        items, times = (left, right) if _is_list(left) else (right, left)
+        count = times.obj if isinstance(times, Static) else self.known.get(times) \
+            if isinstance(times, Value) else None
+        if isinstance(items, list) and isinstance(count, int):
+            return self.made(items * count)
+        if not isinstance(times, Value):
+            raise self.error(node, "a list is repeated by an int: [v] * n",
+                             "repeat it by a number: [0.0] * len(x)")
+        # `[e for _ in range(n) for e in items]`
+        scope = dict(env, **{"<items>": items, "<times>": times})
+        name = lambda n, ctx=gast.Load(): gast.copy_location(gast.Name(n, ctx, None, None),
+                                                              node)
+        count_up = gast.Call(name("range"), [name("<times>")], [])
+        scope["range"] = Static(range)
+        loop = gast.ListComp(name("<element>"), [
+            gast.comprehension(name("<k>", gast.Store()), count_up, [], 0),
+            gast.comprehension(name("<element>", gast.Store()), name("<items>"), [], 0)])
+        return self.list_comprehension(gast.copy_location(loop, node), scope)
+
+    def builtin_sum(self, node, env: dict):
+        """``sum(xs)``, ``sum(f(v) for v in xs)``: Python's sum, from 0 (or `start`)."""
+        if not 1 <= len(node.args) <= 2 or any(k.arg != "start" for k in node.keywords):
+            raise self.error(node, "sum takes what it adds up, and optionally start=",
+                             "sum(xs) or sum(v * v for v in xs)")
+        start_node = node.args[1] if len(node.args) == 2 else \
+            next((k.value for k in node.keywords), None)
+        start = self.expr(start_node, env) if start_node is not None else self.const(0)
+        name = "<sum>"
+
+        def accumulate(element):
+            total = gast.BinOp(gast.Name(name, gast.Load(), None, None), gast.Add(), element)
+            return gast.Assign([gast.Name(name, gast.Store(), None, None)], total, None)
+        argument = node.args[0]
+        if isinstance(argument, gast.GeneratorExp):
+            return self.comprehension(argument, env, name, start, accumulate)
+        # `sum(xs)` adds up what `for v in xs` walks
+        walked = gast.Name("<summed>", gast.Load(), None, None)
+        loop = gast.GeneratorExp(gast.copy_location(walked, argument), [gast.comprehension(
+            gast.Name("<summed>", gast.Store(), None, None), argument, [], 0)])
+        return self.comprehension(gast.copy_location(loop, node), env, name, start,
+                                  accumulate)
+
+    def builtin_list(self, node, env: dict):
+        """``list(xs)``: a copy of a list or tuple, or the list a generator makes."""
+        if len(node.args) != 1 or node.keywords:
+            raise self.error(node, "list(...) takes one list, tuple or generator here")
+        argument = node.args[0]
+        if isinstance(argument, gast.GeneratorExp):
+            return self.list_comprehension(argument, env)
+        binding = self.expr(argument, env)
+        if isinstance(binding, (list, tuple)):
+            return self.made(list(binding))
+        if isinstance(binding, DynList):
+            return DynList(binding.value, binding.length)
+        raise self.error(argument, "list(...) copies a list or a tuple here",
+                         "for the rows of an array, write [row for row in x]")
+
+    def builtin_tuple(self, node, env: dict) -> tuple:
+        """``tuple(xs)`` of a list or tuple of known length."""
+        if len(node.args) != 1 or node.keywords:
+            raise self.error(node, "tuple(...) takes one list or tuple here")
+        binding = self.expr(node.args[0], env)
+        if isinstance(binding, DynList) and binding.length is not None:
+            self.at(node)
+            return tuple(self.b.apply("list_get", binding.value, self.const(k))
+                         for k in range(binding.length))
+        if isinstance(binding, (list, tuple)):
+            return tuple(binding)
+        raise self.error(node.args[0], "tuple(...) takes a list or tuple whose length is "
+                         "known while compiling", "write the tuple out: (xs[0], xs[1])")
+
+    def length(self, binding, node):
+        """``len(xs)`` of a list or tuple."""
+        if isinstance(binding, DynList):
+            if binding.length is not None:
+                return self.const(binding.length)
+            self.at(node)
+            return self.b.apply("list_len", binding.value)
+        return self.const(len(binding))
+
+    def is_tape(self, binding) -> bool:
+        return isinstance(binding, Value) and binding in self.tapes
 
     def tape(self, node, env: dict) -> Value:
         found = env.get(node.id) if isinstance(node, gast.Name) else None
-        if found not in self.tapes:
+        if not self.is_tape(found):
             raise self.error(node, "only tapes made with `name = []` can be pushed to and "
                              "popped from", "build a new value instead of mutating one")
         return found
@@ -602,7 +1157,11 @@ class _Lowerer:
 
     def value(self, binding, node) -> Value:
         self.at(node)
-        if isinstance(binding, (tuple, list, dict)):
+        if _is_list(binding):
+            raise self.error(node, "a list cannot be used as a number or an array here",
+                             "read an element, xs[i], add them up, sum(xs), or make an "
+                             "array: np.array(xs)")
+        if isinstance(binding, (tuple, dict)):
             raise self.error(node, f"a {_container_name(binding)} cannot be used as a number "
                              "here", "take one element out of it: p[0], p['w'] or p.w")
         return self.materialize(binding)
@@ -620,17 +1179,26 @@ class _Lowerer:
         if isinstance(node, gast.Dict):
             return self.dict_literal(node, env)
         if isinstance(node, gast.List):
-            raise self.error(node, "a list is supported only as what np.array, np.stack, "
-                             "np.concatenate, np.hstack or np.vstack make an array of",
-                             "use a tuple, or make the array: np.array([a, b])")
+            return self.made([self.expr(e, env) for e in node.elts])
+        if isinstance(node, gast.ListComp):
+            return self.list_comprehension(node, env)
+        if isinstance(node, gast.GeneratorExp):
+            raise self.error(node, "a generator expression is supported as what sum(...) "
+                             "or list(...) takes",
+                             "write a list comprehension: [v * v for v in xs]")
         if isinstance(node, gast.BinOp):
             prim = _BINARY.get(type(node.op))
             if prim is None:
                 raise self.error(node, f"the operator {type(node.op).__name__} is not "
                                  "supported", "use arithmetic operators: + - * / ** // % @")
-            left = self.value(self.expr(node.left, env), node.left)
-            right = self.value(self.expr(node.right, env), node.right)
+            left, right = self.expr(node.left, env), self.expr(node.right, env)
+            if (_is_list(left) or _is_list(right)) and prim == "mul":
+                return self.repeated(left, right, node, env)
+            left, right = self.value(left, node.left), self.value(right, node.right)
             self.at(node)
+            folded = self.folded(_PYTHON_OPERATORS.get(prim), left, right)
+            if folded is not None:
+                return folded
             return self.new_array(self.b.apply(prim, left, right))
         if isinstance(node, gast.UnaryOp):
             operand = self.value(self.expr(node.operand, env), node.operand)
@@ -656,9 +1224,17 @@ class _Lowerer:
                         lambda e: e.__setitem__(".value", self.expr(node.orelse, e)), scope)
             return scope[".value"]
         if isinstance(node, gast.Call):
+            if _list_method_call(node) is not None and \
+                    _is_list(env.get(node.func.value.id)):
+                if node.func.attr == "append":
+                    raise self.error(node, "xs.append(v) gives None: use it as a statement",
+                                     "write xs.append(v) on a line of its own")
+                return self.list_method(node, env)
             if isinstance(node.func, gast.Attribute) and node.func.attr == "pop" and \
                     not node.args and isinstance(node.func.value, gast.Name):
-                return self.b.emit("pop", [self.tape(node.func.value, env)]).output
+                tape = self.tape(node.func.value, env)
+                popped = self.b.emit("pop", [tape]).output
+                return DynList(popped) if tape in self.list_tapes else popped
             return self.call(node, env)
         if isinstance(node, gast.Attribute):
             return self.attribute(self.expr(node.value, env), node)
@@ -673,7 +1249,9 @@ class _Lowerer:
         index = node.slice
         if isinstance(base, dict):
             return self.dict_item(base, index, env)
-        if isinstance(base, (tuple, list, ShapeOf)):
+        if _is_list(base):
+            return self.list_item(base, node, env)
+        if isinstance(base, (tuple, ShapeOf)):
             position = self.known.get(self.expr(index, env)) \
                 if not isinstance(index, (gast.Slice, gast.Tuple)) else None
             if not isinstance(position, int) or isinstance(position, bool):
@@ -843,6 +1421,19 @@ class _Lowerer:
         raise self.error(node, f"reading the attribute .{node.attr} is not supported",
                          "pass the value in as an argument")
 
+    def folded(self, operator, left: Value, right: Value) -> Value | None:
+        """The constant `operator` gives on two Python numbers known while compiling (an
+        unrolled loop's element, `i % 2 == 0`), so that an `if` on it lowers one branch;
+        None where either is not known, or Python raises."""
+        a, c = self.known.get(left), self.known.get(right)
+        if operator is None or type(a) not in (int, float, bool) or \
+                type(c) not in (int, float, bool):
+            return None
+        try:
+            return self.const(operator(a, c))
+        except (ArithmeticError, ValueError):
+            return None
+
     def static(self, obj):
         return self.const(obj) if isinstance(obj, _NUMBER) else Static(obj)
 
@@ -854,7 +1445,13 @@ class _Lowerer:
     def name(self, node, env: dict):
         name = node.id
         if name in env:
-            return env[name]
+            binding = env[name]
+            if isinstance(binding, Value) and binding in self.unchecked:
+                self.at(node)
+                checked = self.b.apply("check_bound", binding, name=name, hint=name)
+                checked.strong_name = True
+                env[name] = binding = checked
+            return binding
         if name in self.unbound_reason:
             raise self.error(node, f"{name!r} may be unbound here: "
                              f"{self.unbound_reason[name]}",
@@ -943,7 +1540,8 @@ class _Lowerer:
             right = self.value(rights.pop() if rights else self.expr(right_node, env),
                                right_node)
             self.at(node)
-            test = self.b.apply(prim, left, right)
+            test = self.folded(_PYTHON_OPERATORS[prim], left, right) or \
+                self.b.apply(prim, left, right)
             if result is None:
                 result = test
             else:
@@ -972,11 +1570,32 @@ class _Lowerer:
     def call(self, node, env: dict):
         if isinstance(node.func, gast.Attribute):
             base = self.expr(node.func.value, env)
+            if _is_list(base) and node.func.attr == "copy" and not node.args and \
+                    not node.keywords:
+                return self.made(list(base)) if isinstance(base, list) else \
+                    DynList(base.value, base.length)
+            if _is_list(base):
+                raise self.error(node.func, f"the list method .{node.func.attr}() is not "
+                                 "supported", "use xs.append(v), xs.pop(), xs[i], len(xs), "
+                                 "xs.copy()")
             if isinstance(base, Value):
                 return self.method_call(base, node, env)
             callee = self.attribute(base, node.func)
         else:
             callee = self.expr(node.func, env)
+        if callee == Static(sum):
+            return self.builtin_sum(node, env)
+        if callee == Static(list):
+            return self.builtin_list(node, env)
+        if callee == Static(tuple):
+            return self.builtin_tuple(node, env)
+        if callee == Static(len) and len(node.args) == 1 and not node.keywords:
+            sized = self.expr(node.args[0], env)
+            if isinstance(sized, (tuple, list, DynList)):
+                return self.length(sized, node)
+            array = self.value(sized, node.args[0])
+            self.at(node)
+            return self.b.apply("dim", array, axis=0)
         if isinstance(callee, Local):
             args = [self.expr(arg, env) for arg in node.args]
             kwargs = {kw.arg: self.expr(kw.value, env) for kw in node.keywords}
@@ -1191,7 +1810,17 @@ class _Lowerer:
                     elements.append(self.value(self.expr(element, env), element))
         else:
             binding = self.expr(node, env)
-            if not isinstance(binding, tuple):
+            if isinstance(binding, DynList) and binding.length is None:
+                raise self.error(node, f"{described} of a list whose length is known only "
+                                 "when the code runs is not supported: the array's shape "
+                                 "must be known while compiling",
+                                 "write into an array instead: y = np.zeros_like(x), then "
+                                 "y[i] = ... in a loop")
+            if isinstance(binding, DynList):
+                self.at(node)
+                binding = [self.b.apply("list_get", binding.value, self.const(k))
+                           for k in range(binding.length)]
+            if not isinstance(binding, (tuple, list)):
                 raise self.error(node, f"{described} takes a list or tuple of arrays here",
                                  "write them in the call, as in np.concatenate((a, b)); "
                                  "to copy one array, use np.copy(x)")

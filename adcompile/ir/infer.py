@@ -79,7 +79,7 @@ def _infer(op: Op, producers: dict | None) -> None:
                 return
             _resolve_deferred(op, producers)
         types = [v.type for v in op.inputs]
-        if not all(isinstance(t, ArrayType) for t in types):  # None, say
+        if not prim.on_lists and not all(isinstance(t, ArrayType) for t in types):
             raise ShapeMismatch(f"{op.prim} works on numbers and arrays")
         if prim.normalize is not None:
             op.params = prim.normalize(types, op.params)

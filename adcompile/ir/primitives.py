@@ -25,8 +25,8 @@ from typing import Callable
 
 import numpy as np
 
-from .types import (BOOL, FLOAT, INT, TAPE, ArrayType, ShapeMismatch, Type, broadcast,
-                    elementwise, promote, with_dtype)
+from .types import (BOOL, FLOAT, INT, TAPE, ArrayType, ListType, ShapeMismatch, Type,
+                    broadcast, elementwise, promote, with_dtype)
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Primitive:
     pure: bool = True
     boolean: bool = False             # result is a truth value: never differentiable
     commutative: bool = False
+    on_lists: bool = False            # takes or gives a list (see "lists" below)
 
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -556,7 +557,10 @@ RETURNS_NEW_ARRAY = frozenset({
     "cholesky", "eigh_values", "eigh_vectors", "pinv",
     # creation, joins, and the shape operations that copy
     "zeros", "ones", "full", "full_like", "eye", "arange", "linspace", "concatenate",
-    "stack", "hstack", "vstack", "pad", "repeat", "tile", "roll", "triu", "tril", "vander"})
+    "stack", "hstack", "vstack", "pad", "repeat", "tile", "roll", "triu", "tril", "vander",
+    # lists (defined below)
+    "list_new", "list_append", "list_set", "list_add_at", "list_drop_last",
+    "list_zeros_like", "list_add"})
 # Primitives whose result may share memory with their first operand.
 VIEWS = frozenset({"index", "transpose", "reshape", "ravel", "squeeze", "expand_dims",
                    "swapaxes", "moveaxis", "flip", "diagonal", "diag", "broadcast_to",
@@ -1477,3 +1481,68 @@ _define("basis", 0, _basis, params=("shape", "dtype"))
 _define("tape_new", 0, lambda: TAPE, pure=False)
 _define("push", 2, lambda tape, value: None, pure=False)
 _define("pop", 1, lambda tape: tape.element, pure=False)
+
+
+# ---- lists ----------------------------------------------------------------------------
+# A list whose length is known only when the code runs (appended to in a loop, or made by
+# a comprehension): a value like any other, and each op on it gives a new list. Codegen
+# writes the updates in place (``xs.append(v)``) where nothing else holds the old list, as
+# it does array updates. Its elements share one type; a list nothing was appended to yet
+# has element type None. ``list_zeros_like``, ``list_add``, ``list_add_at`` and
+# ``list_drop_last`` are what derivatives of lists are made of: a list's adjoint or
+# tangent is a list of its elements' adjoints or tangents, of the same length.
+def _element(lst: ListType, value: Type) -> ListType:
+    if not isinstance(lst, ListType) or not isinstance(value, ArrayType):
+        raise ShapeMismatch(f"a list holds numbers and arrays, not {value}")
+    held = lst.element
+    if held is not None and held.shape != value.shape:
+        raise ShapeMismatch(f"the elements of a list must share one shape: {held} and "
+                            f"{value}")
+    return ListType(value if held is None else elementwise(held, value))
+
+
+def _list_position(lst: ListType, position: ArrayType) -> Type:
+    if not isinstance(lst, ListType):
+        raise ShapeMismatch(f"{lst} is not a list")
+    if not isinstance(position, ArrayType) or position.shape != () or \
+            position.kind not in "iub":
+        raise ShapeMismatch(f"a list is indexed by an integer, not {position}")
+    if lst.element is None:
+        raise ShapeMismatch("this list is always empty here")
+    return lst.element
+
+
+def _list_only(lst: ListType) -> ListType:
+    if not isinstance(lst, ListType):
+        raise ShapeMismatch(f"{lst} is not a list")
+    return lst
+
+
+def _list_update(lst: ListType, value: Type, position: ArrayType) -> ListType:
+    _list_position(lst, position)
+    return _element(lst, value)
+
+
+def _list_sum(a: ListType, c: ListType) -> ListType:
+    _list_only(a), _list_only(c)
+    return ListType(a.element if c.element is None else
+                    c.element if a.element is None else elementwise(a.element, c.element))
+
+
+for _name, _arity, _abstract in (
+        ("list_new", 0, lambda: ListType()),
+        ("list_append", 2, _element),
+        ("list_get", 2, _list_position),                    # (list, position)
+        ("list_len", 1, lambda lst: _list_only(lst) and INT),
+        ("list_set", 3, _list_update),                      # (list, value, position)
+        ("list_add_at", 3, _list_update),                   # (list, value, position)
+        ("list_drop_last", 1, _list_only),
+        ("list_zeros_like", 1, _list_only),
+        ("list_add", 2, _list_sum)):
+    _define(_name, _arity, _abstract, on_lists=True)
+
+LIST_PRIMITIVES = frozenset(name for name, prim in PRIMITIVES.items() if prim.on_lists)
+
+# A loop variable read after the loop: its value, or, where the loop ran no iteration and
+# nothing bound the name before, Python's UnboundLocalError (``name`` names it).
+_define("check_bound", 1, lambda t, name: t, params=("name",))

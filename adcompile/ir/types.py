@@ -80,6 +80,11 @@ class TupleType(Type):
 class ListType(Type):
     element: Type | None = None
 
+    @property
+    def is_float(self) -> bool:
+        """A list of floats: what a derivative flows through."""
+        return self.element is not None and self.element.is_float
+
     def __str__(self) -> str:
         return f"list[{self.element or '?'}]"
 

@@ -7,7 +7,9 @@ other way round.
 
 A new array of zeros (ones, a fill, a range) that an index update writes into is not
 merged with another: each would then be a copy of the one made (``w = z.copy()``), which
-costs what making it costs, and reads as if the user's two arrays were one.
+costs what making it costs, and reads as if the user's two arrays were one. So a new list
+(empty, or of zeros) made twice stays two lists: each is appended to, or written into,
+in place.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..ir.primitives import PRIMITIVES
 # The primitives that make an array from its shape (and a fill) alone.
 _MAKERS = frozenset({"zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "eye",
                      "arange", "linspace"})
+_NEW_LISTS = ("list_new", "list_zeros_like")  # (whether or not written into: lists are)
 
 
 def cse(fn: Function) -> bool:
@@ -53,7 +56,8 @@ def _region(region: Region, seen: dict, replacements: dict, order: dict,
         op.inputs = [replacements.get(v, v) for v in op.inputs]
         for inner in op.regions:
             _region(inner, seen, replacements, order, written)
-        if op.regions or not (op.prim == "const" or PRIMITIVES[op.prim].pure) or \
+        if op.regions or op.prim in _NEW_LISTS or \
+                not (op.prim == "const" or PRIMITIVES[op.prim].pure) or \
                 (op.prim in _MAKERS and op.output in written):
             kept.append(op)
             continue

@@ -29,6 +29,7 @@ the zeros come from derivatives that are zero by construction, as JAX's symbolic
     I @ m, m @ I -> m, for the identity I a batch of tangents is seeded with (as x * 1)
     zeros_like(zeros_like(x)) -> zeros_like(x), and so for ones_like
     broadcast_to(zeros_like(x), shape) -> zeros(shape), and so for ones_like
+    zeros like an empty list -> an empty list; zeros like zeros like x -> zeros like x
     a + (zeros with v added at i) -> a with v added at i (an update costs the size of v)
     x with x[i] + v set at i -> x with v added at i, where i cannot select an element twice
     (x updated at i)[j] -> x[j], where constant ints in i and j pick apart rows of one axis
@@ -154,7 +155,12 @@ class _Simplifier:
 
     def rewrite(self, op: Op, consts: dict):
         """None, or ("value", v) / ("const", c) / ("prim", (name, inputs))."""
-        if op.prim in _UNFOLDABLE or not PRIMITIVES[op.prim].pure:
+        if op.prim == "list_zeros_like" and self.defs.get(op.inputs[0]) is not None and \
+                self.defs[op.inputs[0]].prim in ("list_new", "list_zeros_like"):
+            inner = self.defs[op.inputs[0]]
+            return "prim", (inner.prim, list(inner.inputs))
+        if op.prim in _UNFOLDABLE or not PRIMITIVES[op.prim].pure or \
+                PRIMITIVES[op.prim].on_lists:
             return None
         if op.prim in TYPE_FACTS:
             return "const", TYPE_FACTS[op.prim](op.inputs[0].type, **op.params)

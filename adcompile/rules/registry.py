@@ -35,7 +35,7 @@ from typing import Callable
 from ..ir.builder import Builder
 from ..ir.nodes import Value
 from ..ir.primitives import PRIMITIVES
-from ..ir.types import NoneType
+from ..ir.types import ListType, NoneType
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,21 @@ class DiffBuilder(Builder):
             return c
         if c is None:
             return a
+        if isinstance(a.type, ListType):
+            return self._add_lists(a, c)
         return self.apply("add", a, c)
+
+    def _add_lists(self, a: Value, c: Value) -> Value:
+        """``a + c`` elementwise; where c is zeros with one element added (the adjoint of
+        reading ``xs[i]``, just emitted), the element is added into a instead: O(1), and
+        the zeros, which would read the list, are never made."""
+        ops = self.region.ops
+        if len(ops) >= 2 and ops[-1].prim == "list_add_at" and ops[-1].outputs[0] is c and \
+                ops[-2].prim == "list_zeros_like" and ops[-1].inputs[0] is ops[-2].outputs[0]:
+            added = ops[-1]
+            del ops[-2:]
+            return self.apply("list_add_at", a, *added.inputs[1:])
+        return self.apply("list_add", a, c)
 
     def sub(self, a: Value | None, c: Value | None) -> Value | None:
         if c is None:
@@ -205,6 +219,8 @@ class DiffBuilder(Builder):
         """A zero of the type of `like`, for where a symbolic zero must become a value."""
         if like.type is not None and like.type.is_array:
             return self.apply("zeros_like", like)
+        if isinstance(like.type, ListType):
+            return self.apply("list_zeros_like", like)
         if isinstance(like.type, NoneType):
             return self.const(None)
         return self.const(0.0)
