@@ -128,41 +128,28 @@ def _build(tree: Tree, leaves: Iterator, none):
 def leaf_paths(tree: Tree, root: str) -> list[str]:
     """How a user reaches each leaf from the name `root`, as Python writes it:
     ``params['w']``, ``layers[0].b``."""
-    paths: list[str] = []
-    _paths(tree, root, paths)
-    return paths
-
-
-def _paths(tree: Tree, path: str, out: list) -> None:
-    if tree.is_leaf:
-        out.append(path)
-        return
-    for k, child in enumerate(tree.children):
+    def step(tree: Tree, k: int) -> str:
         if tree.node is dict:
-            step = f"[{tree.keys[k]!r}]"
-        elif tree.keys:
-            step = f".{tree.keys[k]}"
-        else:
-            step = f"[{k}]"
-        _paths(child, path + step, out)
+            return f"[{tree.keys[k]!r}]"
+        return f".{tree.keys[k]}" if tree.keys else f"[{k}]"
+    return _walk(tree, root, step)
 
 
 def leaf_names(tree: Tree, root: str) -> list[str]:
     """Python names for the leaves, for the parameters of generated code: ``params_w``,
     ``layers_0_b``."""
-    names: list[str] = []
-    _names(tree, root, names)
-    return names
-
-
-def _names(tree: Tree, name: str, out: list) -> None:
-    if tree.is_leaf:
-        out.append(name)
-        return
-    for k, child in enumerate(tree.children):
+    def step(tree: Tree, k: int) -> str:
         key = tree.keys[k] if tree.keys else k
-        part = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in str(key))
-        _names(child, f"{name}_{part}", out)
+        return "_" + "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in str(key))
+    return _walk(tree, root, step)
+
+
+def _walk(tree: Tree, prefix: str, step) -> list[str]:
+    """`prefix` extended by ``step(node, k)`` along the way to each leaf."""
+    if tree.is_leaf:
+        return [prefix]
+    return [leaf for k, child in enumerate(tree.children)
+            for leaf in _walk(child, prefix + step(tree, k), step)]
 
 
 def tuple_of(trees) -> Tree:

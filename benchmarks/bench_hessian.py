@@ -33,17 +33,12 @@ import numpy as np  # noqa: E402
 
 import adcompile as ad  # noqa: E402
 # the seed cases, as the tests and tests/golden/ have them
-from programs import goldstein, matyas, rosenbrock  # noqa: E402
+from programs import (goldstein, matyas, rosenbrock, rosenbrock_nd,  # noqa: E402
+                      rosenbrock_nd_hessian_by_hand)
 
 TARGET = 3.0
 REPEAT = 101
 N = 100
-
-
-# ---- the functions (adcompile reads their source from this file) ----------------------
-
-def rosenbrock_nd(x):
-    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 
 
 # ---- the same Hessians, by hand -------------------------------------------------------
@@ -80,19 +75,6 @@ def rosenbrock_hessian_by_hand(x0, x1):
 
 def matyas_hessian_by_hand(x, y):
     return ((0.52, -0.48), (-0.48, 0.52))
-
-
-def rosenbrock_nd_hessian_by_hand(x):
-    n = x.size
-    h = np.zeros((n, n))
-    diagonal = np.zeros(n)
-    diagonal[:-1] = 1200.0 * x[:-1] ** 2 - 400.0 * x[1:] + 2.0
-    diagonal[1:] += 200.0
-    h.flat[::n + 1] = diagonal
-    off = -400.0 * x[:-1]
-    h.flat[1::n + 1] = off
-    h.flat[n::n + 1] = off
-    return h
 
 
 SCALAR_CASES = [

@@ -232,3 +232,21 @@ def double_well(x):
 
 def cube_of_abs(x):
     return (x * x) ** 1.5
+
+
+# N-dimensional Rosenbrock, and its tridiagonal Hessian written by hand
+def rosenbrock_nd(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def rosenbrock_nd_hessian_by_hand(x):
+    n = x.size
+    h = np.zeros((n, n))
+    diagonal = np.zeros(n)
+    diagonal[:-1] = 1200.0 * x[:-1] ** 2 - 400.0 * x[1:] + 2.0
+    diagonal[1:] += 200.0
+    h.flat[::n + 1] = diagonal
+    off = -400.0 * x[:-1]
+    h.flat[1::n + 1] = off
+    h.flat[n::n + 1] = off
+    return h

@@ -16,25 +16,9 @@ from adcompile.passes import optimize
 from adcompile.transforms import jacobian
 from adcompile.transforms.jacobian import jacobian_blocks
 from adcompile.transforms.reverse import reverse
+from programs import rosenbrock_nd, rosenbrock_nd_hessian_by_hand
 
 RNG = np.random.default_rng(11)
-
-
-def rosenbrock_nd(x):
-    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-
-
-def rosenbrock_nd_hessian_by_hand(x):
-    n = x.size
-    h = np.zeros((n, n))
-    diagonal = np.zeros(n)
-    diagonal[:-1] = 1200.0 * x[:-1] ** 2 - 400.0 * x[1:] + 2.0
-    diagonal[1:] += 200.0
-    h[np.arange(n), np.arange(n)] = diagonal
-    off = -400.0 * x[:-1]
-    h[np.arange(n - 1), np.arange(1, n)] = off
-    h[np.arange(1, n), np.arange(n - 1)] = off
-    return h
 
 
 def _blocks(fun, args, of_gradient, compression):

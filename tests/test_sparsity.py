@@ -14,6 +14,7 @@ from adcompile.passes import optimize
 from adcompile.transforms import sparsity
 from adcompile.transforms.reverse import reverse
 from adcompile.transforms.sparsity import colour_columns, jacobian_pattern
+from programs import rosenbrock_nd
 
 RNG = np.random.default_rng(5)
 A = RNG.standard_normal((4, 6))
@@ -34,10 +35,6 @@ def _structure(fun, x):
 
 def tridiagonal(n):
     return np.abs(np.subtract.outer(np.arange(n), np.arange(n))) <= 1
-
-
-def rosenbrock_nd(x):
-    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 
 
 def test_the_rosenbrock_hessian_is_tridiagonal():
