@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..ir.primitives import OPERAND, Slice, may_repeat
+from ..ir.primitives import OPERAND, Slice, may_repeat, result_type
 from ..ir.types import ArrayType, Type, promote
 
 # (module imported, the name generated code calls it by)
@@ -278,7 +278,29 @@ def _list_add(args, types, params) -> ast.expr:
     return ast.ListComp(total, [ast.comprehension(pair, zipped, [], 0)])
 
 
+def _list_stack(args, types, params) -> ast.expr:
+    """``np.array(xs)`` as a person writes it; an empty list (length 0 in this program)
+    as the zeros of its shape, which ``np.array([])`` would not give an element's axes."""
+    axis, length = params.get("axis", 0), params["length"]
+    if length == 0:
+        out = result_type("list_stack", list(types), params)
+        return ast.Call(name("np.zeros"), [literal(out.shape)],
+                        [ast.keyword("dtype", name(f"np.{out.dtype}"))])
+    if axis == 0:
+        return ast.Call(name("np.array"), [args[0]], [])
+    return ast.Call(name("np.stack"), [args[0]], [ast.keyword("axis", literal(axis))])
+
+
+def _list_unstack(args, types, params) -> ast.expr:
+    axis = params.get("axis", 0)
+    rows = args[0] if axis == 0 else \
+        ast.Call(name("np.moveaxis"), [args[0], literal(axis), literal(0)], [])
+    return ast.Call(ast.Name("list", ast.Load()), [rows], [])
+
+
 _LIST_SPELLINGS = {
+    "list_stack": Written(_list_stack),
+    "list_unstack": Written(_list_unstack),
     "list_new": Written(lambda args, types, params: ast.List([], ast.Load())),
     "list_append": ListUpdate(lambda target, args, types: [ast.Expr(ast.Call(
         ast.Attribute(target, "append", ast.Load()), [args[1]], []))]),

@@ -76,10 +76,14 @@ class Local:
 class DynList:
     """A list whose elements are known only when the code runs (appended to in a loop,
     made by a comprehension): a `ListType` value, and its length when that is known
-    while compiling. A list whose elements are all known bindings is a Python list."""
+    while compiling. A list whose elements are all known bindings is a Python list.
+    `count` is an int value equal to its length in every run, where the loops that made
+    it tell one (a comprehension over ``range(len(x))`` or the rows of x): typing finds
+    whether that is known from the types (``np.array(xs)`` needs it)."""
 
     value: Value
     length: int | None = None
+    count: Value | None = None
 
 
 @dataclass(frozen=True)
@@ -305,6 +309,22 @@ def _length_changes(name: str, stmts) -> bool:
             if _list_method_call(node) is not None and node.func.value.id == name:
                 return True
     return False
+
+
+def _appends_once(name: str, stmts) -> bool:
+    """Whether each run of `stmts` appends to the list `name` exactly once: one
+    ``name.append(v)`` among them, not under an ``if`` or a loop, no other change to the
+    list's length, and no break or continue that could skip it."""
+    appends = [stmt for stmt in stmts if isinstance(stmt, gast.Expr) and
+               _list_method_call(stmt.value) == "append" and
+               stmt.value.func.value.id == name]
+    changes = [node for stmt in stmts for node in gast.walk(stmt)
+               if isinstance(node, gast.Name) and node.id == name and
+               isinstance(node.ctx, gast.Store) or
+               _list_method_call(node) is not None and node.func.value.id == name]
+    skips = any(isinstance(node, (gast.Break, gast.Continue, gast.Return))
+                for stmt in stmts for node in gast.walk(stmt))
+    return len(appends) == 1 and len(changes) == 1 and not skips
 
 
 def _list_holders(items, env: dict) -> list[str]:
@@ -645,6 +665,10 @@ class _Lowerer:
                 unbound_before.append(name)
         assigned |= set(targets)
         carried = [name for name in env if name in assigned and not name.startswith(".")]
+        # a list appended to once per iteration ends as long as before plus the trips
+        counts = {name: self.list_count(env[name]) for name in carried
+                  if walk is not None and _is_list(env[name]) and
+                  _appends_once(name, node.body)}
         for name in carried:
             binding = env[name]
             if isinstance(binding, Static):
@@ -732,6 +756,11 @@ class _Lowerer:
             count = len(_flatten(like))
             env[name] = _unflatten(like, outputs[:count])
             outputs = outputs[count:]
+        trips = self.trip_count(walk.bounds) if any(
+            c is not None for c in counts.values()) else None
+        for name, before in counts.items():
+            if before is not None and trips is not None:
+                env[name] = replace(env[name], count=self.b.apply("add", before, trips))
         for name in assigned - set(carried):
             env.pop(name, None)
             self.unbound_reason[name] = "it is assigned only inside a loop"
@@ -865,19 +894,36 @@ class _Lowerer:
         if part.element is not None:
             return part
         start, stop, step = part.bounds
-        first, stride = self.known.get(start), self.known.get(step)
-        if first == 0 and stride == 1:
+        if self.known.get(start) == 0 and self.known.get(step) == 1:
             return _Walk(part.bounds, lambda i: i)
-        if not isinstance(stride, int) or stride == 0:
+        length = self.trip_count(part.bounds)
+        if length is None:
             raise self.error(node, "a range in zip, enumerate or reversed needs a nonzero "
                              "step known while compiling", "write the step as a number")
+        return _Walk([self.const(0), length, self.const(1)],
+                     lambda i: self.b.apply("add", start, self.b.apply("mul", i, step)))
+
+    def trip_count(self, bounds: list[Value]) -> Value | None:
+        """How many indices ``range(start, stop, step)`` gives, as an int value; None
+        where the step is not known while compiling."""
+        start, stop, step = bounds
+        first, stride = self.known.get(start), self.known.get(step)
+        if not isinstance(stride, int) or stride == 0:
+            return None
+        if first == 0 and stride == 1:
+            return self.b.apply("maximum", stop, self.const(0))
         ahead, behind = (stop, start) if stride > 0 else (start, stop)
         span = self.b.apply("add", self.b.apply("sub", ahead, behind),
                             self.const(abs(stride) - 1))
         trips = self.b.apply("floordiv", span, self.const(abs(stride)))
-        length = self.b.apply("maximum", trips, self.const(0))
-        return _Walk([self.const(0), length, self.const(1)],
-                     lambda i: self.b.apply("add", start, self.b.apply("mul", i, step)))
+        return self.b.apply("maximum", trips, self.const(0))
+
+    def list_count(self, binding) -> Value | None:
+        """The length of a list as an int value (see `DynList.count`), if known."""
+        length = _known_length(binding)
+        if length is not None:
+            return self.const(length)
+        return binding.count if isinstance(binding, DynList) else None
 
     def dynamic(self, binding, hint: str | None = None) -> Value:
         """A list as a value: a list of known elements appended one by one to an empty
@@ -950,8 +996,10 @@ class _Lowerer:
                 changed, result = self.made(items + [item]), None
             else:
                 length = None if items.length is None else items.length + 1
+                count = None if items.count is None else \
+                    self.b.apply("add", items.count, self.const(1))
                 changed = DynList(self.b.apply("list_append", items.value,
-                                               self.value(item, call.args[0])), length)
+                                               self.value(item, call.args[0])), length, count)
                 result = None
         elif isinstance(items, list):
             if not items:
@@ -1089,9 +1137,13 @@ class _Lowerer:
         if isinstance(binding, (list, tuple)):
             return self.made(list(binding))
         if isinstance(binding, DynList):
-            return DynList(binding.value, binding.length)
-        raise self.error(argument, "list(...) copies a list or a tuple here",
-                         "for the rows of an array, write [row for row in x]")
+            return replace(binding)
+        if isinstance(binding, Value):  # the rows of an array
+            self.at(node)
+            return DynList(self.b.apply("list_unstack", binding, axis=0),
+                           count=self.b.apply("dim", binding, axis=0))
+        raise self.error(argument, "list(...) copies a list, a tuple or the rows of an "
+                         "array here", "for the rows of an array, write list(x)")
 
     def builtin_tuple(self, node, env: dict) -> tuple:
         """``tuple(xs)`` of a list or tuple of known length."""
@@ -1572,8 +1624,7 @@ class _Lowerer:
             base = self.expr(node.func.value, env)
             if _is_list(base) and node.func.attr == "copy" and not node.args and \
                     not node.keywords:
-                return self.made(list(base)) if isinstance(base, list) else \
-                    DynList(base.value, base.length)
+                return self.made(list(base)) if isinstance(base, list) else replace(base)
             if _is_list(base):
                 raise self.error(node.func, f"the list method .{node.func.attr}() is not "
                                  "supported", "use xs.append(v), xs.pop(), xs[i], len(xs), "
@@ -1773,8 +1824,17 @@ class _Lowerer:
             n for n in signature.optional
             if isinstance(given[n], gast.Constant) and given[n].value is None))
         operands = [receiver] if receiver is not None else []
+        deferred = []
         if signature.sequence:
-            operands += self.sequence(given[signature.operands[0]], env, described)
+            joined = self.sequence(given[signature.operands[0]], env, described,
+                                   stacked=signature.prim == "stack")
+            if isinstance(joined, DynList):  # np.array(xs) of a list of run-time length
+                signature = replace(signature, prim="list_stack")
+                operands.append(joined.value)
+                length = self.defer(joined.count, None, "the length of a list made into an "
+                                    "array", deferred, self.loc(given[signature.operands[0]]))
+            else:
+                operands += joined
         else:
             operands += [self.value(self.expr(given[n], env), given[n])
                          for n in signature.operands[len(operands):]]
@@ -1782,7 +1842,9 @@ class _Lowerer:
             if signature.cast is not None:
                 self.at(node)
                 operands = [self.b.apply(signature.cast, v) for v in operands]
-        params, deferred = dict(signature.fixed), []
+        params = dict(signature.fixed)
+        if signature.prim == "list_stack":
+            params["length"] = length
         for pname, default in signature.params:
             if pname in UNSUPPORTED_PARAMS and pname not in PRIMITIVES[signature.prim].params:
                 if pname in given and not (isinstance(given[pname], gast.Constant) and
@@ -1794,11 +1856,13 @@ class _Lowerer:
                 if pname in given else default
         return signature, operands + deferred, params
 
-    def sequence(self, node, env: dict, described: str) -> list[Value]:
+    def sequence(self, node, env: dict, described: str, stacked: bool = False):
         """The arrays np.concatenate((a, b)) and the like join: the elements of a list or
         tuple written in the call, or of a tuple a name holds. A list or tuple inside is
         an array itself, as np.array([[a, b], [c, d]]) makes one of each row. (They are
-        not cast: NumPy puts Python numbers into arrays as float64, int64 or bool.)"""
+        not cast: NumPy puts Python numbers into arrays as float64, int64 or bool.)
+        `stacked` (np.array, np.stack): a list of run-time length whose count the loops
+        that made it tell is given as it is, a `DynList`."""
         if isinstance(node, (gast.List, gast.Tuple)):
             elements = []
             for element in node.elts:
@@ -1811,11 +1875,15 @@ class _Lowerer:
         else:
             binding = self.expr(node, env)
             if isinstance(binding, DynList) and binding.length is None:
+                if stacked and binding.count is not None:
+                    return binding
                 raise self.error(node, f"{described} of a list whose length is known only "
-                                 "when the code runs is not supported: the array's shape "
-                                 "must be known while compiling",
-                                 "write into an array instead: y = np.zeros_like(x), then "
-                                 "y[i] = ... in a loop")
+                                 "when the code runs is not supported here: the array's "
+                                 "shape must be known while compiling, and this list is "
+                                 "appended to under an if, in nested loops, or in a while "
+                                 "loop", "keep one element per iteration, a filter as a value: "
+                                 "np.array([v if v > 0 else 0.0 for v in x]); or write "
+                                 "into an array: y = np.zeros_like(x), then y[i] = ...")
             if isinstance(binding, DynList):
                 self.at(node)
                 binding = [self.b.apply("list_get", binding.value, self.const(k))

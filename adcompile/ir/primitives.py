@@ -560,7 +560,7 @@ RETURNS_NEW_ARRAY = frozenset({
     "stack", "hstack", "vstack", "pad", "repeat", "tile", "roll", "triu", "tril", "vander",
     # lists (defined below)
     "list_new", "list_append", "list_set", "list_add_at", "list_drop_last",
-    "list_zeros_like", "list_add"})
+    "list_zeros_like", "list_add", "list_stack", "list_unstack"})
 # Primitives whose result may share memory with their first operand.
 VIEWS = frozenset({"index", "transpose", "reshape", "ravel", "squeeze", "expand_dims",
                    "swapaxes", "moveaxis", "flip", "diagonal", "diag", "broadcast_to",
@@ -1540,6 +1540,29 @@ for _name, _arity, _abstract in (
         ("list_zeros_like", 1, _list_only),
         ("list_add", 2, _list_sum)):
     _define(_name, _arity, _abstract, on_lists=True)
+
+
+
+def _list_stack(lst: ListType, length: int, axis: int = 0) -> ArrayType:
+    """``np.array(xs)``, ``np.stack(xs, axis)``: `length` is the list's length in every run
+    (from the types: a comprehension over ``range(len(x))`` or the rows of x)."""
+    if not isinstance(lst, ListType):
+        raise ShapeMismatch(f"{lst} is not a list")
+    element = lst.element if lst.element is not None or length else FLOAT
+    if element is None:
+        raise ShapeMismatch("this list is always empty here")
+    axis = _one_axis(element.ndim + 1, axis, element.shape)
+    return ArrayType(element.shape[:axis] + (length,) + element.shape[axis:], element.dtype)
+
+
+def _list_unstack(x: ArrayType, axis: int = 0) -> ListType:
+    """``list(np.moveaxis(x, axis, 0))``: the adjoint of stacking, a list of the slices."""
+    axis = _one_axis(x.ndim, axis, x.shape)
+    return ListType(ArrayType(x.shape[:axis] + x.shape[axis + 1:], x.dtype))
+
+
+_define("list_stack", 1, _list_stack, params=("length", "axis"), on_lists=True)
+_define("list_unstack", 1, _list_unstack, params=("axis",), on_lists=True)
 
 LIST_PRIMITIVES = frozenset(name for name, prim in PRIMITIVES.items() if prim.on_lists)
 

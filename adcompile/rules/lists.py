@@ -5,7 +5,9 @@ of the same length; every rule is linear. The adjoint of appending v is the adjo
 list's last element for v, and the list without it for the list before: the reverse
 sweep of a loop that appends pops, as a tape does, so it costs O(1) per element. The
 adjoint of reading ``xs[i]`` adds the cotangent at i into zeros; the builder folds that
-sum into the adjoint accumulated so far (`DiffBuilder.add`), written in place.
+sum into the adjoint accumulated so far (`DiffBuilder.add`), written in place. Stacking a
+list into an array (``np.array(xs)``) and unstacking an array into a list of its slices
+are each other's adjoints.
 """
 
 from __future__ import annotations
@@ -79,6 +81,15 @@ defrule("list_set", linear=True, jvp=_set_jvp, vjp=_set_vjp)
 defrule("list_add_at", linear=True, jvp=_add_at_jvp, vjp=_add_at_vjp)
 defrule("list_drop_last", linear=True, jvp=_drop_last_jvp, vjp=_drop_last_vjp)
 defrule("list_add", linear=True, jvp=_add_jvp, vjp=lambda b, p, out, g: [g, g])
+defrule("list_stack", linear=True,
+        jvp=lambda b, p, t, out, length, axis=0:
+        None if t[0] is None else b.call("list_stack", t[0], length=length, axis=axis),
+        vjp=lambda b, p, out, g, length, axis=0: [b.call("list_unstack", g, axis=axis)])
+defrule("list_unstack", linear=True,
+        jvp=lambda b, p, t, out, axis=0:
+        None if t[0] is None else b.call("list_unstack", t[0], axis=axis),
+        vjp=lambda b, p, out, g, axis=0:
+        [b.call("list_stack", g, length=p[0].type.shape[axis], axis=axis)])
 defzero("list_new", "list_len", "list_zeros_like")
 # (a loop variable read after its loop: see `adcompile.ir.primitives`)
 defrule("check_bound", linear=True, jvp=lambda b, p, t, out, name: t[0],
