@@ -1872,3 +1872,133 @@ def reads_a_loop_variable_after_no_iteration(x):
 def test_a_loop_variable_after_a_loop_of_no_iteration_is_refused_while_compiling():
     assert_points_at(refuse(reads_a_loop_variable_after_no_iteration),
                      reads_a_loop_variable_after_no_iteration, "unset * x", "no iteration")
+
+
+# ---- arrays of lists of run-time length ----------------------------------------------------
+def stacks_a_comprehension(x):
+    return np.sum(np.array([np.sin(v) for v in x]) ** 2)
+
+
+def cube(v):
+    return v * v * v
+
+
+def stacks_a_helper_by_index(x):
+    return np.array([cube(x[i]) for i in range(len(x))]) @ x
+
+
+def stacks_rows(X):
+    return np.sum(np.stack([row * 2 for row in X]) * X)
+
+
+def stacks_rows_along_axis_one(X):
+    return np.sum(np.stack([np.tanh(row) for row in X], axis=1) * X.T)
+
+
+def stacks_appends(x):
+    xs = []
+    for i in range(len(x)):
+        xs.append(x[i] ** 3)
+    return np.sum(np.array(xs) * np.cos(x))
+
+
+def stacks_a_zip(x, y):
+    return np.sum(np.array([a * b for a, b in zip(x, y)]) ** 2)
+
+
+def stacks_after_a_known_start(x):
+    xs = [x[0]]
+    for v in x:
+        xs.append(v * v)
+    xs.append(x[1])
+    return np.sum(np.array(xs) * np.array(list(np.exp(np.array(xs)))))
+
+
+def stacks_an_empty_range(x):
+    ys = np.array([v * v for v in x[:0]])
+    return np.sum(x * x) + np.sum(ys)
+
+
+def stacks_into_vectors(x):
+    return np.array([v * x for v in x])
+
+
+M = np.array([[0.5, -0.3], [1.2, 0.8], [-0.4, 0.9]])
+STACKED_FORMS = [(stacks_a_comprehension, (V,)), (stacks_a_helper_by_index, (V,)),
+                 (stacks_rows, (M,)), (stacks_rows_along_axis_one, (M,)),
+                 (stacks_appends, (V,)), (stacks_a_zip, (V, W)),
+                 (stacks_after_a_known_start, (V,)), (stacks_an_empty_range, (V,))]
+
+
+@pytest.mark.parametrize("fn, args", STACKED_FORMS, ids=[f.__name__ for f, _ in STACKED_FORMS])
+def test_an_array_of_a_list_of_run_time_length(fn, args):
+    assert ad.primal(fn)(*args) == pytest.approx(fn(*args), rel=1e-12)
+    ad.testing.check_grads(fn, args, order=2)
+
+
+def _one_direction_at_a_time(derivative, x):
+    """The columns of a matrix from one jvp per unit direction."""
+    columns = [derivative(x, np.eye(x.size)[k].reshape(x.shape)) for k in range(x.size)]
+    return np.stack(columns, axis=-1)
+
+
+@pytest.mark.parametrize("fn, args", [*STACKED_FORMS[:2], (stacks_appends, (V,)),
+                                      (indexes_by_the_loop_index, (V,)),
+                                      (sums_a_generator, (V,)), (writes_into_a_made_list, (V,)),
+                                      (writes_at_a_run_time_index, (V,)),
+                                      (builds_a_list_per_iteration, (V,))],
+                         ids=lambda a: getattr(a, "__name__", ""))
+def test_a_hessian_through_lists_is_one_batched_program(fn, args):
+    hessian = ad.hessian(fn)
+    got = hessian(*args)
+    assert not hessian._last.per_direction
+    gradient = ad.grad(fn)
+    expected = _one_direction_at_a_time(lambda x, d: ad.jvp(gradient, (x,), (d,))[1], *args)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_a_jacobian_through_lists_is_one_batched_program():
+    jacobian = ad.jacobian(stacks_into_vectors)
+    got = jacobian(V)
+    assert not jacobian._last.per_direction
+    expected = _one_direction_at_a_time(
+        lambda x, d: ad.jvp(stacks_into_vectors, (x,), (d,))[1], V)
+    np.testing.assert_allclose(got, expected, rtol=1e-13)
+    np.testing.assert_allclose(got, np.einsum("ik,j->ijk", np.eye(4), V)
+                               + np.einsum("i,jk->ijk", V, np.eye(4)), rtol=1e-13)
+
+
+def stacks_a_filtered_comprehension(x):
+    return np.sum(np.array([v * v for v in x if v > 0]))
+
+
+def stacks_the_filter_as_a_value(x):
+    return np.sum(np.array([v * v if v > 0 else 0.0 for v in x]))
+
+
+def stacks_over_a_run_time_range(x, n):
+    return np.sum(np.array([x[i] for i in range(n)]))
+
+
+def stacks_over_len_of_x(x, n):
+    return np.sum(np.array([x[i] for i in range(len(x))]))
+
+
+def test_an_array_of_a_filtered_list_is_refused_with_a_hint_that_compiles():
+    with pytest.raises(ad.UnsupportedSyntaxError) as caught:
+        ad.grad(stacks_a_filtered_comprehension)(V)
+    err = caught.value
+    assert "np.array" in str(err) and "under an if" in str(err)
+    assert err.loc.line == inspect.getsourcelines(stacks_a_filtered_comprehension)[1] + 1
+    assert "np.array([v if v > 0 else 0.0 for v in x])" in err.hint
+    np.testing.assert_allclose(ad.grad(stacks_the_filter_as_a_value)(V),
+                               np.where(V > 0, 2 * V, 0.0))
+
+
+def test_an_array_of_a_list_as_long_as_a_run_time_int_is_refused_with_a_hint():
+    with pytest.raises(ad.UnsupportedSyntaxError) as caught:
+        ad.grad(stacks_over_a_run_time_range)(V, 4)
+    err = caught.value
+    assert "length of a list made into an array" in str(err) and "len(x)" in err.hint
+    assert err.loc.line == inspect.getsourcelines(stacks_over_a_run_time_range)[1] + 1
+    np.testing.assert_allclose(ad.grad(stacks_over_len_of_x)(V, 4), np.ones(4))

@@ -298,7 +298,21 @@ def _list_unstack(args, types, params) -> ast.expr:
     return ast.Call(ast.Name("list", ast.Load()), [rows], [])
 
 
+def _per_element(make) -> Written:
+    """``[make(e) for e in xs]``."""
+    def write(args, types, params):
+        element = ast.Name("e", ast.Load())
+        return ast.ListComp(make(element, types, params), [
+            ast.comprehension(ast.Name("e", ast.Store()), args[0], [], 0)])
+    return Written(write)
+
+
 _LIST_SPELLINGS = {
+    "list_broadcast": _per_element(lambda e, types, params: ast.Call(
+        name("np.broadcast_to"),
+        [e, literal((params["size"],) + (types[0].element or ArrayType((), "")).shape)], [])),
+    "list_batch_sum": _per_element(lambda e, types, params: ast.Call(
+        ast.Attribute(e, "sum", ast.Load()), [], [ast.keyword("axis", literal(0))])),
     "list_stack": Written(_list_stack),
     "list_unstack": Written(_list_unstack),
     "list_new": Written(lambda args, types, params: ast.List([], ast.Load())),

@@ -560,7 +560,8 @@ RETURNS_NEW_ARRAY = frozenset({
     "stack", "hstack", "vstack", "pad", "repeat", "tile", "roll", "triu", "tril", "vander",
     # lists (defined below)
     "list_new", "list_append", "list_set", "list_add_at", "list_drop_last",
-    "list_zeros_like", "list_add", "list_stack", "list_unstack"})
+    "list_zeros_like", "list_add", "list_stack", "list_unstack", "list_broadcast",
+    "list_batch_sum"})
 # Primitives whose result may share memory with their first operand.
 VIEWS = frozenset({"index", "transpose", "reshape", "ravel", "squeeze", "expand_dims",
                    "swapaxes", "moveaxis", "flip", "diagonal", "diag", "broadcast_to",
@@ -1561,8 +1562,40 @@ def _list_unstack(x: ArrayType, axis: int = 0) -> ListType:
     return ListType(ArrayType(x.shape[:axis] + x.shape[axis + 1:], x.dtype))
 
 
-_define("list_stack", 1, _list_stack, params=("length", "axis"), on_lists=True)
+def _list_stack_params(types, params) -> dict:
+    element = types[0].element
+    axis = params.get("axis", 0)
+    if element is not None:
+        axis = _one_axis(element.ndim + 1, axis, element.shape)
+    return {"length": params["length"], "axis": axis}
+
+
+_define("list_stack", 1, _list_stack, params=("length", "axis"), on_lists=True,
+        normalize=_list_stack_params)
 _define("list_unstack", 1, _list_unstack, params=("axis",), on_lists=True)
+
+
+
+def _list_batched(lst: ListType, size: int) -> ListType:
+    """Each element repeated along a new leading batch axis (`adcompile.transforms.batch`:
+    a list of one value for every member of a batch)."""
+    _list_only(lst)
+    element = lst.element
+    return ListType(None if element is None else
+                    ArrayType((size,) + element.shape, element.dtype))
+
+
+def _list_batch_summed(lst: ListType) -> ListType:
+    """Each element summed over its leading batch axis: the adjoint of `_list_batched`."""
+    _list_only(lst)
+    element = lst.element
+    if element is not None and element.ndim == 0:
+        raise ShapeMismatch(f"{lst} has no batch axis")
+    return ListType(None if element is None else ArrayType(element.shape[1:], element.dtype))
+
+
+_define("list_broadcast", 1, _list_batched, params=("size",), on_lists=True)
+_define("list_batch_sum", 1, _list_batch_summed, on_lists=True)
 
 LIST_PRIMITIVES = frozenset(name for name, prim in PRIMITIVES.items() if prim.on_lists)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir.primitives import OPERAND, Slice, atleast_shape, indexed_shape, stacking_axis
-from ..ir.types import ArrayType, broadcast
+from ..ir.types import ArrayType, ListType, broadcast
 from .registry import BatchUnsupported, defbatch, defzero
 
 # The stacked unit arrays a batch of tangents is seeded with are constants.
@@ -464,3 +464,50 @@ def _full_like(b, values, batched, out_type, dtype):
 
 defbatch(_full, "full")
 defbatch(_full_like, "full_like")
+
+
+# ---- lists ------------------------------------------------------------------------------
+# A batch of lists is one list whose elements carry the batch axis in front (its length is
+# the same for every member: it is set by the loops, whose bounds never vary). An operand
+# without the batch is repeated along it: a list element by element (``list_broadcast``).
+# A position that varies across the batch cannot be batched. ``list_len`` has no rule:
+# the batch transform computes it on the batch as it is (`adcompile.transforms.batch`).
+def _list_batch(b, value, flag: bool, n: int, like_list: bool):
+    if flag:
+        return value
+    if like_list:
+        return b.call("list_broadcast", value, size=n)
+    return _repeated(b, value, n)
+
+
+def _list_batch_size(values, batched) -> int:
+    for v, flag in zip(values, batched):
+        t = v.type.element if flag and isinstance(v.type, ListType) else v.type if flag \
+            else None
+        if t is not None:
+            return t.shape[0]
+    raise BatchUnsupported("a batch of lists that are always empty")
+
+
+def _list_update(prim: str, positions: int):
+    """A list op whose last `positions` operands are ints: the list, and any element
+    operand, batched alike."""
+    def batch(b, values, batched, out_type, **params):
+        if any(batched[len(values) - positions:]):
+            raise BatchUnsupported(f"{prim} at a position that varies across the batch")
+        n = _list_batch_size(values, batched)
+        operands = [_list_batch(b, v, flag, n, isinstance(v.type, ListType))
+                    for v, flag in zip(values[:len(values) - positions],
+                                       batched[:len(values) - positions])]
+        return b.call(prim, *operands, *values[len(values) - positions:], **params)
+    return batch
+
+
+for _prim, _positions in (("list_append", 0), ("list_get", 1), ("list_set", 1),
+                          ("list_add_at", 1), ("list_drop_last", 0), ("list_zeros_like", 0),
+                          ("list_add", 0), ("check_bound", 0)):
+    defbatch(_list_update(_prim, _positions), _prim)
+defbatch(lambda b, values, batched, out_type, length, axis:
+         b.call("list_stack", values[0], length=length, axis=axis + 1), "list_stack")
+defbatch(lambda b, values, batched, out_type, axis:
+         b.call("list_unstack", values[0], axis=axis + 1), "list_unstack")

@@ -90,6 +90,14 @@ defrule("list_unstack", linear=True,
         None if t[0] is None else b.call("list_unstack", t[0], axis=axis),
         vjp=lambda b, p, out, g, axis=0:
         [b.call("list_stack", g, length=p[0].type.shape[axis], axis=axis)])
+defrule("list_broadcast", linear=True,
+        jvp=lambda b, p, t, out, size:
+        None if t[0] is None else b.call("list_broadcast", t[0], size=size),
+        vjp=lambda b, p, out, g, size: [b.call("list_batch_sum", g)])
+defrule("list_batch_sum", linear=True,
+        jvp=lambda b, p, t, out: None if t[0] is None else b.call("list_batch_sum", t[0]),
+        vjp=lambda b, p, out, g: [b.call("list_broadcast", g,
+                                         size=p[0].type.element.shape[0])])
 defzero("list_new", "list_len", "list_zeros_like")
 # (a loop variable read after its loop: see `adcompile.ir.primitives`)
 defrule("check_bound", linear=True, jvp=lambda b, p, t, out, name: t[0],

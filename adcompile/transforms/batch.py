@@ -6,7 +6,8 @@ batching rule of its primitive (`adcompile.rules.batching`) on the whole batch. 
 keeps its predicate, which must not vary across the batch; its branches are batched
 alike. A loop carries a batch where its initial or its next value is one (a fixed point,
 as in forward mode); its bounds and exit must not vary. A tape that receives a batch
-holds batches, and its pops give batches. What varies where it must not, or a primitive
+holds batches, and its pops give batches. A list carries a batch in each element (its
+length is one for the whole batch). What varies where it must not, or a primitive
 without a batching rule, raises
 `BatchUnsupported`, and the caller computes the batch one member at a time instead.
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 from ..ir.infer import infer_op
 from ..ir.nodes import Function, Op, Region, Value
 from ..ir.structured import Cond, Loop, loop_region
-from ..ir.types import ArrayType
+from ..ir.types import ArrayType, ListType
 from ..rules import BATCH_RULES, DiffBuilder
 from ..rules.registry import BatchUnsupported
 from .visitor import OpVisitor
@@ -35,7 +36,9 @@ def batch(fn: Function, batched: list[int], size: int) -> Function:
     return _Batch(size).run(fn, batched)
 
 
-def batched_type(t: ArrayType, size: int) -> ArrayType:
+def batched_type(t: ArrayType | ListType, size: int) -> ArrayType | ListType:
+    if isinstance(t, ListType):
+        return ListType(None if t.element is None else batched_type(t.element, size))
     return ArrayType((size,) + t.shape, t.dtype)
 
 
@@ -70,6 +73,10 @@ class _Batch(OpVisitor):
         member of the batch)."""
         if value in self.batched:
             return value
+        if isinstance(one, ListType):
+            out = b.call("list_broadcast", value, size=self.size)
+            self.batched.add(out)
+            return out
         if not isinstance(one, ArrayType):
             raise BatchUnsupported(f"a batch of {one}")
         out = b.call("broadcast_to", value, shape=(self.size,) + one.shape)
@@ -83,7 +90,7 @@ class _Batch(OpVisitor):
         if op.prim == "push":
             self._push(op, values, b)
             return
-        if not any(flags):
+        if not any(flags) or op.prim == "list_len":  # (one length for the whole batch)
             new = b.emit(op.prim, values, op.params, n_out=len(op.outputs), loc=op.loc)
             # a pop from a tape of batches gives a batch
             batched = op.prim == "pop" and values[0] in self.tapes
