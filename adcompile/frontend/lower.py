@@ -42,6 +42,7 @@ import numpy as np
 from ..errors import Loc, UnsupportedSyntaxError
 from ..ir.builder import Builder
 from ..ir.deferred import Deferred
+from ..ir.infer import NOT_ARRAY
 from ..ir.nodes import Function, Op, Region, Value
 from ..ir.primitives import OPERAND, PRIMITIVES, RETURNS_NEW_ARRAY, VIEWS, Slice
 from .callables import (METHODS, REQUIRED, STRING_PARAMS, UNSUPPORTED_PARAMS, Signature,
@@ -106,6 +107,8 @@ class DtypeOf:
 _BINARY = {gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div",
            gast.Pow: "pow", gast.FloorDiv: "floordiv", gast.Mod: "mod",
            gast.MatMult: "matmul"}
+_AUGMENTED = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
+              gast.FloorDiv: "//", gast.Mod: "%", gast.MatMult: "@"}
 _COMPARE = {gast.Lt: "lt", gast.LtE: "le", gast.Gt: "gt", gast.GtE: "ge", gast.Eq: "eq",
             gast.NotEq: "ne"}
 _PYTHON_OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
@@ -371,6 +374,13 @@ class _Lowerer:
         # a loop variable's value after the loop, for a name the loop alone binds: None
         # when the loop ran no iteration, which a read checks (name -> for the message)
         self.unchecked: dict[Value, str] = {}
+        self.parameters = set(builder.region.params) if self.root else set()
+        # `y += a` lowered as `y = y + a` on a value y alone holds: the checks that it is
+        # not an array (`NOT_ARRAY` ops) by the value checked. A loop's carried value whose
+        # next value is its own moves them to the value the loop starts from.
+        self.rebinding_checks: dict[Value, list[tuple[Op, str, str]]] = {}
+        # a loop's result that is either its own new array or what the loop started from
+        self.own_or_initial: dict[Value, Value] = {}
 
     # ---- errors and locations -------------------------------------------------------
     def loc(self, node) -> Loc:
@@ -465,8 +475,12 @@ class _Lowerer:
                 raise self.error(node.target, "augmented assignment to this target is not "
                                  "supported", "assign to a plain variable name")
             self.at(node)
-            value = self.b.apply(_augmented_primitive(node, self), self.value(current, node),
+            prim = _augmented_primitive(node, self)
+            current = self.value(current, node)
+            self.require_rebinding(node, current, env)
+            value = self.b.apply(prim, current,
                                  self.value(self.expr(node.value, env), node.value))
+            self.owned.add(value)  # a new value, or the target's own array updated in place
             self.bind(node.target, value, env)
         elif isinstance(node, gast.AnnAssign):
             if node.value is not None:
@@ -735,12 +749,17 @@ class _Lowerer:
                     binding = DynList(self.dynamic(binding))
                 next_values += [self.materialize(v) for v in _flatten(binding)]
             exit_flag = self.materialize(body_env.get(".break", Static(False)))
+        renewed = [not mine and value in self.owned and _holders(value, body_env) == [hint]
+                   for mine, value, hint in zip(owned, next_values, hints)]
         for param, mine, value, hint in zip(body_params, owned, next_values, hints):
             if param in self.written and value not in self.owned:
                 raise UnsupportedSyntaxError(
                     f"{hint!r} is written into in this loop, then rebound to an array the "
                     "function does not own, which the next iteration would write into",
                     self.loc(node), f"rebind {hint!r} to a copy: {hint} = ....copy()")
+        for param, first, fresh in zip(body_params, init, renewed):
+            if fresh:
+                self.checks_move_to_initial(param, first, env)
         yield_body(body, next_values, exit_flag)
         self.at(node)
         if test is not None:
@@ -748,10 +767,13 @@ class _Lowerer:
         else:
             loop = RangeLoop.build(self.b, *walk.bounds, init, body)
         outputs = list(loop.outputs)
-        for value, hint, mine, after in zip(outputs, hints, owned, next_values):
+        for value, hint, mine, after, first, fresh in zip(outputs, hints, owned,
+                                                          next_values, init, renewed):
             value.hint, value.strong_name = hint, hint is not None
             if mine and after in self.owned:
                 self.owned.add(value)
+            elif fresh:
+                self.own_or_initial[value] = self.own_or_initial.get(first, first)
         for name, like in zip(carried, likes):
             count = len(_flatten(like))
             env[name] = _unflatten(like, outputs[:count])
@@ -1377,6 +1399,52 @@ class _Lowerer:
         self.written.add(array)
         self.owned.add(updated)
         self.bind(name_node, updated, env)
+
+    def require_rebinding(self, node, current: Value, env: dict) -> None:
+        """``name op= a`` is lowered as ``name = name op a``, which is what Python does
+        unless `current` is an array another name may see: NumPy's in-place update
+        changes it for them too. Where the function made the array and name alone holds
+        it, both agree; otherwise type inference checks it is not an array."""
+        name, symbol = node.target.id, _AUGMENTED[type(node.op)]
+        alone = _holders(current, env) == [name]
+        checked = self.own_or_initial.get(current, current) if alone else current
+        if alone and current in self.owned or checked.type is not None and \
+                checked.type.weak:  # a Python number, known while lowering
+            return
+        op = self.b.emit(NOT_ARRAY, [checked], self.rebinding_message(
+            name, symbol, checked, env), n_out=0)
+        if alone:
+            self.rebinding_checks.setdefault(checked, []).append((op, name, symbol))
+
+    def rebinding_message(self, name: str, symbol: str, value: Value, env: dict) -> dict:
+        statement = f"`{name} {symbol}= ...`"
+        others = [holder for holder in _holders(value, env) if holder != name]
+        argument = value.hint if value in self.parameters else None
+        source = others[0] if others else name
+        if argument is not None:
+            message = f"{statement} would change the caller's array {argument}"
+        elif others:
+            message = f"{statement} would write into the array {name} shares with {source}"
+        elif value in self.views:
+            op = self.views[value]
+            base = op.inputs[0].hint
+            message = f"{statement} would write into " + (
+                f"{base}, of which {name} may be a view" if base else
+                f"the array {name} may be a view of") + f" (made by {op.prim})"
+        else:
+            message = (f"{statement} would write into an array this function did not make "
+                       f"(an argument, a value read from outside, or a view of one)")
+        return {"message": f"{message} (NumPy's {symbol}= on an array changes it in place)",
+                "hint": f"write `{name} = {name} {symbol} ...` for a new array, or "
+                        f"`{name} = {source}.copy()` first"}
+
+    def checks_move_to_initial(self, carried: Value, initial: Value, env: dict) -> None:
+        """The checks of `carried`, a loop's value which after the first iteration is the
+        loop's own new array, now check the value the loop starts from, named in `env`."""
+        for op, name, symbol in self.rebinding_checks.pop(carried, []):
+            op.inputs = [initial]
+            op.params = self.rebinding_message(name, symbol, initial, env)
+            self.rebinding_checks.setdefault(initial, []).append((op, name, symbol))
 
     def why_not_writable(self, name_node, array, env: dict) -> str:
         name = name_node.id if isinstance(name_node, gast.Name) else None

@@ -6,7 +6,9 @@ fixed point, because a carried value can change type in the body (``y = 0`` befo
 loop whose body does ``y = y + t``). An operation whose operands do not fit raises
 `ShapeError` at the user's line, naming the shapes. Parameters the frontend could not
 know without types (`adcompile.ir.deferred`) are resolved here, from the types of the
-values computed before them.
+values computed before them. An augmented assignment the frontend could not tell is
+a rebinding (``y += a`` on what may be an array shared with another name) is checked
+here (`NOT_ARRAY`), once its target's type is known, and the check leaves the IR.
 """
 
 from __future__ import annotations
@@ -21,12 +23,31 @@ from .structured import Loop, RangeLoop, as_cond, as_loop
 from .types import ArrayType, ShapeMismatch, TapeType, join, type_of
 
 
+# ``y += a`` where y's value may be shared (an argument, a view, an array another name
+# holds) is lowered as ``y = y + a``: Python's meaning unless the value is an array, which
+# NumPy changes in place. The frontend cannot know which, so it leaves an op of this name
+# (one input, no outputs, params ``message`` and ``hint``), which inference checks and
+# then removes: no primitive, so no later stage knows it.
+NOT_ARRAY = "not_array"
+
+
 def infer_function(fn: Function, arg_types: list) -> None:
     """Set the type of every value in `fn`, in place."""
     for value, t in zip(fn.params, arg_types):
         value.type = t
     producers = {out: op for op in walk_ops(fn.body) for out in op.outputs}
     infer_region(fn.body, producers)
+    _drop_passed_checks(fn.body)
+
+
+def _drop_passed_checks(region: Region) -> None:
+    """Remove the `NOT_ARRAY` checks that passed: they compute nothing for later stages.
+    Only now, after every loop's fixed point, is each checked type final."""
+    region.ops = [op for op in region.ops
+                  if op.prim != NOT_ARRAY or op.inputs[0].type is None]
+    for op in region.ops:
+        for inner in op.regions:
+            _drop_passed_checks(inner)
 
 
 def infer_region(region: Region, producers: dict | None = None) -> None:
@@ -51,6 +72,9 @@ def _describe(op: Op) -> str:
 def _infer(op: Op, producers: dict | None) -> None:
     if op.prim == "const":
         op.output.type = type_of(op.params["value"])
+    elif op.prim == NOT_ARRAY:  # unknown until a staged call is expanded: None
+        if isinstance(op.inputs[0].type, ArrayType) and op.inputs[0].type.ndim:
+            raise UnsupportedSyntaxError(op.params["message"], op.loc, op.params["hint"])
     elif (cond := as_cond(op)) is not None:
         for branch in cond.branches:
             infer_region(branch, producers)

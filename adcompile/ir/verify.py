@@ -12,6 +12,7 @@ Tests run it after every transform and pass; it raises `IRError` naming the prob
 from __future__ import annotations
 
 from .deferred import deferred_count
+from .infer import NOT_ARRAY
 from .nodes import Function, Op, Region, Value
 from .primitives import PRIMITIVES, index_operand_count
 from .structured import UnknownLoopForm, structured
@@ -67,6 +68,9 @@ def _structure(op: Op) -> None:
         _expect(not op.inputs and len(op.outputs) == 1, op, "a const has one output, no inputs")
     elif op.prim == "apply":
         _expect("callee" in op.params, op, "an apply names its callee")
+    elif op.prim == NOT_ARRAY:
+        _expect(len(op.inputs) == 1 and not op.outputs and not op.regions, op,
+                "a check reads one value and makes none")
     else:
         prim = PRIMITIVES.get(op.prim)
         _expect(prim is not None, op, "unknown primitive")
