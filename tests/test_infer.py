@@ -6,8 +6,9 @@ import pytest
 
 from adcompile.pipeline import specialize
 from adcompile.ir.builder import Builder
-from adcompile.errors import ShapeError
-from adcompile.ir.infer import infer_function, infer_op
+from adcompile.errors import ShapeError, UnsupportedSyntaxError
+from adcompile.frontend.lower import lower_function
+from adcompile.ir.infer import NOT_ARRAY, infer_function, infer_op
 from adcompile.ir.primitives import result_type
 from adcompile.ir.nodes import Function, Op, Region, Value, walk_ops
 from adcompile.ir.types import TAPE, ArrayType, FLOAT, INT, TapeType
@@ -195,3 +196,42 @@ def test_params_are_normalized_once_the_input_types_are_known():
     infer_op(op)
     assert op.params == {"axis": (1,), "keepdims": False}
     assert op.output.type == ArrayType((2,), "float64")
+
+
+def scales_what_the_loop_carries(x):
+    s = 1.0
+    t = x
+    for i in range(3):
+        s = t
+        s *= 2.0
+    return s
+
+
+def test_the_not_array_check_passes_on_numbers_and_leaves_the_ir():
+    fn = lower_function(scales_what_the_loop_carries)
+    assert any(op.prim == NOT_ARRAY for op in walk_ops(fn.body))
+    infer_function(fn, [FLOAT])
+    assert not any(op.prim == NOT_ARRAY for op in walk_ops(fn.body))
+
+
+def test_the_not_array_check_refuses_an_array():
+    with pytest.raises(UnsupportedSyntaxError, match="would change the caller's array x"):
+        infer_function(lower_function(scales_what_the_loop_carries),
+                       [ArrayType((3,), "float64")])
+
+
+def scales_a_shared_number_that_becomes_an_array(x):
+    s = 1.0
+    for i in range(3):
+        u = s
+        s *= 2.0
+        s = s + x + u
+    return s
+
+
+def test_the_not_array_check_sees_the_type_a_loop_widens_to():
+    fn = lower_function(scales_a_shared_number_that_becomes_an_array)
+    infer_function(fn, [FLOAT])
+    with pytest.raises(UnsupportedSyntaxError, match="the array s shares with u"):
+        infer_function(lower_function(scales_a_shared_number_that_becomes_an_array),
+                       [ArrayType((3,), "float64")])

@@ -2002,3 +2002,168 @@ def test_an_array_of_a_list_as_long_as_a_run_time_int_is_refused_with_a_hint():
     assert "length of a list made into an array" in str(err) and "len(x)" in err.hint
     assert err.loc.line == inspect.getsourcelines(stacks_over_a_run_time_range)[1] + 1
     np.testing.assert_allclose(ad.grad(stacks_over_len_of_x)(V, 4), np.ones(4))
+
+
+# ---- augmented assignment: a rebinding, unless NumPy would update a shared array ---------
+
+def adds_into_an_alias_of_an_argument(x):
+    y = x
+    y += 1.0
+    return np.sum(x * y)
+
+
+def adds_into_a_copy_of_an_argument(x):
+    y = x.copy()
+    y += 1.0
+    return np.sum(x * y)
+
+
+def scales_an_argument(x):
+    x *= 2.0
+    return np.sum(x ** 2)
+
+
+def scales_an_argument_anew(x):
+    x = x * 2.0
+    return np.sum(x ** 2)
+
+
+def subtracts_from_a_flipped_view(x):
+    out = x * 2
+    v = np.flip(out)
+    v -= 1
+    return np.sum(out * x)
+
+
+def subtracts_from_a_flipped_copy(x):
+    out = x * 2
+    v = np.flip(out)
+    v = v - 1
+    return np.sum(out * x)
+
+
+def scales_a_slice_view(x):
+    out = x * 2
+    v = out[1:]
+    v *= 2
+    return np.sum(out * x) + np.sum(v)
+
+
+def scales_a_slice_copy(x):
+    out = x * 2
+    v = out[1:]
+    v = v.copy()
+    v *= 2
+    return np.sum(out * x) + np.sum(v)
+
+
+def adds_into_a_shared_array(x):
+    out = x * 2
+    y = out
+    y += 1
+    return np.sum(out * x)
+
+
+def adds_into_a_copy_of_a_shared_array(x):
+    out = x * 2
+    y = out.copy()
+    y += 1
+    return np.sum(out * x)
+
+
+def multiplies_a_shared_array_by_a_matrix(x):
+    out = x * 2
+    y = out
+    y @= np.eye(4)
+    return np.sum(out * x)
+
+
+def multiplies_anew_by_a_matrix(x):
+    out = x * 2
+    y = out
+    y = y @ np.eye(4)
+    return np.sum(out * x)
+
+
+def divides_an_argument_in_a_loop(x):
+    s = x
+    for i in range(3):
+        s /= 2.0 + i
+    return np.sum(s * x)
+
+
+def divides_a_copy_in_a_loop(x):
+    s = x.copy()
+    for i in range(3):
+        s /= 2.0 + i
+    return np.sum(s * x)
+
+
+@pytest.mark.parametrize("fn, snippet, words, hinted", [
+    (adds_into_an_alias_of_an_argument, "y += 1.0",
+     ("`y += ...` would change the caller's array x",), adds_into_a_copy_of_an_argument),
+    (scales_an_argument, "x *= 2.0", ("would change the caller's array x",),
+     scales_an_argument_anew),
+    (subtracts_from_a_flipped_view, "v -= 1", ("may be a view", "flip"),
+     subtracts_from_a_flipped_copy),
+    (scales_a_slice_view, "v *= 2", ("would write into out, of which v may be a view",),
+     scales_a_slice_copy),
+    (adds_into_a_shared_array, "y += 1", ("the array y shares with out",),
+     adds_into_a_copy_of_a_shared_array),
+    (multiplies_a_shared_array_by_a_matrix, "y @= np.eye(4)", ("`y @= ...`", "shares"),
+     multiplies_anew_by_a_matrix),
+    (divides_an_argument_in_a_loop, "s /= 2.0 + i", ("the caller's array x",),
+     divides_a_copy_in_a_loop),
+])
+def test_an_augmented_assignment_numpy_would_do_in_place_on_a_shared_array_is_refused(
+        fn, snippet, words, hinted):
+    before = V4.copy()
+    err = refuse(fn, V4)
+    assert_points_at(err, fn, snippet, *words, "changes it in place")
+    assert np.array_equal(V4, before)
+    check_grads(hinted, (V4,), order=2)
+
+
+def test_the_hint_for_an_augmented_assignment_names_the_rewrite_and_the_copy():
+    assert refuse(adds_into_an_alias_of_an_argument, V4).hint == \
+        "write `y = y + ...` for a new array, or `y = x.copy()` first"
+    assert refuse(subtracts_from_a_flipped_view, V4).hint == \
+        "write `v = v - ...` for a new array, or `v = v.copy()` first"
+
+
+def adds_into_an_alias_of_a_number(x):
+    y = x
+    y += 1.0
+    y *= x
+    return y * x
+
+
+def doubles_a_shared_reduction(x):
+    s = np.sum(x ** 2)
+    t = s
+    t *= 2.0
+    return s + t
+
+
+def adds_into_its_own_array(x):
+    y = x * 2
+    y += 1
+    y *= y
+    return np.sum(y)
+
+
+def accumulates_rows(x):
+    s = 0.0
+    for row in x:
+        s += row * row
+    s /= 2.0
+    return np.sum(s)
+
+
+def test_an_augmented_assignment_on_a_number_or_on_an_array_the_function_owns_compiles():
+    assert ad.grad(adds_into_an_alias_of_a_number)(2.0) == 3 * 2.0 ** 2 + 2 * 2.0
+    check_grads(adds_into_an_alias_of_a_number, (np.float64(1.5),), order=2)
+    check_grads(doubles_a_shared_reduction, (V4,), order=2)
+    check_grads(adds_into_its_own_array, (V4,), order=2)
+    check_grads(accumulates_rows, (V4.reshape(2, 2),), order=2)
+    assert ad.grad(accumulates_rows)(V4.reshape(2, 2)) == pytest.approx(V4.reshape(2, 2))
