@@ -2160,7 +2160,18 @@ def accumulates_rows(x):
     return np.sum(s)
 
 
+def adds_into_an_array_either_branch_made(x):
+    if x[0] > 0:
+        y = x * 2
+    else:
+        y = np.sin(x)
+    y += 1
+    return np.sum(y * x)
+
+
 def test_an_augmented_assignment_on_a_number_or_on_an_array_the_function_owns_compiles():
+    check_grads(adds_into_an_array_either_branch_made, (V4,), order=2)
+    check_grads(adds_into_an_array_either_branch_made, (-V4,), order=2)
     assert ad.grad(adds_into_an_alias_of_a_number)(2.0) == 3 * 2.0 ** 2 + 2 * 2.0
     check_grads(adds_into_an_alias_of_a_number, (np.float64(1.5),), order=2)
     check_grads(doubles_a_shared_reduction, (V4,), order=2)

@@ -568,7 +568,7 @@ class _Lowerer:
         changed = [name for name in dict.fromkeys([*then_env, *else_env])
                    if then_env.get(name, _MISSING) is not env.get(name, _MISSING) or
                    else_env.get(name, _MISSING) is not env.get(name, _MISSING)]
-        merged_names, then_flat, else_flat, likes = [], [], [], []
+        merged_names, then_flat, else_flat, likes, fresh = [], [], [], [], []
         for name in changed:
             if name not in then_env or name not in else_env:
                 # what follows a branch that broke or continued never runs after it, so
@@ -601,8 +601,13 @@ class _Lowerer:
                 else_flat += [self.materialize(v) for v in right_flat]
             merged_names.append(name)
             likes.append((left, len(left_flat)))
+            # an array each branch made and holds under this name alone is the result's own
+            fresh += [all(v in self.owned and _holders(v, e) == [name]
+                          for v, e in ((a, then_env), (b, else_env)))
+                      for a, b in zip(left_flat, right_flat)]
         then.results, orelse.results = then_flat, else_flat
         outputs = list(Cond.build(self.b, pred, then, orelse).outputs)
+        self.owned.update(out for out, mine in zip(outputs, fresh) if mine)
         for name, (like, count) in zip(merged_names, likes):
             values, outputs = outputs[:count], outputs[count:]
             for value in values:
