@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import NonDifferentiableError
 from ..ir.infer import infer_op
+from ..ir.primitives import PRIMITIVES
 from ..ir.nodes import (Function, Op, Region, Value, defined_in, free_values, substitute,
                         used_in, walk_ops)
 from ..ir.structured import Cond, Loop, RangeLoop, loop_region, structured, yield_body
@@ -153,7 +154,7 @@ class _Reverse(OpVisitor):
             new.set_next(len(loop.outputs), b.apply("add", trip, b.const(1)))
         trips.hint = "trips"
 
-        adjoint_body, pushed = self._adjoint_loop_body(loop, b, new.body, carried, free)
+        adjoint_body, pushed = self._adjoint_loop_body(loop, b, new, carried, free)
         tapes = [self._new_tape(f"tape_{v.hint}" if v.hint else "tape") for v in pushed]
         with b.into(new.body):
             for value, tape in zip(pushed, tapes):
@@ -173,10 +174,10 @@ class _Reverse(OpVisitor):
         return loop.like(b, [self.vmap[v] for v in loop.bounds],
                          [self.vmap[v] for v in loop.inits], regions, loc=loop.op.loc)
 
-    def _adjoint_loop_body(self, loop: Loop, b: DiffBuilder, forward_body: Region,
+    def _adjoint_loop_body(self, loop: Loop, b: DiffBuilder, forward: Loop,
                            carried: list[int], free: list[Value]):
         """The reverse sweep's body, and the forward body's values it reads (to tape)."""
-        body, loc = loop.body, loop.op.loc
+        body, loc, forward_body = loop.body, loop.op.loc, forward.body
         index = Value("_", loc, INT)
         carried_cts = [Value(adjoint_hint(loop.outputs[k].hint), loc, loop.outputs[k].type)
                        for k in carried]
@@ -193,11 +194,24 @@ class _Reverse(OpVisitor):
             exit_flag = b.const(False)
         yield_body(region, results, exit_flag)
         _rematerialize_constants(region, forward_body)
+        _read_shapes_from_types(region, forward_body)
+        _hoist_invariants(region, forward_body, b.region, forward.op,
+                          self._runs_at_least_once(forward, b))
         pushed = _read_from(region, forward_body)
         if _recompute_cheap_values(region, forward_body, pushed):
             _rematerialize_constants(region, forward_body)
             pushed = _read_from(region, forward_body)
         return region, pushed
+
+    @staticmethod
+    def _runs_at_least_once(loop: Loop, b: DiffBuilder) -> bool:
+        """Whether the loop surely runs its body once: a range of constant bounds that
+        is not empty (its first trip runs every op at the top of the body)."""
+        if not isinstance(loop, RangeLoop):
+            return False
+        bounds = [b.constant(v) for v in loop.bounds]
+        return all(isinstance(k, int) for k in bounds) and bounds[2] != 0 and \
+            len(range(*bounds)) > 0
 
     def _new_tape(self, hint: str) -> Value:
         """A tape (a stack), made at the start of the function."""
@@ -352,6 +366,9 @@ class _Reverse(OpVisitor):
 
 
 _CHEAP = ("add", "sub", "mul", "div", "neg")
+# Ops that give a value for any operands (a derivative rule's ops never raise either):
+# they may move before a loop that might not run at all.
+_NEVER_RAISE = ("const", "add", "sub", "mul", "neg")
 
 
 def _read_from(reader: Region, source: Region) -> list[Value]:
@@ -362,15 +379,17 @@ def _read_from(reader: Region, source: Region) -> list[Value]:
 
 
 def _recompute_cheap_values(reader: Region, source: Region, pushed: list[Value]) -> bool:
-    """Recompute in `reader`, instead of taping, a value of one arithmetic op on values
-    that are taped anyway, constants, or loop-invariant: `x * y` when y is taped and x
-    comes from outside the loop. Returns whether anything changed."""
+    """Recompute in `reader`, instead of taping, a value of one cheap op (arithmetic, or
+    an element read at a constant index) on values that are taped anyway, constants, or
+    loop-invariant: `x * y` when y is taped and x comes from outside the loop. Elements
+    of one array that together are as large as it are read from it, taped whole. Returns
+    whether anything changed."""
     inside = defined_in(source)
     defs = {out: op for op in source.ops for out in op.outputs}
-    taped = set(pushed)
+    taped = set(pushed) | _arrays_taped_whole(pushed, defs, inside)
     available = lambda v: v not in inside or v in taped or \
         (v in defs and defs[v].prim == "const")
-    chosen = [defs[w] for w in pushed if w in defs and defs[w].prim in _CHEAP and
+    chosen = [defs[w] for w in pushed if w in defs and _cheap(defs[w]) and
               all(available(v) for v in defs[w].inputs)]
     if not chosen:
         return False
@@ -383,6 +402,71 @@ def _recompute_cheap_values(reader: Region, source: Region, pushed: list[Value])
     substitute(reader, copies)
     reader.ops[:0] = clones
     return True
+
+
+def _cheap(op: Op) -> bool:
+    return op.prim in _CHEAP or _static_index(op)
+
+
+def _arrays_taped_whole(pushed: list[Value], defs: dict, inside: set) -> set[Value]:
+    """The arrays of the loop whose elements read at constant indices are taped, each
+    element on a tape of its own, and together are at least as large as the array."""
+    parts: dict[Value, list[Value]] = {}
+    for v in pushed:
+        op = defs.get(v)
+        if op is not None and _static_index(op) and op.inputs[0] in inside:
+            parts.setdefault(op.inputs[0], []).append(v)
+    return {array for array, elements in parts.items() if len(elements) > 1 and
+            sum(e.type.size for e in elements) >= array.type.size}
+
+
+def _static_index(op: Op) -> bool:
+    """An ``x[i]`` whose index is known while compiling (and so checked against x's shape
+    while compiling: it cannot fail at run time)."""
+    return op.prim == "index" and len(op.inputs) == 1
+
+
+def _hoist_invariants(reader: Region, body: Region, around: Region, loop_op: Op,
+                      runs_at_least_once: bool) -> None:
+    """Move the values `reader` reads from the loop `body` that are the same on every
+    trip (computed only from values from before the loop), with what they are computed
+    from, out of the loop to just before `loop_op` in `around`: computed once, and read
+    by the reverse sweep from there instead of from a tape. An op that might raise moves
+    only out of a loop that surely runs, so the program raises exactly where f does."""
+    inside = defined_in(body)
+    invariant: set[Value] = set()
+    candidates = []
+    for op in body.ops:
+        if op.regions or op.prim != "const" and not PRIMITIVES[op.prim].pure or \
+                any(v in inside and v not in invariant for v in op.inputs):
+            continue
+        if runs_at_least_once or op.derived or op.prim in _NEVER_RAISE or _static_index(op):
+            invariant.update(op.outputs)
+            candidates.append(op)
+    wanted = used_in(reader) & invariant
+    moving = []
+    for op in reversed(candidates):
+        if any(out in wanted for out in op.outputs):
+            moving.append(op)
+            wanted.update(op.inputs)
+    if not moving:
+        return
+    moved = set(map(id, moving))
+    body.ops = [op for op in body.ops if id(op) not in moved]
+    at = next(k for k, op in enumerate(around.ops) if op is loop_op)
+    around.ops[at:at] = reversed(moving)
+
+
+def _read_shapes_from_types(reader: Region, source: Region) -> None:
+    """``zeros_like(x)`` reads only x's shape and dtype, which are known while compiling:
+    write them out, so x is not taped for them."""
+    inside = defined_in(source)
+    for op in walk_ops(reader):
+        if op.prim in ("zeros_like", "ones_like") and op.inputs[0] in inside and \
+                op.output.type.is_array:
+            op.prim = "zeros" if op.prim == "zeros_like" else "ones"
+            op.inputs = []
+            op.params = {"shape": op.output.type.shape, "dtype": op.output.type.dtype}
 
 
 def _float(value: Value) -> bool:
