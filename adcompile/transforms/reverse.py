@@ -16,6 +16,13 @@ Structured ops:
   body pops them back and runs the adjoint of the body. Values the body reads from outside
   the loop have their adjoints accumulated in carried values. The two loops carry the
   param ``sweep`` (``forward``, ``reverse``), which only drawings read.
+- what is taped is only what changes from trip to trip. A value computed in the loop
+  from values from before it only (``theta[0]``) moves before the loop, or, when it
+  might raise and the loop might not run, is carried out of the loop (from None) and
+  read after it; ``zeros_like(v)`` of a loop value is written from v's known type; a
+  cheap op (arithmetic, an element at a constant index) on what is taped anyway is
+  recomputed, and elements that together make up an array are read from the array,
+  taped whole.
 
 Reverse mode over a program that already has tapes (the reverse of a reverse through a
 loop) gives each active tape an adjoint tape, through the tape ops' effect rules.
@@ -195,8 +202,9 @@ class _Reverse(OpVisitor):
         yield_body(region, results, exit_flag)
         _rematerialize_constants(region, forward_body)
         _read_shapes_from_types(region, forward_body)
-        _hoist_invariants(region, forward_body, b.region, forward.op,
-                          self._runs_at_least_once(forward, b))
+        left = _hoist_invariants(region, forward_body, b.region, forward.op,
+                                 self._runs_at_least_once(forward, b))
+        _carry_out(region, left, forward, b.region)
         pushed = _read_from(region, forward_body)
         if _recompute_cheap_values(region, forward_body, pushed):
             _rematerialize_constants(region, forward_body)
@@ -427,34 +435,54 @@ def _static_index(op: Op) -> bool:
 
 
 def _hoist_invariants(reader: Region, body: Region, around: Region, loop_op: Op,
-                      runs_at_least_once: bool) -> None:
+                      runs_at_least_once: bool) -> list[Value]:
     """Move the values `reader` reads from the loop `body` that are the same on every
     trip (computed only from values from before the loop), with what they are computed
     from, out of the loop to just before `loop_op` in `around`: computed once, and read
     by the reverse sweep from there instead of from a tape. An op that might raise moves
-    only out of a loop that surely runs, so the program raises exactly where f does."""
+    only out of a loop that surely runs, so the program raises exactly where f does.
+    Returns the values read that are the same on every trip but stay in the loop."""
     inside = defined_in(body)
     invariant: set[Value] = set()
+    movable: set[Value] = set()
     candidates = []
     for op in body.ops:
         if op.regions or op.prim != "const" and not PRIMITIVES[op.prim].pure or \
                 any(v in inside and v not in invariant for v in op.inputs):
             continue
-        if runs_at_least_once or op.derived or op.prim in _NEVER_RAISE or _static_index(op):
-            invariant.update(op.outputs)
+        invariant.update(op.outputs)
+        if (runs_at_least_once or op.derived or op.prim in _NEVER_RAISE or
+                _static_index(op)) and all(v not in inside or v in movable for v in op.inputs):
+            movable.update(op.outputs)
             candidates.append(op)
-    wanted = used_in(reader) & invariant
+    reads = used_in(reader)
+    wanted = reads & movable
     moving = []
     for op in reversed(candidates):
         if any(out in wanted for out in op.outputs):
             moving.append(op)
             wanted.update(op.inputs)
-    if not moving:
-        return
     moved = set(map(id, moving))
     body.ops = [op for op in body.ops if id(op) not in moved]
     at = next(k for k, op in enumerate(around.ops) if op is loop_op)
     around.ops[at:at] = reversed(moving)
+    return [v for v in _definition_order(body) if v in invariant and v in reads]
+
+
+def _carry_out(reader: Region, values: list[Value], loop: Loop, around: Region) -> None:
+    """Make `values`, the same on every trip of `loop` but computed in it, outputs of the
+    loop (carried from None: read only after a trip), and `reader` read them there: the
+    last trip's value is every trip's value, so no tape is needed."""
+    copies = {}
+    for value in values:
+        none = Op("const", [], [Value(None, value.loc)], {"value": None}, [], value.loc)
+        infer_op(none)
+        around.ops.insert(next(k for k, op in enumerate(around.ops) if op is loop.op), none)
+        _, out = loop.add_carried(none.output, value.hint, value.type, value.loc)
+        loop.set_next(len(loop.outputs) - 1, value)
+        out.hint, out.strong_name = value.hint, value.strong_name
+        copies[value] = out
+    substitute(reader, copies)
 
 
 def _read_shapes_from_types(reader: Region, source: Region) -> None:
