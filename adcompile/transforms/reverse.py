@@ -495,6 +495,7 @@ def _read_shapes_from_types(reader: Region, source: Region) -> None:
             op.prim = "zeros" if op.prim == "zeros_like" else "ones"
             op.inputs = []
             op.params = {"shape": op.output.type.shape, "dtype": op.output.type.dtype}
+            infer_op(op)
 
 
 def _float(value: Value) -> bool:
