@@ -356,6 +356,27 @@ def test_a_value_that_may_raise_stays_in_a_loop_that_may_not_run_and_is_read_aft
     check_grads(log_growth, (x, n), order=2)
 
 
+def nested_growth(x, z):
+    y = x
+    for j in range(3):
+        k = 0
+        while k < j:  # runs no trip when j == 0
+            k += 1
+            y = y * (1.0 + 0.1 * (z ** 2) ** 2)
+    return y
+
+
+def test_a_value_read_after_a_loop_that_ran_no_trip_is_a_zero_the_next_order_can_use():
+    # z ** 2 (which might overflow) stays in the while loop and is read after it; the
+    # gradient of the gradient computes 2 * (z ** 2) before a loop of as many trips
+    growth = 1.0 + 0.1 * 2.0 ** 4
+    second = ad.grad(ad.grad(nested_growth, argnums=1), argnums=1)(1.5, 2.0)
+    assert second == pytest.approx(
+        1.5 * (6 * growth * (0.4 * 2.0 ** 3) ** 2 + 3 * growth ** 2 * 1.2 * 2.0 ** 2),
+        rel=1e-12)
+    check_grads(nested_growth, (1.5, 2.0), order=2)
+
+
 def test_grad_with_respect_to_one_of_several_arguments():
     x, y, z = 0.4, -1.3, 2.2
     gy = ad.grad(rational, argnums=1)(x, y, z)

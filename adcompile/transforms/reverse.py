@@ -18,8 +18,8 @@ Structured ops:
   param ``sweep`` (``forward``, ``reverse``), which only drawings read.
 - what is taped is only what changes from trip to trip. A value computed in the loop
   from values from before it only (``theta[0]``) moves before the loop, or, when it
-  might raise and the loop might not run, is carried out of the loop (from None) and
-  read after it; ``zeros_like(v)`` of a loop value is written from v's known type; a
+  might raise and the loop might not run, is carried out of the loop (from a zero)
+  and read after it; ``zeros_like(v)`` of a loop value is written from v's known type; a
   cheap op (arithmetic, an element at a constant index) on what is taped anyway is
   recomputed, and elements that together make up an array are read from the array,
   taped whole.
@@ -40,7 +40,7 @@ from ..ir.primitives import PRIMITIVES
 from ..ir.nodes import (Function, Op, Region, Value, defined_in, free_values, substitute,
                         used_in, walk_ops)
 from ..ir.structured import Cond, Loop, RangeLoop, loop_region, structured, yield_body
-from ..ir.types import INT
+from ..ir.types import INT, ArrayType
 from ..rules import DiffBuilder, rule_for
 from .activity import active_values
 from .visitor import OpVisitor
@@ -471,18 +471,38 @@ def _hoist_invariants(reader: Region, body: Region, around: Region, loop_op: Op,
 
 def _carry_out(reader: Region, values: list[Value], loop: Loop, around: Region) -> None:
     """Make `values`, the same on every trip of `loop` but computed in it, outputs of the
-    loop (carried from None: read only after a trip), and `reader` read them there: the
-    last trip's value is every trip's value, so no tape is needed."""
+    loop, and `reader` read them there: the last trip's value is every trip's value, so
+    no tape is needed. Each is carried from a zero of its type (an op on it before the
+    first trip, moved out of a loop after it, computes without raising); a value of
+    another type stays, to be taped."""
     copies = {}
+    at = next(k for k, op in enumerate(around.ops) if op is loop.op)
     for value in values:
-        none = Op("const", [], [Value(None, value.loc)], {"value": None}, [], value.loc)
-        infer_op(none)
-        around.ops.insert(next(k for k, op in enumerate(around.ops) if op is loop.op), none)
-        _, out = loop.add_carried(none.output, value.hint, value.type, value.loc)
+        zero = _zero_of(value)
+        if zero is None:
+            continue
+        around.ops.insert(at, zero)
+        at += 1
+        _, out = loop.add_carried(zero.output, value.hint, value.type, value.loc)
         loop.set_next(len(loop.outputs) - 1, value)
         out.hint, out.strong_name = value.hint, value.strong_name
         copies[value] = out
     substitute(reader, copies)
+
+
+def _zero_of(value: Value) -> Op | None:
+    """An op making a zero of `value`'s type, when it is a number or an array."""
+    t = value.type
+    if not isinstance(t, ArrayType):
+        return None
+    if t.weak:
+        op = Op("const", [], [Value(None, value.loc)], {"value": np.zeros((), t.dtype).item()},
+                [], value.loc)
+    else:
+        op = Op("zeros", [], [Value(None, value.loc)], {"shape": t.shape, "dtype": t.dtype},
+                [], value.loc)
+    infer_op(op)
+    return op if op.output.type == t else None
 
 
 def _read_shapes_from_types(reader: Region, source: Region) -> None:
