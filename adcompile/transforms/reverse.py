@@ -36,9 +36,9 @@ import numpy as np
 
 from ..errors import NonDifferentiableError
 from ..ir.infer import infer_op
-from ..ir.primitives import PRIMITIVES
 from ..ir.nodes import (Function, Op, Region, Value, defined_in, free_values, substitute,
                         used_in, walk_ops)
+from ..ir.primitives import PRIMITIVES
 from ..ir.structured import Cond, Loop, RangeLoop, loop_region, structured, yield_body
 from ..ir.types import INT, ArrayType
 from ..rules import DiffBuilder, rule_for
@@ -496,11 +496,10 @@ def _zero_of(value: Value) -> Op | None:
     if not isinstance(t, ArrayType):
         return None
     if t.weak:
-        op = Op("const", [], [Value(None, value.loc)], {"value": np.zeros((), t.dtype).item()},
-                [], value.loc)
+        prim, params = "const", {"value": np.zeros((), t.dtype).item()}
     else:
-        op = Op("zeros", [], [Value(None, value.loc)], {"shape": t.shape, "dtype": t.dtype},
-                [], value.loc)
+        prim, params = "zeros", {"shape": t.shape, "dtype": t.dtype}
+    op = Op(prim, [], [Value(None, value.loc)], params, [], value.loc)
     infer_op(op)
     return op if op.output.type == t else None
 
