@@ -103,6 +103,22 @@ def power_series(x, n):
     return sum(terms)
 
 
+def pendulum_rk4(theta, y0):
+    """A damped pendulum (theta: gravity over length, damping) integrated for one second
+    with 20 steps of RK4; the angle at the end."""
+    def f(y):
+        return np.array([y[1], -theta[0] * np.sin(y[0]) - theta[1] * y[1]])
+    y = y0
+    h = 0.05
+    for i in range(20):
+        k1 = f(y)
+        k2 = f(y + h / 2 * k1)
+        k3 = f(y + h / 2 * k2)
+        k4 = f(y + h * k3)
+        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return y[0]
+
+
 # ---- programs several test modules compile ------------------------------------------------
 
 def two_filled_arrays(x):

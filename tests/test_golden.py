@@ -48,6 +48,8 @@ CASES = {
     "norm_hessian": lambda: _called(ad.hessian(cases.norm), np.ones(3)),
     "sum_of_squares_grad": lambda: _called(ad.grad(cases.sum_of_squares), np.ones(3)),
     "power_series_grad": lambda: _called(ad.grad(cases.power_series), 0.5, 4),
+    "pendulum_rk4_grad": lambda: _called(ad.grad(cases.pendulum_rk4),
+                                         np.array([9.81, 0.3]), np.array([1.0, 0.0])),
 }
 
 

@@ -33,7 +33,7 @@ from adcompile.testing import check_grads
 import fd
 from fd import (SETTINGS, Case, cached, fl, float_positions, for_each_case,
                 partial_difference, step)
-from programs import newton_sqrt, piecewise, polar, rosenbrock, taylor_sin
+from programs import newton_sqrt, pendulum_rk4, piecewise, polar, rosenbrock, taylor_sin
 
 
 # ---- the corpus ------------------------------------------------------------------------
@@ -291,6 +291,90 @@ def test_long_loop_through_the_tape():
     x = 0.3
     expected = sum(math.cos(x + i * 1e-4) for i in range(20000))
     assert ad.grad(long_loop)(x) == pytest.approx(expected, rel=1e-10)
+
+
+# ---- what goes on a tape: only what changes from trip to trip -----------------------------
+
+THETA, Y0 = np.array([9.81, 0.3]), np.array([1.0, 0.0])
+
+
+def test_pendulum_integrated_with_rk4_passes_check_grads_to_order_two():
+    check_grads(pendulum_rk4, (THETA, Y0), order=2)
+    hessian = ad.hessian(pendulum_rk4)(THETA, Y0)
+    gradient = ad.grad(pendulum_rk4)
+    columns = [(gradient(THETA + h, Y0) - gradient(THETA - h, Y0)) / 2e-5
+               for h in np.eye(2) * 1e-5]
+    np.testing.assert_allclose(hessian, np.array(columns).T, rtol=1e-6, atol=1e-8)
+
+
+def _forward_loop(source: str) -> tuple[list[str], list[str]]:
+    """The lines before the first loop of a generated source, and the loop's lines."""
+    lines = source.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.lstrip().startswith("for "))
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = next(k for k in range(start + 1, len(lines))
+               if len(lines[k]) - len(lines[k].lstrip()) <= indent)
+    return lines[:start], lines[start:end]
+
+
+def test_values_the_same_on_every_trip_are_computed_once_before_the_loop_not_taped():
+    gradient = ad.grad(pendulum_rk4)
+    gradient(THETA, Y0)
+    before, loop = _forward_loop(gradient.source)
+    parameters = {line.split(" = ")[0].strip(): line.split(" = ")[1]
+                  for line in before if "theta[" in line}
+    assert sorted(parameters.values()) == ["theta[0]", "theta[1]"]
+    assert not any("theta" in line for line in loop)
+    taped = {line.split(".append(")[1].rstrip(")") for line in loop if ".append(" in line}
+    assert taped.isdisjoint(parameters)
+    # y is taped whole rather than y[0] and y[1] on two tapes: one tape for the state,
+    # one per stage's intermediate state and one per stage's sine
+    assert "y" in taped and len(taped) == 8
+
+
+def log_growth(x, n):
+    y = x
+    for i in range(n):
+        y = y * math.log(x) + y
+    return y
+
+
+def test_a_value_that_may_raise_stays_in_a_loop_that_may_not_run_and_is_read_after_it():
+    # math.log(x) does not change in the loop, but before a loop of n = 0 trips it would
+    # raise where log_growth does not: it stays in the loop, and the reverse sweep reads
+    # the last trip's value after it instead of a tape of copies
+    gradient = ad.grad(log_growth)
+    assert gradient(-1.0, 0) == 1.0
+    with pytest.raises(ValueError):
+        gradient(-1.0, 1)
+    x, n = 2.0, 3
+    growth = 1 + math.log(x)
+    assert gradient(x, n) == pytest.approx(growth ** n + n * growth ** (n - 1), rel=1e-12)
+    _, loop = _forward_loop(gradient.source)
+    assert any("math.log(x)" in line for line in loop)
+    assert [line.strip() for line in loop if ".append(" in line] == ["tape_y.append(y)"]
+    check_grads(log_growth, (x, n), order=2)
+
+
+def nested_growth(x, z):
+    y = x
+    for j in range(3):
+        k = 0
+        while k < j:  # runs no trip when j == 0
+            k += 1
+            y = y * (1.0 + 0.1 * (z ** 2) ** 2)
+    return y
+
+
+def test_a_value_read_after_a_loop_that_ran_no_trip_is_a_zero_the_next_order_can_use():
+    # z ** 2 (which might overflow) stays in the while loop and is read after it; the
+    # gradient of the gradient computes 2 * (z ** 2) before a loop of as many trips
+    growth = 1.0 + 0.1 * 2.0 ** 4
+    second = ad.grad(ad.grad(nested_growth, argnums=1), argnums=1)(1.5, 2.0)
+    assert second == pytest.approx(
+        1.5 * (6 * growth * (0.4 * 2.0 ** 3) ** 2 + 3 * growth ** 2 * 1.2 * 2.0 ** 2),
+        rel=1e-12)
+    check_grads(nested_growth, (1.5, 2.0), order=2)
 
 
 def test_grad_with_respect_to_one_of_several_arguments():

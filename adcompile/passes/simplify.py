@@ -320,7 +320,7 @@ class _Simplifier:
                     not _same_type(op, update.output):
                 continue
             base = self.defs.get(update.inputs[0])
-            if base is not None and base.prim == "zeros_like":
+            if base is not None and base.prim in ("zeros_like", "zeros"):
                 return self.make("index_update", other, *update.inputs[1:], **update.params)
         return None
 

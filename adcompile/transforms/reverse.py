@@ -16,6 +16,13 @@ Structured ops:
   body pops them back and runs the adjoint of the body. Values the body reads from outside
   the loop have their adjoints accumulated in carried values. The two loops carry the
   param ``sweep`` (``forward``, ``reverse``), which only drawings read.
+- what is taped is only what changes from trip to trip. A value computed in the loop
+  from values from before it only (``theta[0]``) moves before the loop, or, when it
+  might raise and the loop might not run, is carried out of the loop (from a zero)
+  and read after it; ``zeros_like(v)`` of a loop value is written from v's known type; a
+  cheap op (arithmetic, an element at a constant index) on what is taped anyway is
+  recomputed, and elements that together make up an array are read from the array,
+  taped whole.
 
 Reverse mode over a program that already has tapes (the reverse of a reverse through a
 loop) gives each active tape an adjoint tape, through the tape ops' effect rules.
@@ -31,8 +38,9 @@ from ..errors import NonDifferentiableError
 from ..ir.infer import infer_op
 from ..ir.nodes import (Function, Op, Region, Value, defined_in, free_values, substitute,
                         used_in, walk_ops)
+from ..ir.primitives import PRIMITIVES
 from ..ir.structured import Cond, Loop, RangeLoop, loop_region, structured, yield_body
-from ..ir.types import INT
+from ..ir.types import INT, ArrayType
 from ..rules import DiffBuilder, rule_for
 from .activity import active_values
 from .visitor import OpVisitor
@@ -153,7 +161,7 @@ class _Reverse(OpVisitor):
             new.set_next(len(loop.outputs), b.apply("add", trip, b.const(1)))
         trips.hint = "trips"
 
-        adjoint_body, pushed = self._adjoint_loop_body(loop, b, new.body, carried, free)
+        adjoint_body, pushed = self._adjoint_loop_body(loop, b, new, carried, free)
         tapes = [self._new_tape(f"tape_{v.hint}" if v.hint else "tape") for v in pushed]
         with b.into(new.body):
             for value, tape in zip(pushed, tapes):
@@ -173,10 +181,10 @@ class _Reverse(OpVisitor):
         return loop.like(b, [self.vmap[v] for v in loop.bounds],
                          [self.vmap[v] for v in loop.inits], regions, loc=loop.op.loc)
 
-    def _adjoint_loop_body(self, loop: Loop, b: DiffBuilder, forward_body: Region,
+    def _adjoint_loop_body(self, loop: Loop, b: DiffBuilder, forward: Loop,
                            carried: list[int], free: list[Value]):
         """The reverse sweep's body, and the forward body's values it reads (to tape)."""
-        body, loc = loop.body, loop.op.loc
+        body, loc, forward_body = loop.body, loop.op.loc, forward.body
         index = Value("_", loc, INT)
         carried_cts = [Value(adjoint_hint(loop.outputs[k].hint), loc, loop.outputs[k].type)
                        for k in carried]
@@ -193,11 +201,25 @@ class _Reverse(OpVisitor):
             exit_flag = b.const(False)
         yield_body(region, results, exit_flag)
         _rematerialize_constants(region, forward_body)
+        _read_shapes_from_types(region, forward_body)
+        left = _hoist_invariants(region, forward_body, b.region, forward.op,
+                                 self._runs_at_least_once(forward, b))
+        _carry_out(region, left, forward, b.region)
         pushed = _read_from(region, forward_body)
         if _recompute_cheap_values(region, forward_body, pushed):
             _rematerialize_constants(region, forward_body)
             pushed = _read_from(region, forward_body)
         return region, pushed
+
+    @staticmethod
+    def _runs_at_least_once(loop: Loop, b: DiffBuilder) -> bool:
+        """Whether the loop surely runs its body once: a range of constant bounds that
+        is not empty (its first trip runs every op at the top of the body)."""
+        if not isinstance(loop, RangeLoop):
+            return False
+        bounds = [b.constant(v) for v in loop.bounds]
+        return all(isinstance(k, int) for k in bounds) and bounds[2] != 0 and \
+            len(range(*bounds)) > 0
 
     def _new_tape(self, hint: str) -> Value:
         """A tape (a stack), made at the start of the function."""
@@ -352,6 +374,9 @@ class _Reverse(OpVisitor):
 
 
 _CHEAP = ("add", "sub", "mul", "div", "neg")
+# Ops that give a value for any operands (a derivative rule's ops never raise either):
+# they may move before a loop that might not run at all.
+_NEVER_RAISE = ("const", "add", "sub", "mul", "neg")
 
 
 def _read_from(reader: Region, source: Region) -> list[Value]:
@@ -362,15 +387,17 @@ def _read_from(reader: Region, source: Region) -> list[Value]:
 
 
 def _recompute_cheap_values(reader: Region, source: Region, pushed: list[Value]) -> bool:
-    """Recompute in `reader`, instead of taping, a value of one arithmetic op on values
-    that are taped anyway, constants, or loop-invariant: `x * y` when y is taped and x
-    comes from outside the loop. Returns whether anything changed."""
+    """Recompute in `reader`, instead of taping, a value of one cheap op (arithmetic, or
+    an element read at a constant index) on values that are taped anyway, constants, or
+    loop-invariant: `x * y` when y is taped and x comes from outside the loop. Elements
+    of one array that together are as large as it are read from it, taped whole. Returns
+    whether anything changed."""
     inside = defined_in(source)
     defs = {out: op for op in source.ops for out in op.outputs}
-    taped = set(pushed)
+    taped = set(pushed) | _arrays_taped_whole(pushed, defs, inside)
     available = lambda v: v not in inside or v in taped or \
         (v in defs and defs[v].prim == "const")
-    chosen = [defs[w] for w in pushed if w in defs and defs[w].prim in _CHEAP and
+    chosen = [defs[w] for w in pushed if w in defs and _cheap(defs[w]) and
               all(available(v) for v in defs[w].inputs)]
     if not chosen:
         return False
@@ -383,6 +410,111 @@ def _recompute_cheap_values(reader: Region, source: Region, pushed: list[Value])
     substitute(reader, copies)
     reader.ops[:0] = clones
     return True
+
+
+def _cheap(op: Op) -> bool:
+    return op.prim in _CHEAP or _static_index(op)
+
+
+def _arrays_taped_whole(pushed: list[Value], defs: dict, inside: set) -> set[Value]:
+    """The arrays of the loop whose elements read at constant indices are taped, each
+    element on a tape of its own, and together are at least as large as the array."""
+    parts: dict[Value, list[Value]] = {}
+    for v in pushed:
+        op = defs.get(v)
+        if op is not None and _static_index(op) and op.inputs[0] in inside:
+            parts.setdefault(op.inputs[0], []).append(v)
+    return {array for array, elements in parts.items() if len(elements) > 1 and
+            sum(e.type.size for e in elements) >= array.type.size}
+
+
+def _static_index(op: Op) -> bool:
+    """An ``x[i]`` whose index is known while compiling (and so checked against x's shape
+    while compiling: it cannot fail at run time)."""
+    return op.prim == "index" and len(op.inputs) == 1
+
+
+def _hoist_invariants(reader: Region, body: Region, around: Region, loop_op: Op,
+                      runs_at_least_once: bool) -> list[Value]:
+    """Move the values `reader` reads from the loop `body` that are the same on every
+    trip (computed only from values from before the loop), with what they are computed
+    from, out of the loop to just before `loop_op` in `around`: computed once, and read
+    by the reverse sweep from there instead of from a tape. An op that might raise moves
+    only out of a loop that surely runs, so the program raises exactly where f does.
+    Returns the values read that are the same on every trip but stay in the loop."""
+    inside = defined_in(body)
+    invariant: set[Value] = set()
+    movable: set[Value] = set()
+    candidates = []
+    for op in body.ops:
+        if op.regions or op.prim != "const" and not PRIMITIVES[op.prim].pure or \
+                any(v in inside and v not in invariant for v in op.inputs):
+            continue
+        invariant.update(op.outputs)
+        if (runs_at_least_once or op.derived or op.prim in _NEVER_RAISE or
+                _static_index(op)) and all(v not in inside or v in movable for v in op.inputs):
+            movable.update(op.outputs)
+            candidates.append(op)
+    reads = used_in(reader)
+    wanted = reads & movable
+    moving = []
+    for op in reversed(candidates):
+        if any(out in wanted for out in op.outputs):
+            moving.append(op)
+            wanted.update(op.inputs)
+    moved = set(map(id, moving))
+    body.ops = [op for op in body.ops if id(op) not in moved]
+    at = next(k for k, op in enumerate(around.ops) if op is loop_op)
+    around.ops[at:at] = reversed(moving)
+    return [v for v in _definition_order(body) if v in invariant and v in reads]
+
+
+def _carry_out(reader: Region, values: list[Value], loop: Loop, around: Region) -> None:
+    """Make `values`, the same on every trip of `loop` but computed in it, outputs of the
+    loop, and `reader` read them there: the last trip's value is every trip's value, so
+    no tape is needed. Each is carried from a zero of its type (an op on it before the
+    first trip, moved out of a loop after it, computes without raising); a value of
+    another type stays, to be taped."""
+    copies = {}
+    at = next(k for k, op in enumerate(around.ops) if op is loop.op)
+    for value in values:
+        zero = _zero_of(value)
+        if zero is None:
+            continue
+        around.ops.insert(at, zero)
+        at += 1
+        _, out = loop.add_carried(zero.output, value.hint, value.type, value.loc)
+        loop.set_next(len(loop.outputs) - 1, value)
+        out.hint, out.strong_name = value.hint, value.strong_name
+        copies[value] = out
+    substitute(reader, copies)
+
+
+def _zero_of(value: Value) -> Op | None:
+    """An op making a zero of `value`'s type, when it is a number or an array."""
+    t = value.type
+    if not isinstance(t, ArrayType):
+        return None
+    if t.weak:
+        prim, params = "const", {"value": np.zeros((), t.dtype).item()}
+    else:
+        prim, params = "zeros", {"shape": t.shape, "dtype": t.dtype}
+    op = Op(prim, [], [Value(None, value.loc)], params, [], value.loc)
+    infer_op(op)
+    return op if op.output.type == t else None
+
+
+def _read_shapes_from_types(reader: Region, source: Region) -> None:
+    """``zeros_like(x)`` reads only x's shape and dtype, which are known while compiling:
+    write them out, so x is not taped for them."""
+    inside = defined_in(source)
+    for op in walk_ops(reader):
+        if op.prim in ("zeros_like", "ones_like") and op.inputs[0] in inside and \
+                op.output.type.is_array:
+            op.prim = "zeros" if op.prim == "zeros_like" else "ones"
+            op.inputs = []
+            op.params = {"shape": op.output.type.shape, "dtype": op.output.type.dtype}
+            infer_op(op)
 
 
 def _float(value: Value) -> bool:
