@@ -2099,6 +2099,38 @@ def divides_a_copy_in_a_loop(x):
     return np.sum(s * x)
 
 
+def adds_into_an_array_a_list_literal_holds(x):
+    y = x * 2.0
+    acc = [y]
+    y += 1.0
+    return np.sum(acc[0] * x)
+
+
+def adds_anew_after_a_list_literal(x):
+    y = x * 2.0
+    acc = [y]
+    y = y + 1.0
+    return np.sum(acc[0] * x)
+
+
+def adds_into_an_array_appended_in_a_loop(x):
+    acc = []
+    y = x * 2.0
+    for i in range(2):
+        acc.append(y)
+        y += 1.0
+    return np.sum(acc[0] * acc[1])
+
+
+def appends_a_copy_in_a_loop(x):
+    acc = []
+    y = x * 2.0
+    for i in range(2):
+        acc.append(y.copy())
+        y += 1.0
+    return np.sum(acc[0] * acc[1])
+
+
 @pytest.mark.parametrize("fn, snippet, words, hinted", [
     (adds_into_an_alias_of_an_argument, "y += 1.0",
      ("`y += ...` would change the caller's array x",), adds_into_a_copy_of_an_argument),
@@ -2114,6 +2146,12 @@ def divides_a_copy_in_a_loop(x):
      multiplies_anew_by_a_matrix),
     (divides_an_argument_in_a_loop, "s /= 2.0 + i", ("the caller's array x",),
      divides_a_copy_in_a_loop),
+    # Python's list holds the array itself, which the update changes (the wrong value
+    # once given was the list holding the old array)
+    (adds_into_an_array_a_list_literal_holds, "y += 1.0", ("the element of acc that y is",),
+     adds_anew_after_a_list_literal),
+    (adds_into_an_array_appended_in_a_loop, "y += 1.0", ("the list element y was stored as",),
+     appends_a_copy_in_a_loop),
 ])
 def test_an_augmented_assignment_numpy_would_do_in_place_on_a_shared_array_is_refused(
         fn, snippet, words, hinted):

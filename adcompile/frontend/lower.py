@@ -365,6 +365,7 @@ class _Lowerer:
         self.calling: tuple[Local, ...] = ()  # the local functions being inlined
         # arrays this call made and no other array shares memory with: writable by index
         self.owned: set[Value] = set()
+        self.listed: set[Value] = set()  # values stored in a list, which still holds them
         self.written: set[Value] = set()  # arrays written into, by index
         self.views: dict[Value, Op] = {}  # arrays that may share memory -> the op making them
         self.tape_names = _tape_names(parsed.node)
@@ -964,8 +965,17 @@ class _Lowerer:
                     "a list of tuples or lists is supported only while its length is "
                     "known while compiling", self.b.loc,
                     "keep one list per component: xs.append(a); ys.append(b)")
-            items = self.b.apply("list_append", items, self.materialize(item), hint=hint)
+            items = self.b.apply("list_append", items, self.stored(self.materialize(item)),
+                                 hint=hint)
         return items
+
+    def stored(self, value: Value) -> Value:
+        """`value`, now also an element of a list the names do not show: an array it is
+        stays in the list as it is, so writing into it later would change the list's
+        element too (and is checked as writing into a shared array)."""
+        self.owned.discard(value)
+        self.listed.add(value)
+        return value
 
     def range_args(self, call, env: dict) -> list[Value]:
         args = [self.value(self.expr(arg, env), arg) for arg in call.args]
@@ -1026,7 +1036,8 @@ class _Lowerer:
                 count = None if items.count is None else \
                     self.b.apply("add", items.count, self.const(1))
                 changed = DynList(self.b.apply("list_append", items.value,
-                                               self.value(item, call.args[0])), length, count)
+                                               self.stored(self.value(item, call.args[0]))),
+                                  length, count)
                 result = None
         elif isinstance(items, list):
             if not items:
@@ -1061,7 +1072,7 @@ class _Lowerer:
             self.bind(target.value, self.made(changed), env)
             return
         value = self.dynamic(items)
-        updated = self.b.apply("list_set", value, self.value(item, target),
+        updated = self.b.apply("list_set", value, self.stored(self.value(item, target)),
                                self.value(binding, target.slice))
         self.bind(target.value, DynList(updated, _known_length(items)), env)
 
@@ -1425,9 +1436,13 @@ class _Lowerer:
         statement = f"`{name} {symbol}= ...`"
         others = [holder for holder in _holders(value, env) if holder != name]
         argument = value.hint if value in self.parameters else None
-        source = others[0] if others else name
+        # a name holding the array itself can be copied from; one holding a container
+        # of it cannot
+        source = next((other for other in others if env[other] is value), name)
         if argument is not None:
             message = f"{statement} would change the caller's array {argument}"
+        elif others and source == name:
+            message = f"{statement} would change the element of {others[0]} that {name} is"
         elif others:
             message = f"{statement} would write into the array {name} shares with {source}"
         elif value in self.views:
@@ -1436,6 +1451,8 @@ class _Lowerer:
             message = f"{statement} would write into " + (
                 f"{base}, of which {name} may be a view" if base else
                 f"the array {name} may be a view of") + f" (made by {op.prim})"
+        elif value in self.listed:
+            message = f"{statement} would change the list element {name} was stored as"
         else:
             message = (f"{statement} would write into an array this function did not make "
                        f"(an argument, a value read from outside, or a view of one)")
@@ -1463,6 +1480,9 @@ class _Lowerer:
         if others:
             return (f"{name!r} is also held by {others[0]!r}: writing into it would change "
                     f"{others[0]!r} too")
+        if array in self.listed:
+            return (f"{name!r} is stored in a list too: writing into it would change the "
+                    "list's element")
         if isinstance(array, Value) and array in self.b.region.params or \
                 name in self.parsed.node.args.args:
             return f"{name!r} is an argument: writing into it would change the caller's array"
