@@ -440,3 +440,19 @@ def test_in_place_only_when_nothing_else_holds_the_array(base_op, in_place):
     first = results[0] if isinstance(results, tuple) else results
     assert first[0] == {"zeros_like": 1.5, None: 2.5, "ones_like": 2.5, "transpose": 2.5}[
         base_op]
+
+
+def swaps_after_an_inner_loop(x, y):
+    for i in range(3):
+        for j in range(2):
+            y = y * 1.5
+        x = x - y
+        x, y = y, x
+    return x + 10 * y
+
+
+def test_an_update_does_not_take_a_name_an_inner_loop_carried_the_old_value_on_under():
+    # found by the fuzzer: the inner loop carries y on under the name y, which the next
+    # value of x still reads; `y = x - y` there gave a wrong primal (-8.59, not -70.48)
+    assert ad.primal(swaps_after_an_inner_loop)(1.3, 0.8) == swaps_after_an_inner_loop(1.3, 0.8)
+    check_grads(swaps_after_an_inner_loop, (1.3, 0.8), order=2)

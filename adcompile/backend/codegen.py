@@ -486,12 +486,15 @@ class _Codegen:
                     self.is_inlined(result) or self.uses[result] != 1 or len(op.outputs) != 1:
                 continue
             param = params[k]
-            readers = [reader for reader in self._readers.get(param, [])]
+            # an inner loop carrying the old value on may carry it under its name
+            old = _carried_on(param, body.ops[:position[op]])
+            readers = [reader for value in old for reader in self._readers.get(value, [])]
             # a loop's carried values take its result's name from its first iteration on,
             # so a read of the old value inside that loop comes after the update too
             last = position[op] - (as_loop(op) is not None)
-            if param in body.results or any(read_at(r) > last for r in readers) or \
-                    any(_yields(later, param) for later in body.ops[last + 1:]):
+            if any(value in body.results for value in old) or \
+                    any(read_at(r) > last for r in readers) or \
+                    any(_yields(later, value) for later in body.ops[last + 1:] for value in old):
                 continue
             self.names[result] = self.name(outputs[k])
 
@@ -584,6 +587,17 @@ def _uses_within(value: Value, region: Region) -> int:
     return region.results.count(value) + sum(
         op.inputs.count(value) + sum(_uses_within(value, inner) for inner in op.regions)
         for op in region.ops)
+
+
+def _carried_on(value: Value, ops: list[Op]) -> list[Value]:
+    """`value` and the results of the loops among `ops` that carry it on, and theirs: the
+    values that may be written under its name."""
+    found = [value]
+    for op in ops:
+        loop = as_loop(op)
+        if loop is not None:
+            found += [out for init, out in zip(loop.inits, loop.outputs) if init in found]
+    return found
 
 
 def _yields(op: Op, value: Value) -> bool:
