@@ -14,8 +14,9 @@ the IR, `adcompile.transforms.sparsity`) colours in at most a quarter as many co
 there are columns, the batch holds one direction per colour (the sum of the unit arrays
 of its columns) instead of one per element, and each block is then gathered from it at
 its nonzeros, named constants of the generated code: the block's ``rows`` and
-``columns``, and the ``colours`` of the columns, which pick the direction holding each
-entry. A tridiagonal n x n Hessian costs 3 directions, not n.
+``columns``, and the ``column_colours``, which pick the direction holding each entry. A
+block without nonzeros is zeros, computed from nothing. A tridiagonal n x n Hessian
+costs 3 directions, not n.
 """
 
 from __future__ import annotations
