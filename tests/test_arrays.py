@@ -21,6 +21,7 @@ CASES = [
     (np.ones(5, dtype=np.float32), "np.ones((5,), dtype=np.float32)"),
     (np.full((2, 3), 2.5), "np.full((2, 3), 2.5)"),
     (np.array([3, 1, 4, 1, 5, 9, 2, 6]), "np.array([3, 1, 4, 1, 5, 9, 2, 6])"),
+    (np.array([2, 2, 2, 5, 6, 7]), "np.array([2, 2, 2, 5, 6, 7])"),  # no range steps by 0
     (np.array([1.0, np.nan, -np.inf, 0.1]), "np.array([1.0, np.nan, -np.inf, 0.1])"),
     (np.array([], dtype=np.int64), "np.array([], dtype=np.int64)"),
     (np.array([1, 2], dtype=np.int32), "np.array([1, 2], dtype=np.int32)"),
@@ -43,3 +44,17 @@ def test_a_constant_without_a_pattern_may_be_the_remainders_of_another():
     namespace = {"np": np}
     exec(text, namespace)
     np.testing.assert_array_equal(namespace["colours"], columns % 3)
+
+
+def test_any_int_vector_reads_back():
+    # runs of every step (0 and negative ones too), periods, and values without a pattern
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        pieces = [np.arange(length) * int(rng.integers(-3, 4)) + int(rng.integers(-5, 5))
+                  for length in rng.integers(1, 6, size=rng.integers(1, 6))]
+        value = np.concatenate(pieces)
+        if rng.random() < 0.2:
+            value = np.arange(value.size) % int(rng.integers(1, 4))
+        again = eval(array_text(value), {"np": np})
+        assert again.dtype == value.dtype
+        np.testing.assert_array_equal(again, value)

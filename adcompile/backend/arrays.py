@@ -113,7 +113,8 @@ def _ranges(value: np.ndarray) -> str | None:
     if not _int_vector(value):
         return None
     runs = _runs(value.tolist())
-    if len(runs) > MOST_RUNS or min(length for _, _, length in runs) < SHORTEST_RUN:
+    if len(runs) > MOST_RUNS or any(length < SHORTEST_RUN or not step
+                                    for _, step, length in runs):
         return None
     if len(runs) == 1:
         start, step, length = runs[0]
