@@ -18,6 +18,7 @@ from adcompile.ir.nodes import walk_ops
 from adcompile.ir.types import type_of
 from adcompile.passes import optimize
 from adcompile.transforms.batch import BatchUnsupported, batch
+from adcompile.transforms.forward import forward
 from adcompile.transforms.reverse import reverse
 
 RNG = np.random.default_rng(3)
@@ -150,3 +151,35 @@ def test_a_result_that_does_not_depend_on_the_batch_is_repeated():
 
 def test_a_batch_of_python_scalars_is_an_array():
     _check(piecewise, [2.0, 1.5, 0.0], [0])
+
+
+def branch_total(x):
+    if np.sum(x) > 0:
+        v = np.tanh(x)
+    else:
+        v = x * 2.0
+    return np.sum(v)
+
+
+def until_large(x):
+    s = np.zeros(3)
+    for i in range(4):
+        if np.max(x) > 2.0:
+            break
+        s = s + np.exp(x) * x[i % 3]
+        x = x * 1.3
+    return np.sum(s * s)
+
+
+@pytest.mark.parametrize("fun", [branch_total, until_large])
+@pytest.mark.parametrize("x", [np.array([0.3, -0.2, 0.5]), np.array([-0.3, -0.2, 0.1])])
+def test_a_placeholder_a_branch_yields_stands_for_a_batch(fun, x):
+    # The gradient's forward sweep yields None for what the other branch (or an iteration
+    # that broke) does not compute; batching the Hessian's tangents must leave it alone.
+    tangent = forward(reverse(specialize(fun, [type_of(x)]), [0], with_value=False,
+                              cotangent_params=False), [0], seed_ones=False, with_value=False)
+    fn = optimize(batch(tangent, [1], 3))
+    source, constants = to_source(fn, "batched")
+    (columns,) = compile_source(source, "batched", constants)(x, np.eye(3))
+    ad.testing.check_grads(fun, (x,), order=2)
+    np.testing.assert_allclose(columns, ad.hessian(fun)(x), rtol=1e-14)

@@ -118,7 +118,7 @@ def test_the_module_says_where_it_came_from_and_what_it_read(tmp_path):
         "closure variable a, the global SCALE, the global WEIGHTS); their defaults are the values\n"
         "they held when this module was written.\n\"\"\"\n\n"
         "import numpy as np\n\n"
-        "const = np.array([0.5, -2.0, 0.25], dtype=np.float64)\n")
+        "const = np.array([0.5, -2.0, 0.25])\n")
     assert "def scaled_grad(x, a=2.0, SCALE=3.0, WEIGHTS=const):\n" in text
 
 

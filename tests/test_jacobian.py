@@ -65,7 +65,7 @@ def test_ad_hessian_compresses_and_matches_hessian_vector_products():
     x = RNG.uniform(-2.0, 2.0, 30)
     h = ad.hessian(rosenbrock_nd)
     got = h(x)
-    assert "entries" in h.source and "np.eye" not in h.source
+    assert "column_colours" in h.source and "np.eye(30)" not in h.source
     columns = np.stack([ad.hvp(rosenbrock_nd)(x, e) for e in np.eye(30)], axis=1)
     np.testing.assert_allclose(got, columns, rtol=1e-13, atol=1e-12)
 
@@ -103,7 +103,7 @@ def test_the_public_jacobian_of_a_sparse_function():
     x = RNG.uniform(-1.0, 1.0, 40)
     f = ad.jacobian(lambda x: x[1:] * x[:-1] - np.sin(x[:-1]))
     got = f(x)
-    assert "entries" in f.source
+    assert "column_colours" in f.source
     expected = np.zeros((39, 40))
     expected[np.arange(39), np.arange(39)] = x[1:] - np.cos(x[:-1])
     expected[np.arange(39), np.arange(1, 40)] = x[:-1]
@@ -139,4 +139,30 @@ def test_dense_hessians_keep_the_dense_program(fun, hessian):
     np.testing.assert_allclose(h(x), hessian(x), rtol=1e-12, atol=1e-12)
     # no gather from compressed directions (the identity seed itself may simplify away:
     # the Hessian of x @ A @ x is written (A + A.T).T)
-    assert "entries" not in h.source and "colours" not in h.source
+    assert "column_colours" not in h.source
+
+
+@pytest.mark.parametrize("n", [12, 100])
+def test_the_source_of_a_compressed_hessian_defines_its_constants_and_runs_alone(n):
+    h = ad.hessian(rosenbrock_nd)
+    x = RNG.uniform(-2.0, 2.0, n)
+    expected = h(x)
+    source = h.source
+    # a banded pattern's constants are short expressions, not their values
+    assert f"rows = np.r_[1:{n}, 0:{n}, 0:{n - 1}]\n" in source
+    assert f"columns = np.r_[0:{n - 1}, 0:{n}, 1:{n}]\n" in source
+    assert "np.array(" not in source  # the colours: columns % 3, or np.arange(298) % 3
+    namespace = {}
+    exec(source, namespace)
+    np.testing.assert_array_equal(namespace["rosenbrock_nd_hessian"](x), expected)
+
+
+def shifted_product(x, y):
+    return np.sum(x[1:] * y[:-1])
+
+
+def test_a_hessian_that_is_zero_is_written_as_zeros():
+    h = ad.hessian(shifted_product)
+    np.testing.assert_array_equal(h(np.ones(5), np.ones(5)), np.zeros((5, 5)))
+    assert h.source.endswith("def shifted_product_hessian(x, y):\n"
+                             "    return np.zeros((5, 5))\n")

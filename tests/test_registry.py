@@ -369,6 +369,8 @@ BATCH_CASES += [("not", [np.array([True, False])], {}), ("not", [True], {}),
                 ("index_update", [T234, M23[:, :1]], {"index": ((0, 1), Slice(), (2, 2)),
                                                       "mode": "add"}),
                 ("index_update", [T234, 0.5], {"index": (1, Slice(), (3, 0)), "mode": "set"}),
+                ("index_update", [np.ones((2, 3, 3)), M23[:, 1:]],
+                 {"index": ((0, 1), Slice(-2), -3), "mode": "add"}),
                 # the 2-norm of every element of a 0-d or a 3-d array; a vector on a diagonal
                 ("norm", [T234], {}), ("norm", [np.array(0.7)], {}),
                 ("diag", [M23[0]], {}), ("diag", [M23[0]], {"k": -2}),

@@ -7,7 +7,9 @@ reads it, its initial value share one name; so do a cond's results across its br
 
 Expressions: a pure value read once, in the region that defines it, is written into the
 expression that reads it instead of getting a line of its own, unless the user named it.
-Constants are written as literals. A value read more than once gets a line.
+Constants are written as literals; an array (but a 0-d one) is read by name, defined
+above the function (`adcompile.backend.arrays`), so the source runs on its own. A value
+read more than once gets a line.
 
 Scalars call `math` (``math.sin``), arrays call NumPy (``np.sin``): each primitive's
 spelling per target is in `adcompile.backend.spellings`.
@@ -46,7 +48,7 @@ from ..ir.nodes import Function, Op, Region, Value
 from ..ir.structured import Cond, Loop, RangeLoop, WhileLoop, as_cond, as_loop
 from ..ir.primitives import PRIMITIVES, RETURNS_NEW_ARRAY
 from ..ir.types import ListType
-from . import spellings
+from . import arrays, spellings
 
 _LIST_READS = ("list_get", "list_len")
 _NAMESPACES = (spellings.SCALAR_NAMESPACE, spellings.ARRAY_NAMESPACE)
@@ -549,13 +551,14 @@ class _Codegen:
                              defaults=defaults)
         function = ast.FunctionDef(self.function_name, args, body, [], None)
         called = {node.id for node in ast.walk(function) if isinstance(node, ast.Name)}
+        if self.constants:
+            called.add(arrays.NP)
         imports = [ast.Import([ast.alias(module, None if alias == module else alias)])
                    for module, alias in _NAMESPACES if alias in called]
-        module = ast.Module(imports + [function], [])
-        source = _to_text(module)
-        if imports:
-            head = "".join(_to_text(ast.Module([i], [])) for i in imports)
-            source = head + "\n\n" + source[len(head):].lstrip("\n")
+        head = "".join(_to_text(ast.Module([i], [])) for i in imports)
+        parts = [head, arrays.assignments(self.constants)]
+        definition = _to_text(ast.Module([function], [])).lstrip("\n")
+        source = "\n".join(part for part in parts if part) + "\n\n" * any(parts) + definition
         return source, dict(self.constants)
 
 

@@ -6,7 +6,7 @@ the in-process call supplies are written out:
 
 - **defaults**: the parameters that have a value to start from (the user's own defaults,
   and the inputs read from outside the function, see `adcompile.frontend.reads`) get it
-  as a default; an array is written as a module-level ``np.array`` with its dtype;
+  as a default; an array is written at module level (`adcompile.backend.arrays`);
 - **NumPy's edges**: where the fast spelling (``math``) and the faithful one differ, the
   module has both and the function runs the faithful one where the fast one raises, as
   `adcompile.backend.compile` does in process. In process, the fast spelling's error is
@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import ast
 
-import numpy as np
-
 from ..ir.clone import clone_function
 from ..ir.nodes import Function
+from .arrays import assignments
 from .codegen import to_source
 from .compile import FALLBACK_ERRORS
 from .spellings import ARRAY_NAMESPACE, FAITHFUL, FAST
@@ -48,7 +47,7 @@ def module_source(fn: Function, name: str, docstring: str, defaults: dict[int, o
     if constants:
         imports.add(f"import {ARRAY_NAMESPACE[0]} as {ARRAY_NAMESPACE[1]}")
     head = [f'"""{docstring}\n"""\n', "".join(f"{line}\n" for line in sorted(imports)),
-            "".join(f"{const} = {_array_text(value)}\n" for const, value in constants.items())]
+            assignments(constants)]
     return "\n".join(part for part in head if part) + "\n\n" + \
         "\n\n".join(map(_definitions, sources))
 
@@ -80,12 +79,6 @@ def _parameter_names(source: str) -> list[str]:
 
 
 def _definitions(source: str) -> str:
-    """`source` without its import lines."""
-    lines = source.splitlines(keepends=True)
-    return "".join(line for line in lines if not line.startswith("import ")).lstrip("\n")
-
-
-def _array_text(value: np.ndarray) -> str:
-    # tolist() gives Python numbers, whose repr reads back to the same bits in the dtype
-    np_ = ARRAY_NAMESPACE[1]
-    return f"{np_}.array({value.tolist()!r}, dtype={np_}.{value.dtype.name})"
+    """`source` from its function on: without its imports and constants, which the
+    module writes once."""
+    return source if source.startswith("def ") else source[source.index("\ndef ") + 1:]

@@ -20,7 +20,7 @@ from __future__ import annotations
 from ..ir.infer import infer_op
 from ..ir.nodes import Function, Op, Region, Value
 from ..ir.structured import Cond, Loop, loop_region
-from ..ir.types import ArrayType, ListType
+from ..ir.types import ArrayType, ListType, NoneType
 from ..rules import BATCH_RULES, DiffBuilder
 from ..rules.registry import BatchUnsupported
 from .visitor import OpVisitor
@@ -70,8 +70,9 @@ class _Batch(OpVisitor):
 
     def _with_batch(self, b: DiffBuilder, value: Value, one: ArrayType) -> Value:
         """`value`, repeated along a batch axis if it has none (as a result of every
-        member of the batch)."""
-        if value in self.batched:
+        member of the batch). A placeholder (a None that a branch or an iteration yields
+        for a value it does not compute) stands for a batch as well as for one value."""
+        if value in self.batched or isinstance(value.type, NoneType):
             return value
         if isinstance(one, ListType):
             out = b.call("list_broadcast", value, size=self.size)
@@ -143,7 +144,8 @@ class _Batch(OpVisitor):
         new = Cond.build(b, predicate, *branches, loc=cond.op.loc)
         infer_op(new.op)
         for k, (old, out) in enumerate(zip(cond.outputs, new.outputs)):
-            self._bind(old, out, batched=branches[0].results[k] in self.batched)
+            self._bind(old, out, batched=any(branch.results[k] in self.batched
+                                             for branch in branches))
 
     def loop(self, loop: Loop, b: DiffBuilder) -> None:
         """A carried value is batched if its initial value is, or if its next value is

@@ -14,8 +14,9 @@ the IR, `adcompile.transforms.sparsity`) colours in at most a quarter as many co
 there are columns, the batch holds one direction per colour (the sum of the unit arrays
 of its columns) instead of one per element, and each block is then gathered from it at
 its nonzeros, named constants of the generated code: the block's ``rows`` and
-``columns``, and the ``colours`` of the columns, which pick the direction holding each
-entry. A tridiagonal n x n Hessian costs 3 directions, not n.
+``columns``, and the ``column_colours``, which pick the direction holding each entry. A
+block without nonzeros is zeros, computed from nothing. A tridiagonal n x n Hessian
+costs 3 directions, not n.
 """
 
 from __future__ import annotations
@@ -64,7 +65,12 @@ def jacobian_blocks(fn: Function, wrt: list[int]) -> Function:
             columns.append([_batch_axis_last(b, out, result.type, t.shape)
                             for out, result in zip(outs, fn.results)])
             continue
-        count = int(colours.max(initial=-1)) + 1
+        if not any(pattern.any() for pattern in patterns):
+            columns.append([b.call("zeros", shape=result.type.shape + t.shape,
+                                   dtype=derivative.type.dtype)
+                            for result, derivative in zip(fn.results, tangent.results)])
+            continue
+        count = int(colours.max()) + 1
         batched = optimize(batch(tangent, [len(fn.params)], count))
         seeds = b.const(_seeds(colours, count, t), hint=hint)
         outs = _inline(b, batched, params + [seeds])
@@ -101,16 +107,23 @@ def _seeds(colours: np.ndarray, count: int, t: ArrayType) -> np.ndarray:
 def _decompressed(b: DiffBuilder, products: Value, one: ArrayType, shape: tuple,
                   pattern: np.ndarray, colours: np.ndarray) -> Value:
     """The block ``one.shape + shape`` of the Jacobian from the `products` of its rows
-    with the directions of the colours (leading axis): each nonzero of `pattern` is
-    the entry of its row in the direction of its column's colour. Flat positions, as
-    one index is faster than a pair: the nonzeros' ``entries`` in the block, and their
-    ``entry_sources`` in the products."""
-    count, size = products.type.shape[0], pattern.shape[1]
+    with the directions of the colours (leading axis): the nonzero of `pattern` at each
+    of its ``rows`` and ``columns`` is that row's entry in the direction of its
+    ``column_colours``. The nonzeros go diagonal by diagonal, so that a banded block's
+    rows and columns are a few runs of ints, short to write."""
+    size = pattern.shape[1]
+    block_type = products.type.dtype
     rows, columns = np.nonzero(pattern)
-    entries = b.const(rows * size + columns, hint="entries")
-    sources = b.const(colours[columns] * one.size + rows, hint="entry_sources")
-    products = b.call("reshape", products, shape=(count * one.size,))
-    block = b.call("zeros", shape=(one.size * size,), dtype=products.type.dtype)
-    block = b.call("index_update", block, b.call("index", products, sources, index=(OPERAND,)),
-                   entries, index=(OPERAND,), mode="set")
+    if not rows.size:
+        return b.call("zeros", shape=one.shape + shape, dtype=block_type)
+    order = np.lexsort((rows, columns - rows))
+    rows, columns = rows[order], columns[order]
+    if products.type.ndim != 2:
+        products = b.call("reshape", products, shape=(products.type.shape[0], one.size))
+    column_colours = b.const(colours[columns], hint="column_colours")
+    rows, columns = b.const(rows, hint="rows"), b.const(columns, hint="columns")
+    picked = b.call("index", products, column_colours, rows, index=(OPERAND, OPERAND))
+    block = b.call("zeros", shape=(one.size, size), dtype=block_type)
+    block = b.call("index_update", block, picked, rows, columns, index=(OPERAND, OPERAND),
+                   mode="set")
     return b.call("reshape", block, shape=one.shape + shape)
