@@ -458,3 +458,25 @@ def test_an_update_does_not_take_a_name_an_inner_loop_carried_the_old_value_on_u
     # value of x still reads; `y = x - y` there gave a wrong primal (-8.59, not -70.48)
     assert ad.primal(swaps_after_an_inner_loop)(1.3, 0.8) == swaps_after_an_inner_loop(1.3, 0.8)
     check_grads(swaps_after_an_inner_loop, (1.3, 0.8), order=2)
+
+
+def pops_a_stack_across_an_inner_loop(x):
+    saved = []
+    v = x
+    for i in range(3):
+        saved.append(v)
+        v = v * x
+    b = 1.0
+    s = 0.0
+    for i in range(3):
+        u = saved.pop()
+        for j in range(2):
+            b = b / 2.0
+        b, s = b * x, s + u * b
+    return s + b
+
+
+def test_a_gradient_through_a_stack_and_an_inner_loop_is_right():
+    # the same naming bug, found by the fuzzer as a wrong gradient (0.7518, not 0.8353)
+    assert ad.grad(pops_a_stack_across_an_inner_loop)(0.9) == pytest.approx(0.8353125, rel=1e-12)
+    check_grads(pops_a_stack_across_an_inner_loop, (0.9,), order=2)
