@@ -2131,6 +2131,20 @@ def appends_a_copy_in_a_loop(x):
     return np.sum(acc[0] * acc[1])
 
 
+def adds_into_an_array_a_view_of_it_holds(x):
+    out = np.zeros(4) + x
+    v = out.T
+    out += 1.0
+    return np.sum(v * x)
+
+
+def adds_anew_to_an_array_a_view_of_it_holds(x):
+    out = np.zeros(4) + x
+    v = out.T
+    out = out + 1.0
+    return np.sum(v * x)
+
+
 @pytest.mark.parametrize("fn, snippet, words, hinted", [
     (adds_into_an_alias_of_an_argument, "y += 1.0",
      ("`y += ...` would change the caller's array x",), adds_into_a_copy_of_an_argument),
@@ -2152,6 +2166,9 @@ def appends_a_copy_in_a_loop(x):
      adds_anew_after_a_list_literal),
     (adds_into_an_array_appended_in_a_loop, "y += 1.0", ("the list element y was stored as",),
      appends_a_copy_in_a_loop),
+    (adds_into_an_array_a_view_of_it_holds, "out += 1.0", ("would change v, which may be a "
+                                                          "view of out",),
+     adds_anew_to_an_array_a_view_of_it_holds),
 ])
 def test_an_augmented_assignment_numpy_would_do_in_place_on_a_shared_array_is_refused(
         fn, snippet, words, hinted):
@@ -2216,3 +2233,25 @@ def test_an_augmented_assignment_on_a_number_or_on_an_array_the_function_owns_co
     check_grads(adds_into_its_own_array, (V4,), order=2)
     check_grads(accumulates_rows, (V4.reshape(2, 2),), order=2)
     assert ad.grad(accumulates_rows)(V4.reshape(2, 2)) == pytest.approx(V4.reshape(2, 2))
+
+
+def writes_into_an_array_a_slice_of_it_holds(x):
+    out = np.zeros(4)
+    v = out[0:2]
+    out[0] = x
+    return np.sum(v)
+
+
+def writes_into_an_array_after_copying_the_slice(x):
+    out = np.zeros(4)
+    v = out[0:2].copy()
+    out[0] = x
+    return np.sum(v) + np.sum(out * out)
+
+
+def test_writing_into_an_array_a_view_of_it_holds_is_refused():
+    # Python's v sees the write (the compiled code once returned the old zeros)
+    err = refuse(writes_into_an_array_a_slice_of_it_holds, 1.5)
+    assert_points_at(err, writes_into_an_array_a_slice_of_it_holds, "out[0] = x",
+                     "'v' may be a view of 'out'")
+    check_grads(writes_into_an_array_after_copying_the_slice, (1.5,), order=2)
