@@ -391,18 +391,20 @@ def jvp(fun, primals, tangents):
     """Forward mode: ``(f(*primals), the derivative of f at primals along tangents)``.
     Primals may be containers (see `pytree`); each tangent has its primal's structure,
     and the two results have the structure of f's result."""
-    label = f"jvp({getattr(fun, '__name__', 'f')})"
-    fun = _function_of(fun)
+    label = f"jvp({_name_of(fun)})"
+    fun, bound, keywords = _unpartial(fun)
     signature = _checked_signature("jvp", fun)
     primals = argument_sequence(label, "primals", primals)
     tangents = argument_sequence(label, "tangents", tangents)
     if len(primals) != len(tangents):
         raise AdcompileTypeError(f"{label} got {len(primals)} primals and {len(tangents)} "
                                  "tangents: give one tangent per primal")
-    values = bind_arguments(label, fun, signature, primals, {})  # with defaults
-    positions, types, trees = _float_arguments(label, signature, values, len(primals))
+    tangents = (None,) * len(bound) + tuple(tangents)
+    values = bind_arguments(label, fun, signature, (*bound, *primals), keywords)
+    positions, types, trees = _float_arguments(label, signature, values, len(bound),
+                                               len(tangents))
     refuse_complex(label, signature, flatten_arguments(values)[0], types, trees,
-                   range(len(primals)))
+                   range(len(bound), len(tangents)))
     transform = Transformed(fun, "jvp", positions)  # the compile cache is shared
     compiled, values = transform.prepare(values)  # leaves, then inputs from outside
     names = list(signature.parameters)
@@ -416,7 +418,7 @@ def jvp(fun, primals, tangents):
             shaped = describe(primal_types[0]) if tree.is_leaf else \
                 f"structured as {tree}, each leaf shaped like the primal's"
             raise AdcompileTypeError(
-                f"{label}: tangent {i} must be shaped like primal {names[i]!r}, {shaped}; "
+                f"{label}: tangent {i - len(bound)} must be shaped like primal {names[i]!r}, {shaped}; "
                 f"got {reprlib.repr(tangents[i])} of type {type(tangents[i]).__name__}")
         directions += [v for v, t in zip(leaves, primal_types) if t.is_float]
     out = compiled.run(*values, *directions)
@@ -428,17 +430,19 @@ def vjp(fun, *primals):
     """Reverse mode: ``(f(*primals), pullback)``; ``pullback(g)`` gives a cotangent for
     each primal (None for ints, also inside containers), for a cotangent `g` with the
     structure and shapes of f's result."""
-    label = f"vjp({getattr(fun, '__name__', 'f')})"
-    fun = _function_of(fun)
+    label = f"vjp({_name_of(fun)})"
+    fun, bound, keywords = _unpartial(fun)
     signature = _checked_signature("vjp", fun)
-    values = bind_arguments(label, fun, signature, primals, {})  # with defaults
-    positions, types, trees = _float_arguments(label, signature, values, len(primals))
+    values = bind_arguments(label, fun, signature, (*bound, *primals), keywords)
+    caller_positions = range(len(bound), len(bound) + len(primals))
+    positions, types, trees = _float_arguments(label, signature, values,
+                                               caller_positions.start, caller_positions.stop)
     refuse_complex(label, signature, flatten_arguments(values)[0], types, trees,
-                   range(len(primals)))
+                   caller_positions)
     transform = Transformed(fun, "vjp", positions)
     compiled, call_values = transform.prepare(values)  # leaves, then inputs from outside
     result_types = [param.type for param in compiled.ir.params[len(call_values):]]
-    value = fun(*primals)
+    value = fun(*bound, *primals, **keywords)
 
     def pullback(g):
         if compiled.tree.node is tuple and isinstance(g, list):
@@ -456,7 +460,7 @@ def vjp(fun, *primals):
                 f"result, {expected}; got {reprlib.repr(g)}")
         out = iter(compiled.run(*call_values, *cotangents))
         result = []
-        for i in range(len(primals)):
+        for i in caller_positions:
             tree, start = _argument_structure(trees, i)
             leaves = [next(out) if i in positions and t.is_float else None
                       for t in types[start:start + tree.size]]
@@ -466,14 +470,26 @@ def vjp(fun, *primals):
     return value, pullback
 
 
-def _float_arguments(label: str, signature: inspect.Signature, values: list, n: int
-                     ) -> tuple[tuple, list[Type], tuple | None]:
-    """The positions among the first `n` arguments that hold a float leaf, the types of
-    all the leaves, and the arguments' structures."""
+def _unpartial(fun) -> tuple[Callable, tuple, dict]:
+    """`fun` as adcompile compiles it, and the arguments a `functools.partial` binds,
+    read now."""
+    if isinstance(fun, functools.partial):
+        return _function_of(fun.func), fun.args, fun.keywords
+    return _function_of(fun), (), {}
+
+
+def _name_of(fun) -> str:
+    return getattr(fun.func if isinstance(fun, functools.partial) else fun, "__name__", "f")
+
+
+def _float_arguments(label: str, signature: inspect.Signature, values: list, start: int,
+                     stop: int) -> tuple[tuple, list[Type], tuple | None]:
+    """The positions from `start` to `stop` of the arguments that hold a float leaf, the
+    types of all the leaves, and the arguments' structures."""
     leaves, trees = flatten_arguments(values)
     types = argument_types(label, signature, leaves, trees)
     positions = []
-    for i in range(n):
+    for i in range(start, stop):
         tree, start = _argument_structure(trees, i)
         if any(t.is_float for t in types[start:start + tree.size]):
             positions.append(i)

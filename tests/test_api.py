@@ -1357,6 +1357,20 @@ def test_a_partial_is_called_with_its_arguments_as_they_are_at_each_call():
     assert ad.hessian(functools.partial(weighted, power=3))(2.0, 1.0) == 12.0
 
 
+def test_jvp_and_vjp_of_a_partial_take_the_callers_arguments_only():
+    by_keyword = functools.partial(weighted, a=3.0, power=3)
+    assert ad.jvp(by_keyword, (2.0,), (1.0,)) == (24.0, 36.0)
+    value, pullback = ad.vjp(by_keyword, 2.0)
+    assert (value, pullback(1.0)) == (24.0, (36.0,))
+    by_position = functools.partial(weighted, np.arange(3.0))  # x bound, a differentiated
+    value, tangent = ad.jvp(by_position, (2.0,), (1.0,))
+    np.testing.assert_array_equal(tangent, [0.0, 1.0, 4.0])
+    value, pullback = ad.vjp(by_position, 2.0)
+    assert pullback(np.ones(3)) == (5.0,)
+    with pytest.raises(ad.AdcompileTypeError, match="tangent 0 must be shaped like primal 'a'"):
+        ad.jvp(by_position, (2.0,), (np.ones(2),))
+
+
 PARTIAL = functools.partial(weighted, a=3.0)
 
 
