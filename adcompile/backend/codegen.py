@@ -289,7 +289,7 @@ class _Codegen:
         if loop is not None:  # carried in place: the loop's own, copied before if need be
             return loop.carried_params(loop.body)[op.outputs.index(value)] in \
                 self._owned_params
-        cond = as_cond(op) if isinstance(value.type, ListType) else None
+        cond = as_cond(op)
         if cond is None:
             return op.prim in RETURNS_NEW_ARRAY
         position = op.outputs.index(value)
@@ -299,10 +299,20 @@ class _Codegen:
 
     def _only_in(self, value: Value, cond_op: Op) -> bool:
         """Whether every use of `value` is inside the cond `cond_op` (its reads, and its
-        branches yielding it)."""
-        inside = sum(self._inside(reader, cond_op) for reader in self._readers.get(value, []))
-        yields = sum(branch.results.count(value) for branch in cond_op.regions)
-        return self.uses.get(value, 0) == inside + yields
+        branches yielding it, each once at most: two results would hold it)."""
+        inside = [reader for reader in self._readers.get(value, [])
+                  if self._inside(reader, cond_op)]
+        yields = [branch.results.count(value) for branch in cond_op.regions]
+        return max(yields) <= 1 and self.uses.get(value, 0) == len(inside) + sum(yields) \
+            and all(self._leaves_alone(value, reader) for reader in inside)
+
+    def _leaves_alone(self, value: Value, reader: Op) -> bool:
+        """Whether what `reader` makes of `value` shares none of its memory: an element
+        or the length of a list, a new array, a scalar (an array's view, ``x[1:]``, would
+        see a later write into `value`)."""
+        return isinstance(value.type, ListType) or reader.prim in RETURNS_NEW_ARRAY or \
+            not reader.regions and all(getattr(out.type, "shape", None) == ()
+                                       for out in reader.outputs)
 
     def _inside(self, op: Op, outer: Op) -> bool:
         while op in self._enclosing:
@@ -327,16 +337,25 @@ class _Codegen:
         earlier = [reader for reader in self._readers.get(value, [])
                    if reader.prim in _LIST_READS and before_writer(reader)]
         # Another branch of an `if` around the writer runs instead of it: what it reads
-        # of a list does not count. (Not for arrays: the frontend, reading this code
-        # again, would not see that the array a branch passes on is the loop's own.)
+        # does not count, unless it keeps a view that a later write would change.
         alternatives, op = 0, writer
-        while isinstance(value.type, ListType) and op in self._enclosing:
+        while op in self._enclosing:
             parent = self._enclosing[op]
             if as_cond(parent) is not None and not self._inside_region(value, parent):
-                alternatives += sum(_uses_within(value, branch) for branch in parent.regions
-                                    if op not in branch.ops)
+                alternatives += sum(
+                    _uses_within(value, branch) for branch in parent.regions
+                    if op not in branch.ops and all(
+                        self._leaves_alone(value, reader)
+                        for reader in self._readers.get(value, [])
+                        if self._in_region(reader, branch)))
             op = parent
         return self.uses.get(value, 0) - len(earlier) - alternatives
+
+    def _in_region(self, op: Op, region: Region) -> bool:
+        """Whether `op` is in `region`, at any depth."""
+        while self._op_region.get(op) is not region and op in self._enclosing:
+            op = self._enclosing[op]
+        return self._op_region.get(op) is region
 
     def _inside_region(self, value: Value, op: Op) -> bool:
         """Whether `value` is defined inside one of `op`'s regions, at any depth."""
