@@ -130,8 +130,9 @@ class _Codegen:
             return op is not None
         if op.prim == "check_bound":
             return False
-        if op.prim in _LIST_READS and self.uses.get(op.inputs[0], 0) > 1:
-            return False  # read where it is made: an update of the list may come after
+        if op.prim in _LIST_READS and self.uses.get(op.inputs[0], 0) > 1 or \
+                self._element_before_update(op):
+            return False  # read where it is made: an update of it may come after
         return (op.prim in PRIMITIVES and PRIMITIVES[op.prim].pure and not op.regions
                 and not spellings.is_statement(op.prim) and len(op.outputs) == 1 and self.uses.get(value, 0) == 1
                 and self.use_region.get(value) is self.def_region[value]
@@ -335,7 +336,8 @@ class _Codegen:
                 reader = self._enclosing[reader]
             return writer in position and position.get(reader, len(ops)) < position[writer]
         earlier = [reader for reader in self._readers.get(value, [])
-                   if reader.prim in _LIST_READS and before_writer(reader)]
+                   if (reader.prim in _LIST_READS or self._element_before_update(reader))
+                   and before_writer(reader)]
         # Another branch of an `if` around the writer runs instead of it: what it reads
         # does not count, unless it keeps a view that a later write would change.
         alternatives, op = 0, writer
@@ -350,6 +352,16 @@ class _Codegen:
                         if self._in_region(reader, branch)))
             op = parent
         return self.uses.get(value, 0) - len(earlier) - alternatives
+
+    def _element_before_update(self, read: Op) -> bool:
+        """Whether `read` takes an element of an array (a scalar, a copy) that an index
+        update after it in its region writes into (``g = bx[i]``, then ``bx[i] = 0.0``)."""
+        if read.prim != "index" or getattr(read.outputs[0].type, "shape", None) != ():
+            return False
+        region = self._op_region.get(read)
+        return any(writer.prim == "index_update" and writer.inputs[0] is read.inputs[0]
+                   and self._op_region.get(writer) is region
+                   for writer in self._readers.get(read.inputs[0], []))
 
     def _in_region(self, op: Op, region: Region) -> bool:
         """Whether `op` is in `region`, at any depth."""
