@@ -499,37 +499,59 @@ class _Codegen:
     def _name_updates_in_place(self, body: Region, params: list[Value],
                                outputs: list[Value]) -> None:
         """Let `y = y + t` assign the carried name directly when nothing reads the old
-        `y` after that line (an inlined expression is read where it is written)."""
+        `y` after that line (an inlined expression is read where it is written); so does
+        an `if` giving the new `y` when, in each branch, nothing reads the old `y` after
+        the line making the new one (``if c: y[i] += g``, with no ``y_1 = y``)."""
         position = {op: i for i, op in enumerate(body.ops)}
-        end = len(body.ops)
-
-        def read_at(op: Op) -> int:
-            while op not in position:  # inside a nested region: its top-level op
-                op = self._enclosing[op]
-            out = op.outputs[0] if len(op.outputs) == 1 else None
-            if out is not None and self.is_inlined(out):
-                reader = self.user.get(out)
-                return read_at(reader) if reader is not None and \
-                    self.use_region[out] is body else end
-            return position[op]
-
         for k, result in enumerate(body.results[:-1]):
             op = self.defs.get(result)
             if op is None or op not in position or result in self.names or \
-                    self.is_inlined(result) or self.uses[result] != 1 or len(op.outputs) != 1:
+                    self.is_inlined(result) or self.uses[result] != 1:
                 continue
+            cond = as_cond(op)
             param = params[k]
             # an inner loop carrying the old value on may carry it under its name
             old = _carried_on(param, body.ops[:position[op]])
+            if len(op.outputs) != 1 and (cond is None or not self._branches_replace(
+                    cond, op.outputs.index(result), old)):
+                continue
             readers = [reader for value in old for reader in self._readers.get(value, [])]
             # a loop's carried values take its result's name from its first iteration on,
             # so a read of the old value inside that loop comes after the update too
             last = position[op] - (as_loop(op) is not None)
             if any(value in body.results for value in old) or \
-                    any(read_at(r) > last for r in readers) or \
+                    any(self._line(r, body, position) > last for r in readers) or \
                     any(_yields(later, value) for later in body.ops[last + 1:] for value in old):
                 continue
             self.names[result] = self.name(outputs[k])
+
+    def _line(self, op: Op, region: Region, position: dict[Op, int]) -> int:
+        """Where in `region` (of op positions `position`) `op` is read: the line of its
+        top-level op, or of the expression it is written into (the end when unknown)."""
+        while op not in position:  # inside a nested region: its top-level op
+            op = self._enclosing[op]
+        out = op.outputs[0] if len(op.outputs) == 1 else None
+        if out is not None and self.is_inlined(out):
+            reader = self.user.get(out)
+            return self._line(reader, region, position) if reader is not None and \
+                self.use_region[out] is region else len(region.ops)
+        return position[op]
+
+    def _branches_replace(self, cond: Cond, k: int, old: list[Value]) -> bool:
+        """Whether the name the values `old` are written under may hold the cond's result
+        `k` from the line each branch makes it on: no branch reads them after that line
+        or yields one as another result."""
+        for branch in cond.branches:
+            if any(result in old for j, result in enumerate(branch.results) if j != k):
+                return False
+            made = self.defs.get(branch.results[k])
+            position = {op: i for i, op in enumerate(branch.ops)}
+            if made in position and any(
+                    self._line(reader, branch, position) > position[made]
+                    for value in old for reader in self._readers.get(value, [])
+                    if self._in_region(reader, branch)):
+                return False
+        return True
 
     def _reads(self, value: Value) -> set[Value]:
         """The named values an inlined expression reads."""
