@@ -5,6 +5,7 @@ rules the text follows.)
 """
 
 import ast
+import importlib
 import math
 import re
 
@@ -480,3 +481,59 @@ def test_a_gradient_through_a_stack_and_an_inner_loop_is_right():
     # the same naming bug, found by the fuzzer as a wrong gradient (0.7518, not 0.8353)
     assert ad.grad(pops_a_stack_across_an_inner_loop)(0.9) == pytest.approx(0.8353125, rel=1e-12)
     check_grads(pops_a_stack_across_an_inner_loop, (0.9,), order=2)
+
+
+def writes_where_positive(x):
+    out = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        if x[i] > 0:
+            out[i] = x[i] * 2.0
+    return out
+
+
+def weighs_where_positive(x):
+    return np.sum(writes_where_positive(x) * x)
+
+
+def sums_squares_where_positive(x):
+    s = 0.0
+    for i in range(len(x)):
+        if x[i] > 0:
+            s = s + x[i] * x[i]
+    return s
+
+
+def _loop_bodies(source: str) -> list[str]:
+    """The text of each `for` loop's body in `source`."""
+    lines, bodies = source.splitlines(), []
+    for k, line in enumerate(lines):
+        if line.lstrip().startswith("for "):
+            indent = len(line) - len(line.lstrip())
+            body = [later for later in lines[k + 1:]]
+            end = next((j for j, later in enumerate(body)
+                        if len(later) - len(later.lstrip()) <= indent), len(body))
+            bodies.append("\n".join(body[:end]))
+    return bodies
+
+
+@pytest.mark.parametrize("transform, fn", [
+    (ad.primal, writes_where_positive), (ad.primal, weighs_where_positive),
+    (ad.grad, weighs_where_positive), (ad.grad, sums_squares_where_positive)])
+def test_an_array_written_under_an_if_in_a_loop_is_not_copied_there(transform, fn, tmp_path,
+                                                                    monkeypatch):
+    x = np.array([0.5, -1.0, 2.0, -0.3, 1.5])
+    compiled = transform(fn)
+    compiled(x)
+    bodies = _loop_bodies(compiled.source)
+    assert bodies and not any(".copy()" in body for body in bodies), compiled.source
+    if fn is not writes_where_positive:
+        ad.testing.check_grads(fn, (x,), order=2)
+    # the saved source compiles again: its writes into arrays are accepted, in every mode
+    name = compiled.source.split("def ")[1].split("(")[0]
+    (tmp_path / f"saved_{name}.py").write_text(compiled.source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    again = getattr(importlib.import_module(f"saved_{name}"), name)
+    np.testing.assert_allclose(ad.primal(again)(x), compiled(x))
+    np.testing.assert_allclose(ad.jacobian(again)(x),
+                               ad.jacobian(fn)(x) if transform is ad.primal
+                               else ad.hessian(fn)(x))
