@@ -537,3 +537,26 @@ def test_an_array_written_under_an_if_in_a_loop_is_not_copied_there(transform, f
     np.testing.assert_allclose(ad.jacobian(again)(x),
                                ad.jacobian(fn)(x) if transform is ad.primal
                                else ad.hessian(fn)(x))
+
+
+def rows_then_an_if_passing_an_adjoint_on(x, y):
+    acc = np.zeros((1, 3))
+    for i in range(len(x)):
+        acc = acc + np.tanh(x[i])
+    if np.sum(y) > 0.0:
+        both = np.array([y, acc])
+    else:
+        both = y * x
+    return both[1, -1, 2] + 0.7 * np.sum(np.sin(x))
+
+
+def test_an_array_an_if_passes_on_under_a_new_name_is_copied_before_a_loop_writes_it():
+    # found by the fuzzer: `bx_1 = bx` in one branch, then bx_1[i] += ... in a loop with no
+    # copy: right, but the frontend refused the saved source (bx_1 is not the function's)
+    x = np.array([[[-0.13, -0.51, -1.6]], [[-0.55, 0.25, -2.0]]])
+    y = np.array([[0.71, 1.45, -0.86]])
+    g = ad.grad(rows_then_an_if_passing_an_adjoint_on)
+    expected = g(x, y)
+    again = compile_source(g.source, "rows_then_an_if_passing_an_adjoint_on_grad")
+    np.testing.assert_allclose(again(x, y), expected)
+    check_grads(rows_then_an_if_passing_an_adjoint_on, (x, y), order=2)

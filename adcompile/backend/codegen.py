@@ -295,8 +295,17 @@ class _Codegen:
             return op.prim in RETURNS_NEW_ARRAY
         position = op.outputs.index(value)
         return all(self._fresh(branch.results[position]) and
-                   self._only_in(branch.results[position], op)
+                   self._only_in(branch.results[position], op) and
+                   self._passed_on_under_its_name(branch.results[position], value, op)
                    for branch in cond.branches)
+
+    def _passed_on_under_its_name(self, given: Value, result: Value, cond_op: Op) -> bool:
+        """Whether the array a branch gives as the cond's `result`, when made before the
+        cond, is written under the result's name: the frontend, reading this code again,
+        owns the array an `if` passes on unchanged only under one name (not
+        ``bx_1 = bx``)."""
+        return isinstance(result.type, ListType) or self._inside_region(given, cond_op) or \
+            given in self.names and self.names[given] == self.names.get(result)
 
     def _only_in(self, value: Value, cond_op: Op) -> bool:
         """Whether every use of `value` is inside the cond `cond_op` (its reads, and its
