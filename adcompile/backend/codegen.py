@@ -549,16 +549,23 @@ class _Codegen:
     def _branches_replace(self, cond: Cond, k: int, old: list[Value]) -> bool:
         """Whether the name the values `old` are written under may hold the cond's result
         `k` from the line each branch makes it on: no branch reads them after that line
-        or yields one as another result."""
+        or yields one as another result. A nested `if` making it must pass the same test,
+        and a loop making it reads the name as its own from its first iteration on."""
         for branch in cond.branches:
             if any(result in old for j, result in enumerate(branch.results) if j != k):
                 return False
             made = self.defs.get(branch.results[k])
             position = {op: i for i, op in enumerate(branch.ops)}
-            if made in position and any(
-                    self._line(reader, branch, position) > position[made]
-                    for value in old for reader in self._readers.get(value, [])
-                    if self._in_region(reader, branch)):
+            if made not in position:
+                continue
+            inner = as_cond(made)
+            if inner is not None and not self._branches_replace(
+                    inner, made.outputs.index(branch.results[k]), old):
+                return False
+            last = position[made] - (as_loop(made) is not None)
+            if any(self._line(reader, branch, position) > last
+                   for value in old for reader in self._readers.get(value, [])
+                   if reader is not made and self._in_region(reader, branch)):
                 return False
         return True
 
