@@ -45,6 +45,7 @@ ensure_repo_on_path()
 import numpy as np  # noqa: E402
 
 import adcompile as ad  # noqa: E402
+from programs import pendulum_rk4  # noqa: E402
 
 X = 0.5
 N = 100_000
@@ -77,20 +78,6 @@ def decay_grad_by_hand(x, n, threshold):
         bx += c * y
         by = by * 0.99999 + c * x
     return bx
-
-
-def pendulum_rk4(theta, y0):
-    def f(y):
-        return np.array([y[1], -theta[0] * np.sin(y[0]) - theta[1] * y[1]])
-    y = y0
-    h = 0.05
-    for i in range(20):
-        k1 = f(y)
-        k2 = f(y + h / 2 * k1)
-        k3 = f(y + h / 2 * k2)
-        k4 = f(y + h * k3)
-        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-    return y[0]
 
 
 def rk4_report() -> None:

@@ -2253,5 +2253,20 @@ def test_writing_into_an_array_a_view_of_it_holds_is_refused():
     # Python's v sees the write (the compiled code once returned the old zeros)
     err = refuse(writes_into_an_array_a_slice_of_it_holds, 1.5)
     assert_points_at(err, writes_into_an_array_a_slice_of_it_holds, "out[0] = x",
-                     "'v' may be a view of 'out'")
+                     "writing into out would change v, which may be a view of out")
     check_grads(writes_into_an_array_after_copying_the_slice, (1.5,), order=2)
+
+
+def doubles_the_previous_element(x):
+    out = np.zeros(4) + x
+    for i in range(1, 4):
+        previous = out[i - 1]
+        out[i] = previous * 2.0
+    out += out[0]
+    return np.sum(out * x)
+
+
+def test_an_element_read_is_no_view_so_writing_after_it_compiles():
+    # out[i - 1] of a vector is a number: only once out's rank is known is that sure
+    assert ad.primal(doubles_the_previous_element)(1.5) == doubles_the_previous_element(1.5)
+    check_grads(doubles_the_previous_element, (1.5,), order=2)

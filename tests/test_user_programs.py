@@ -193,20 +193,6 @@ def euler(k, y0):
     return y
 
 
-def pendulum_rk4(theta, y0):
-    def f(y):
-        return np.array([y[1], -theta[0] * np.sin(y[0]) - theta[1] * y[1]])
-    y = y0
-    h = 0.05
-    for i in range(20):
-        k1 = f(y)
-        k2 = f(y + h / 2 * k1)
-        k3 = f(y + h / 2 * k2)
-        k4 = f(y + h * k3)
-        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-    return np.sum(y ** 2)
-
-
 def newton_sqrt(a):
     x = a
     while abs(x * x - a) > 1e-12 * a:
@@ -232,10 +218,6 @@ def test_rnn_unrolled_over_time():
 
 def test_explicit_euler():
     check_grads(euler, (0.7, 1.0), order=2)
-
-
-def test_runge_kutta_through_a_nested_function():
-    check_grads(pendulum_rk4, (np.array([1.0, 0.2]), np.array([1.0, 0.0])), order=2)
 
 
 def test_newton_iteration_with_a_data_dependent_stop():

@@ -1401,13 +1401,14 @@ class _Lowerer:
         name holds, so that the update changes nothing else."""
         name_node = target.value if isinstance(target, gast.Subscript) else target
         array = env.get(name_node.id) if isinstance(name_node, gast.Name) else None
-        if array not in self.owned or len(_holders(array, env)) != 1 or \
-                self.viewers(array, env):
+        if array not in self.owned or len(_holders(array, env)) != 1:
             raise self.error(target, "writing into an element or slice is supported only "
                              "for an array this function made (x.copy(), np.zeros_like(x), "
                              "arithmetic, NumPy's functions) that no other name holds: "
                              f"{self.why_not_writable(name_node, array, env)}",
                              "write into a copy: y = x.copy(), then y[i] = v")
+        self.at(target)
+        self.require_no_views(name_node.id, array, env, f"writing into {name_node.id}")
         entries, operands = self.index(target.slice if index_node is None else index_node,
                                        env)
         self.at(target)
@@ -1425,8 +1426,10 @@ class _Lowerer:
         name, symbol = node.target.id, _AUGMENTED[type(node.op)]
         alone = _holders(current, env) == [name]
         checked = self.own_or_initial.get(current, current) if alone else current
-        if alone and current in self.owned and not self.viewers(current, env) or \
-                checked.type is not None and checked.type.weak:  # a Python number
+        if alone and current in self.owned:
+            self.require_no_views(name, current, env, f"`{name} {symbol}= ...`")
+            return
+        if checked.type is not None and checked.type.weak:  # a Python number
             return
         op = self.b.emit(NOT_ARRAY, [checked], self.rebinding_message(
             name, symbol, checked, env), n_out=0)
@@ -1452,9 +1455,6 @@ class _Lowerer:
             message = f"{statement} would write into " + (
                 f"{base}, of which {name} may be a view" if base else
                 f"the array {name} may be a view of") + f" (made by {op.prim})"
-        elif self.viewers(value, env):
-            message = (f"{statement} would change {self.viewers(value, env)[0]}, which may be "
-                       f"a view of {name}")
         elif value in self.listed:
             message = f"{statement} would change the list element {name} was stored as"
         else:
@@ -1472,6 +1472,17 @@ class _Lowerer:
             op.params = self.rebinding_message(name, symbol, initial, env)
             self.rebinding_checks.setdefault(initial, []).append((op, name, symbol))
 
+    def require_no_views(self, name: str, array: Value, env: dict, statement: str) -> None:
+        """Check, once types are known, that no other name holds a view of `array`, which
+        NumPy's in-place update would change too: ``v = out[1:]`` does, ``v = out[i]`` of
+        a vector (a number) does not, and which one it is depends on out's rank."""
+        for viewer in self.viewers(array, env):
+            self.b.emit(NOT_ARRAY, [env[viewer]], {
+                "message": f"{statement} would change {viewer}, which may be a view of "
+                           f"{name} sharing its memory (NumPy changes it in place)",
+                "hint": f"add .copy() where {viewer} is made, as in "
+                        f"{viewer} = {name}[1:].copy()"}, n_out=0)
+
     def viewers(self, array: Value, env: dict) -> list[str]:
         """The names holding a view of `array` (``v = out[1:]``), which NumPy's in-place
         update of `array` would change too."""
@@ -1487,10 +1498,6 @@ class _Lowerer:
     def why_not_writable(self, name_node, array, env: dict) -> str:
         name = name_node.id if isinstance(name_node, gast.Name) else None
         others = [holder for holder in _holders(array, env) if holder != name]
-        viewers = self.viewers(array, env) if isinstance(array, Value) else []
-        if viewers and array not in self.views:
-            return (f"{viewers[0]!r} may be a view of {name!r}, sharing its memory: writing "
-                    f"into {name!r} would change {viewers[0]!r} too")
         if array in self.views:
             op = self.views[array]
             base = repr(op.inputs[0].hint) if op.inputs[0].hint else "another array"

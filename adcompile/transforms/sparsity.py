@@ -43,7 +43,7 @@ import numpy as np
 
 from ..backend.spellings import evaluate
 from ..ir.nodes import Function, Op, Region, Value, free_values, walk_ops
-from ..ir.primitives import OPERAND, PRIMITIVES
+from ..ir.primitives import PRIMITIVES
 from ..ir.types import ArrayType
 from ..rules import RULES
 
