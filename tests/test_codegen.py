@@ -503,6 +503,29 @@ def sums_squares_where_positive(x):
     return s
 
 
+def weighs_by_three_cases(x):
+    out = np.zeros(len(x))
+    for i in range(len(x)):
+        if x[i] > 0.25:
+            out[i] = x[i] * x[i]
+        elif x[i] < -0.5:
+            out[i] += np.sin(x[i])
+        else:
+            out[i] = 0.0
+    return np.sum(out * x)
+
+
+def weighs_where_positive_and_above_one(x):
+    out = np.zeros(len(x))
+    for i in range(len(x)):
+        if x[i] > 0:
+            if x[i] > 1:
+                out[i] = x[i]
+            else:
+                out[i] = x[i] ** 2
+    return np.sum(out * x)
+
+
 def _loop_bodies(source: str) -> list[str]:
     """The text of each `for` loop's body in `source`."""
     lines, bodies = source.splitlines(), []
@@ -518,7 +541,8 @@ def _loop_bodies(source: str) -> list[str]:
 
 @pytest.mark.parametrize("transform, fn", [
     (ad.primal, writes_where_positive), (ad.primal, weighs_where_positive),
-    (ad.grad, weighs_where_positive), (ad.grad, sums_squares_where_positive)])
+    (ad.grad, weighs_where_positive), (ad.grad, sums_squares_where_positive),
+    (ad.grad, weighs_by_three_cases), (ad.grad, weighs_where_positive_and_above_one)])
 def test_an_array_written_under_an_if_in_a_loop_is_not_copied_there(transform, fn, tmp_path,
                                                                     monkeypatch):
     x = np.array([0.5, -1.0, 2.0, -0.3, 1.5])

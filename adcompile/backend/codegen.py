@@ -309,12 +309,14 @@ class _Codegen:
 
     def _only_in(self, value: Value, cond_op: Op) -> bool:
         """Whether every use of `value` is inside the cond `cond_op` (its reads, and its
-        branches yielding it, each once at most: two results would hold it)."""
+        branches yielding it, each once at most: two results would hold it), or in the
+        other branches of the `if`s around it."""
         inside = [reader for reader in self._readers.get(value, [])
                   if self._inside(reader, cond_op)]
         yields = [branch.results.count(value) for branch in cond_op.regions]
-        return max(yields) <= 1 and self.uses.get(value, 0) == len(inside) + sum(yields) \
-            and all(self._leaves_alone(value, reader) for reader in inside)
+        return max(yields) <= 1 and self.uses.get(value, 0) == len(inside) + sum(yields) + \
+            self._alternative_uses(value, cond_op) and \
+            all(self._leaves_alone(value, reader) for reader in inside)
 
     def _leaves_alone(self, value: Value, reader: Op) -> bool:
         """Whether what `reader` makes of `value` shares none of its memory: an element
@@ -347,20 +349,25 @@ class _Codegen:
         earlier = [reader for reader in self._readers.get(value, [])
                    if (reader.prim in _LIST_READS or self._element_before_update(reader))
                    and before_writer(reader)]
-        # Another branch of an `if` around the writer runs instead of it: what it reads
-        # does not count, unless it keeps a view that a later write would change.
-        alternatives, op = 0, writer
+        return self.uses.get(value, 0) - len(earlier) - self._alternative_uses(value, writer)
+
+    def _alternative_uses(self, value: Value, op: Op) -> int:
+        """The uses of `value` in the other branches of the `if`s around `op`, which run
+        instead of it: each branch's, unless it keeps a view that a later write would
+        change (its own update into the array, instead of op's, keeps none)."""
+        alternatives = 0
         while op in self._enclosing:
             parent = self._enclosing[op]
             if as_cond(parent) is not None and not self._inside_region(value, parent):
                 alternatives += sum(
                     _uses_within(value, branch) for branch in parent.regions
                     if op not in branch.ops and all(
-                        self._leaves_alone(value, reader)
+                        self._leaves_alone(value, reader) or
+                        spellings.is_statement(reader.prim) and reader.inputs[0] is value
                         for reader in self._readers.get(value, [])
                         if self._in_region(reader, branch)))
             op = parent
-        return self.uses.get(value, 0) - len(earlier) - alternatives
+        return alternatives
 
     def _element_before_update(self, read: Op) -> bool:
         """Whether `read` takes an element of an array (a scalar, a copy) that an index
@@ -533,6 +540,20 @@ class _Codegen:
                     any(_yields(later, value) for later in body.ops[last + 1:] for value in old):
                 continue
             self.names[result] = self.name(outputs[k])
+            if cond is not None:
+                self._name_nested_results(cond, op.outputs.index(result), self.names[result])
+
+    def _name_nested_results(self, cond: Cond, k: int, name: str) -> None:
+        """Give result `k` of the `if`s nested in `cond`'s branches that make its result
+        `k` the name `name` now, as `cond` will, so that a loop deciding whether it
+        updates its carried array in place sees that name passed on (`_fresh`)."""
+        for branch in cond.branches:
+            result = branch.results[k]
+            op = self.defs.get(result)
+            inner = as_cond(op) if op is not None and op in branch.ops else None
+            if inner is not None and result not in self.names and self.uses[result] == 1:
+                self.names[result] = name
+                self._name_nested_results(inner, op.outputs.index(result), name)
 
     def _line(self, op: Op, region: Region, position: dict[Op, int]) -> int:
         """Where in `region` (of op positions `position`) `op` is read: the line of its
