@@ -1978,6 +1978,8 @@ def shrink(outcome: Outcome, directory: Path, points: int = 1, passes: bool = Tr
     deleted in turn, last first, and the deletion kept while the first failure's
     signature remains; again until no line can go."""
     signature = outcome.failures[0].signature
+    # deleting a loop's counter update can make a program that never ends
+    seconds = 600.0 if outcome.failures[0].kind == "hang" else 20.0
     best = outcome
     lines = outcome.program.source.splitlines()
     tries = 0
@@ -1989,7 +1991,7 @@ def shrink(outcome: Outcome, directory: Path, points: int = 1, passes: bool = Tr
             tries += 1
             trial = _try_source(best.program, "\n".join(candidate) + "\n",
                                 f"{outcome.program.name}_shrink{tries}", directory, points,
-                                passes)
+                                passes, seconds)
             if trial is not None and any(f.signature == signature for f in trial.failures):
                 lines, best, shrinking = candidate, trial, True
     return best
@@ -2008,13 +2010,13 @@ def _block_end(lines: list[str], k: int) -> int:
 
 
 def _try_source(program: Program, source: str, name: str, directory: Path, points: int,
-                passes: bool) -> Outcome | None:
+                passes: bool, seconds: float) -> Outcome | None:
     try:
         compile(source, name, "exec")
     except SyntaxError:
         return None
     candidate = dataclasses.replace(program, source=source, name=name)
-    return run_one(candidate, directory, points, passes)
+    return run_one(candidate, directory, points, passes, seconds)
 
 
 def write_failure(outcome: Outcome, out: Path, suffix: str = "") -> Path:

@@ -130,8 +130,9 @@ class _Codegen:
             return op is not None
         if op.prim == "check_bound":
             return False
-        if op.prim in _LIST_READS and self.uses.get(op.inputs[0], 0) > 1:
-            return False  # read where it is made: an update of the list may come after
+        if op.prim in _LIST_READS and self.uses.get(op.inputs[0], 0) > 1 or \
+                self._element_before_update(op):
+            return False  # read where it is made: an update of it may come after
         return (op.prim in PRIMITIVES and PRIMITIVES[op.prim].pure and not op.regions
                 and not spellings.is_statement(op.prim) and len(op.outputs) == 1 and self.uses.get(value, 0) == 1
                 and self.use_region.get(value) is self.def_region[value]
@@ -289,20 +290,41 @@ class _Codegen:
         if loop is not None:  # carried in place: the loop's own, copied before if need be
             return loop.carried_params(loop.body)[op.outputs.index(value)] in \
                 self._owned_params
-        cond = as_cond(op) if isinstance(value.type, ListType) else None
+        cond = as_cond(op)
         if cond is None:
             return op.prim in RETURNS_NEW_ARRAY
         position = op.outputs.index(value)
         return all(self._fresh(branch.results[position]) and
-                   self._only_in(branch.results[position], op)
+                   self._only_in(branch.results[position], op) and
+                   self._passed_on_under_its_name(branch.results[position], value, op)
                    for branch in cond.branches)
+
+    def _passed_on_under_its_name(self, given: Value, result: Value, cond_op: Op) -> bool:
+        """Whether the array a branch gives as the cond's `result`, when made before the
+        cond, is written under the result's name: the frontend, reading this code again,
+        owns the array an `if` passes on unchanged only under one name (not
+        ``bx_1 = bx``)."""
+        return isinstance(result.type, ListType) or self._inside_region(given, cond_op) or \
+            given in self.names and self.names[given] == self.names.get(result)
 
     def _only_in(self, value: Value, cond_op: Op) -> bool:
         """Whether every use of `value` is inside the cond `cond_op` (its reads, and its
-        branches yielding it)."""
-        inside = sum(self._inside(reader, cond_op) for reader in self._readers.get(value, []))
-        yields = sum(branch.results.count(value) for branch in cond_op.regions)
-        return self.uses.get(value, 0) == inside + yields
+        branches yielding it, each once at most: two results would hold it), or in the
+        other branches of the `if`s around it."""
+        inside = [reader for reader in self._readers.get(value, [])
+                  if self._inside(reader, cond_op)]
+        yields = [branch.results.count(value) for branch in cond_op.regions]
+        return max(yields) <= 1 and self.uses.get(value, 0) == len(inside) + sum(yields) + \
+            self._alternative_uses(value, cond_op) and \
+            all(self._leaves_alone(value, reader) for reader in inside)
+
+    def _leaves_alone(self, value: Value, reader: Op) -> bool:
+        """Whether what `reader` makes of `value` shares none of its memory: an element
+        or the length of a list, a new array, a scalar (an array's view, ``x[1:]``, would
+        see a later write into `value`)."""
+        return isinstance(value.type, ListType) or reader.prim in RETURNS_NEW_ARRAY or \
+            not reader.regions and all(getattr(out.type, "shape", None) == ()
+                                       for out in reader.outputs)
 
     def _inside(self, op: Op, outer: Op) -> bool:
         while op in self._enclosing:
@@ -325,18 +347,43 @@ class _Codegen:
                 reader = self._enclosing[reader]
             return writer in position and position.get(reader, len(ops)) < position[writer]
         earlier = [reader for reader in self._readers.get(value, [])
-                   if reader.prim in _LIST_READS and before_writer(reader)]
-        # Another branch of an `if` around the writer runs instead of it: what it reads
-        # of a list does not count. (Not for arrays: the frontend, reading this code
-        # again, would not see that the array a branch passes on is the loop's own.)
-        alternatives, op = 0, writer
-        while isinstance(value.type, ListType) and op in self._enclosing:
+                   if (reader.prim in _LIST_READS or self._element_before_update(reader))
+                   and before_writer(reader)]
+        return self.uses.get(value, 0) - len(earlier) - self._alternative_uses(value, writer)
+
+    def _alternative_uses(self, value: Value, op: Op) -> int:
+        """The uses of `value` in the other branches of the `if`s around `op`, which run
+        instead of it: each branch's, unless it keeps a view that a later write would
+        change (its own update into the array, instead of op's, keeps none)."""
+        alternatives = 0
+        while op in self._enclosing:
             parent = self._enclosing[op]
             if as_cond(parent) is not None and not self._inside_region(value, parent):
-                alternatives += sum(_uses_within(value, branch) for branch in parent.regions
-                                    if op not in branch.ops)
+                alternatives += sum(
+                    _uses_within(value, branch) for branch in parent.regions
+                    if op not in branch.ops and all(
+                        self._leaves_alone(value, reader) or
+                        spellings.is_statement(reader.prim) and reader.inputs[0] is value
+                        for reader in self._readers.get(value, [])
+                        if self._in_region(reader, branch)))
             op = parent
-        return self.uses.get(value, 0) - len(earlier) - alternatives
+        return alternatives
+
+    def _element_before_update(self, read: Op) -> bool:
+        """Whether `read` takes an element of an array (a scalar, a copy) that an index
+        update after it in its region writes into (``g = bx[i]``, then ``bx[i] = 0.0``)."""
+        if read.prim != "index" or getattr(read.outputs[0].type, "shape", None) != ():
+            return False
+        region = self._op_region.get(read)
+        return any(writer.prim == "index_update" and writer.inputs[0] is read.inputs[0]
+                   and self._op_region.get(writer) is region
+                   for writer in self._readers.get(read.inputs[0], []))
+
+    def _in_region(self, op: Op, region: Region) -> bool:
+        """Whether `op` is in `region`, at any depth."""
+        while self._op_region.get(op) is not region and op in self._enclosing:
+            op = self._enclosing[op]
+        return self._op_region.get(op) is region
 
     def _inside_region(self, value: Value, op: Op) -> bool:
         """Whether `value` is defined inside one of `op`'s regions, at any depth."""
@@ -468,37 +515,80 @@ class _Codegen:
     def _name_updates_in_place(self, body: Region, params: list[Value],
                                outputs: list[Value]) -> None:
         """Let `y = y + t` assign the carried name directly when nothing reads the old
-        `y` after that line (an inlined expression is read where it is written)."""
+        `y` after that line (an inlined expression is read where it is written); so does
+        an `if` giving the new `y` when, in each branch, nothing reads the old `y` after
+        the line making the new one (``if c: y[i] += g``, with no ``y_1 = y``)."""
         position = {op: i for i, op in enumerate(body.ops)}
-        end = len(body.ops)
-
-        def read_at(op: Op) -> int:
-            while op not in position:  # inside a nested region: its top-level op
-                op = self._enclosing[op]
-            out = op.outputs[0] if len(op.outputs) == 1 else None
-            if out is not None and self.is_inlined(out):
-                reader = self.user.get(out)
-                return read_at(reader) if reader is not None and \
-                    self.use_region[out] is body else end
-            return position[op]
-
         for k, result in enumerate(body.results[:-1]):
             op = self.defs.get(result)
             if op is None or op not in position or result in self.names or \
-                    self.is_inlined(result) or self.uses[result] != 1 or len(op.outputs) != 1:
+                    self.is_inlined(result) or self.uses[result] != 1:
                 continue
+            cond = as_cond(op)
             param = params[k]
             # an inner loop carrying the old value on may carry it under its name
             old = _carried_on(param, body.ops[:position[op]])
+            if len(op.outputs) != 1 and (cond is None or not self._branches_replace(
+                    cond, op.outputs.index(result), old)):
+                continue
             readers = [reader for value in old for reader in self._readers.get(value, [])]
             # a loop's carried values take its result's name from its first iteration on,
             # so a read of the old value inside that loop comes after the update too
             last = position[op] - (as_loop(op) is not None)
             if any(value in body.results for value in old) or \
-                    any(read_at(r) > last for r in readers) or \
+                    any(self._line(r, body, position) > last for r in readers) or \
                     any(_yields(later, value) for later in body.ops[last + 1:] for value in old):
                 continue
             self.names[result] = self.name(outputs[k])
+            if cond is not None:
+                self._name_nested_results(cond, op.outputs.index(result), self.names[result])
+
+    def _name_nested_results(self, cond: Cond, k: int, name: str) -> None:
+        """Give result `k` of the `if`s nested in `cond`'s branches that make its result
+        `k` the name `name` now, as `cond` will, so that a loop deciding whether it
+        updates its carried array in place sees that name passed on (`_fresh`)."""
+        for branch in cond.branches:
+            result = branch.results[k]
+            op = self.defs.get(result)
+            inner = as_cond(op) if op is not None and op in branch.ops else None
+            if inner is not None and result not in self.names and self.uses[result] == 1:
+                self.names[result] = name
+                self._name_nested_results(inner, op.outputs.index(result), name)
+
+    def _line(self, op: Op, region: Region, position: dict[Op, int]) -> int:
+        """Where in `region` (of op positions `position`) `op` is read: the line of its
+        top-level op, or of the expression it is written into (the end when unknown)."""
+        while op not in position:  # inside a nested region: its top-level op
+            op = self._enclosing[op]
+        out = op.outputs[0] if len(op.outputs) == 1 else None
+        if out is not None and self.is_inlined(out):
+            reader = self.user.get(out)
+            return self._line(reader, region, position) if reader is not None and \
+                self.use_region[out] is region else len(region.ops)
+        return position[op]
+
+    def _branches_replace(self, cond: Cond, k: int, old: list[Value]) -> bool:
+        """Whether the name the values `old` are written under may hold the cond's result
+        `k` from the line each branch makes it on: no branch reads them after that line
+        or yields one as another result. A nested `if` making it must pass the same test,
+        and a loop making it reads the name as its own from its first iteration on."""
+        for branch in cond.branches:
+            if any(result in old for j, result in enumerate(branch.results) if j != k):
+                return False
+            made = self.defs.get(branch.results[k])
+            position = {op: i for i, op in enumerate(branch.ops)}
+            if made not in position:
+                continue
+            inner = as_cond(made)
+            if inner is not None and not self._branches_replace(
+                    inner, made.outputs.index(branch.results[k]), old):
+                return False
+            last = position[made] - (as_loop(made) is not None)
+            if any(self._line(reader, branch, position) > last
+                   for value in old for reader in self._readers.get(value, [])
+                   if reader is not made and self._in_region(reader, branch)):
+                return False
+        return True
 
     def _reads(self, value: Value) -> set[Value]:
         """The named values an inlined expression reads."""
