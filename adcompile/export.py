@@ -22,7 +22,7 @@ from .ir.types import type_of
 from .pipeline import for_codegen, types_text
 
 _WHERE = {"cell": "closure variable", "global": "global", "attr": "attribute",
-          "default": "array default of a helper"}
+          "item": "item", "default": "array default of a helper"}
 
 
 def export(fun, path, *args) -> str:

@@ -280,6 +280,50 @@ def test_attributes_of_a_global_object(monkeypatch):
     assert g(1.5) == 9.0
 
 
+SETTINGS = {"scale": 2.0, "optimizer": {"weights": np.array([1.0, 3.0])}, "sizes": (2.0, 5.0)}
+
+
+def configured_by_items(x):
+    weights = SETTINGS["optimizer"]["weights"]
+    return SETTINGS["scale"] * np.sum(weights * x ** 2) + SETTINGS["sizes"][1] * x[0]
+
+
+class Scaled:
+    def __init__(self):
+        self.options = {"power": 2.0}
+
+    def energy(self, x):
+        return x ** self.options["power"]
+
+
+def test_items_of_a_global_dict_and_of_self_are_read_at_each_call(monkeypatch):
+    g = ad.grad(configured_by_items)
+    x = np.array([1.0, 2.0])
+    np.testing.assert_array_equal(g(x), [2.0 * 2 * 1.0 + 5.0, 2.0 * 2 * 3.0 * 2.0])
+    monkeypatch.setitem(SETTINGS, "scale", 1.0)
+    SETTINGS["optimizer"]["weights"][0] = 4.0  # in place, inside a nested dict
+    try:
+        np.testing.assert_array_equal(g(x), [8.0 + 5.0, 12.0])
+    finally:
+        SETTINGS["optimizer"]["weights"][0] = 1.0
+    monkeypatch.setitem(SETTINGS, "optimizer", {"weights": np.array([0.5, 0.5])})
+    np.testing.assert_array_equal(g(x), [1.0 + 5.0, 2.0])
+    model = Scaled()
+    grad_energy = ad.grad(model.energy)
+    assert grad_energy(3.0) == 6.0
+    model.options["power"] = 3.0
+    assert grad_energy(3.0) == 27.0
+
+
+def reads_a_global_dict_by_a_run_time_key(x, k):
+    return SETTINGS[k] * x
+
+
+def test_an_item_read_from_outside_needs_a_key_known_while_compiling():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="indexed here only by a key"):
+        ad.grad(reads_a_global_dict_by_a_run_time_key)(1.0, 0)
+
+
 def test_a_closure_value_bound_after_the_first_call():
     def f(x):
         return late * x * x

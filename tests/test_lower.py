@@ -19,6 +19,7 @@ refused), each located with a caret, and a hint that works when followed.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 import os
@@ -1186,6 +1187,27 @@ def test_an_unsupported_method_is_located_and_the_hint_names_methods_that_work()
     assert named == list(METHODS)
     np.testing.assert_array_equal(ad.primal(calls_the_hinted_methods)(M23),
                                   calls_the_hinted_methods(M23))
+
+
+@dataclasses.dataclass
+class DataclassParams:
+    a: float
+
+
+class NamedParams(typing.NamedTuple):
+    a: float
+
+
+def reads_a_field(p):
+    return p.a * p.a
+
+
+def test_reading_a_field_of_an_object_argument_says_what_arguments_may_be():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(reads_a_field)(DataclassParams(3.0))
+    assert_points_at(info.value, reads_a_field, "p.a", ".a", "NamedTuples", "dataclass")
+    assert "typing.NamedTuple" in info.value.hint
+    assert ad.grad(reads_a_field)(NamedParams(3.0)) == NamedParams(6.0)
 
 
 def calls_the_hinted_methods(x):

@@ -79,6 +79,16 @@ def test_an_attribute_and_a_default():
     assert default.fetch(None) is evaluate(default, None) is BIAS
 
 
+def test_an_item_of_a_dict_list_or_tuple():
+    table = {"rate": 0.5}
+    item = Read(table, "item", "rate", "table_rate")
+    table["rate"] = 0.25
+    assert item.fetch(None) == evaluate(item, None) == 0.25
+    assert Read((1.0, 2.0), "item", 1, "pair_1").fetch(None) == 2.0
+    with pytest.raises(NameError, match="dict has no item 'missing'"):
+        Read(table, "item", "missing", "table").fetch(None)
+
+
 def test_what_python_would_not_find_is_a_name_error():
     def unbound_yet():
         def f(x):

@@ -1354,23 +1354,45 @@ class _Lowerer:
                 raise self.error(index, f"index {position} is out of range for a "
                                  f"{_container_name(base)} of {len(base)} values")
             return base[position]
+        if isinstance(base, Static) and isinstance(base.obj, (dict, list, tuple)):
+            return self.outside_item(base.obj, node, env)
         array = self.value(base, node.value)
         entries, operands = self.index(index, env)
         self.at(node)
         return self.new_array(self.b.apply("index", array, *operands, index=entries))
 
+    def constant_key(self, index, env: dict):
+        """The key or index `index` stands for, where known while compiling, else None."""
+        if isinstance(index, gast.Constant):
+            return index.value
+        if isinstance(index, (gast.Slice, gast.Tuple)):
+            return None
+        binding = self.expr(index, env)
+        return binding.obj if isinstance(binding, Static) else \
+            self.known.get(binding) if isinstance(binding, Value) else None
+
     def dict_item(self, base: dict, index, env: dict):
         """``p["w"]``: the key must be known while compiling."""
-        key = index.value if isinstance(index, gast.Constant) else None
-        if key is None and not isinstance(index, (gast.Slice, gast.Tuple)):
-            binding = self.expr(index, env)
-            key = binding.obj if isinstance(binding, Static) else \
-                self.known.get(binding) if isinstance(binding, Value) else None
+        key = self.constant_key(index, env)
         if key is None or key not in base:
             keys = ", ".join(map(repr, base)) or "none"
             raise self.error(index, "a dict is indexed by one of its keys, written as a "
                              f"constant (its keys: {keys})", "write the key: p['w']")
         return base[key]
+
+    def outside_item(self, container, node, env: dict):
+        """``CONFIG["lr"]``, ``self.sizes[0]``: an item of a dict, list or tuple read from
+        outside, by a key known while compiling, read again at every call."""
+        key = self.constant_key(node.slice, env)
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            raise self.error(node.slice, f"a {type(container).__name__} read from outside is "
+                             "indexed here only by a key or index known while compiling",
+                             "write the key, CONFIG['lr'], or pass the value in as an argument")
+        owner = node.value.id if isinstance(node.value, gast.Name) else \
+            node.value.attr if isinstance(node.value, gast.Attribute) else "item"
+        name = f"{owner}_{key}" if isinstance(key, int) or key.isidentifier() else owner
+        self.at(node)
+        return self.read(Read(container, "item", key, name), node)
 
     def dict_literal(self, node, env: dict) -> dict:
         """``{"w": w, "b": b}``: a dict of bindings, its keys known while compiling."""
@@ -1590,6 +1612,14 @@ class _Lowerer:
             return self.b.apply(node.attr, base)
         if isinstance(base, Value) and node.attr == "dtype":
             return DtypeOf(base)
+        if isinstance(base, Value):
+            raise self.error(node, f"reading the attribute .{node.attr} is not supported: "
+                             "compiled code reads .T, .shape, .ndim, .size and .dtype of an "
+                             "array, and takes numbers, arrays and tuples, lists, dicts and "
+                             "NamedTuples of them (not other objects, such as a dataclass)",
+                             "for an object, pass a NamedTuple (class P(typing.NamedTuple): "
+                             "a: float) and read p.a, or a dict and read p['a']; for an "
+                             "array, call a NumPy function")
         raise self.error(node, f"reading the attribute .{node.attr} is not supported",
                          "pass the value in as an argument")
 

@@ -1,8 +1,9 @@
 """What a compiled function reads from outside its arguments, and how to read it again.
 
 A function reads closure cells, module globals (and builtins), the instance a bound
-method is bound to, attributes of the objects it finds there, the array defaults of
-the helpers it calls, and the arguments a `functools.partial` it calls binds. Compiled code must never answer with a value that has since
+method is bound to, attributes of the objects it finds there, the items of the dicts,
+lists and tuples it finds there (by constant keys), the array defaults of the helpers it
+calls, and the arguments a `functools.partial` it calls binds. Compiled code must never answer with a value that has since
 changed, so each such read is one of two things:
 
 - an **input**, when it finds a number or an array: the compiled function takes it as a
@@ -40,7 +41,8 @@ MISSING = object()
 class Read:
     """One place a function reads: ``cell`` (`base` a cell, or ROOT with `key` the
     index), ``self`` (ROOT: the instance the function being called is bound to), ``global`` (`base` a globals dict, `key` the name; builtins behind it),
-    ``attr`` (`base` an object, `key` the attribute), ``default`` (`base` an inlined
+    ``attr`` (`base` an object, `key` the attribute), ``item`` (`base` a dict, list or
+    tuple, `key` a constant key or index), ``default`` (`base` an inlined
     helper, `key` the index of an array default) or ``partial`` (`base` a
     functools.partial, `key` the index of a bound argument or the name of a bound
     keyword). `name` is for hints and messages."""
@@ -94,6 +96,12 @@ class Read:
         if self.kind == "partial":
             return self.base.args[self.key] if isinstance(self.key, int) else \
                 self.base.keywords[self.key]
+        if self.kind == "item":
+            try:
+                return self.base[self.key]
+            except (KeyError, IndexError):
+                raise NameError(f"{self.name}: {type(self.base).__name__} has no item "
+                                f"{self.key!r}") from None
         return getattr(self.base, self.key)
 
     def expression(self, root, constant) -> str:
@@ -114,6 +122,8 @@ class Read:
         if self.kind == "partial":
             where = "args" if isinstance(self.key, int) else "keywords"
             return f"{constant(self.base)}.{where}[{self.key!r}]"
+        if self.kind == "item":
+            return f"{constant(self.base)}[{self.key!r}]"
         return f"{constant(self.base)}.{self.key}"
 
 
