@@ -315,6 +315,57 @@ def test_items_of_a_global_dict_and_of_self_are_read_at_each_call(monkeypatch):
     assert grad_energy(3.0) == 27.0
 
 
+class Layered:
+    def __init__(self, *layers):
+        self.layers = list(layers)
+
+    def output(self, x):
+        h = x
+        for weights in self.layers:
+            h = np.tanh(weights @ h)
+        return np.sum(h) * len(self.layers)
+
+
+def central_differences(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))])
+
+
+def test_a_list_of_arrays_read_from_self_is_walked_and_read_at_each_call():
+    model = Layered(np.array([[1.0, 0.5], [0.0, 2.0]]), np.array([[0.3, -1.0], [1.0, 1.0]]))
+    grad_output = ad.grad(model.output)
+    x = np.array([0.2, -0.4])
+    check_grads(model.output, (x,), order=2)
+    for change in (lambda: model.layers.__setitem__(1, np.eye(2)),  # an element replaced
+                   lambda: model.layers.append(np.array([[0.5, 0.5], [-0.5, 0.5]])),
+                   lambda: None):
+        expected = central_differences(model.output, x)
+        np.testing.assert_allclose(grad_output(x), expected, rtol=1e-6)
+        change()
+    assert "layers_0" in grad_output.source  # the items, read as inputs after x
+
+
+GLOBAL_WEIGHTS = [1.0, 2.0]
+
+
+def walks_a_global_list(x):
+    t = 0.0
+    for w in GLOBAL_WEIGHTS:
+        t = t + w * x ** 2
+    return t
+
+
+def test_a_global_list_is_walked_and_compiled_again_when_its_length_changes():
+    g = ad.grad(walks_a_global_list)
+    assert g(2.0) == 12.0
+    try:
+        GLOBAL_WEIGHTS[0] = 3.0
+        assert g(2.0) == 20.0
+        GLOBAL_WEIGHTS.append(0.5)
+        assert g(2.0) == 22.0
+    finally:
+        GLOBAL_WEIGHTS[:] = [1.0, 2.0]
+
+
 def reads_a_global_dict_by_a_run_time_key(x, k):
     return SETTINGS[k] * x
 

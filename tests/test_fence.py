@@ -693,21 +693,6 @@ def slices_an_array(x):
     return np.sum(np.array(xs)[1:])
 
 
-def walks_a_global_list(x):
-    t = 0.0
-    for w in GLOBAL_WEIGHTS:
-        t = t + w * x
-    return t
-
-
-def walks_an_array_argument(x, weights):
-    t = 0.0
-    for w in weights:
-        t = t + w * x
-    return t
-
-
-GLOBAL_WEIGHTS = [1.0, 2.0]
 X3 = np.array([0.5, 1.5, 2.5])
 HINTS = [
     (tries, "try:", checks_with_if, (2.0,)),
@@ -726,8 +711,6 @@ HINTS = [
     (returns_a_list, "[v * v", returns_a_sum, (X3,)),
     (appends_to_an_alias, "ys.append", appends_to_a_copy, (2.0,)),
     (slices_a_list, "1:]", slices_an_array, (2.0,)),
-    (walks_a_global_list, "GLOBAL_WEIGHTS:", walks_an_array_argument,
-     (2.0, np.array(GLOBAL_WEIGHTS))),
 ]
 
 

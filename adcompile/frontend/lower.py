@@ -50,7 +50,7 @@ from .callables import (METHODS, REQUIRED, STRING_PARAMS, UNSUPPORTED_PARAMS, Si
 from ..ir.structured import Cond, RangeLoop, WhileLoop, loop_region, yield_body, yield_test
 from .fence import fence, is_add_at, is_unbound_check
 from .parse import ParsedFunction, function_from_lambda, parse_function
-from .reads import ROOT, Read, is_input
+from .reads import ROOT, Read, is_input, still_finds
 from ..pytree import LEAF, Tree, flatten, leaf_names, nesting, unflatten
 
 
@@ -153,7 +153,8 @@ class Lowered:
         if fn.__globals__ is not self.globals or inspect.ismethod(fn) != self.bound:
             return False
         try:
-            return all(read.fetch(fn) is obj for read, obj in self.guards.items()) and \
+            return all(still_finds(read, read.fetch(fn), obj)
+                       for read, obj in self.guards.items()) and \
                 all(is_input(read.fetch(fn)) for read in self.inputs)
         except Exception:  # an unbound name, a failing attribute: lowering again says so
             return False
@@ -220,6 +221,12 @@ def _parameter_names(args) -> list[str]:
 
 def _is_binding_leaf(binding) -> bool:
     return not isinstance(binding, (tuple, list, dict))
+
+
+def _read_owner(node) -> str:
+    """The name a container read from outside is written under, for its items' names."""
+    return node.id if isinstance(node, gast.Name) else \
+        node.attr if isinstance(node, gast.Attribute) else "item"
 
 
 def _flatten_tree(binding) -> tuple[list, Tree]:
@@ -846,11 +853,9 @@ class _Lowerer:
         if isinstance(binding, Static) and isinstance(binding.obj, tuple) and \
                 all(isinstance(v, _NUMBER) for v in binding.obj):
             return [self.const(v) for v in binding.obj]  # (a tuple cannot change)
-        if isinstance(binding, Static) and isinstance(binding.obj, list):
-            raise self.error(node, "a list read from outside the function is not walked: "
-                             "it could change between calls",
-                             "pass it in as an array argument and loop over it: "
-                             "for v in xs:")
+        if isinstance(binding, Static) and isinstance(binding.obj, (list, tuple)):
+            return [self.read(Read(binding.obj, "item", k, f"{_read_owner(node)}_{k}"), node)
+                    for k in range(self.outside_length(binding.obj, node))]
         if isinstance(binding, DynList):
             items = binding.value
             length = self.const(binding.length) if binding.length is not None else \
@@ -1388,11 +1393,17 @@ class _Lowerer:
             raise self.error(node.slice, f"a {type(container).__name__} read from outside is "
                              "indexed here only by a key or index known while compiling",
                              "write the key, CONFIG['lr'], or pass the value in as an argument")
-        owner = node.value.id if isinstance(node.value, gast.Name) else \
-            node.value.attr if isinstance(node.value, gast.Attribute) else "item"
+        owner = _read_owner(node.value)
         name = f"{owner}_{key}" if isinstance(key, int) or key.isidentifier() else owner
         self.at(node)
         return self.read(Read(container, "item", key, name), node)
+
+    def outside_length(self, sequence, node) -> int:
+        """The length of a list or tuple read from outside, known while compiling: the
+        code is compiled again when it changes (a list appended to between calls)."""
+        read = Read(sequence, "len", None, f"len({_read_owner(node)})")
+        self.reads.guards[read] = read.fetch(self.reads.root)
+        return self.reads.guards[read]
 
     def dict_literal(self, node, env: dict) -> dict:
         """``{"w": w, "b": b}``: a dict of bindings, its keys known while compiling."""
@@ -1794,6 +1805,10 @@ class _Lowerer:
             sized = self.expr(node.args[0], env)
             if isinstance(sized, (tuple, list, DynList)):
                 return self.length(sized, node)
+            if isinstance(sized, dict):
+                return self.const(len(sized))
+            if isinstance(sized, Static) and isinstance(sized.obj, (list, tuple)):
+                return self.const(self.outside_length(sized.obj, node.args[0]))
             array = self.value(sized, node.args[0])
             self.at(node)
             return self.b.apply("dim", array, axis=0)
@@ -1809,11 +1824,6 @@ class _Lowerer:
         fn = callee.obj
         if isinstance(fn, functools.partial):
             return self.call_partial(fn, node, env)
-        if fn is len and len(node.args) == 1 and not node.keywords and \
-                isinstance(node.args[0], (gast.Name, gast.Attribute, gast.Subscript)):
-            sized = self.expr(node.args[0], env)
-            if isinstance(sized, (tuple, list, dict)):
-                return self.const(len(sized))
         if getattr(fn, "__adcompile_static__", False):
             return self.static_call(fn, node, env)
         signature = self.signature(fn, len(node.args))

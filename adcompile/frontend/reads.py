@@ -42,7 +42,8 @@ class Read:
     """One place a function reads: ``cell`` (`base` a cell, or ROOT with `key` the
     index), ``self`` (ROOT: the instance the function being called is bound to), ``global`` (`base` a globals dict, `key` the name; builtins behind it),
     ``attr`` (`base` an object, `key` the attribute), ``item`` (`base` a dict, list or
-    tuple, `key` a constant key or index), ``default`` (`base` an inlined
+    tuple, `key` a constant key or index), ``len`` (`base` a list or tuple: its length, a
+    guard compared by value), ``default`` (`base` an inlined
     helper, `key` the index of an array default) or ``partial`` (`base` a
     functools.partial, `key` the index of a bound argument or the name of a bound
     keyword). `name` is for hints and messages."""
@@ -96,6 +97,8 @@ class Read:
         if self.kind == "partial":
             return self.base.args[self.key] if isinstance(self.key, int) else \
                 self.base.keywords[self.key]
+        if self.kind == "len":
+            return len(self.base)
         if self.kind == "item":
             try:
                 return self.base[self.key]
@@ -124,7 +127,15 @@ class Read:
             return f"{constant(self.base)}.{where}[{self.key!r}]"
         if self.kind == "item":
             return f"{constant(self.base)}[{self.key!r}]"
+        if self.kind == "len":
+            return f"len({constant(self.base)})"
         return f"{constant(self.base)}.{self.key}"
+
+
+def still_finds(read: Read, found, guarded) -> bool:
+    """Whether a guard holds: the read finds the very object it found (a length, the
+    same number)."""
+    return found == guarded if read.kind == "len" else found is guarded
 
 
 def is_input(obj) -> bool:
