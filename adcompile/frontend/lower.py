@@ -1141,6 +1141,15 @@ class _Lowerer:
             gast.comprehension(name("<element>", gast.Store()), name("<items>"), [], 0)])
         return self.list_comprehension(gast.copy_location(loop, node), scope)
 
+    def joined(self, left, right, node):
+        """``xs + ys``: Python's concatenation of two lists, or of two tuples."""
+        if type(left) is not type(right) or isinstance(left, DynList):
+            raise self.error(node, "+ joins two lists, or two tuples, whose lengths are "
+                             "known while compiling", "for the sum of their elements, add "
+                             "arrays: np.array(xs) + np.array(ys); to join lists, append: "
+                             "for v in ys: xs.append(v)")
+        return self.made(left + right) if isinstance(left, list) else left + right
+
     def builtin_sum(self, node, env: dict):
         """``sum(xs)``, ``sum(f(v) for v in xs)``: Python's sum, from 0 (or `start`)."""
         if not 1 <= len(node.args) <= 2 or any(k.arg != "start" for k in node.keywords):
@@ -1182,6 +1191,32 @@ class _Lowerer:
                            count=self.b.apply("dim", binding, axis=0))
         raise self.error(argument, "list(...) copies a list, a tuple or the rows of an "
                          "array here", "for the rows of an array, write list(x)")
+
+    def builtin_extremum(self, fn, node, env: dict) -> Value:
+        """``max(xs)`` of a list, a tuple or the elements of an array (what iterating it
+        gives), and ``max(a, b, c)``: np.max along the first axis of the array they make.
+        At a tie, each of the k tied elements gets 1/k of the derivative: of two, half
+        each, as ``max(a, b)`` (np.maximum) gives."""
+        name = fn.__name__
+        if node.keywords:
+            keyword = node.keywords[0]
+            raise self.error(keyword.value, f"{name}(..., {keyword.arg}=) is not supported",
+                             f"choose by index: xs[int(np.arg{name}(np.array([f(v) for v in "
+                             f"xs])))]; for a default, test the length first: {name}(xs) if "
+                             "len(xs) > 0 else d")
+        if not node.args:
+            raise self.error(node, f"{name}() needs what it chooses from",
+                             f"{name}(xs) or {name}(a, b)")
+        if len(node.args) == 1:
+            elements, where = self.expr(node.args[0], env), node.args[0]
+        else:
+            elements, where = tuple(self.expr(arg, env) for arg in node.args), node
+        if _known_length(elements) == 0:
+            raise self.error(where, f"{name}() of an empty sequence",
+                             f"give a default: {name}(xs) if len(xs) > 0 else 0.0")
+        array = self.array_like(elements, where, name)
+        self.at(node)
+        return self.b.apply("max" if fn is max else "min", array, axis=0, keepdims=False)
 
     def builtin_tuple(self, node, env: dict) -> tuple:
         """``tuple(xs)`` of a list or tuple of known length."""
@@ -1284,6 +1319,8 @@ class _Lowerer:
             left, right = self.expr(node.left, env), self.expr(node.right, env)
             if (_is_list(left) or _is_list(right)) and prim == "mul":
                 return self.repeated(left, right, node, env)
+            if isinstance(left, (list, tuple, DynList)) and prim == "add":
+                return self.joined(left, right, node)
             left, right = self.value(left, node.left), self.value(right, node.right)
             self.at(node)
             folded = self.folded(_PYTHON_OPERATORS.get(prim), left, right)
@@ -1309,6 +1346,8 @@ class _Lowerer:
             return self.compare(node, env)
         if isinstance(node, gast.IfExp):
             pred = self.value(self.expr(node.test, env), node.test)
+            if isinstance(self.known.get(pred), bool):  # only the branch that runs
+                return self.expr(node.body if self.known[pred] else node.orelse, env)
             scope = dict(env)
             self.branch(pred, lambda e: e.__setitem__(".value", self.expr(node.body, e)),
                         lambda e: e.__setitem__(".value", self.expr(node.orelse, e)), scope)
@@ -1760,6 +1799,8 @@ class _Lowerer:
             return self.builtin_list(node, env)
         if callee == Static(tuple):
             return self.builtin_tuple(node, env)
+        if callee in (Static(max), Static(min)) and (len(node.args) != 2 or node.keywords):
+            return self.builtin_extremum(callee.obj, node, env)
         if callee == Static(len) and len(node.args) == 1 and not node.keywords:
             sized = self.expr(node.args[0], env)
             if isinstance(sized, (tuple, list, DynList)):
@@ -1951,14 +1992,15 @@ class _Lowerer:
             if isinstance(joined, DynList):  # np.array(xs) of a list of run-time length
                 signature = replace(signature, prim="list_stack")
                 operands.append(joined.value)
-                length = self.defer(joined.count, None, "the length of a list made into an "
-                                    "array", deferred, self.loc(given[signature.operands[0]]))
+                length = self.stacked_length(joined, given[signature.operands[0]], deferred)
             else:
                 operands += joined
         else:
-            operands += [self.value(self.expr(given[n], env), given[n])
-                         for n in signature.operands[len(operands):]]
-            operands += [self.value(self.expr(n, env), n) for n in variadic]
+            array_like = signature.cast == "as_numpy"  # NumPy's; math takes numbers only
+            for written in [given[n] for n in signature.operands[len(operands):]] + variadic:
+                binding = self.expr(written, env)
+                operands.append(self.array_like(binding, written, described) if array_like
+                                else self.value(binding, written))
             if signature.cast is not None:
                 self.at(node)
                 operands = [self.b.apply(signature.cast, v) for v in operands]
@@ -1978,44 +2020,63 @@ class _Lowerer:
 
     def sequence(self, node, env: dict, described: str, stacked: bool = False):
         """The arrays np.concatenate((a, b)) and the like join: the elements of a list or
-        tuple written in the call, or of a tuple a name holds. A list or tuple inside is
-        an array itself, as np.array([[a, b], [c, d]]) makes one of each row. (They are
-        not cast: NumPy puts Python numbers into arrays as float64, int64 or bool.)
-        `stacked` (np.array, np.stack): a list of run-time length whose count the loops
-        that made it tell is given as it is, a `DynList`."""
+        tuple, each an array as `array_like` makes it (so np.array([[a, b], [c, d]])
+        makes one of each row). (They are not cast: NumPy puts Python numbers into
+        arrays as float64, int64 or bool.) `stacked` (np.array, np.stack): a list of
+        run-time length whose count the loops that made it tell is given as it is, a
+        `DynList`."""
         if isinstance(node, (gast.List, gast.Tuple)):
-            elements = []
-            for element in node.elts:
-                if isinstance(element, (gast.List, gast.Tuple)):
-                    row = self.sequence(element, env, described)
-                    self.at(element)
-                    elements.append(self.b.apply("stack", *row))
-                else:
-                    elements.append(self.value(self.expr(element, env), element))
-        else:
-            binding = self.expr(node, env)
-            if isinstance(binding, DynList) and binding.length is None:
-                if stacked and binding.count is not None:
-                    return binding
-                raise self.error(node, f"{described} of a list whose length is known only "
-                                 "when the code runs is not supported here: the array's "
-                                 "shape must be known while compiling, and this list is "
-                                 "appended to under an if, in nested loops, or in a while "
-                                 "loop", "keep one element per iteration, a filter as a value: "
-                                 "np.array([v if v > 0 else 0.0 for v in x]); or write "
-                                 "into an array: y = np.zeros_like(x), then y[i] = ...")
-            if isinstance(binding, DynList):
-                self.at(node)
-                binding = [self.b.apply("list_get", binding.value, self.const(k))
-                           for k in range(binding.length)]
-            if not isinstance(binding, (tuple, list)):
-                raise self.error(node, f"{described} takes a list or tuple of arrays here",
-                                 "write them in the call, as in np.concatenate((a, b)); "
-                                 "to copy one array, use np.copy(x)")
-            elements = [self.value(element, node) for element in binding]
+            return self.nonempty([self.array_like(self.expr(element, env), element,
+                                                  described) for element in node.elts], node,
+                                 described)
+        return self.elements(self.expr(node, env), node, described, stacked)
+
+    def elements(self, binding, node, described: str, stacked: bool = False):
+        """`sequence` of what `node` evaluated to."""
+        if isinstance(binding, DynList) and binding.length is None:
+            if stacked and binding.count is not None:
+                return binding
+            raise self.error(node, f"{described} of a list whose length is known only "
+                             "when the code runs is not supported here: the array's "
+                             "shape must be known while compiling, and this list is "
+                             "appended to under an if, in nested loops, or in a while "
+                             "loop", "keep one element per iteration, a filter as a value: "
+                             "np.array([v if v > 0 else 0.0 for v in x]); or write "
+                             "into an array: y = np.zeros_like(x), then y[i] = ...")
+        if isinstance(binding, DynList):
+            self.at(node)
+            binding = [self.b.apply("list_get", binding.value, self.const(k))
+                       for k in range(binding.length)]
+        if not isinstance(binding, (tuple, list)):
+            raise self.error(node, f"{described} takes a list or tuple of arrays here",
+                             "write them in the call, as in np.concatenate((a, b)); "
+                             "to copy one array, use np.copy(x)")
+        return self.nonempty([self.array_like(element, node, described)
+                              for element in binding], node, described)
+
+    def nonempty(self, elements: list, node, described: str) -> list:
         if not elements:
             raise self.error(node, f"{described} of no arrays", "give one array or more")
         return elements
+
+    def array_like(self, binding, node, described: str) -> Value:
+        """`binding` where NumPy takes an array_like: a list or tuple (nested or not, or
+        a list of run-time length) is the array np.array makes of it."""
+        if not isinstance(binding, (list, tuple, DynList)):
+            return self.value(binding, node)
+        rows = self.elements(binding, node, described, stacked=True)
+        self.at(node)
+        if isinstance(rows, DynList):
+            deferred = []
+            length = self.stacked_length(rows, node, deferred)
+            return self.new_array(self.b.apply("list_stack", rows.value, *deferred,
+                                               length=length))
+        return self.new_array(self.b.apply("stack", *rows))
+
+    def stacked_length(self, rows: DynList, node, deferred: list) -> Deferred:
+        """The length parameter of ``list_stack`` of `rows`: their count, once typed."""
+        return self.defer(rows.count, None, "the length of a list made into an array",
+                          deferred, self.loc(node))
 
     def new_array(self, value: Value) -> Value:
         """`value`, just made: owned if its op makes a new array, noted if a view."""
