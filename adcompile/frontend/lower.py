@@ -116,6 +116,12 @@ _PYTHON_OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.m
                      "mod": operator.mod, "lt": operator.lt, "le": operator.le,
                      "gt": operator.gt, "ge": operator.ge, "eq": operator.eq,
                      "ne": operator.ne}
+_BUILTINS_WRITTEN_OTHERWISE = {
+    map: "write a list comprehension: [f(v) for v in xs]",
+    filter: "write a list comprehension with a condition: [v for v in xs if v > 0]",
+    sorted: "sort the values before the call and pass them in sorted; of two values, "
+            "(min(a, b), max(a, b)) is the sorted pair",
+}
 _FLAGS = (".skip", ".break")
 _NUMBER = (int, float, bool, np.number, np.bool_)
 _TUPLE_PARAMS = ("shape", "axes")
@@ -538,6 +544,9 @@ class _Lowerer:
             self.unbound_reason.pop(target.id, None)
             return
         if isinstance(binding, ShapeOf):
+            if any(isinstance(t, gast.Starred) for t in target.elts):
+                raise self.error(target, "a shape is unpacked into one name per axis",
+                                 "n, m = x.shape; or read one axis: x.shape[0]")
             self.at(target)
             binding = tuple(self.b.apply("dim", binding.array, axis=k, rank=len(target.elts))
                             for k in range(len(target.elts)))
@@ -546,11 +555,21 @@ class _Lowerer:
             raise self.error(target, "a list whose length is known only when the code "
                              "runs cannot be unpacked",
                              "read its elements by index: a, b = xs[0], xs[1]")
-        if elements is None or len(elements) != len(target.elts):
-            raise self.error(target, "cannot unpack this value into "
-                             f"{len(target.elts)} names",
-                             "unpack only tuples or lists of the same length")
-        for element_target, element in zip(target.elts, elements):
+        targets = target.elts
+        starred = [k for k, t in enumerate(targets) if isinstance(t, gast.Starred)]
+        if starred and elements is not None and len(elements) >= len(targets) - 1:
+            # `a, *rest = xs`: rest takes the elements the other names leave, as a list
+            k, after = starred[0], len(targets) - starred[0] - 1
+            elements = [*elements[:k], self.made(list(elements[k:len(elements) - after])),
+                        *elements[len(elements) - after:]]
+            targets = [t.value if isinstance(t, gast.Starred) else t for t in targets]
+        if elements is None or len(elements) != len(targets):
+            names = f"{len(targets) - 1} names and a starred one" if starred else \
+                f"{len(targets)} names"
+            raise self.error(target, f"cannot unpack this value into {names}",
+                             "unpack only tuples or lists of the same length" +
+                             (", or longer" * bool(starred)))
+        for element_target, element in zip(targets, elements):
             self.bind(element_target, element, env)
 
     def branch(self, pred: Value, lower_then, lower_else, env: dict) -> None:
@@ -1369,6 +1388,10 @@ class _Lowerer:
             return self.attribute(self.expr(node.value, env), node)
         if isinstance(node, gast.Lambda):
             return self.local_function(node, env)
+        if isinstance(node, gast.Starred):
+            raise self.error(node, "a starred expression is supported as a call's argument "
+                             "(f(*args)) or an assignment target (a, *rest = xs)",
+                             "write the elements out: [*xs, v] is xs + [v]")
         if isinstance(node, gast.Subscript):
             return self.subscript(node, env)
         raise self.error(node, f"{type(node).__name__} expressions are not supported")
@@ -1779,6 +1802,7 @@ class _Lowerer:
         return test if isinstance(node.ops[0], gast.Eq) else self.b.apply("not", test)
 
     def call(self, node, env: dict):
+        node = self.spread(node, env)
         if isinstance(node.func, gast.Attribute):
             base = self.expr(node.func.value, env)
             if _is_list(base) and node.func.attr == "copy" and not node.args and \
@@ -1851,10 +1875,54 @@ class _Lowerer:
                              "an argument")
         if inspect.isfunction(fn):
             return self.inline(fn, args, kwargs, node)
+        if fn in _BUILTINS_WRITTEN_OTHERWISE:
+            raise self.error(node, f"{fn.__name__}(...) is not supported in compiled code",
+                             _BUILTINS_WRITTEN_OTHERWISE[fn])
         raise self.error(node, f"{_describe(callee)} has no Python source and no "
                          "derivative rule, so it cannot be compiled",
                          "use a math or NumPy function adcompile knows, or write the "
                          "computation as a Python function")
+
+    def spread(self, node, env: dict):
+        """The call with its arguments ``*args`` written out, one ``args[k]`` each, for a
+        tuple or list whose length is known while compiling."""
+        if not any(isinstance(arg, gast.Starred) for arg in node.args):
+            return node
+        args = []
+        for arg in node.args:
+            if not isinstance(arg, gast.Starred):
+                args.append(arg)
+            elif isinstance(arg.value, (gast.List, gast.Tuple)):
+                args += arg.value.elts
+            elif not isinstance(arg.value, (gast.Name, gast.Attribute)):
+                raise self.error(arg, "*-unpacking is supported for a name, not for what "
+                                 "an expression computes", "name it first: args = ...; "
+                                 "f(*args)")
+            else:
+                binding = self.expr(arg.value, env)
+                if isinstance(binding, Static) and isinstance(binding.obj, tuple) and \
+                        all(isinstance(v, _NUMBER) for v in binding.obj):
+                    args += [gast.copy_location(gast.Constant(v, None), arg)
+                             for v in binding.obj]  # (a tuple cannot change)
+                    continue
+                args += [gast.copy_location(gast.Subscript(arg.value, gast.Constant(k, None),
+                                                           gast.Load()), arg)
+                         for k in range(self.spread_length(binding, arg))]
+        return gast.copy_location(gast.Call(node.func, args, node.keywords), node)
+
+    def spread_length(self, binding, node) -> int:
+        length = _known_length(binding)
+        if length is None:
+            what = "a list whose length is known only when the code runs" if \
+                isinstance(binding, DynList) else "an array" if \
+                isinstance(binding, Value) else "a shape, whose length is known only " \
+                "once the array is typed" if isinstance(binding, ShapeOf) else \
+                _describe(binding)
+            raise self.error(node, "*-unpacking needs a tuple or list whose length is "
+                             f"known while compiling, and this is {what}",
+                             "pass the sequence itself and read its elements by index "
+                             "in the function: f(xs), then xs[0], xs[1]")
+        return length
 
     def call_partial(self, partial: functools.partial, node, env: dict):
         """``h(x)`` for ``h = functools.partial(f, a, k=b)``: f inlined with a and b read
