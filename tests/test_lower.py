@@ -1545,7 +1545,7 @@ def structure_by_branch(p, x):
     (missing_key, {"x": 1.0}, '"z"', ["its keys: 'x'"]),
     (missing_field, Point(1.0, 2.0), "p.z", ["Point has no field .z"]),
     (spread_dict, {"x": 1.0}, "p}", ["unpacking"]),
-    (container_as_number, (1.0, 2.0), "p * 2.0", ["a tuple cannot be used as a number"]),
+    (container_as_number, (1.0, 2.0), "p * 2.0", ["a tuple is repeated by an int"]),
 ])
 def test_misused_containers_are_refused_at_their_line(fn, arg, snippet, words):
     with pytest.raises(ad.UnsupportedSyntaxError) as info:
@@ -2317,7 +2317,17 @@ def test_numpy_functions_take_lists_and_tuples_as_np_array_makes_them():
 def joins_lists_and_tuples(a, b):
     xs, pair = [a], (a, b)
     both = xs + [b] + [a * b]
-    return both[2] * (pair + (b,))[2] + len(xs * 2)
+    return both[2] * (pair + (b,))[2] + len(xs * 2) + (pair * 2)[3] * len(2 * pair)
+
+
+def repeats_a_tuple_a_run_time_number_of_times(x):
+    p = (x[0],)
+    return (p * len(x))[1]
+
+
+def repeats_as_hinted(x):
+    p = (x[0],)
+    return ([p[0]] * len(x))[1] + np.sum(np.array(p) * x)
 
 
 def adds_a_list_to_a_number(a):
@@ -2329,8 +2339,13 @@ def adds_arrays_of_lists(a):
 
 
 def test_operators_on_lists_keep_pythons_meaning():
-    assert ad.primal(joins_lists_and_tuples)(1.5, 2.0) == 1.5 * 2.0 * 2.0 + 2
+    assert ad.primal(joins_lists_and_tuples)(1.5, 2.0) == 1.5 * 2.0 * 2.0 + 2 + 2.0 * 4
     check_grads(joins_lists_and_tuples, (1.5, 2.0), order=2)
+    err = refuse(repeats_a_tuple_a_run_time_number_of_times, V4)
+    assert_points_at(err, repeats_a_tuple_a_run_time_number_of_times, "p * len(x)",
+                     "tuple is repeated by an int known while compiling")
+    assert "[v] * len(x)" in err.hint and "np.array(p) * x" in err.hint
+    check_grads(repeats_as_hinted, (V4,), order=2)
     err = refuse(adds_a_list_to_a_number)
     assert_points_at(err, adds_a_list_to_a_number, "[a, a] + a", "joins two lists")
     assert "np.array(xs) + np.array(ys)" in err.hint

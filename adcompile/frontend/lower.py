@@ -1140,12 +1140,21 @@ class _Lowerer:
         return self.comprehension(node, env, name, self.made([]), append)
 
     def repeated(self, left, right, node, env: dict):
-        """``[v] * n``: the list's elements n times, n an int."""
-        items, times = (left, right) if _is_list(left) else (right, left)
+        """``[v] * n``: the list's elements n times, n an int; a tuple's, n known while
+        compiling."""
+        items, times = (left, right) if isinstance(left, (list, tuple, DynList)) else \
+            (right, left)
         count = times.obj if isinstance(times, Static) else self.known.get(times) \
             if isinstance(times, Value) else None
         if isinstance(items, list) and isinstance(count, int):
             return self.made(items * count)
+        if isinstance(items, tuple):
+            if not isinstance(count, int):
+                raise self.error(node, "a tuple is repeated by an int known while "
+                                 "compiling: (a, b) * 2",
+                                 "repeat a list by a run-time int: [v] * len(x); for "
+                                 "NumPy's product, make an array: np.array(p) * x")
+            return items * count
         if not isinstance(times, Value):
             raise self.error(node, "a list is repeated by an int: [v] * n",
                              "repeat it by a number: [0.0] * len(x)")
@@ -1336,7 +1345,8 @@ class _Lowerer:
                 raise self.error(node, f"the operator {type(node.op).__name__} is not "
                                  "supported", "use arithmetic operators: + - * / ** // % @")
             left, right = self.expr(node.left, env), self.expr(node.right, env)
-            if (_is_list(left) or _is_list(right)) and prim == "mul":
+            if prim == "mul" and any(isinstance(side, (list, tuple, DynList))
+                                     for side in (left, right)):
                 return self.repeated(left, right, node, env)
             if isinstance(left, (list, tuple, DynList)) and prim == "add":
                 return self.joined(left, right, node)
