@@ -1567,7 +1567,7 @@ def structure_by_branch(p, x):
     (missing_key, {"x": 1.0}, '"z"', ["its keys: 'x'"]),
     (missing_field, Point(1.0, 2.0), "p.z", ["Point has no field .z"]),
     (spread_dict, {"x": 1.0}, "p}", ["unpacking"]),
-    (container_as_number, (1.0, 2.0), "p * 2.0", ["a tuple cannot be used as a number"]),
+    (container_as_number, (1.0, 2.0), "p * 2.0", ["a tuple is repeated by an int"]),
 ])
 def test_misused_containers_are_refused_at_their_line(fn, arg, snippet, words):
     with pytest.raises(ad.UnsupportedSyntaxError) as info:
@@ -2292,3 +2292,281 @@ def test_an_element_read_is_no_view_so_writing_after_it_compiles():
     # out[i - 1] of a vector is a number: only once out's rank is known is that sure
     assert ad.primal(doubles_the_previous_element)(1.5) == doubles_the_previous_element(1.5)
     check_grads(doubles_the_previous_element, (1.5,), order=2)
+
+
+# ---- lists and tuples where NumPy takes array_like, max(xs), *args, a, *rest = xs -------
+
+def sums_a_list(x):
+    return np.sum([x, x ** 2]) + np.mean((x, 2.0 * x))
+
+
+def dots_lists(x, y):
+    xs = [x, y]
+    return np.dot([1.0, 2.0], xs) * np.sum(xs)
+
+
+def outer_of_argument_sequences(xs, ys):
+    return np.sum(np.outer(xs, ys) ** 2)
+
+
+def sums_an_appended_list(x):
+    squares = []
+    for i in range(len(x)):
+        squares.append(x[i] ** 2)
+    return np.sum(squares) + np.sin(squares)[0]
+
+
+def sums_nested_lists(a, b):
+    rows = [[a, b], [b * b, 1.0]]
+    return np.sum([[a, b], [a * b, 2.0]]) * np.sum(np.dot(rows, rows))
+
+
+def test_numpy_functions_take_lists_and_tuples_as_np_array_makes_them():
+    assert ad.primal(sums_a_list)(1.5) == 1.5 + 2.25 + 2.25
+    assert ad.grad(sums_a_list)(1.5) == pytest.approx(1.0 + 3.0 + 1.5)
+    check_grads(sums_a_list, (1.5,), order=2)
+    assert ad.primal(dots_lists)(1.5, 2.0) == (1.5 + 4.0) * 3.5
+    check_grads(dots_lists, (1.5, 2.0), order=2)
+    assert ad.primal(outer_of_argument_sequences)([1.0, 2.0], (3.0, 4.0)) == \
+        outer_of_argument_sequences([1.0, 2.0], (3.0, 4.0))
+    check_grads(outer_of_argument_sequences, ([1.0, 2.0], (3.0, 4.0)), order=2)
+    assert ad.primal(sums_an_appended_list)(V4) == pytest.approx(sums_an_appended_list(V4))
+    check_grads(sums_an_appended_list, (V4,), order=2)
+    assert ad.primal(sums_nested_lists)(1.5, 2.0) == pytest.approx(sums_nested_lists(1.5, 2.0))
+    check_grads(sums_nested_lists, (1.5, 2.0), order=2)
+
+
+def joins_lists_and_tuples(a, b):
+    xs, pair = [a], (a, b)
+    both = xs + [b] + [a * b]
+    return both[2] * (pair + (b,))[2] + len(xs * 2) + (pair * 2)[3] * len(2 * pair)
+
+
+def repeats_a_tuple_a_run_time_number_of_times(x):
+    p = (x[0],)
+    return (p * len(x))[1]
+
+
+def repeats_as_hinted(x):
+    p = (x[0],)
+    return ([p[0]] * len(x))[1] + np.sum(np.array(p) * x)
+
+
+def adds_a_list_to_a_number(a):
+    return [a, a] + a
+
+
+def adds_arrays_of_lists(a):
+    return np.array([a, a]) + np.array([a])
+
+
+def test_operators_on_lists_keep_pythons_meaning():
+    assert ad.primal(joins_lists_and_tuples)(1.5, 2.0) == 1.5 * 2.0 * 2.0 + 2 + 2.0 * 4
+    check_grads(joins_lists_and_tuples, (1.5, 2.0), order=2)
+    err = refuse(repeats_a_tuple_a_run_time_number_of_times, V4)
+    assert_points_at(err, repeats_a_tuple_a_run_time_number_of_times, "p * len(x)",
+                     "tuple is repeated by an int known while compiling")
+    assert "[v] * len(x)" in err.hint and "np.array(p) * x" in err.hint
+    check_grads(repeats_as_hinted, (V4,), order=2)
+    err = refuse(adds_a_list_to_a_number)
+    assert_points_at(err, adds_a_list_to_a_number, "[a, a] + a", "joins two lists")
+    assert "np.array(xs) + np.array(ys)" in err.hint
+    check_grads(adds_arrays_of_lists, (1.5,), order=2)
+
+
+def largest_of_a_list_tuple_and_numbers(a):
+    xs = [a, 2.0 * a - 1.0]
+    return max(xs) * min((a, -a, 0.5)) + max(a, 1.0, a * a) - min(a, 2.0, 0.0)
+
+
+def largest_element_of_a_vector(x):
+    return max(x) - min(x)
+
+
+def largest_of_an_appended_list(x):
+    squares = []
+    for v in x:
+        squares.append(v * v)
+    return max(squares)
+
+
+def largest_of_ties(a, b, c):
+    return max([a, b, c]) + min(b, c, 3.0)
+
+
+def test_max_and_min_of_one_sequence_choose_among_its_elements():
+    assert ad.primal(largest_of_a_list_tuple_and_numbers)(1.5) == \
+        largest_of_a_list_tuple_and_numbers(1.5)
+    # d(max(xs) * min(...)) = 2 * -1.5 + 2.0 * -1; d max(a, 1, a * a) = 2a
+    assert ad.grad(largest_of_a_list_tuple_and_numbers)(1.5) == -5.0 + 3.0
+    check_grads(largest_of_a_list_tuple_and_numbers, (1.5,), order=2)
+    x = np.array([1.0, -3.0, 2.0])
+    assert ad.primal(largest_element_of_a_vector)(x) == 5.0
+    np.testing.assert_array_equal(ad.grad(largest_element_of_a_vector)(x), [0.0, -1.0, 1.0])
+    check_grads(largest_element_of_a_vector, (x,), order=2)
+    assert ad.primal(largest_of_an_appended_list)(x) == 9.0
+    np.testing.assert_array_equal(ad.grad(largest_of_an_appended_list)(x), [0.0, -6.0, 0.0])
+    check_grads(largest_of_an_appended_list, (x,), order=2)
+    # a tie of k shares the derivative 1/k each, as max(a, b) does of two
+    assert ad.grad(largest_of_ties, argnums=(0, 1, 2))(1.5, 1.5, 1.5) == \
+        pytest.approx((1 / 3, 1 / 3 + 1 / 2, 1 / 3 + 1 / 2))
+
+
+def largest_by_key(x):
+    xs = [x[0], x[1], x[2]]
+    return max(xs, key=np.sin)
+
+
+def largest_by_key_as_hinted(x):
+    xs = [x[0], x[1], x[2]]
+    return xs[int(np.argmax(np.array([np.sin(v) for v in xs])))]
+
+
+def largest_with_default(x):
+    return max([], default=0.0) * x
+
+
+def largest_with_default_as_hinted(x):
+    xs = []
+    return max(xs) if len(xs) > 0 else x
+
+
+def largest_of_a_filtered_list(x):
+    positives = []
+    for v in x:
+        if v > 0:
+            positives.append(v)
+    return max(positives)
+
+
+def test_max_with_a_key_or_a_default_is_refused_with_a_hint_that_compiles():
+    x = np.array([1.0, -3.0, 2.0])
+    err = refuse(largest_by_key, x)
+    assert_points_at(err, largest_by_key, "np.sin)", "max(..., key=) is not supported")
+    assert "xs[int(np.argmax(np.array([f(v) for v in xs])))]" in err.hint
+    assert ad.primal(largest_by_key_as_hinted)(x) == 2.0
+    check_grads(largest_by_key_as_hinted, (x,), order=2)
+    err = refuse(largest_with_default)
+    assert_points_at(err, largest_with_default, "0.0)", "default=")
+    assert "max(xs) if len(xs) > 0 else d" in err.hint
+    assert ad.primal(largest_with_default_as_hinted)(1.5) == 1.5
+    err = refuse(largest_of_a_filtered_list, x)
+    assert_points_at(err, largest_of_a_filtered_list, "positives)", "max of a list",
+                     "when the code runs")
+
+
+def helper_of_three(a, b, c=1.0):
+    return a * b + c
+
+
+def spreads_arguments(a):
+    pair, single = (a, 2.0 * a), [3.0 * a]
+    return np.hypot(*pair) + helper_of_three(*pair) + helper_of_three(a, *single, c=a) + \
+        helper_of_three(*[a, a]) + helper_of_three(*PAIR_OF_NUMBERS) + math.atan2(*pair)
+
+
+PAIR_OF_NUMBERS = (2.0, 3.0)
+
+
+def spreads_an_array(x):
+    return helper_of_three(*x)
+
+
+def spreads_a_computed_tuple(x):
+    return helper_of_three(*np.split(x, 2))
+
+
+def test_starred_arguments_of_known_length_are_written_out():
+    assert ad.primal(spreads_arguments)(1.5) == pytest.approx(spreads_arguments(1.5))
+    check_grads(spreads_arguments, (1.5,), order=2)
+    err = refuse(spreads_an_array, np.ones(2))
+    assert_points_at(err, spreads_an_array, "*x", "known while compiling", "an array")
+    err = refuse(spreads_a_computed_tuple, np.ones(2))
+    assert_points_at(err, spreads_a_computed_tuple, "*np.split", "for a name")
+    assert "name it first" in err.hint
+
+
+def spreads_a_computed_tuple_as_hinted(x):
+    halves = np.split(x, 2)
+    return np.sum(helper_of_three(*halves))
+
+
+def unpacks_with_a_starred_target(a):
+    first, *rest = [a, 2.0 * a, 3.0 * a]
+    *init, last = (1.0, a, a * a)
+    head, *middle, tail = (a, 2.0 * a, 3.0 * a, 4.0 * a)
+    only, *nothing = (a,)
+    return first * rest[1] + np.sum(init) * last + head * sum(middle) * tail + \
+        only * len(nothing) + len(rest)
+
+
+def unpacks_too_short(a):
+    first, *rest, last = (a,)
+    return first
+
+
+def unpacks_a_shape_with_a_starred_target(x):
+    n, *rest = x.shape
+    return x[0]
+
+
+def test_starred_targets_take_what_the_other_names_leave():
+    check_grads(spreads_a_computed_tuple_as_hinted, (np.ones(2),), order=2)
+    assert ad.primal(unpacks_with_a_starred_target)(1.5) == \
+        pytest.approx(unpacks_with_a_starred_target(1.5))
+    check_grads(unpacks_with_a_starred_target, (1.5,), order=2)
+    assert_points_at(refuse(unpacks_too_short), unpacks_too_short, "first, *rest",
+                     "2 names and a starred one")
+    assert_points_at(refuse(unpacks_a_shape_with_a_starred_target, np.ones(2)),
+                     unpacks_a_shape_with_a_starred_target, "n, *rest", "one name per axis")
+
+
+def joins_with_a_starred_element(a):
+    xs = [a]
+    return [*xs, a][1]
+
+
+def joins_as_hinted(a):
+    xs = [a]
+    return (xs + [a])[1]
+
+
+def maps(x):
+    return sum(map(np.sin, x))
+
+
+def maps_as_hinted(x):
+    return sum([np.sin(v) for v in x])
+
+
+def filters(x):
+    return sum(filter(lambda v: v > 0, x))
+
+
+def filters_as_hinted(x):
+    return sum([v for v in x if v > 0])
+
+
+def sorts(a, b):
+    return sorted([a, b])[0]
+
+
+def sorts_two_as_hinted(a, b):
+    low, high = (min(a, b), max(a, b))
+    return low * 2.0 + high
+
+
+@pytest.mark.parametrize("refused, snippet, words, hinted", [
+    (joins_with_a_starred_element, "*xs", ["call's argument", "a, *rest = xs"],
+     joins_as_hinted),
+    (maps, "map(", ["map(...) is not supported"], maps_as_hinted),
+    (filters, "filter(", ["filter(...) is not supported"], filters_as_hinted),
+    (sorts, "sorted(", ["sorted(...) is not supported"], sorts_two_as_hinted),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_builtins_written_otherwise_are_refused_with_a_hint_that_compiles(refused, snippet,
+                                                                          words, hinted):
+    args = (np.array([1.0, -3.0, 2.0]),) if refused in (maps, filters) else \
+        (1.5, 2.0)[:refused.__code__.co_argcount]
+    assert_points_at(refuse(refused, *args), refused, snippet, *words)
+    assert ad.primal(hinted)(*args) == pytest.approx(hinted(*args))
+    check_grads(hinted, args, order=2)

@@ -39,7 +39,6 @@ _REFUSED = {
     gast.Set: ("a set", "use a tuple: (a, b)"),
     gast.JoinedStr: ("an f-string", "remove string formatting from the differentiated code"),
     gast.NamedExpr: ("an assignment expression (:=)", "assign on its own line"),
-    gast.Starred: ("a starred expression", "pass arguments one by one"),
     gast.Match: ("a match statement", "use if/elif/else"),
 }
 
@@ -186,8 +185,9 @@ def _check_target(target, parsed: ParsedFunction) -> None:
         _check(target, parsed, False)
         return
     if isinstance(target, gast.Tuple):
-        for element in target.elts:
-            _check_target(element, parsed)
+        for element in target.elts:  # `a, *rest = xs`: rest takes what is left, a list
+            _check_target(element.value if isinstance(element, gast.Starred) else element,
+                          parsed)
         return
     what = {gast.Attribute: "assignment to an attribute",
             gast.Subscript: "assignment to an element or slice"}.get(type(target),

@@ -116,6 +116,12 @@ _PYTHON_OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.m
                      "mod": operator.mod, "lt": operator.lt, "le": operator.le,
                      "gt": operator.gt, "ge": operator.ge, "eq": operator.eq,
                      "ne": operator.ne}
+_BUILTINS_WRITTEN_OTHERWISE = {
+    map: "write a list comprehension: [f(v) for v in xs]",
+    filter: "write a list comprehension with a condition: [v for v in xs if v > 0]",
+    sorted: "sort the values before the call and pass them in sorted; of two values, "
+            "(min(a, b), max(a, b)) is the sorted pair",
+}
 _FLAGS = (".skip", ".break")
 _NUMBER = (int, float, bool, np.number, np.bool_)
 _TUPLE_PARAMS = ("shape", "axes")
@@ -545,6 +551,9 @@ class _Lowerer:
             self.unbound_reason.pop(target.id, None)
             return
         if isinstance(binding, ShapeOf):
+            if any(isinstance(t, gast.Starred) for t in target.elts):
+                raise self.error(target, "a shape is unpacked into one name per axis",
+                                 "n, m = x.shape; or read one axis: x.shape[0]")
             self.at(target)
             binding = tuple(self.b.apply("dim", binding.array, axis=k, rank=len(target.elts))
                             for k in range(len(target.elts)))
@@ -553,11 +562,21 @@ class _Lowerer:
             raise self.error(target, "a list whose length is known only when the code "
                              "runs cannot be unpacked",
                              "read its elements by index: a, b = xs[0], xs[1]")
-        if elements is None or len(elements) != len(target.elts):
-            raise self.error(target, "cannot unpack this value into "
-                             f"{len(target.elts)} names",
-                             "unpack only tuples or lists of the same length")
-        for element_target, element in zip(target.elts, elements):
+        targets = target.elts
+        starred = [k for k, t in enumerate(targets) if isinstance(t, gast.Starred)]
+        if starred and elements is not None and len(elements) >= len(targets) - 1:
+            # `a, *rest = xs`: rest takes the elements the other names leave, as a list
+            k, after = starred[0], len(targets) - starred[0] - 1
+            elements = [*elements[:k], self.made(list(elements[k:len(elements) - after])),
+                        *elements[len(elements) - after:]]
+            targets = [t.value if isinstance(t, gast.Starred) else t for t in targets]
+        if elements is None or len(elements) != len(targets):
+            names = f"{len(targets) - 1} names and a starred one" if starred else \
+                f"{len(targets)} names"
+            raise self.error(target, f"cannot unpack this value into {names}",
+                             "unpack only tuples or lists of the same length" +
+                             (", or longer" * bool(starred)))
+        for element_target, element in zip(targets, elements):
             self.bind(element_target, element, env)
 
     def branch(self, pred: Value, lower_then, lower_else, env: dict) -> None:
@@ -1126,12 +1145,21 @@ class _Lowerer:
         return self.comprehension(node, env, name, self.made([]), append)
 
     def repeated(self, left, right, node, env: dict):
-        """``[v] * n``: the list's elements n times, n an int."""
-        items, times = (left, right) if _is_list(left) else (right, left)
+        """``[v] * n``: the list's elements n times, n an int; a tuple's, n known while
+        compiling."""
+        items, times = (left, right) if isinstance(left, (list, tuple, DynList)) else \
+            (right, left)
         count = times.obj if isinstance(times, Static) else self.known.get(times) \
             if isinstance(times, Value) else None
         if isinstance(items, list) and isinstance(count, int):
             return self.made(items * count)
+        if isinstance(items, tuple):
+            if not isinstance(count, int):
+                raise self.error(node, "a tuple is repeated by an int known while "
+                                 "compiling: (a, b) * 2",
+                                 "repeat a list by a run-time int: [v] * len(x); for "
+                                 "NumPy's product, make an array: np.array(p) * x")
+            return items * count
         if not isinstance(times, Value):
             raise self.error(node, "a list is repeated by an int: [v] * n",
                              "repeat it by a number: [0.0] * len(x)")
@@ -1145,6 +1173,15 @@ class _Lowerer:
             gast.comprehension(name("<k>", gast.Store()), count_up, [], 0),
             gast.comprehension(name("<element>", gast.Store()), name("<items>"), [], 0)])
         return self.list_comprehension(gast.copy_location(loop, node), scope)
+
+    def joined(self, left, right, node):
+        """``xs + ys``: Python's concatenation of two lists, or of two tuples."""
+        if type(left) is not type(right) or isinstance(left, DynList):
+            raise self.error(node, "+ joins two lists, or two tuples, whose lengths are "
+                             "known while compiling", "for the sum of their elements, add "
+                             "arrays: np.array(xs) + np.array(ys); to join lists, append: "
+                             "for v in ys: xs.append(v)")
+        return self.made(left + right) if isinstance(left, list) else left + right
 
     def builtin_sum(self, node, env: dict):
         """``sum(xs)``, ``sum(f(v) for v in xs)``: Python's sum, from 0 (or `start`)."""
@@ -1187,6 +1224,32 @@ class _Lowerer:
                            count=self.b.apply("dim", binding, axis=0))
         raise self.error(argument, "list(...) copies a list, a tuple or the rows of an "
                          "array here", "for the rows of an array, write list(x)")
+
+    def builtin_extremum(self, fn, node, env: dict) -> Value:
+        """``max(xs)`` of a list, a tuple or the elements of an array (what iterating it
+        gives), and ``max(a, b, c)``: np.max along the first axis of the array they make.
+        At a tie, each of the k tied elements gets 1/k of the derivative: of two, half
+        each, as ``max(a, b)`` (np.maximum) gives."""
+        name = fn.__name__
+        if node.keywords:
+            keyword = node.keywords[0]
+            raise self.error(keyword.value, f"{name}(..., {keyword.arg}=) is not supported",
+                             f"choose by index: xs[int(np.arg{name}(np.array([f(v) for v in "
+                             f"xs])))]; for a default, test the length first: {name}(xs) if "
+                             "len(xs) > 0 else d")
+        if not node.args:
+            raise self.error(node, f"{name}() needs what it chooses from",
+                             f"{name}(xs) or {name}(a, b)")
+        if len(node.args) == 1:
+            elements, where = self.expr(node.args[0], env), node.args[0]
+        else:
+            elements, where = tuple(self.expr(arg, env) for arg in node.args), node
+        if _known_length(elements) == 0:
+            raise self.error(where, f"{name}() of an empty sequence",
+                             f"give a default: {name}(xs) if len(xs) > 0 else 0.0")
+        array = self.array_like(elements, where, name)
+        self.at(node)
+        return self.b.apply("max" if fn is max else "min", array, axis=0, keepdims=False)
 
     def builtin_tuple(self, node, env: dict) -> tuple:
         """``tuple(xs)`` of a list or tuple of known length."""
@@ -1287,8 +1350,11 @@ class _Lowerer:
                 raise self.error(node, f"the operator {type(node.op).__name__} is not "
                                  "supported", "use arithmetic operators: + - * / ** // % @")
             left, right = self.expr(node.left, env), self.expr(node.right, env)
-            if (_is_list(left) or _is_list(right)) and prim == "mul":
+            if prim == "mul" and any(isinstance(side, (list, tuple, DynList))
+                                     for side in (left, right)):
                 return self.repeated(left, right, node, env)
+            if isinstance(left, (list, tuple, DynList)) and prim == "add":
+                return self.joined(left, right, node)
             left, right = self.value(left, node.left), self.value(right, node.right)
             self.at(node)
             folded = self.folded(_PYTHON_OPERATORS.get(prim), left, right)
@@ -1314,6 +1380,8 @@ class _Lowerer:
             return self.compare(node, env)
         if isinstance(node, gast.IfExp):
             pred = self.value(self.expr(node.test, env), node.test)
+            if isinstance(self.known.get(pred), bool):  # only the branch that runs
+                return self.expr(node.body if self.known[pred] else node.orelse, env)
             scope = dict(env)
             self.branch(pred, lambda e: e.__setitem__(".value", self.expr(node.body, e)),
                         lambda e: e.__setitem__(".value", self.expr(node.orelse, e)), scope)
@@ -1335,6 +1403,10 @@ class _Lowerer:
             return self.attribute(self.expr(node.value, env), node)
         if isinstance(node, gast.Lambda):
             return self.local_function(node, env)
+        if isinstance(node, gast.Starred):
+            raise self.error(node, "a starred expression is supported as a call's argument "
+                             "(f(*args)) or an assignment target (a, *rest = xs)",
+                             "write the elements out: [*xs, v] is xs + [v]")
         if isinstance(node, gast.Subscript):
             return self.subscript(node, env)
         raise self.error(node, f"{type(node).__name__} expressions are not supported")
@@ -1781,6 +1853,7 @@ class _Lowerer:
         return test if isinstance(node.ops[0], gast.Eq) else self.b.apply("not", test)
 
     def call(self, node, env: dict):
+        node = self.spread(node, env)
         if isinstance(node.func, gast.Attribute):
             base = self.expr(node.func.value, env)
             if _is_list(base) and node.func.attr == "copy" and not node.args and \
@@ -1801,6 +1874,8 @@ class _Lowerer:
             return self.builtin_list(node, env)
         if callee == Static(tuple):
             return self.builtin_tuple(node, env)
+        if callee in (Static(max), Static(min)) and (len(node.args) != 2 or node.keywords):
+            return self.builtin_extremum(callee.obj, node, env)
         if callee == Static(len) and len(node.args) == 1 and not node.keywords:
             sized = self.expr(node.args[0], env)
             if isinstance(sized, (tuple, list, DynList)):
@@ -1850,10 +1925,54 @@ class _Lowerer:
                              "an argument")
         if inspect.isfunction(fn):
             return self.inline(fn, args, kwargs, node)
+        if fn in _BUILTINS_WRITTEN_OTHERWISE:
+            raise self.error(node, f"{fn.__name__}(...) is not supported in compiled code",
+                             _BUILTINS_WRITTEN_OTHERWISE[fn])
         raise self.error(node, f"{_describe(callee)} has no Python source and no "
                          "derivative rule, so it cannot be compiled",
                          "use a math or NumPy function adcompile knows, or write the "
                          "computation as a Python function")
+
+    def spread(self, node, env: dict):
+        """The call with its arguments ``*args`` written out, one ``args[k]`` each, for a
+        tuple or list whose length is known while compiling."""
+        if not any(isinstance(arg, gast.Starred) for arg in node.args):
+            return node
+        args = []
+        for arg in node.args:
+            if not isinstance(arg, gast.Starred):
+                args.append(arg)
+            elif isinstance(arg.value, (gast.List, gast.Tuple)):
+                args += arg.value.elts
+            elif not isinstance(arg.value, (gast.Name, gast.Attribute)):
+                raise self.error(arg, "*-unpacking is supported for a name, not for what "
+                                 "an expression computes", "name it first: args = ...; "
+                                 "f(*args)")
+            else:
+                binding = self.expr(arg.value, env)
+                if isinstance(binding, Static) and isinstance(binding.obj, tuple) and \
+                        all(isinstance(v, _NUMBER) for v in binding.obj):
+                    args += [gast.copy_location(gast.Constant(v, None), arg)
+                             for v in binding.obj]  # (a tuple cannot change)
+                    continue
+                args += [gast.copy_location(gast.Subscript(arg.value, gast.Constant(k, None),
+                                                           gast.Load()), arg)
+                         for k in range(self.spread_length(binding, arg))]
+        return gast.copy_location(gast.Call(node.func, args, node.keywords), node)
+
+    def spread_length(self, binding, node) -> int:
+        length = _known_length(binding)
+        if length is None:
+            what = "a list whose length is known only when the code runs" if \
+                isinstance(binding, DynList) else "an array" if \
+                isinstance(binding, Value) else "a shape, whose length is known only " \
+                "once the array is typed" if isinstance(binding, ShapeOf) else \
+                _describe(binding)
+            raise self.error(node, "*-unpacking needs a tuple or list whose length is "
+                             f"known while compiling, and this is {what}",
+                             "pass the sequence itself and read its elements by index "
+                             "in the function: f(xs), then xs[0], xs[1]")
+        return length
 
     def call_partial(self, partial: functools.partial, node, env: dict):
         """``h(x)`` for ``h = functools.partial(f, a, k=b)``: f inlined with a and b read
@@ -1991,14 +2110,15 @@ class _Lowerer:
             if isinstance(joined, DynList):  # np.array(xs) of a list of run-time length
                 signature = replace(signature, prim="list_stack")
                 operands.append(joined.value)
-                length = self.defer(joined.count, None, "the length of a list made into an "
-                                    "array", deferred, self.loc(given[signature.operands[0]]))
+                length = self.stacked_length(joined, given[signature.operands[0]], deferred)
             else:
                 operands += joined
         else:
-            operands += [self.value(self.expr(given[n], env), given[n])
-                         for n in signature.operands[len(operands):]]
-            operands += [self.value(self.expr(n, env), n) for n in variadic]
+            array_like = signature.cast == "as_numpy"  # NumPy's; math takes numbers only
+            for written in [given[n] for n in signature.operands[len(operands):]] + variadic:
+                binding = self.expr(written, env)
+                operands.append(self.array_like(binding, written, described) if array_like
+                                else self.value(binding, written))
             if signature.cast is not None:
                 self.at(node)
                 operands = [self.b.apply(signature.cast, v) for v in operands]
@@ -2018,44 +2138,63 @@ class _Lowerer:
 
     def sequence(self, node, env: dict, described: str, stacked: bool = False):
         """The arrays np.concatenate((a, b)) and the like join: the elements of a list or
-        tuple written in the call, or of a tuple a name holds. A list or tuple inside is
-        an array itself, as np.array([[a, b], [c, d]]) makes one of each row. (They are
-        not cast: NumPy puts Python numbers into arrays as float64, int64 or bool.)
-        `stacked` (np.array, np.stack): a list of run-time length whose count the loops
-        that made it tell is given as it is, a `DynList`."""
+        tuple, each an array as `array_like` makes it (so np.array([[a, b], [c, d]])
+        makes one of each row). (They are not cast: NumPy puts Python numbers into
+        arrays as float64, int64 or bool.) `stacked` (np.array, np.stack): a list of
+        run-time length whose count the loops that made it tell is given as it is, a
+        `DynList`."""
         if isinstance(node, (gast.List, gast.Tuple)):
-            elements = []
-            for element in node.elts:
-                if isinstance(element, (gast.List, gast.Tuple)):
-                    row = self.sequence(element, env, described)
-                    self.at(element)
-                    elements.append(self.b.apply("stack", *row))
-                else:
-                    elements.append(self.value(self.expr(element, env), element))
-        else:
-            binding = self.expr(node, env)
-            if isinstance(binding, DynList) and binding.length is None:
-                if stacked and binding.count is not None:
-                    return binding
-                raise self.error(node, f"{described} of a list whose length is known only "
-                                 "when the code runs is not supported here: the array's "
-                                 "shape must be known while compiling, and this list is "
-                                 "appended to under an if, in nested loops, or in a while "
-                                 "loop", "keep one element per iteration, a filter as a value: "
-                                 "np.array([v if v > 0 else 0.0 for v in x]); or write "
-                                 "into an array: y = np.zeros_like(x), then y[i] = ...")
-            if isinstance(binding, DynList):
-                self.at(node)
-                binding = [self.b.apply("list_get", binding.value, self.const(k))
-                           for k in range(binding.length)]
-            if not isinstance(binding, (tuple, list)):
-                raise self.error(node, f"{described} takes a list or tuple of arrays here",
-                                 "write them in the call, as in np.concatenate((a, b)); "
-                                 "to copy one array, use np.copy(x)")
-            elements = [self.value(element, node) for element in binding]
+            return self.nonempty([self.array_like(self.expr(element, env), element,
+                                                  described) for element in node.elts], node,
+                                 described)
+        return self.elements(self.expr(node, env), node, described, stacked)
+
+    def elements(self, binding, node, described: str, stacked: bool = False):
+        """`sequence` of what `node` evaluated to."""
+        if isinstance(binding, DynList) and binding.length is None:
+            if stacked and binding.count is not None:
+                return binding
+            raise self.error(node, f"{described} of a list whose length is known only "
+                             "when the code runs is not supported here: the array's "
+                             "shape must be known while compiling, and this list is "
+                             "appended to under an if, in nested loops, or in a while "
+                             "loop", "keep one element per iteration, a filter as a value: "
+                             "np.array([v if v > 0 else 0.0 for v in x]); or write "
+                             "into an array: y = np.zeros_like(x), then y[i] = ...")
+        if isinstance(binding, DynList):
+            self.at(node)
+            binding = [self.b.apply("list_get", binding.value, self.const(k))
+                       for k in range(binding.length)]
+        if not isinstance(binding, (tuple, list)):
+            raise self.error(node, f"{described} takes a list or tuple of arrays here",
+                             "write them in the call, as in np.concatenate((a, b)); "
+                             "to copy one array, use np.copy(x)")
+        return self.nonempty([self.array_like(element, node, described)
+                              for element in binding], node, described)
+
+    def nonempty(self, elements: list, node, described: str) -> list:
         if not elements:
             raise self.error(node, f"{described} of no arrays", "give one array or more")
         return elements
+
+    def array_like(self, binding, node, described: str) -> Value:
+        """`binding` where NumPy takes an array_like: a list or tuple (nested or not, or
+        a list of run-time length) is the array np.array makes of it."""
+        if not isinstance(binding, (list, tuple, DynList)):
+            return self.value(binding, node)
+        rows = self.elements(binding, node, described, stacked=True)
+        self.at(node)
+        if isinstance(rows, DynList):
+            deferred = []
+            length = self.stacked_length(rows, node, deferred)
+            return self.new_array(self.b.apply("list_stack", rows.value, *deferred,
+                                               length=length))
+        return self.new_array(self.b.apply("stack", *rows))
+
+    def stacked_length(self, rows: DynList, node, deferred: list) -> Deferred:
+        """The length parameter of ``list_stack`` of `rows`: their count, once typed."""
+        return self.defer(rows.count, None, "the length of a list made into an array",
+                          deferred, self.loc(node))
 
     def new_array(self, value: Value) -> Value:
         """`value`, just made: owned if its op makes a new array, noted if a view."""
