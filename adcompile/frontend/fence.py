@@ -34,8 +34,6 @@ _REFUSED = {
     gast.Import: ("an import inside the function", "import at module level"),
     gast.ImportFrom: ("an import inside the function", "import at module level"),
     gast.SetComp: ("a set comprehension", "build a list: [f(v) for v in xs]"),
-    gast.DictComp: ("a dict comprehension", "build a list: [f(v) for v in xs], or "
-                    "a for loop that appends to one"),
     gast.Set: ("a set", "use a tuple: (a, b)"),
     gast.JoinedStr: ("an f-string", "remove string formatting from the differentiated code"),
     gast.NamedExpr: ("an assignment expression (:=)", "assign on its own line"),

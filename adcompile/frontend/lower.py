@@ -250,8 +250,9 @@ def _flatten(binding) -> list:
 def _unflatten(like, values: list):
     """`values` in the structure of the binding `like`."""
     leaves, tree = _flatten_tree(like)
-    return unflatten(tree, [DynList(value, leaf.length) if isinstance(leaf, DynList) else
-                            value for leaf, value in zip(leaves, values)])
+    return _in_key_order(like, unflatten(tree, [
+        DynList(value, leaf.length) if isinstance(leaf, DynList) else value
+        for leaf, value in zip(leaves, values)]))
 
 
 def _assigned_names(stmts) -> set[str]:
@@ -343,12 +344,48 @@ def _appends_once(name: str, stmts) -> bool:
     return len(appends) == 1 and len(changes) == 1 and not skips
 
 
-def _list_holders(items, env: dict) -> list[str]:
-    """The names that hold the list `items`, alone or in a tuple."""
-    def same(binding):  # (`ys = xs.copy()` is another DynList of the same value)
-        return binding is items
-    return [name for name, binding in env.items()
-            if same(binding) or (isinstance(binding, tuple) and any(map(same, binding)))]
+def _container_holders(container, env: dict) -> list[str]:
+    """The names that hold the list or dict `container`, alone or inside another
+    container (which would see it change)."""
+    def holds(binding):  # (`ys = xs.copy()` is another DynList of the same value)
+        if binding is container:
+            return True
+        inside = binding.values() if isinstance(binding, dict) else \
+            binding if isinstance(binding, (tuple, list)) else ()
+        return any(map(holds, inside))
+    return [name for name, binding in env.items() if holds(binding)]
+
+
+def _in_key_order(like, rebuilt):
+    """`rebuilt` (from `unflatten`, which sorts a dict's keys) with the dicts' keys in
+    the order `like` has them: Python's insertion order, which iteration follows."""
+    if isinstance(like, dict):
+        return {key: _in_key_order(like[key], rebuilt[key]) for key in like}
+    if type(like) in (tuple, list):
+        return type(like)(_in_key_order(a, b) for a, b in zip(like, rebuilt))
+    return rebuilt
+
+
+def _containers(binding):
+    """The lists and dicts in a binding, outermost first."""
+    if isinstance(binding, (list, dict)):
+        yield binding
+    inside = binding.values() if isinstance(binding, dict) else \
+        binding if isinstance(binding, (tuple, list)) else ()
+    for element in inside:
+        yield from _containers(element)
+
+
+def _key_orders(binding) -> list[tuple]:
+    """The keys of each dict in a binding, in Python's order."""
+    return [tuple(c) for c in _containers(binding) if isinstance(c, dict)]
+
+
+def _writes_into(name: str, stmts) -> bool:
+    """Whether the statements write an item of `name` (``name[k] = v``, ``name[k] += v``)."""
+    return any(isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) and
+               isinstance(node.value, gast.Name) and node.value.id == name
+               for stmt in stmts for node in gast.walk(stmt))
 
 
 def _returns(node) -> bool:
@@ -382,9 +419,12 @@ class _Lowerer:
         self.written: set[Value] = set()  # arrays written into, by index
         self.views: dict[Value, Op] = {}  # arrays that may share memory -> the op making them
         self.tape_names = _tape_names(parsed.node)
-        # the Python lists (lists of known length) this function made: those it may
-        # append to and write into, by identity; the lists themselves are kept alive here
-        self.made_lists: dict[int, list] = {}
+        # the Python lists (lists of known length) and dicts this function made: those it
+        # may append to and write into, by identity; they themselves are kept alive here
+        self.made_containers: dict[int, list | dict] = {}
+        # lists and dicts rebuilt where paths join, one of which held another's or the
+        # caller's: not written into
+        self.maybe_shared: dict[int, list | dict] = {}
         # a loop variable's value after the loop, for a name the loop alone binds: None
         # when the loop ran no iteration, which a read checks (name -> for the message)
         self.unchecked: dict[Value, str] = {}
@@ -460,6 +500,9 @@ class _Lowerer:
         elif isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
             if len(node.targets) != 1:
                 raise self.error(node, "assign to one element or slice at a time")
+            if self.holds_dict(node.targets[0], env):
+                self.write_dict_item(node.targets[0], self.expr(node.value, env), env)
+                return
             if self.holds_list(node.targets[0], env):
                 self.write_list_item(node.targets[0], self.expr(node.value, env), env)
                 return
@@ -478,6 +521,9 @@ class _Lowerer:
             value = self.b.apply(_augmented_primitive(node, self),
                                  self.value(current, node.target),
                                  self.value(self.expr(node.value, env), node.value))
+            if self.holds_dict(node.target, env):
+                self.write_dict_item(node.target, value, env)
+                return
             if self.holds_list(node.target, env):
                 self.write_list_item(node.target, value, env)
                 return
@@ -581,6 +627,7 @@ class _Lowerer:
 
     def branch(self, pred: Value, lower_then, lower_else, env: dict) -> None:
         """Lower two alternatives into one `cond` op; rebind the names they change."""
+        where = self.b.loc  # (the if's, for a refusal once the branches are lowered)
         envs, branches = [], []
         for lower in (lower_then, lower_else):
             region, branch_env = Region(), dict(env)
@@ -617,6 +664,7 @@ class _Lowerer:
                 continue
             left_tree, right_tree = _flatten_tree(left)[1], _flatten_tree(right)[1]
             left_flat, right_flat = _flatten(left), _flatten(right)
+            self.require_same_keys(name, left, right, where, "if")
             if left_tree != right_tree:
                 raise UnsupportedSyntaxError(
                     f"{name!r} holds containers of different structures in the two "
@@ -627,7 +675,7 @@ class _Lowerer:
             with self.b.into(orelse):
                 else_flat += [self.materialize(v) for v in right_flat]
             merged_names.append(name)
-            likes.append((left, len(left_flat)))
+            likes.append(((left, then_env), (right, else_env), len(left_flat)))
             # an array each branch made and holds under this name alone is the result's own
             fresh += [all(v in self.owned and _holders(v, e) == [name]
                           for v, e in ((a, then_env), (b, else_env)))
@@ -635,13 +683,34 @@ class _Lowerer:
         then.results, orelse.results = then_flat, else_flat
         outputs = list(Cond.build(self.b, pred, then, orelse).outputs)
         self.owned.update(out for out, mine in zip(outputs, fresh) if mine)
-        for name, (like, count) in zip(merged_names, likes):
+        for name, (then_side, else_side, count) in zip(merged_names, likes):
             values, outputs = outputs[:count], outputs[count:]
             for value in values:
                 internal = name.startswith(".")  # a flag or a return value: no user name
                 value.hint = None if internal else name
                 value.strong_name = not internal
-            env[name] = _unflatten(like, values)
+            env[name] = self.remade(_unflatten(then_side[0], values), [then_side, else_side])
+
+    def require_same_keys(self, name: str, first, second, where: Loc, joined: str) -> None:
+        """Refuse a dict whose keys differ between two paths that join (an if's branches,
+        a loop's start and end): after them its keys would be known only at run time."""
+        for one, other in zip(_containers(first), _containers(second)):
+            if not isinstance(one, dict) or not isinstance(other, dict) or \
+                    list(one) == list(other):
+                continue
+            only = [k for k in [*one, *other] if (k in one) != (k in other)]
+            place = "before the if" if joined == "if" else "before the loop"
+            if only:
+                raise UnsupportedSyntaxError(
+                    f"the dict {name!r} has the key {only[0]!r} on one path through this "
+                    f"{joined} and not on another, so its keys would be known only when "
+                    "the code runs", where,
+                    f"set {name}[{only[0]!r}] {place} (to 0.0, say), so that every path "
+                    "has it")
+            raise UnsupportedSyntaxError(
+                f"the dict {name!r} gets its keys in different orders on two paths "
+                f"through this {joined}, so its order would be known only when the code "
+                "runs", where, f"add its keys in one order, {place}")
 
     def merged_lists(self, left, right, then: Region, orelse: Region):
         """The two branches' lists, made values in their branches unless both are Python
@@ -743,7 +812,7 @@ class _Lowerer:
             rest = list(params)
             for name, like in zip(carried, likes):
                 count = len(_flatten(like))
-                scope[name] = _unflatten(like, rest[:count])
+                scope[name] = self.remade(_unflatten(like, rest[:count]), [(like, env)])
                 rest = rest[count:]
             for flag in _FLAGS:  # this loop's own break and continue start unset
                 scope[flag] = Static(False)
@@ -774,11 +843,20 @@ class _Lowerer:
                                          "hold a tuple here",
                                          "unpack it in the loop: for a, b in zip(xs, ys):")
             self.lower_stmts(node.body, body_env)
-            next_values = []
-            for name in carried:
+            next_values, next_bindings = [], []
+            for name, like in zip(carried, likes):
                 binding = body_env[name]
                 if isinstance(binding, list) and isinstance(env[name], DynList):
                     binding = DynList(self.dynamic(binding))
+                self.require_same_keys(name, like, binding, self.loc(node), "loop")
+                if _writes_into(name, node.body) and \
+                        not all(self.owns(c, body_env) for c in _containers(binding)):
+                    raise self.error(node, f"{name!r} is written into in this loop, then "
+                                     "rebound to a container the function did not make or "
+                                     "another name holds, which the next iteration would "
+                                     "write into", f"rebind {name!r} to a copy: "
+                                     f"{name} = {_container_name(binding)}(...)")
+                next_bindings.append(binding)
                 next_values += [self.materialize(v) for v in _flatten(binding)]
             exit_flag = self.materialize(body_env.get(".break", Static(False)))
         renewed = [not mine and value in self.owned and _holders(value, body_env) == [hint]
@@ -806,9 +884,10 @@ class _Lowerer:
                 self.owned.add(value)
             elif fresh:
                 self.own_or_initial[value] = self.own_or_initial.get(first, first)
-        for name, like in zip(carried, likes):
+        for name, like, after in zip(carried, likes, next_bindings):
             count = len(_flatten(like))
-            env[name] = _unflatten(like, outputs[:count])
+            env[name] = self.remade(_unflatten(like, outputs[:count]),
+                                    [(like, env), (after, body_env)])
             outputs = outputs[count:]
         trips = self.trip_count(walk.bounds) if any(
             c is not None for c in counts.values()) else None
@@ -868,6 +947,8 @@ class _Lowerer:
         binding = self.expr(node, env)
         if isinstance(binding, (tuple, list)):
             return list(binding)
+        if isinstance(binding, dict):  # its keys, known while compiling
+            return [self.key_binding(key) for key in binding]
         self.at(node)
         if isinstance(binding, Static) and isinstance(binding.obj, tuple) and \
                 all(isinstance(v, _NUMBER) for v in binding.obj):
@@ -1010,31 +1091,61 @@ class _Lowerer:
             args.append(self.const(1))
         return args
 
-    # ---- lists ------------------------------------------------------------------------
-    def made(self, items: list) -> list:
-        """`items`, registered as a list this function made (see `made_lists`)."""
-        self.made_lists[id(items)] = items
-        return items
+    # ---- lists and dicts ----------------------------------------------------------------
+    def made(self, container):
+        """`container` (a list or dict), registered as one this function made (see
+        `made_containers`)."""
+        self.made_containers[id(container)] = container
+        return container
 
     def own_list(self, name_node, env: dict, action: str):
         """The list a name holds, which this function made and no other name holds: what
         it may change (append to, pop from, write into). Lists never change in place
         here: the name is rebound to the changed list."""
+        return self.own(name_node, env, action, "list")
+
+    def own(self, name_node, env: dict, action: str, kind: str):
+        """The list or dict (`kind`) a name holds, which this function made and no other
+        name holds."""
         binding = env.get(name_node.id) if isinstance(name_node, gast.Name) else None
         name = getattr(name_node, "id", "this")
-        if not _is_list(binding):
-            raise self.error(name_node, f"cannot {action} {name!r}: it is not a list this "
-                             "function made", "make the list in the function: xs = [], "
-                             "then xs.append(v)")
-        if isinstance(binding, list) and id(binding) not in self.made_lists:
+        if not (_is_list(binding) if kind == "list" else isinstance(binding, dict)):
+            raise self.error(name_node, f"cannot {action} {name!r}: it is not a {kind} "
+                             "this function made", "make the list in the function: xs = "
+                             "[], then xs.append(v)" if kind == "list" else
+                             "make the dict in the function: d = {}, then d['k'] = v")
+        if isinstance(binding, (list, dict)) and id(binding) in self.maybe_shared:
+            raise self.error(name_node, f"cannot {action} {name!r}: where paths join "
+                             f"above (an if, a loop) it may be the same {kind} as another "
+                             "name's or the caller's, which would change too",
+                             f"copy it first: {name} = {kind}({name})")
+        if isinstance(binding, (list, dict)) and id(binding) not in self.made_containers:
             raise self.error(name_node, f"cannot {action} {name!r}: the function did not "
-                             "make this list (an argument), and changing it would change "
-                             "the caller's data", f"copy it first: {name} = list({name})")
-        if len(_list_holders(binding, env)) != 1:
+                             f"make this {kind} (an argument), and changing it would "
+                             f"change the caller's data",
+                             f"copy it first: {name} = {kind}({name})")
+        if len(_container_holders(binding, env)) != 1:
             raise self.error(name_node, f"cannot {action} {name!r}: another name holds the "
-                             "same list and would change too",
-                             f"copy it first: ys = list({name})")
+                             f"same {kind} and would change too",
+                             f"copy it first: {name}2 = {kind}({name})")
         return binding
+
+    def owns(self, container, env: dict) -> bool:
+        """Whether this function made the list or dict `container` and one name holds it."""
+        return id(container) in self.made_containers and \
+            len(_container_holders(container, env)) == 1
+
+    def remade(self, merged, sides: list[tuple[object, dict]]):
+        """`merged`, rebuilt from where paths join (an if's branches, a loop's start and
+        end) with its lists and dicts registered as made where each path's own
+        (`sides`: its binding and its scope) was; else as maybe shared."""
+        for found in zip(_containers(merged), *(_containers(like) for like, _ in sides)):
+            container, others = found[0], found[1:]
+            if all(self.owns(other, scope) for other, (_, scope) in zip(others, sides)):
+                self.made(container)
+            else:
+                self.maybe_shared[id(container)] = container
+        return merged
 
     def holds_list(self, target, env: dict) -> bool:
         """Whether ``name[index]`` writes into a list."""
@@ -1126,7 +1237,9 @@ class _Lowerer:
             raise self.error(node, "async comprehensions are not supported")
         scope = dict(env)
         scope[accumulator] = start
-        body = [gast.copy_location(add(node.elt), node.elt)]
+        element = gast.copy_location(gast.Tuple([node.key, node.value], gast.Load()),
+                                     node.key) if isinstance(node, gast.DictComp) else node.elt
+        body = [gast.copy_location(add(element), element)]
         for generator in reversed(node.generators):
             for condition in reversed(generator.ifs):
                 body = [gast.copy_location(gast.If(condition, body, []), condition)]
@@ -1266,7 +1379,7 @@ class _Lowerer:
                          "known while compiling", "write the tuple out: (xs[0], xs[1])")
 
     def length(self, binding, node):
-        """``len(xs)`` of a list or tuple."""
+        """``len(xs)`` of a list, tuple or dict."""
         if isinstance(binding, DynList):
             if binding.length is not None:
                 return self.const(binding.length)
@@ -1327,8 +1440,10 @@ class _Lowerer:
     def expr(self, node, env: dict):
         self.at(node)
         if isinstance(node, gast.Constant):
-            if isinstance(node.value, (str, bytes)):
-                raise self.error(node, "strings are not supported in compiled code")
+            if isinstance(node.value, bytes):
+                raise self.error(node, "bytes are not supported in compiled code")
+            if isinstance(node.value, str):  # a dict's key, known while compiling
+                return Static(node.value)
             return self.const(node.value)
         if isinstance(node, gast.Name):
             return self.name(node, env)
@@ -1336,6 +1451,8 @@ class _Lowerer:
             return tuple(self.expr(e, env) for e in node.elts)
         if isinstance(node, gast.Dict):
             return self.dict_literal(node, env)
+        if isinstance(node, gast.DictComp):
+            return self.dict_comprehension(node, env)
         if isinstance(node, gast.List):
             return self.made([self.expr(e, env) for e in node.elts])
         if isinstance(node, gast.ListComp):
@@ -1450,11 +1567,11 @@ class _Lowerer:
 
     def dict_item(self, base: dict, index, env: dict):
         """``p["w"]``: the key must be known while compiling."""
-        key = self.constant_key(index, env)
-        if key is None or key not in base:
+        key = self.dict_key(index, env)
+        if key not in base:
             keys = ", ".join(map(repr, base)) or "none"
-            raise self.error(index, "a dict is indexed by one of its keys, written as a "
-                             f"constant (its keys: {keys})", "write the key: p['w']")
+            raise self.error(index, f"the dict has no key {key!r} (its keys: {keys})",
+                             f"read one of its keys, or p.get({key!r}, default)")
         return base[key]
 
     def outside_item(self, container, node, env: dict):
@@ -1477,19 +1594,101 @@ class _Lowerer:
         self.reads.guards[read] = read.fetch(self.reads.root)
         return self.reads.guards[read]
 
+    def dict_key(self, node, env: dict):
+        """A dict's key: a string or a number known while compiling (written out, a
+        name bound to one, or the key of a walk over a dict's keys)."""
+        key = self.constant_key(node, env)
+        if not isinstance(key, (str, int, float)):
+            raise self.error(node, "a dict's key must be a string or a number known while "
+                             "compiling, so that its keys are known",
+                             "write the key, p['w'], or walk its keys: for k in p: p[k]; "
+                             "for a key computed at run time use a list or an array")
+        return key
+
+    def key_binding(self, key):
+        """A dict's key as a binding: a string stays known; a number is a constant."""
+        return Static(key) if isinstance(key, str) else self.const(key)
+
     def dict_literal(self, node, env: dict) -> dict:
-        """``{"w": w, "b": b}``: a dict of bindings, its keys known while compiling."""
+        """``{"w": w, "b": b}``, ``{**p, "b": b}``: a dict of bindings, its keys known
+        while compiling."""
         made = {}
         for key, value in zip(node.keys, node.values):
             if key is None:
-                raise self.error(value, "**-unpacking into a dict is not supported",
-                                 "write each entry out: {'w': p['w'], 'b': b}")
-            if not isinstance(key, gast.Constant) or isinstance(key.value, bytes) or \
-                    key.value is None:
-                raise self.error(key, "a dict's keys must be strings or numbers written "
-                                 "as constants", "write the key: {'w': w}")
-            made[key.value] = self.expr(value, env)
-        return made
+                made.update(self.expr_dict(value, env, "**-unpacking"))
+            else:
+                made[self.dict_key(key, env)] = self.expr(value, env)
+        return self.made(made)
+
+    def expr_dict(self, node, env: dict, taker: str) -> dict:
+        binding = self.expr(node, env)
+        if not isinstance(binding, dict):
+            raise self.error(node, f"{taker} takes a dict here",
+                             "write each entry out: {'w': w, 'b': b}")
+        return binding
+
+    def dict_comprehension(self, node, env: dict) -> dict:
+        """``{k: f(v) for k, v in p.items()}``: a loop that sets one key per element; the
+        keys must be known while compiling (a walk over a dict or a tuple)."""
+        name = "<dict>"
+
+        def set_item(element):
+            key, value = element.elts
+            target = gast.Subscript(gast.Name(name, gast.Load(), None, None), key,
+                                    gast.Store())
+            return gast.Assign([gast.copy_location(target, key)], value, None)
+        return self.comprehension(node, env, name, self.made({}), set_item)
+
+    def write_dict_item(self, target, item, env: dict) -> None:
+        """``d[k] = v``: d rebound to the dict with v at k (a new key goes last)."""
+        base = self.own(target.value, env, "write into", "dict")
+        key = self.dict_key(target.slice, env)
+        self.bind(target.value, self.made({**base, key: item}), env)
+
+    def holds_dict(self, target, env: dict) -> bool:
+        return isinstance(target.value, gast.Name) and \
+            isinstance(env.get(target.value.id), dict)
+
+    def dict_method(self, base: dict, node, env: dict):
+        """``p.items()``, ``.keys()``, ``.values()``, ``.get(k[, default])``, ``.copy()``:
+        the keys are known, so each gives bindings known while compiling."""
+        method, args = node.func.attr, node.args
+        arity = {"items": (0, 0), "keys": (0, 0), "values": (0, 0), "copy": (0, 0),
+                 "get": (1, 2)}.get(method)
+        if arity is None:
+            raise self.error(node.func, f"the dict method .{method}() is not supported",
+                             "use d[k], d[k] = v, .get(k, default), .items(), .keys(), "
+                             ".values(), dict(d), or {**d, 'k': v}")
+        if not arity[0] <= len(args) <= arity[1] or node.keywords:
+            raise self.error(node, f".{method}() takes "
+                             f"{'a key and maybe a default' if method == 'get' else 'no arguments'}"
+                             " here", "write d.get('k', 0.0)" if method == "get" else
+                             f"write d.{method}()")
+        if method == "keys":
+            return tuple(map(self.key_binding, base))
+        if method == "values":
+            return tuple(base.values())
+        if method == "items":
+            return tuple((self.key_binding(k), v) for k, v in base.items())
+        if method == "copy":
+            return self.made(dict(base))
+        key = self.dict_key(args[0], env)
+        if key in base:
+            return base[key]
+        return self.expr(args[1], env) if len(args) == 2 else Static(None)
+
+    def builtin_dict(self, node, env: dict) -> dict:
+        """``dict(p)``, ``dict(p, k=v)``, ``dict(w=w, b=b)``: a new dict."""
+        if len(node.args) > 1:
+            raise self.error(node, "dict(...) takes one dict and keywords here",
+                             "write dict(p), dict(p, k=v) or {**p, 'k': v}")
+        made = dict(self.expr_dict(node.args[0], env, "dict(...)")) if node.args else {}
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                made.update(self.expr_dict(keyword.value, env, "**-unpacking"))
+            else:
+                made[keyword.arg] = self.expr(keyword.value, env)
+        return self.made(made)
 
     def index(self, node, env: dict) -> tuple[tuple, list[Value]]:
         """The ``index`` parameter of a subscript's index, and its run-time operands (then
@@ -1808,6 +2007,8 @@ class _Lowerer:
         return scope[".value"]
 
     def compare(self, node, env: dict):
+        if len(node.ops) == 1 and isinstance(node.ops[0], (gast.In, gast.NotIn)):
+            return self.membership(node, env)
         left = self.expr(node.left, env)
         rights = [self.expr(node.comparators[0], env)]
         if isinstance(left, DtypeOf) or isinstance(rights[0], DtypeOf):
@@ -1838,6 +2039,15 @@ class _Lowerer:
             left = right
         return result
 
+    def membership(self, node, env: dict) -> Value:
+        """``k in d`` (or ``not in``) for a dict: known while compiling."""
+        container = self.expr(node.comparators[0], env)
+        if not isinstance(container, dict):
+            raise self.error(node, "`in` is supported for a dict's keys here",
+                             "compare values one by one: x == a or x == b")
+        found = self.dict_key(node.left, env) in container
+        return self.const(found if isinstance(node.ops[0], gast.In) else not found)
+
     def compare_dtype(self, node, left, right) -> Value:
         """``x.dtype == np.float32``: a truth value known once x is typed."""
         dtype_of, other = (left, right) if isinstance(left, DtypeOf) else (right, left)
@@ -1865,6 +2075,8 @@ class _Lowerer:
                                  "xs.copy()")
             if isinstance(base, Value):
                 return self.method_call(base, node, env)
+            if isinstance(base, dict):
+                return self.dict_method(base, node, env)
             callee = self.attribute(base, node.func)
         else:
             callee = self.expr(node.func, env)
@@ -1876,9 +2088,11 @@ class _Lowerer:
             return self.builtin_tuple(node, env)
         if callee in (Static(max), Static(min)) and (len(node.args) != 2 or node.keywords):
             return self.builtin_extremum(callee.obj, node, env)
+        if callee == Static(dict):
+            return self.builtin_dict(node, env)
         if callee == Static(len) and len(node.args) == 1 and not node.keywords:
             sized = self.expr(node.args[0], env)
-            if isinstance(sized, (tuple, list, DynList)):
+            if isinstance(sized, (tuple, list, DynList, dict)):
                 return self.length(sized, node)
             if isinstance(sized, dict):
                 return self.const(len(sized))
