@@ -161,7 +161,10 @@ def _with_defaults(f, args: list) -> list:
         return args
     defaults = []
     for parameter in parameters[len(args):]:
-        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD) or \
+        if parameter.kind == parameter.VAR_KEYWORD:  # (no keyword arguments given)
+            defaults.append({})
+            break
+        if parameter.kind == parameter.VAR_POSITIONAL or \
                 parameter.default is parameter.empty:
             break
         defaults.append(parameter.default)

@@ -704,7 +704,7 @@ HINTS = [
     (writes_a_global, "global COUNTER", takes_an_argument_instead, (2.0, 0.0)),
     (recurses, "recurses(x * x", loops_instead, (1.1,)),
     (set_comprehension, "{v * v", list_comprehension_instead, (X3,)),
-    (dict_comprehension, "{k: v", list_comprehension_instead, (X3,)),
+    (dict_comprehension, "k: v", list_comprehension_instead, (X3,)),
     (while_else_adds, "x = x + 1.0", while_with_a_flag, (1.5,)),
     (writes_into_an_argument, "x[0]", writes_into_a_copy, (X3,)),
     (a_bound_generator, "(v * v", a_bound_list_instead, (X3,)),

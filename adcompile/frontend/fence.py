@@ -87,6 +87,12 @@ def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
         raise UnsupportedSyntaxError(
             f".{node.value.func.attr}() is not supported", parsed.loc(node),
             "build the list with .append(): for v in ys: xs.append(v)")
+    if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) and \
+            isinstance(node.value.func, gast.Attribute) and \
+            node.value.func.attr in _CHANGING_DICT_METHODS:
+        raise UnsupportedSyntaxError(
+            f".{node.value.func.attr}() is not supported", parsed.loc(node),
+            "set one key at a time, d[k] = v, or build a new dict: d = {**d, 'k': v}")
     if isinstance(node, gast.Expr) and _is_pop(node.value):
         return  # `xs.pop()`, its value thrown away
     if isinstance(node, gast.Expr) and is_add_at(node.value):
@@ -133,6 +139,7 @@ def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
 
 # what changes a list other than .append() and .pop() (see `lower`)
 _OTHER_LIST_METHODS = ("extend", "insert", "remove", "sort", "reverse", "clear")
+_CHANGING_DICT_METHODS = ("update", "setdefault", "popitem")
 _BANNED_CALLS = ("eval", "exec", "compile", "globals", "locals", "setattr")
 
 

@@ -500,14 +500,7 @@ class _Lowerer:
         elif isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
             if len(node.targets) != 1:
                 raise self.error(node, "assign to one element or slice at a time")
-            if self.holds_dict(node.targets[0], env):
-                self.write_dict_item(node.targets[0], self.expr(node.value, env), env)
-                return
-            if self.holds_list(node.targets[0], env):
-                self.write_list_item(node.targets[0], self.expr(node.value, env), env)
-                return
-            value = self.value(self.expr(node.value, env), node.value)
-            self.write_item(node.targets[0], value, "set", env)
+            self.write_subscript(node.targets[0], self.expr(node.value, env), node.value, env)
         elif isinstance(node, gast.Assign):
             value = self.expr(node.value, env)
             for target in node.targets:
@@ -586,7 +579,19 @@ class _Lowerer:
         else:
             raise self.error(node, f"{type(node).__name__} statements are not supported")
 
+    def write_subscript(self, target, binding, value_node, env: dict) -> None:
+        """``name[index] = binding``, into a dict, a list or an array."""
+        if self.holds_dict(target, env):
+            self.write_dict_item(target, binding, env)
+        elif self.holds_list(target, env):
+            self.write_list_item(target, binding, env)
+        else:
+            self.write_item(target, self.value(binding, value_node), "set", env)
+
     def bind(self, target, binding, env: dict) -> None:
+        if isinstance(target, gast.Subscript):  # (in an unpacking: d["a"], d["b"] = ...)
+            self.write_subscript(target, binding, target, env)
+            return
         if isinstance(target, gast.Name):
             named = binding.value if isinstance(binding, DynList) else binding
             if isinstance(named, Value) and not named.strong_name and \
@@ -664,7 +669,8 @@ class _Lowerer:
                 continue
             left_tree, right_tree = _flatten_tree(left)[1], _flatten_tree(right)[1]
             left_flat, right_flat = _flatten(left), _flatten(right)
-            self.require_same_keys(name, left, right, where, "if")
+            if not name.startswith("."):  # (an if-expression's: below, as a structure)
+                self.require_same_keys(name, left, right, where, "if")
             if left_tree != right_tree:
                 raise UnsupportedSyntaxError(
                     f"{name!r} holds containers of different structures in the two "
@@ -1127,7 +1133,7 @@ class _Lowerer:
         if len(_container_holders(binding, env)) != 1:
             raise self.error(name_node, f"cannot {action} {name!r}: another name holds the "
                              f"same {kind} and would change too",
-                             f"copy it first: {name}2 = {kind}({name})")
+                             f"copy it first: {name} = {kind}({name})")
         return binding
 
     def owns(self, container, env: dict) -> bool:
@@ -1141,10 +1147,14 @@ class _Lowerer:
         (`sides`: its binding and its scope) was; else as maybe shared."""
         for found in zip(_containers(merged), *(_containers(like) for like, _ in sides)):
             container, others = found[0], found[1:]
-            if all(self.owns(other, scope) for other, (_, scope) in zip(others, sides)):
+            owned = [self.owns(other, scope) for other, (_, scope) in zip(others, sides)]
+            if all(owned):
                 self.made(container)
-            else:
-                self.maybe_shared[id(container)] = container
+                continue
+            self.maybe_shared[id(container)] = container
+            # another name holding a path's own may now hold the same as `merged`
+            self.maybe_shared.update((id(other), other) for other, mine in zip(others, owned)
+                                     if not mine and id(other) in self.made_containers)
         return merged
 
     def holds_list(self, target, env: dict) -> bool:
@@ -1641,13 +1651,20 @@ class _Lowerer:
 
     def write_dict_item(self, target, item, env: dict) -> None:
         """``d[k] = v``: d rebound to the dict with v at k (a new key goes last)."""
+        if not isinstance(target.value, gast.Name):
+            raise self.error(target, "writing into an item of what a dict holds is not "
+                             "supported", "take it out, change it and put it back: "
+                             "w = dict(q['w']); w['a'] = v; q['w'] = w")
         base = self.own(target.value, env, "write into", "dict")
         key = self.dict_key(target.slice, env)
         self.bind(target.value, self.made({**base, key: item}), env)
 
     def holds_dict(self, target, env: dict) -> bool:
-        return isinstance(target.value, gast.Name) and \
-            isinstance(env.get(target.value.id), dict)
+        """Whether ``name[key] = v`` (or ``name[key][...] = v``) writes into a dict."""
+        root = target.value
+        while isinstance(root, gast.Subscript):
+            root = root.value
+        return isinstance(root, gast.Name) and isinstance(env.get(root.id), dict)
 
     def dict_method(self, base: dict, node, env: dict):
         """``p.items()``, ``.keys()``, ``.values()``, ``.get(k[, default])``, ``.copy()``:
@@ -2011,6 +2028,13 @@ class _Lowerer:
             return self.membership(node, env)
         left = self.expr(node.left, env)
         rights = [self.expr(node.comparators[0], env)]
+        if _is_string(left) or _is_string(rights[0]):
+            if len(node.ops) != 1 or not isinstance(node.ops[0], (gast.Eq, gast.NotEq)) \
+                    or not (isinstance(left, Static) and isinstance(rights[0], Static)):
+                raise self.error(node, "a string is compared only by == or != with one "
+                                 "known while compiling", "write k == 'w'")
+            equal = left.obj == rights[0].obj
+            return self.const(equal if isinstance(node.ops[0], gast.Eq) else not equal)
         if isinstance(left, DtypeOf) or isinstance(rights[0], DtypeOf):
             if len(node.ops) != 1 or not isinstance(node.ops[0], (gast.Eq, gast.NotEq)):
                 raise self.error(node, "a dtype is compared only by == or != with one other",
@@ -2542,6 +2566,10 @@ class _Missing:
 
 
 _MISSING = _Missing()
+
+
+def _is_string(binding) -> bool:
+    return isinstance(binding, Static) and isinstance(binding.obj, str)
 
 
 def _is_numpy(fn) -> bool:
