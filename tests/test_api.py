@@ -1273,6 +1273,46 @@ def test_jacobian_of_container_results_nests_outputs_outside_inputs():
     check_grads(polar_parts, (p,), order=2)
 
 
+def features_by_name(p):
+    """A dict built key by key, from a walk over the argument's items."""
+    out = {}
+    for name, v in p.items():
+        out[name] = v ** 2
+    out["total"] = sum(out.values())
+    out["scaled"] = {k: 2.0 * v for k, v in p.items() if k != "c"}
+    return out
+
+
+def test_a_dict_the_function_builds_is_returned_with_jax_s_structure():
+    p = {"a": np.array([1.0, -2.0]), "c": 0.5}
+    jac = ad.jacobian(features_by_name)(p)
+    # outputs outside inputs, as jax.jacobian nests them
+    assert sorted(jac) == ["a", "c", "scaled", "total"] and sorted(jac["scaled"]) == ["a"]
+    np.testing.assert_array_equal(jac["a"]["a"], np.diag([2.0, -4.0]))
+    np.testing.assert_array_equal(jac["a"]["c"], np.zeros(2))
+    np.testing.assert_array_equal(jac["scaled"]["a"]["a"], 2.0 * np.eye(2))
+    np.testing.assert_array_equal(jac["total"]["a"], np.diag([2.0, -4.0]))
+    assert jac["total"]["c"].tolist() == [1.0, 1.0] and jac["c"]["c"] == 1.0
+    got = ad.primal(features_by_name)(p)
+    assert got["total"].tolist() == [1.25, 4.25] and sorted(got) == sorted(features_by_name(p))
+    check_grads(features_by_name, (p,), order=2)
+
+
+def test_the_gradient_of_a_function_taking_a_dict_it_copies_and_edits_is_a_dict():
+    def loss(p):
+        q = dict(p)
+        q["w"] = q["w"] * p["b"]
+        q["b"] += 1.0
+        return sum(np.sum(v ** 2) for v in q.values())
+    p = {"w": np.array([1.0, 2.0]), "b": 3.0}
+    grads = ad.grad(loss)(p)
+    # sum((w b)^2) + (b + 1)^2 -> 2 w b^2, 2 b |w|^2 + 2 (b + 1)
+    assert type(grads) is dict and sorted(grads) == ["b", "w"]
+    np.testing.assert_allclose(grads["w"], [18.0, 36.0])
+    assert grads["b"] == pytest.approx(2 * 3.0 * 5.0 + 8.0)
+    check_grads(loss, (p,), order=2)
+
+
 def dict_energy(params):
     return np.sum(params["a"] ** 2 * params["b"][0]) + np.sin(params["b"][1]) * params["a"][0]
 

@@ -381,6 +381,13 @@ def _key_orders(binding) -> list[tuple]:
     return [tuple(c) for c in _containers(binding) if isinstance(c, dict)]
 
 
+def _leaf_hints(name: str, binding) -> list[str]:
+    """Names for a binding's leaves in generated code: a dict's by key (``d_w``)."""
+    if isinstance(binding, dict):
+        return leaf_names(_flatten_tree(binding)[1], name)
+    return [name] * len(_flatten(binding))
+
+
 def _writes_into(name: str, stmts) -> bool:
     """Whether the statements write an item of `name` (``name[k] = v``, ``name[k] += v``)."""
     return any(isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) and
@@ -691,9 +698,9 @@ class _Lowerer:
         self.owned.update(out for out, mine in zip(outputs, fresh) if mine)
         for name, (then_side, else_side, count) in zip(merged_names, likes):
             values, outputs = outputs[:count], outputs[count:]
-            for value in values:
+            for value, hint in zip(values, _leaf_hints(name, then_side[0])):
                 internal = name.startswith(".")  # a flag or a return value: no user name
-                value.hint = None if internal else name
+                value.hint = None if internal else hint
                 value.strong_name = not internal
             env[name] = self.remade(_unflatten(then_side[0], values), [then_side, else_side])
 
@@ -803,8 +810,8 @@ class _Lowerer:
         init = [v for like in likes for v in _flatten(like)]
 
         # (a comprehension's own names, `<list>`, are no names for generated code)
-        hints = [None if name.startswith("<") else name
-                 for name, like in zip(carried, likes) for _ in _flatten(like)]
+        hints = [None if name.startswith("<") else hint
+                 for name, like in zip(carried, likes) for hint in _leaf_hints(name, like)]
 
         # A carried array is the loop's own when the array it starts from is, and no other
         # name holds that array; the body must then carry on an array of its own.
