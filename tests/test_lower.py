@@ -1659,6 +1659,17 @@ def scales_by_keyword_options(x, **opts):
     return x * opts.get("m", 1.0) + opts.get("shift", 0.0) * len(opts)
 
 
+def make_pair(x):
+    return {"a": x}, [x]
+
+
+def edits_what_a_helper_made(x):
+    d, xs = make_pair(x)
+    d["b"] = x * 2.0
+    xs.append(d["b"])
+    return d["a"] * xs[1]
+
+
 P = {"a": 1.5, "b": -0.5}
 
 
@@ -1674,6 +1685,7 @@ P = {"a": 1.5, "b": -0.5}
     (reads_with_methods, (P,)),
     (builds_by_comprehension, (P,)),
     (scales_by_keyword_options, (1.5,)),
+    (edits_what_a_helper_made, (1.5,)),
 ])
 def test_dicts_the_function_makes_give_python_s_values_and_derivatives(fn, args):
     assert ad.primal(fn)(*args) == pytest.approx(fn(*args), rel=1e-12)
@@ -1822,6 +1834,20 @@ def takes_out_changes_and_puts_back(x):
     return q["w"]["a"] * x
 
 
+def adds_keys_while_walking(x):
+    d = {"a": x}
+    for k in d:
+        d["b"] = d[k] * 2.0
+    return d["b"]
+
+
+def walks_a_copy_of_the_keys(x):
+    d = {"a": x}
+    for k in list(d):
+        d["b"] = d[k] * 2.0
+    return d["b"]
+
+
 def updates_a_dict(p):
     q = dict(p)
     q.update(a=1.0)
@@ -1845,6 +1871,8 @@ def updates_a_dict(p):
      "add its keys in one order", None),
     (writes_into_a_dict_a_dict_holds, (1.0,), 'q["w"]["a"] =', ["what a dict holds"],
      "w = dict(q['w'])", takes_out_changes_and_puts_back),
+    (adds_keys_while_walking, (1.0,), "d:", ["raises RuntimeError in Python"],
+     "for k in list(d):", walks_a_copy_of_the_keys),
     (updates_a_dict, ({"a": 1.0},), "q.update", ["not supported"], "{**d, 'k': v}",
      copies_and_extends_an_argument),
 ])

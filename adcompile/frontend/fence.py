@@ -83,16 +83,10 @@ def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
         return
     if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) and \
             isinstance(node.value.func, gast.Attribute) and \
-            node.value.func.attr in _OTHER_LIST_METHODS:
+            node.value.func.attr in _CHANGING_METHODS:
         raise UnsupportedSyntaxError(
             f".{node.value.func.attr}() is not supported", parsed.loc(node),
-            "build the list with .append(): for v in ys: xs.append(v)")
-    if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) and \
-            isinstance(node.value.func, gast.Attribute) and \
-            node.value.func.attr in _CHANGING_DICT_METHODS:
-        raise UnsupportedSyntaxError(
-            f".{node.value.func.attr}() is not supported", parsed.loc(node),
-            "set one key at a time, d[k] = v, or build a new dict: d = {**d, 'k': v}")
+            _CHANGING_METHODS[node.value.func.attr])
     if isinstance(node, gast.Expr) and _is_pop(node.value):
         return  # `xs.pop()`, its value thrown away
     if isinstance(node, gast.Expr) and is_add_at(node.value):
@@ -138,8 +132,13 @@ def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
 
 
 # what changes a list other than .append() and .pop() (see `lower`)
-_OTHER_LIST_METHODS = ("extend", "insert", "remove", "sort", "reverse", "clear")
-_CHANGING_DICT_METHODS = ("update", "setdefault", "popitem")
+# the list and dict methods that change their object in place, refused -> what to write
+_CHANGING_METHODS = {
+    **dict.fromkeys(("extend", "insert", "remove", "sort", "reverse", "clear"),
+                    "build the list with .append(): for v in ys: xs.append(v)"),
+    **dict.fromkeys(("update", "setdefault", "popitem"),
+                    "set one key at a time, d[k] = v, or build a new dict: "
+                    "d = {**d, 'k': v}")}
 _BANNED_CALLS = ("eval", "exec", "compile", "globals", "locals", "setattr")
 
 

@@ -2,8 +2,9 @@
 
 Lowering walks the function's statements with an environment mapping each name to what
 it holds now: an IR `Value`, a tuple of them, or a `Static` Python object known while
-compiling (a module, a function, a global constant). Assignment rebinds a name; nothing
-is mutated, so SSA falls out:
+compiling (a module, a function, a global constant), or a list or dict of them whose
+length and keys are known. Assignment rebinds a name; nothing is mutated (``d[k] = v``
+rebinds d to a new dict, refused where another name holds the old one), so SSA falls out:
 
 - ``if``: each branch lowers with its own copy of the environment; the names either branch
   rebinds become the results of one ``cond`` op. A ``return`` inside an ``if`` takes the
@@ -379,6 +380,14 @@ def _containers(binding):
 def _key_orders(binding) -> list[tuple]:
     """The keys of each dict in a binding, in Python's order."""
     return [tuple(c) for c in _containers(binding) if isinstance(c, dict)]
+
+
+def _walked_dict_name(node) -> str | None:
+    """The name a ``for`` walks the keys or items of: ``d``, ``d.items()``..."""
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+            node.func.attr in ("keys", "values", "items") and not node.args:
+        node = node.func.value
+    return node.id if isinstance(node, gast.Name) else None
 
 
 def _leaf_hints(name: str, binding) -> list[str]:
@@ -777,7 +786,14 @@ class _Lowerer:
                                  "it walks is not supported",
                                  "append to another list: ys = [], then ys.append(v)")
             if isinstance(walk, list):
+                walked = _walked_dict_name(node.iter)
+                keys = env.get(walked) if walked is not None else None
                 self.unroll(node, walk, env)
+                if isinstance(keys, dict) and isinstance(env.get(walked), dict) and \
+                        env[walked].keys() != keys.keys():
+                    raise self.error(node.iter, f"the loop adds keys to {walked!r} while "
+                                     "walking it, which raises RuntimeError in Python",
+                                     f"walk a copy of its keys: for k in list({walked}):")
                 return
         assigned = _assigned_names(node.body) - self.tape_names
         # Python leaves a loop variable bound after the loop: it is carried; bound before
@@ -1111,15 +1127,10 @@ class _Lowerer:
         self.made_containers[id(container)] = container
         return container
 
-    def own_list(self, name_node, env: dict, action: str):
-        """The list a name holds, which this function made and no other name holds: what
-        it may change (append to, pop from, write into). Lists never change in place
-        here: the name is rebound to the changed list."""
-        return self.own(name_node, env, action, "list")
-
     def own(self, name_node, env: dict, action: str, kind: str):
         """The list or dict (`kind`) a name holds, which this function made and no other
-        name holds."""
+        name holds: what it may change (append to, pop from, write into). They never
+        change in place here: the name is rebound to the changed one."""
         binding = env.get(name_node.id) if isinstance(name_node, gast.Name) else None
         name = getattr(name_node, "id", "this")
         if not (_is_list(binding) if kind == "list" else isinstance(binding, dict)):
@@ -1177,7 +1188,8 @@ class _Lowerer:
                              f"{'one element' if method == 'append' else 'no arguments'} "
                              "here", "append one element at a time; pop the last one")
         target = call.func.value
-        items = self.own_list(target, env, "append to" if method == "append" else "pop from")
+        items = self.own(target, env, "append to" if method == "append" else "pop from",
+                         "list")
         if method == "append":
             item = self.expr(call.args[0], env)
             self.at(call)
@@ -1206,7 +1218,7 @@ class _Lowerer:
 
     def write_list_item(self, target, item, env: dict) -> None:
         """``xs[k] = v``: xs rebound to the list with v at k."""
-        items = self.own_list(target.value, env, "write into")
+        items = self.own(target.value, env, "write into", "list")
         binding = self.expr(target.slice, env) if not isinstance(target.slice, gast.Slice) \
             else None
         position = self.known.get(binding) if isinstance(binding, Value) else None
@@ -1337,7 +1349,8 @@ class _Lowerer:
                                   accumulate)
 
     def builtin_list(self, node, env: dict):
-        """``list(xs)``: a copy of a list or tuple, or the list a generator makes."""
+        """``list(xs)``: a copy of a list or tuple, a dict's keys, or the list a generator
+        makes."""
         if len(node.args) != 1 or node.keywords:
             raise self.error(node, "list(...) takes one list, tuple or generator here")
         argument = node.args[0]
@@ -1346,6 +1359,8 @@ class _Lowerer:
         binding = self.expr(argument, env)
         if isinstance(binding, (list, tuple)):
             return self.made(list(binding))
+        if isinstance(binding, dict):  # its keys
+            return self.made(list(map(self.key_binding, binding)))
         if isinstance(binding, DynList):
             return replace(binding)
         if isinstance(binding, Value):  # the rows of an array
@@ -2527,6 +2542,7 @@ class _Lowerer:
         inner.calling = self.calling + (local,)
         result = inner.lower_body(dict(bound.arguments))
         self.b.loc = saved_loc
+        self.adopt(inner)
         return result
 
     def inline(self, fn, args: list, kwargs: dict, node):
@@ -2558,7 +2574,15 @@ class _Lowerer:
                          self.known)
         result = inner.lower_body(env)
         self.b.loc = saved_loc
+        self.adopt(inner)
         return result
+
+    def adopt(self, inner: _Lowerer) -> None:
+        """The lists and dicts an inlined callee made are the caller's to change: nothing
+        but what it returns can hold them (it cannot write into what it reads), and
+        holding is checked where they change."""
+        self.made_containers.update(inner.made_containers)
+        self.maybe_shared.update(inner.maybe_shared)
 
 
 def _augmented_primitive(node, lowerer):
