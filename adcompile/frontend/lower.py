@@ -349,11 +349,7 @@ def _container_holders(container, env: dict) -> list[str]:
     """The names that hold the list or dict `container`, alone or inside another
     container (which would see it change)."""
     def holds(binding):  # (`ys = xs.copy()` is another DynList of the same value)
-        if binding is container:
-            return True
-        inside = binding.values() if isinstance(binding, dict) else \
-            binding if isinstance(binding, (tuple, list)) else ()
-        return any(map(holds, inside))
+        return binding is container or any(map(holds, _elements(binding)))
     return [name for name, binding in env.items() if holds(binding)]
 
 
@@ -371,15 +367,14 @@ def _containers(binding):
     """The lists and dicts in a binding, outermost first."""
     if isinstance(binding, (list, dict)):
         yield binding
-    inside = binding.values() if isinstance(binding, dict) else \
-        binding if isinstance(binding, (tuple, list)) else ()
-    for element in inside:
+    for element in _elements(binding):
         yield from _containers(element)
 
 
-def _key_orders(binding) -> list[tuple]:
-    """The keys of each dict in a binding, in Python's order."""
-    return [tuple(c) for c in _containers(binding) if isinstance(c, dict)]
+def _elements(binding):
+    """What a tuple, list or dict binding holds (nothing for any other binding)."""
+    return binding.values() if isinstance(binding, dict) else \
+        binding if isinstance(binding, (tuple, list)) else ()
 
 
 def _walked_dict_name(node) -> str | None:
@@ -530,13 +525,7 @@ class _Lowerer:
             value = self.b.apply(_augmented_primitive(node, self),
                                  self.value(current, node.target),
                                  self.value(self.expr(node.value, env), node.value))
-            if self.holds_dict(node.target, env):
-                self.write_dict_item(node.target, value, env)
-                return
-            if self.holds_list(node.target, env):
-                self.write_list_item(node.target, value, env)
-                return
-            self.write_item(node.target, value, "set", env)
+            self.write_subscript(node.target, value, node, env)
         elif isinstance(node, gast.AugAssign):
             current = self.expr(gast.Name(node.target.id, gast.Load(), None, None), env) \
                 if isinstance(node.target, gast.Name) else None
@@ -1699,9 +1688,9 @@ class _Lowerer:
                              "use d[k], d[k] = v, .get(k, default), .items(), .keys(), "
                              ".values(), dict(d), or {**d, 'k': v}")
         if not arity[0] <= len(args) <= arity[1] or node.keywords:
-            raise self.error(node, f".{method}() takes "
-                             f"{'a key and maybe a default' if method == 'get' else 'no arguments'}"
-                             " here", "write d.get('k', 0.0)" if method == "get" else
+            takes = "a key and maybe a default" if method == "get" else "no arguments"
+            raise self.error(node, f".{method}() takes {takes} here",
+                             "write d.get('k', 0.0)" if method == "get" else
                              f"write d.{method}()")
         if method == "keys":
             return tuple(map(self.key_binding, base))
