@@ -1670,6 +1670,33 @@ def edits_what_a_helper_made(x):
     return d["a"] * xs[1]
 
 
+def carries_a_dict_through_a_while(x):
+    d = {"a": x, "n": 0.0}
+    while d["n"] < 3.0:
+        d["a"] = d["a"] * x
+        d["n"] += 1.0
+    return d["a"]
+
+
+def breaks_out_of_a_walk_over_items(x):
+    d = {"a": x, "b": 2.0, "c": 3.0}
+    total = 0.0
+    for k, v in d.items():
+        if v > 2.5:
+            break
+        total = total + v * x
+    return total
+
+
+def makes_a_dict_on_each_branch(x):
+    if x > 0.0:
+        d = {"a": x}
+    else:
+        d = {"a": -x}
+    d["b"] = d["a"] * 2.0
+    return d["b"] * (d.get("z") is None)
+
+
 P = {"a": 1.5, "b": -0.5}
 
 
@@ -1686,6 +1713,10 @@ P = {"a": 1.5, "b": -0.5}
     (builds_by_comprehension, (P,)),
     (scales_by_keyword_options, (1.5,)),
     (edits_what_a_helper_made, (1.5,)),
+    (carries_a_dict_through_a_while, (1.5,)),
+    (breaks_out_of_a_walk_over_items, (1.5,)),
+    (breaks_out_of_a_walk_over_items, (3.0,)),
+    (makes_a_dict_on_each_branch, (-1.5,)),
 ])
 def test_dicts_the_function_makes_give_python_s_values_and_derivatives(fn, args):
     assert ad.primal(fn)(*args) == pytest.approx(fn(*args), rel=1e-12)
@@ -1803,6 +1834,25 @@ def copies_before_writing_after_an_if(x):
     return e["a"]
 
 
+def aliases_in_a_loop(x):
+    d = {"a": x}
+    e = {"a": 0.0}
+    for _ in range(2):
+        e = d
+    d["a"] = 5.0
+    return e["a"]
+
+
+def copies_after_a_loop_that_aliases(x):
+    d = {"a": x}
+    e = {"a": 0.0}
+    for _ in range(2):
+        e = d
+    d = dict(d)
+    d["a"] = 5.0
+    return e["a"]
+
+
 def rebinds_to_an_argument_in_a_loop(x, p):
     d = {"a": x}
     for _ in range(2):
@@ -1867,6 +1917,8 @@ def updates_a_dict(p):
      "e = dict(e)", writes_into_a_copied_alias),
     (writes_after_an_if_that_may_alias, (1.0,), 'd["a"] = 5', ["another name's"],
      "d = dict(d)", copies_before_writing_after_an_if),
+    (aliases_in_a_loop, (1.0,), 'd["a"] = 5', ["another name's"], "d = dict(d)",
+     copies_after_a_loop_that_aliases),
     (adds_keys_in_two_orders, (1.0,), "x > 0.0", ["different orders"],
      "add its keys in one order", None),
     (writes_into_a_dict_a_dict_holds, (1.0,), 'q["w"]["a"] =', ["what a dict holds"],

@@ -123,6 +123,9 @@ _BUILTINS_WRITTEN_OTHERWISE = {
     sorted: "sort the values before the call and pass them in sorted; of two values, "
             "(min(a, b), max(a, b)) is the sorted pair",
 }
+# comparisons of objects known while compiling (a dict's keys, None)
+_KNOWN_COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Is: operator.is_,
+                  gast.IsNot: operator.is_not}
 _FLAGS = (".skip", ".break")
 _NUMBER = (int, float, bool, np.number, np.bool_)
 _TUPLE_PARAMS = ("shape", "axes")
@@ -667,6 +670,14 @@ class _Lowerer:
                     continue
                 skipping[0][name] = _unflatten(bound, [Static(None)] * len(_flatten(bound)))
             left, right = then_env[name], else_env[name]
+            if _is_string(left) or _is_string(right):
+                if left != right:  # (a walk over a dict's keys that may have stopped)
+                    env.pop(name, None)
+                    self.unbound_reason[name] = "it holds a different dict key on each " \
+                        "path through an if or a break before it"
+                else:
+                    env[name] = left
+                continue
             if _is_list(left) or _is_list(right):
                 left, right = self.merged_lists(left, right, then, orelse)
             if left is right or isinstance(left, Static) and left == right:
@@ -2039,13 +2050,18 @@ class _Lowerer:
             return self.membership(node, env)
         left = self.expr(node.left, env)
         rights = [self.expr(node.comparators[0], env)]
-        if _is_string(left) or _is_string(rights[0]):
-            if len(node.ops) != 1 or not isinstance(node.ops[0], (gast.Eq, gast.NotEq)) \
-                    or not (isinstance(left, Static) and isinstance(rights[0], Static)):
-                raise self.error(node, "a string is compared only by == or != with one "
-                                 "known while compiling", "write k == 'w'")
-            equal = left.obj == rights[0].obj
-            return self.const(equal if isinstance(node.ops[0], gast.Eq) else not equal)
+        if _is_string(left) or _is_string(rights[0]) or \
+                isinstance(node.ops[0], (gast.Is, gast.IsNot)):
+            compared = _KNOWN_COMPARE.get(type(node.ops[0]))
+            objects = [binding.obj if isinstance(binding, Static) else
+                       self.known.get(binding, _MISSING) if isinstance(binding, Value) else
+                       _MISSING for binding in (left, rights[0])]
+            if len(node.ops) != 1 or compared is None or \
+                    any(o is _MISSING for o in objects):
+                raise self.error(node, "a string, or None with `is`, is compared only with "
+                                 "one known while compiling, by ==, !=, is or is not",
+                                 "write k == 'w', or d.get('k') is None")
+            return self.const(compared(*objects))
         if isinstance(left, DtypeOf) or isinstance(rights[0], DtypeOf):
             if len(node.ops) != 1 or not isinstance(node.ops[0], (gast.Eq, gast.NotEq)):
                 raise self.error(node, "a dtype is compared only by == or != with one other",
