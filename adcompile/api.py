@@ -27,7 +27,7 @@ import numpy as np
 
 from .arguments import (argument_sequence, argument_types, bind_arguments, checked_argnums,
                         checked_order, describe, fits, flatten_arguments, is_position,
-                        refuse_complex)
+                        refuse_complex, refuse_strings)
 from .backend.compile import compile_source
 from .cache import COMPILE_LOCK, CodeCache
 from .compiled import Compiled
@@ -46,7 +46,7 @@ from .pipeline import TransformSpec, build_ir, compile_transform
 from .pytree import LEAF, Tree, flatten, unflatten
 from .staging import stage
 
-_CONTAINERS = (tuple, list, dict)
+_CONTAINERS = (tuple, list, dict, str, type(None))  # what flattens into a structure
 
 
 def _function_of(fun):
@@ -223,6 +223,8 @@ class Transformed:
         for value in values:  # (a loop: this is the path of every call with arrays)
             if isinstance(value, _CONTAINERS):
                 values, trees = flatten_arguments(values)
+                refuse_strings(self.spec.label, self._signature, values, trees,
+                               self._positions)
                 break
         compiled, values, lowering = self._prepare(values, trees)
         if compiled.direct and trees is None and len(args) == self._arity and not kwargs \

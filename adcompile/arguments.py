@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import AdcompileTypeError, AdcompileValueError
 from .ir.types import ArrayType, Type, type_of
-from .pytree import LEAF, Tree, flatten, leaf_paths, unflatten
+from .pytree import LEAF, Tree, flatten, is_container, leaf_paths, unflatten
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
@@ -84,14 +84,14 @@ def bind_arguments(label: str, fun, signature: inspect.Signature, args, kwargs) 
 
 def flatten_arguments(values) -> tuple[list, tuple | None]:
     """The leaves of the arguments, in order, and the structure of each argument; the
-    structures are None when every argument is a leaf (a number, an array or None),
-    which is the common call and the fast one."""
-    if not any(isinstance(v, (tuple, list, dict)) for v in values):
+    structures are None when every argument is a leaf (a number or an array), which is
+    the common call and the fast one."""
+    if not any(is_container(v) for v in values):
         return values, None
     leaves: list = []
     trees = []
     for value in values:
-        found, tree = flatten(value) if value is not None else ([None], LEAF)
+        found, tree = flatten(value)
         leaves += found
         trees.append(tree)
     return leaves, tuple(trees)
@@ -241,6 +241,39 @@ def refuse_complex(label: str, signature: inspect.Signature, values: list, types
                     "adcompile differentiates with respect to real floats and float arrays "
                     "only. Pass its real and imaginary parts as two float arguments (z.real, "
                     "z.imag), or leave this argument out of argnums.")
+
+
+def refuse_strings(label: str, signature: inspect.Signature, values: list,
+                   trees: tuple | None, positions: tuple[int, ...]) -> None:
+    """A string (a value known while compiling, see `pytree`) or a None cannot be
+    differentiated: the arguments at `positions` must not be one, nor hold a string.
+    `values` are the leaves."""
+    if trees is None:
+        return
+    for s in selected_arguments(label, signature, trees, positions):
+        if s.tree.node is type(None):
+            raise AdcompileTypeError(
+                f"{label} differentiates with respect to argument {s.name!r} (position "
+                f"{s.position}), which was passed None: derivatives need float inputs. "
+                "Pass a float, or leave this argument out of argnums.")
+        for path, found in _strings_in(s.tree, s.name):
+            where = f"argument {s.name!r}" if s.tree.node is str else \
+                f"argument {s.name!r} at {path}"
+            raise AdcompileTypeError(
+                f"{label}: {where} was passed {found!r} of type str, which cannot be "
+                "differentiated: derivatives need floats (numbers, NumPy arrays, and tuples, "
+                "lists, dicts and NamedTuples of them). Pass a string, such as a mode, in "
+                "an argument left out of argnums.")
+
+
+def _strings_in(tree: Tree, path: str):
+    """The paths and values of the strings in a structure."""
+    if tree.node is str:
+        yield path, tree.keys[0]
+    for k, child in enumerate(tree.children):
+        step = f"[{tree.keys[k]!r}]" if tree.node is dict else \
+            f".{tree.keys[k]}" if tree.keys else f"[{k}]"
+        yield from _strings_in(child, path + step)
 
 
 def require_floats(label: str, signature: inspect.Signature, values: list, types: list,

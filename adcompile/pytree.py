@@ -4,7 +4,8 @@ NamedTuples whose leaves are numbers and arrays.
 A container is taken apart into its leaves, in a fixed order, and a `Tree` describing
 its structure (the kind of each node, a dict's keys in sorted order, a NamedTuple's
 class); `unflatten` puts leaves back into the same structure. None is a node without
-leaves, as in JAX. Compiled code computes on leaves only: the API flattens arguments and
+leaves, as in JAX, and so is a string (`activation="tanh"`): a value known while
+compiling, part of the structure, so each string compiles once. Compiled code computes on leaves only: the API flattens arguments and
 rebuilds results, the frontend binds a parameter to the same structure of IR values, and
 the structure is part of the compile cache key.
 """
@@ -18,8 +19,9 @@ from typing import Callable, Iterator
 @dataclass(frozen=True)
 class Tree:
     """The structure of a value: `node` is None for a leaf, else tuple, list, dict,
-    type(None) or a NamedTuple class; `keys` are a dict's keys (sorted) or a NamedTuple's
-    fields; `children` the trees of the elements, in that order."""
+    type(None), str or a NamedTuple class; `keys` are a dict's keys (sorted), a
+    NamedTuple's fields or a string's value; `children` the trees of the elements, in that
+    order."""
 
     node: type | None = None
     keys: tuple = ()
@@ -42,6 +44,8 @@ class Tree:
             return "*"
         if self.node is type(None):
             return "None"
+        if self.node is str:
+            return repr(self.keys[0])
         if self.node is dict:
             return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(self.keys, self.children)) + "}"
         inner = ", ".join(map(str, self.children))
@@ -64,7 +68,7 @@ def is_namedtuple_class(cls) -> bool:
 
 
 def is_container(value) -> bool:
-    return isinstance(value, (tuple, list, dict)) or value is None
+    return isinstance(value, (tuple, list, dict, str)) or value is None
 
 
 def sorted_keys(mapping: dict) -> list:
@@ -89,6 +93,8 @@ def _flatten(value, leaves: list, is_leaf) -> Tree:
         return LEAF
     if value is None:
         return _node(type(None), (), ())
+    if isinstance(value, str):
+        return _node(str, (value,), ())
     if isinstance(value, dict):
         keys = tuple(sorted_keys(value))
         return _node(dict, keys, tuple(_flatten(value[k], leaves, is_leaf) for k in keys))
@@ -106,18 +112,25 @@ def _flatten(value, leaves: list, is_leaf) -> Tree:
     return LEAF
 
 
-def unflatten(tree: Tree, leaves, none=None):
+def _nothing(value) -> None:
+    return None
+
+
+def unflatten(tree: Tree, leaves, constant: Callable[[object], object] = _nothing):
     """The value of structure `tree` with these leaves (an iterable, consumed in order);
-    a None node becomes `none`."""
-    return _build(tree, iter(leaves), none)
+    a None or string node becomes `constant` of its value (by default None: a gradient
+    has nothing there)."""
+    return _build(tree, iter(leaves), constant)
 
 
-def _build(tree: Tree, leaves: Iterator, none):
+def _build(tree: Tree, leaves: Iterator, constant):
     if tree.is_leaf:
         return next(leaves)
     if tree.node is type(None):
-        return none
-    children = [_build(c, leaves, none) for c in tree.children]
+        return constant(None)
+    if tree.node is str:
+        return constant(tree.keys[0])
+    children = [_build(c, leaves, constant) for c in tree.children]
     if tree.node is dict:
         return dict(zip(tree.keys, children))
     if tree.node is tuple or tree.node is list:

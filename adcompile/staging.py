@@ -56,7 +56,7 @@ def stage(callee, spec: TransformSpec, partial, builder, values, outside):
     staged = callee if trees is None else _Staged(callee, trees)
     outputs = builder.emit("apply", [*operands, *inputs], {"callee": staged},
                            n_out=tree.size).outputs
-    return unflatten(tree, outputs, none=Static(None))
+    return unflatten(tree, outputs, Static)
 
 
 @dataclass(frozen=True)

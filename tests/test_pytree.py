@@ -39,6 +39,15 @@ def test_structures_compare_by_kind_keys_and_children():
     assert flatten(2.0)[1] == LEAF
 
 
+def test_a_string_is_part_of_the_structure_with_no_leaves():
+    leaves, tree = flatten({"w": 1.0, "mode": "fast"})
+    assert leaves == [1.0] and tree.size == 1
+    assert tree != flatten({"w": 1.0, "mode": "slow"})[1]  # each string compiles once
+    assert str(tree) == "{'mode': 'fast', 'w': *}"
+    assert unflatten(tree, [2.0]) == {"mode": None, "w": 2.0}  # a gradient has none there
+    assert unflatten(tree, [2.0], constant=lambda v: v) == {"mode": "fast", "w": 2.0}
+
+
 def test_paths_and_names_say_how_the_user_reaches_each_leaf():
     tree = flatten(NESTED)[1]
     assert leaf_paths(tree, "p") == ["p['layers'][0].w", "p['layers'][0].b",

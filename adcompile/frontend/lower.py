@@ -123,7 +123,7 @@ _BUILTINS_WRITTEN_OTHERWISE = {
     sorted: "sort the values before the call and pass them in sorted; of two values, "
             "(min(a, b), max(a, b)) is the sorted pair",
 }
-# comparisons of objects known while compiling (a dict's keys, None)
+# comparisons of objects known while compiling (a dict's keys, None, strings)
 _KNOWN_COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Is: operator.is_,
                   gast.IsNot: operator.is_not}
 _FLAGS = (".skip", ".break")
@@ -201,7 +201,7 @@ def lower(fn, trees: tuple | None = None) -> Lowered:
     for name, tree in zip(names, trees or (LEAF,) * len(names)):
         leaves = [Value(leaf, loc, strong_name=True) for leaf in leaf_names(tree, name)]
         params += leaves
-        env[name] = unflatten(tree, leaves, none=Static(None))
+        env[name] = unflatten(tree, leaves, Static)
     body = Region(params=params)
     lowerer = _Lowerer(fn, parsed, Builder(body, loc), (fn.__code__,), outside)
     if bound:
@@ -1447,6 +1447,12 @@ class _Lowerer:
                                             binding.obj is None or
                                             isinstance(binding.obj, np.ndarray)):
             return self.const(binding.obj)
+        if _is_string(binding):
+            raise UnsupportedSyntaxError(
+                f"the string {binding.obj!r} cannot be used as a number here", self.b.loc,
+                "a string (an argument, a constant) is known while compiling: compare it "
+                "(if mode == 'fast':) or pass it to a helper; pass numbers as numbers "
+                "(float('1.5') outside the function)")
         raise UnsupportedSyntaxError(
             f"{_describe(binding)} cannot be used as a number here", self.b.loc,
             "use numbers, tuples of numbers, or NumPy arrays")
@@ -1474,7 +1480,7 @@ class _Lowerer:
         if isinstance(node, gast.Constant):
             if isinstance(node.value, bytes):
                 raise self.error(node, "bytes are not supported in compiled code")
-            if isinstance(node.value, str):  # a dict's key, known while compiling
+            if isinstance(node.value, str):  # a dict's key or a mode, known while compiling
                 return Static(node.value)
             return self.const(node.value)
         if isinstance(node, gast.Name):
@@ -2052,16 +2058,7 @@ class _Lowerer:
         rights = [self.expr(node.comparators[0], env)]
         if _is_string(left) or _is_string(rights[0]) or \
                 isinstance(node.ops[0], (gast.Is, gast.IsNot)):
-            compared = _KNOWN_COMPARE.get(type(node.ops[0]))
-            objects = [binding.obj if isinstance(binding, Static) else
-                       self.known.get(binding, _MISSING) if isinstance(binding, Value) else
-                       _MISSING for binding in (left, rights[0])]
-            if len(node.ops) != 1 or compared is None or \
-                    any(o is _MISSING for o in objects):
-                raise self.error(node, "a string, or None with `is`, is compared only with "
-                                 "one known while compiling, by ==, !=, is or is not",
-                                 "write k == 'w', or d.get('k') is None")
-            return self.const(compared(*objects))
+            return self.const(self.known_comparison(node, left, rights[0]))
         if isinstance(left, DtypeOf) or isinstance(rights[0], DtypeOf):
             if len(node.ops) != 1 or not isinstance(node.ops[0], (gast.Eq, gast.NotEq)):
                 raise self.error(node, "a dtype is compared only by == or != with one other",
@@ -2072,8 +2069,8 @@ class _Lowerer:
         for op, right_node in zip(node.ops, node.comparators):
             prim = _COMPARE.get(type(op))
             if prim is None:
-                raise self.error(node, f"the comparison {type(op).__name__} is not supported",
-                                 "compare numbers with <, <=, >, >=, == or !=")
+                raise self.error(node, f"the comparison {type(op).__name__} is not supported "
+                                 "here", "compare numbers with <, <=, >, >=, == or !=")
             right = self.value(rights.pop() if rights else self.expr(right_node, env),
                                right_node)
             self.at(node)
@@ -2091,13 +2088,45 @@ class _Lowerer:
         return result
 
     def membership(self, node, env: dict) -> Value:
-        """``k in d`` (or ``not in``) for a dict: known while compiling."""
+        """``k in d`` (or ``not in``) for a dict, ``mode in ("a", "b")`` for a tuple or
+        list of values known while compiling: known while compiling."""
         container = self.expr(node.comparators[0], env)
-        if not isinstance(container, dict):
-            raise self.error(node, "`in` is supported for a dict's keys here",
-                             "compare values one by one: x == a or x == b")
-        found = self.dict_key(node.left, env) in container
+        if isinstance(container, dict):
+            found = self.dict_key(node.left, env) in container
+        else:
+            element = self.known_object(self.expr(node.left, env))
+            values = [self.known_object(v) for v in container] \
+                if isinstance(container, (tuple, list)) else [_MISSING]
+            if element is _MISSING or _MISSING in values:
+                raise self.error(node, "`in` is supported for a dict's keys, and for a tuple "
+                                 "of strings or numbers known while compiling",
+                                 "compare values one by one: x == a or x == b")
+            found = element in values
         return self.const(found if isinstance(node.ops[0], gast.In) else not found)
+
+    def known_comparison(self, node, left, right) -> bool:
+        """``kind == "tanh"``, ``w is None``: a comparison involving a string or `is`,
+        known while compiling. A number or an array (known only at run time) is never a
+        string nor None."""
+        op = node.ops[0]
+        compared = _KNOWN_COMPARE.get(type(op))
+        objects = [self.known_object(binding) for binding in (left, right)]
+        if len(node.ops) == 1 and compared is not None:
+            if _MISSING not in objects:
+                return compared(*objects)
+            known = objects[1] if objects[0] is _MISSING else objects[0]
+            unknown = left if objects[0] is _MISSING else right
+            if isinstance(unknown, Value) and isinstance(known, (str, type(None))):
+                return isinstance(op, (gast.NotEq, gast.IsNot))
+        raise self.error(node, "a string, or None with `is`, is compared only with one "
+                         "known while compiling, by ==, !=, is or is not",
+                         "write k == 'w', or d.get('k') is None")
+
+    def known_object(self, binding):
+        """The Python object a binding is while compiling, or _MISSING."""
+        if isinstance(binding, Static):
+            return binding.obj
+        return self.known.get(binding, _MISSING) if isinstance(binding, Value) else _MISSING
 
     def compare_dtype(self, node, left, right) -> Value:
         """``x.dtype == np.float32``: a truth value known once x is typed."""
