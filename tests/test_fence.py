@@ -686,16 +686,6 @@ def appends_to_a_copy(x):
     return ys[-1]
 
 
-def slices_a_list(x):
-    xs = [x, x * x, x * x * x]
-    return np.sum(xs[1:])
-
-
-def slices_an_array(x):
-    xs = [x, x * x, x * x * x]
-    return np.sum(np.array(xs)[1:])
-
-
 X3 = np.array([0.5, 1.5, 2.5])
 HINTS = [
     (tries, "try:", checks_with_if, (2.0,)),
@@ -713,7 +703,6 @@ HINTS = [
     (arrays_a_list_of_run_time_length, "ys))", writes_into_an_array_instead, (X3,)),
     (returns_a_list, "[v * v", returns_a_sum, (X3,)),
     (appends_to_an_alias, "ys.append", appends_to_a_copy, (2.0,)),
-    (slices_a_list, "1:]", slices_an_array, (2.0,)),
 ]
 
 

@@ -845,6 +845,33 @@ def test_numpy_function_with_no_rule_is_refused():
     assert_points_at(err, calls_qr, "np.linalg.qr(a)", "qr")
 
 
+def slices_lists_and_tuples(xs, pair):
+    rest = xs[1:]
+    rest.append(xs[0] * 2.0)  # a slice is a new list, the function's own
+    return sum(rest) * xs[0] + sum(xs[::-1][:2]) + pair[1:][0] * pair[0] + len(xs[:-1])
+
+
+def slices_a_list_by_a_run_time_bound(xs, n):
+    return sum(xs[:n])
+
+
+def filters_a_list_by_a_run_time_bound(xs, n):
+    return sum(v for k, v in enumerate(xs) if k < n)
+
+
+def test_a_list_or_tuple_of_known_length_is_sliced_while_compiling():
+    xs, pair = [1.0, 2.0, 3.0], (4.0, 5.0)
+    assert ad.primal(slices_lists_and_tuples)(xs, pair) == slices_lists_and_tuples(xs, pair)
+    assert ad.grad(slices_lists_and_tuples, argnums=(0, 1))(xs, pair) == (
+        [9.0, 2.0, 2.0], (5.0, 4.0))
+    check_grads(slices_lists_and_tuples, (xs, pair), order=2)
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(slices_a_list_by_a_run_time_bound)(xs, 2)
+    assert_points_at(info.value, slices_a_list_by_a_run_time_bound, "n]", "sliced by bounds")
+    assert "enumerate(xs) if k < n" in info.value.hint
+    assert ad.grad(filters_a_list_by_a_run_time_bound)(xs, 2) == [1.0, 1.0, 0.0]
+
+
 def test_for_over_a_global_list_walks_its_items():
     assert ad.grad(loops_over_a_list)(2.0) == 6.0
     assert [prim for prim, _ in lowered_ops(loops_over_a_list)].count("loop") == 0

@@ -1241,9 +1241,12 @@ class _Lowerer:
         self.bind(target.value, DynList(updated, _known_length(items)), env)
 
     def list_item(self, items, node, env: dict):
-        """``xs[i]`` on a list."""
+        """``xs[i]`` on a list; ``xs[1:]`` of a list of known length, a new list."""
+        if isinstance(node.slice, gast.Slice) and isinstance(items, list):
+            return self.made(items[self.known_slice(node.slice, env)])
         if isinstance(node.slice, (gast.Slice, gast.Tuple)):
-            raise self.error(node.slice, "a list is indexed one element at a time",
+            raise self.error(node.slice, "a list whose length is known only when the code "
+                             "runs is indexed one element at a time",
                              "make an array to slice it: np.array(xs)[1:]")
         binding = self.expr(node.slice, env)
         position = self.known.get(binding) if isinstance(binding, Value) else None
@@ -1257,6 +1260,21 @@ class _Lowerer:
         value = self.dynamic(items)
         self.at(node)
         return self.b.apply("list_get", value, index)
+
+    def known_slice(self, node, env: dict) -> slice:
+        """``start:stop:step`` of a list or tuple, its bounds known while compiling."""
+        bounds = []
+        for bound in (node.lower, node.upper, node.step):
+            value = None if bound is None else self.known.get(self.expr(bound, env))
+            if bound is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise self.error(bound, "a list or a tuple is sliced by bounds known while "
+                                 "compiling", "slice by constants or len(xs): xs[1:], "
+                                 "xs[:len(xs) - 1]; for a bound known at run time, filter: "
+                                 "sum(v for k, v in enumerate(xs) if k < n)")
+            bounds.append(value)
+        if bounds[2] == 0:
+            raise self.error(node.step, "a slice step cannot be zero")
+        return slice(*bounds)
 
     def comprehension(self, node, env: dict, accumulator: str, start, add) -> object:
         """A comprehension lowered as the loops it stands for, in a scope of its own (its
@@ -1573,6 +1591,8 @@ class _Lowerer:
             return self.dict_item(base, index, env)
         if _is_list(base):
             return self.list_item(base, node, env)
+        if isinstance(base, tuple) and isinstance(index, gast.Slice):
+            return base[self.known_slice(index, env)]
         if isinstance(base, (tuple, ShapeOf)):
             position = self.known.get(self.expr(index, env)) \
                 if not isinstance(index, (gast.Slice, gast.Tuple)) else None
