@@ -1391,6 +1391,7 @@ def test_strings_and_none_arguments_are_known_while_compiling():
     assert grad(0.5) == pytest.approx(1.0 - np.tanh(0.5) ** 2)
     assert grad(0.5, "relu") == grad(0.5, kind="ReLU") == 1.0
     assert grad(0.5, "identity", 3.0) == 3.0
+    assert "def activation_grad(x, w):" in grad.source  # no default None for a number
     assert ad.grad(activation, argnums=2)(0.5, "relu", 2.0) == 0.5
     assert "kind" not in grad.source  # the string chose the branch while compiling
     assert ad.jvp(activation, (0.5, "relu"), (1.0, None)) == (0.5, 1.0)

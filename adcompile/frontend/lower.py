@@ -213,9 +213,11 @@ def lower(fn, trees: tuple | None = None) -> Lowered:
     body.results = results
     body.params += outside.inputs.values()
     param_names = [p.hint for p in body.params]
+    # (a default None or string is no parameter of the code when it is used, and would
+    # be a wrong default where a number was passed)
     defaults = {name: param.default
                 for name, param in inspect.signature(fn).parameters.items()
-                if param.default is not inspect.Parameter.empty}
+                if param.default is not inspect.Parameter.empty and is_input(param.default)}
     function = Function(fn.__name__, body, param_names, defaults, not result_tree.is_leaf,
                         loc, nesting(result_tree) if result_tree.is_tuple_nest and
                         any(not c.is_leaf for c in result_tree.children) else None)
