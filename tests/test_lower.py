@@ -872,6 +872,27 @@ def test_a_list_or_tuple_of_known_length_is_sliced_while_compiling():
     assert ad.grad(filters_a_list_by_a_run_time_bound)(xs, 2) == [1.0, 1.0, 0.0]
 
 
+def keeps_lambdas_in_a_list_made_in_a_loop(x):
+    functions = [lambda v, k=k: v * k for k in range(3)]
+    return sum(h(x) for h in functions)
+
+
+def walks_functions_in_a_tuple(x):
+    total = 0.0
+    for h in (np.sin, lambda u: u * u):
+        total = total + h(x)
+    return total
+
+
+def test_a_function_used_as_a_value_is_refused_with_a_hint_that_compiles():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(keeps_lambdas_in_a_list_made_in_a_loop)(3.0)
+    assert_points_at(info.value, keeps_lambdas_in_a_list_made_in_a_loop, "lambda v",
+                     "the function '<lambda>' defined in the body", "list made in a loop")
+    assert "Local(" not in str(info.value)
+    assert ad.grad(walks_functions_in_a_tuple)(0.5) == pytest.approx(np.cos(0.5) + 1.0)
+
+
 def test_for_over_a_global_list_walks_its_items():
     assert ad.grad(loops_over_a_list)(2.0) == 6.0
     assert [prim for prim, _ in lowered_ops(loops_over_a_list)].count("loop") == 0

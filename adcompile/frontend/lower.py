@@ -1467,6 +1467,11 @@ class _Lowerer:
                                             binding.obj is None or
                                             isinstance(binding.obj, np.ndarray)):
             return self.const(binding.obj)
+        if isinstance(binding, Local) or isinstance(binding, Static) and callable(binding.obj):
+            raise UnsupportedSyntaxError(
+                f"{_describe(binding)} cannot be used as a number here, nor kept in a list "
+                "made in a loop", self.b.loc, "call it where it is used, or keep functions "
+                "in a tuple written out and walk it: for h in (f, g): total = total + h(x)")
         if _is_string(binding):
             raise UnsupportedSyntaxError(
                 f"the string {binding.obj!r} cannot be used as a number here", self.b.loc,
@@ -2692,6 +2697,9 @@ def _container_name(binding) -> str:
 
 
 def _describe(binding) -> str:
+    if isinstance(binding, Local):
+        name = binding.node.name if isinstance(binding.node, gast.FunctionDef) else "<lambda>"
+        return f"the function {name!r} defined in the body"
     obj = binding.obj if isinstance(binding, Static) else binding
     module = getattr(obj, "__module__", None)
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
