@@ -2969,7 +2969,26 @@ def sorts_two_as_hinted(a, b):
     return low * 2.0 + high
 
 
+def rounds(a):
+    return round(a) * a
+
+
+def rounds_as_hinted(a):
+    return np.round(a) * a + np.round(a, 2)
+
+
+def tests_a_type(a, b):
+    return a * 2.0 if isinstance(a, float) else b
+
+
+def tests_a_mode_as_hinted(a, b, kind="float"):
+    return a * 2.0 if kind == "float" else b
+
+
 @pytest.mark.parametrize("refused, snippet, words, hinted", [
+    (rounds, "round(", ["round(...) is not supported"], rounds_as_hinted),
+    (tests_a_type, "isinstance(", ["isinstance(...) is not supported"],
+     tests_a_mode_as_hinted),
     (joins_with_a_starred_element, "*xs", ["call's argument", "a, *rest = xs"],
      joins_as_hinted),
     (maps, "map(", ["map(...) is not supported"], maps_as_hinted),
@@ -2979,7 +2998,7 @@ def sorts_two_as_hinted(a, b):
 def test_builtins_written_otherwise_are_refused_with_a_hint_that_compiles(refused, snippet,
                                                                           words, hinted):
     args = (np.array([1.0, -3.0, 2.0]),) if refused in (maps, filters) else \
-        (1.5, 2.0)[:refused.__code__.co_argcount]
+        (1.3, 2.0)[:refused.__code__.co_argcount]
     assert_points_at(refuse(refused, *args), refused, snippet, *words)
     assert ad.primal(hinted)(*args) == pytest.approx(hinted(*args))
     check_grads(hinted, args, order=2)

@@ -122,6 +122,10 @@ _BUILTINS_WRITTEN_OTHERWISE = {
     filter: "write a list comprehension with a condition: [v for v in xs if v > 0]",
     sorted: "sort the values before the call and pass them in sorted; of two values, "
             "(min(a, b), max(a, b)) is the sorted pair",
+    isinstance: "each compiled program is for one set of argument types, which it does "
+                "not test: pass a string saying which case it is (kind='array') and "
+                "compare it (if kind == 'array':)",
+    round: "round with NumPy: np.round(x), np.round(x, 2) (its derivative is zero)",
 }
 # comparisons of objects known while compiling (a dict's keys, None, strings)
 _KNOWN_COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Is: operator.is_,
