@@ -2977,18 +2977,18 @@ def rounds_as_hinted(a):
     return np.round(a) * a + np.round(a, 2)
 
 
-def tests_a_type(a, b):
+def checks_a_type(a, b):
     return a * 2.0 if isinstance(a, float) else b
 
 
-def tests_a_mode_as_hinted(a, b, kind="float"):
+def checks_a_mode_as_hinted(a, b, kind="float"):
     return a * 2.0 if kind == "float" else b
 
 
 @pytest.mark.parametrize("refused, snippet, words, hinted", [
     (rounds, "round(", ["round(...) is not supported"], rounds_as_hinted),
-    (tests_a_type, "isinstance(", ["isinstance(...) is not supported"],
-     tests_a_mode_as_hinted),
+    (checks_a_type, "isinstance(", ["isinstance(...) is not supported"],
+     checks_a_mode_as_hinted),
     (joins_with_a_starred_element, "*xs", ["call's argument", "a, *rest = xs"],
      joins_as_hinted),
     (maps, "map(", ["map(...) is not supported"], maps_as_hinted),
@@ -3002,3 +3002,19 @@ def test_builtins_written_otherwise_are_refused_with_a_hint_that_compiles(refuse
     assert_points_at(refuse(refused, *args), refused, snippet, *words)
     assert ad.primal(hinted)(*args) == pytest.approx(hinted(*args))
     check_grads(hinted, args, order=2)
+
+
+def writes_after_a_library_view_of_it(x, how):
+    out = np.zeros((1, 3)) + x
+    view = {"squeeze": np.squeeze, "transpose": np.transpose, "ravel": np.ravel}[how](out)
+    out -= 1.0
+    return np.sum(view)
+
+
+@pytest.mark.parametrize("how", ["squeeze", "transpose", "ravel"])
+def test_a_view_made_by_a_numpy_function_blocks_writing_into_its_array(how):
+    # NumPy's view sees the write: the compiled code once returned the old values (found
+    # by the array fuzzer, seed 6 program 117, np.squeeze)
+    err = refuse(writes_after_a_library_view_of_it, np.zeros(3), how)
+    assert_points_at(err, writes_after_a_library_view_of_it, "out -= 1.0",
+                     "would change view, which may be a view of out")

@@ -438,6 +438,7 @@ class _Lowerer:
         self.listed: set[Value] = set()  # values stored in a list, which still holds them
         self.written: set[Value] = set()  # arrays written into, by index
         self.views: dict[Value, Op] = {}  # arrays that may share memory -> the op making them
+        self.cast_from: dict[Value, Value] = {}  # a library's cast of an operand -> the operand
         self.tape_names = _tape_names(parsed.node)
         # the Python lists (lists of known length) and dicts this function made: those it
         # may append to and write into, by identity; they themselves are kept alive here
@@ -1831,7 +1832,7 @@ class _Lowerer:
             message = f"{statement} would write into the array {name} shares with {source}"
         elif value in self.views:
             op = self.views[value]
-            base = op.inputs[0].hint
+            base = self.viewed(value).hint
             message = f"{statement} would write into " + (
                 f"{base}, of which {name} may be a view" if base else
                 f"the array {name} may be a view of") + f" (made by {op.prim})"
@@ -1868,19 +1869,26 @@ class _Lowerer:
         update of `array` would change too."""
         def views_it(value) -> bool:
             while value in self.views:
-                value = self.views[value].inputs[0]
+                value = self.viewed(value)
                 if value is array:
                     return True
             return False
         return [name for name, binding in env.items() if isinstance(binding, Value) and
                 binding is not array and views_it(binding)]
 
+    def viewed(self, view: Value) -> Value:
+        """The array `view` may be a view of (through the cast to NumPy's arrays its op
+        made of it)."""
+        base = self.views[view].inputs[0]
+        return self.cast_from.get(base, base)
+
     def why_not_writable(self, name_node, array, env: dict) -> str:
         name = name_node.id if isinstance(name_node, gast.Name) else None
         others = [holder for holder in _holders(array, env) if holder != name]
         if array in self.views:
             op = self.views[array]
-            base = repr(op.inputs[0].hint) if op.inputs[0].hint else "another array"
+            base = repr(self.viewed(array).hint) if self.viewed(array).hint else \
+                "another array"
             return (f"{name!r} may be a view of {base} (made by {op.prim}), sharing its "
                     f"memory as x.T and x[1:] share x's: writing into it would change "
                     f"{base} too")
@@ -2446,7 +2454,9 @@ class _Lowerer:
                                 else self.value(binding, written))
             if signature.cast is not None:
                 self.at(node)
-                operands = [self.b.apply(signature.cast, v) for v in operands]
+                cast = [self.b.apply(signature.cast, v) for v in operands]
+                self.cast_from.update(zip(cast, operands))
+                operands = cast
         params = dict(signature.fixed)
         if signature.prim == "list_stack":
             params["length"] = length
