@@ -3018,3 +3018,28 @@ def test_a_view_made_by_a_numpy_function_blocks_writing_into_its_array(how):
     err = refuse(writes_after_a_library_view_of_it, np.zeros(3), how)
     assert_points_at(err, writes_after_a_library_view_of_it, "out -= 1.0",
                      "would change view, which may be a view of out")
+
+
+def writes_into_a_view_of_a_temporary(z):
+    v = np.roll(z, 1)[::2]  # nothing else sees the rolled array
+    v += z[0]
+    w = (z * 2.0).T[1:]
+    w[0] = z[0] ** 2
+    return np.sum(v ** 2) + np.sum(w * z[1:])
+
+
+def writes_into_a_view_another_name_sees(z):
+    t = z * 2.0
+    v = t[1:]
+    v += 1.0
+    return np.sum(t)
+
+
+def test_a_view_of_an_array_nothing_else_sees_may_be_written_into():
+    z = np.array([0.3, -1.2, 0.7, 2.0])
+    assert ad.primal(writes_into_a_view_of_a_temporary)(z) == pytest.approx(
+        writes_into_a_view_of_a_temporary(z), rel=1e-15)
+    check_grads(writes_into_a_view_of_a_temporary, (z,), order=2)
+    err = refuse(writes_into_a_view_another_name_sees, z)
+    assert_points_at(err, writes_into_a_view_another_name_sees, "v += 1.0",
+                     "would write into t, of which v may be a view")

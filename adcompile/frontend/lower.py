@@ -1782,7 +1782,7 @@ class _Lowerer:
         name holds, so that the update changes nothing else."""
         name_node = target.value if isinstance(target, gast.Subscript) else target
         array = env.get(name_node.id) if isinstance(name_node, gast.Name) else None
-        if array not in self.owned or len(_holders(array, env)) != 1:
+        if not self.made_here(array, env) or len(_holders(array, env)) != 1:
             raise self.error(target, "writing into an element or slice is supported only "
                              "for an array this function made (x.copy(), np.zeros_like(x), "
                              "arithmetic, NumPy's functions) that no other name holds: "
@@ -1807,7 +1807,7 @@ class _Lowerer:
         name, symbol = node.target.id, _AUGMENTED[type(node.op)]
         alone = _holders(current, env) == [name]
         checked = self.own_or_initial.get(current, current) if alone else current
-        if alone and current in self.owned:
+        if alone and self.made_here(current, env):
             self.require_no_views(name, current, env, f"`{name} {symbol}= ...`")
             return
         if checked.type is not None and checked.type.weak:  # a Python number
@@ -1875,6 +1875,19 @@ class _Lowerer:
             return False
         return [name for name, binding in env.items() if isinstance(binding, Value) and
                 binding is not array and views_it(binding)]
+
+    def made_here(self, array, env: dict) -> bool:
+        """Whether `array` is one this function made, or a view of one that nothing else
+        sees (``v = np.roll(z, 1)[::2]``: no name holds the rolled array, nor another view
+        of it), so that writing into it changes nothing another name reads."""
+        if array in self.owned:
+            return True
+        if array not in self.views:
+            return False
+        base = self.viewed(array)
+        through_array = set(self.viewers(array, env)) | set(_holders(array, env))
+        return not _holders(base, env) and base not in self.listed and \
+            set(self.viewers(base, env)) <= through_array and self.made_here(base, env)
 
     def viewed(self, view: Value) -> Value:
         """The array `view` may be a view of (through the cast to NumPy's arrays its op
