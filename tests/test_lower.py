@@ -3043,3 +3043,15 @@ def test_a_view_of_an_array_nothing_else_sees_may_be_written_into():
     err = refuse(writes_into_a_view_another_name_sees, z)
     assert_points_at(err, writes_into_a_view_another_name_sees, "v += 1.0",
                      "would write into t, of which v may be a view")
+
+
+def updates_what_square_made(y):
+    v = np.square(y)
+    v += y
+    return np.sum(v)
+
+
+def test_np_square_makes_a_new_array_the_function_may_update():
+    y = np.array([1.0, -2.0])
+    assert ad.primal(updates_what_square_made)(y) == updates_what_square_made(y)
+    check_grads(updates_what_square_made, (y,), order=2)

@@ -1419,7 +1419,8 @@ class _Lowerer:
                              f"give a default: {name}(xs) if len(xs) > 0 else 0.0")
         array = self.array_like(elements, where, name)
         self.at(node)
-        return self.b.apply("max" if fn is max else "min", array, axis=0, keepdims=False)
+        return self.new_array(self.b.apply("max" if fn is max else "min", array, axis=0,
+                                           keepdims=False))
 
     def builtin_tuple(self, node, env: dict) -> tuple:
         """``tuple(xs)`` of a list or tuple of known length."""
@@ -2264,7 +2265,7 @@ class _Lowerer:
             if kwargs or len(args) != 1:
                 raise self.error(node, "np.square takes one argument here")
             base = self.b.apply("as_numpy", self.value(args[0], node.args[0]))
-            return self.b.apply("pow", base, self.const(2))
+            return self.new_array(self.b.apply("pow", base, self.const(2)))
         if _is_numpy(fn):
             raise self.error(node, f"{_describe(callee)} is not supported in compiled code",
                              "compute that array outside the function and pass it in as "
