@@ -422,6 +422,7 @@ def test_declared_parameters():
                         "transpose": ("axes",), "index": ("index",),
                         "index_update": ("index", "mode"), "dim": ("axis", "rank"),
                         "check_bound": ("name",), "list_stack": ("length", "axis"),
+                        "check_window": ("size", "reach", "written", "start_text"),
                         "list_unstack": ("axis",), "list_broadcast": ("size",),
                         **{name: ("axis", "keepdims") for name in ("mean", "prod", "max",
                                                                    "min")},

@@ -128,7 +128,7 @@ class _Codegen:
         op = self.defs.get(value)
         if op is None or self.is_literal(value):
             return op is not None
-        if op.prim == "check_bound":
+        if op.prim in ("check_bound", "check_window"):
             return False
         if op.prim in _LIST_READS and self.uses.get(op.inputs[0], 0) > 1 or \
                 self._element_before_update(op):
@@ -240,6 +240,8 @@ class _Codegen:
             return []
         if op.prim == "check_bound":
             return self.check_bound(op)
+        if op.prim == "check_window":
+            return self.check_window(op)
         if self.is_inlined(op.output):
             return []
         return [ast.Assign([ast.Name(self.name(op.output), ast.Store())], self.op_expr(op))]
@@ -269,6 +271,14 @@ class _Codegen:
         check = spellings.spelling(op.prim, [op.inputs[0].type], self.target)
         return check.statements(self.expr(op.inputs[0]), op.params) + \
             self.assign([op.output], [self.expr(op.inputs[0])])
+
+    def check_window(self, op: Op) -> list[ast.stmt]:
+        """The start of a window checked, then read under its own name: ``i``, not a copy."""
+        start = self.expr(op.inputs[0])
+        if isinstance(start, ast.Name):
+            self.names.setdefault(op.output, start.id)
+        check = spellings.spelling(op.prim, [op.inputs[0].type], self.target)
+        return check.statements(start, op.params) + self.assign([op.output], [start])
 
     def owned(self, value: Value, reader: Op) -> bool:
         """Whether `reader` may write into `value`: nothing else reads it, and it is an
