@@ -273,9 +273,14 @@ class _Codegen:
             self.assign([op.output], [self.expr(op.inputs[0])])
 
     def check_window(self, op: Op) -> list[ast.stmt]:
-        """The start of a window checked, then read under its own name: ``i``, not a copy."""
+        """The start of a window checked; read under the start's name where nothing
+        rebinds that name while the checked value is read (a range loop's index): ``i``,
+        not a copy of it. A while loop's ``i = i + 2`` may come before the window's
+        reads, which the check's own name keeps apart."""
         start = self.expr(op.inputs[0])
-        if isinstance(start, ast.Name):
+        owner = self._region_owner.get(id(self.def_region.get(op.inputs[0])))
+        loop = as_loop(owner) if owner is not None else None
+        if isinstance(loop, RangeLoop) and op.inputs[0] is loop.index:
             self.names.setdefault(op.output, start.id)
         check = spellings.spelling(op.prim, [op.inputs[0].type], self.target)
         return check.statements(start, op.params) + self.assign([op.output], [start])

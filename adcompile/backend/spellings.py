@@ -165,9 +165,15 @@ def _slice(entry: Slice, size: int) -> ast.Slice:
 
 
 def _window(entry: Window, start: ast.expr) -> ast.Slice:
-    """``i:i + 3``, ``2 * i:2 * i + 4:2``."""
-    stop = ast.BinOp(start, ast.Add(), literal(entry.length * entry.step)) \
-        if entry.length else start
+    """``i:i + 3``, ``2 * i:2 * i + 4:2``, ``i - 2:i`` (not ``i - 2:i - 2 + 2``)."""
+    base, offset = start, 0
+    if isinstance(start, ast.BinOp) and isinstance(start.op, (ast.Add, ast.Sub)) and \
+            isinstance(start.right, ast.Constant) and type(start.right.value) is int:
+        base = start.left
+        offset = start.right.value if isinstance(start.op, ast.Add) else -start.right.value
+    reach = offset + entry.length * entry.step
+    stop = ast.BinOp(base, ast.Add() if reach > 0 else ast.Sub(), literal(abs(reach))) \
+        if reach else base
     return ast.Slice(start, stop, None if entry.step == 1 else literal(entry.step))
 
 

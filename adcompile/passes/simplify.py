@@ -34,7 +34,8 @@ the zeros come from derivatives that are zero by construction, as JAX's symbolic
     x with x[i] + v set at i -> x with v added at i, where i cannot select an element twice
     (x updated at i)[j] -> x[j], where constant ints in i and j pick apart rows of one axis
     the check of a window's start -> the start, where it is inside (a constant, a range
-        loop's index over such starts, a start checked so already)
+        loop's index over such starts, that plus or times a constant, a start checked so
+        already)
     x[i:i + 3] with i a constant -> x[5:8]
 
 Folding evaluates through `adcompile.backend.spellings.evaluate`, the code generated code
@@ -53,7 +54,7 @@ from ..ir.infer import infer_op
 from ..ir.nodes import Function, Op, Region, Value, substitute, walk_ops
 from ..ir.primitives import PRIMITIVES, TYPE_FACTS, Slice, Window, result_type, takes_operand
 from ..ir.structured import Cond, Loop, RangeLoop, as_cond, as_loop
-from ..ir.types import NoneType, type_of
+from ..ir.types import ArrayType, NoneType, type_of
 
 _UNFOLDABLE = {"const", "cond", "loop", "push", "pop", "tape_new", "check_window"}
 _RESHAPING = {"reshape", "broadcast_to", "sum_to", "transpose", "as_numpy", "as_python",
@@ -90,7 +91,9 @@ class _Simplifier:
         self.reads.update(v for op in walk_ops(fn.body) for inner in op.regions
                           for v in inner.results)
         self.reads.update(fn.body.results)
-        self.ranges: dict[Value, range] = {}  # a range loop's index: the values it takes
+        # an int known to lie in [low, high]: a range loop's index, that plus or times a
+        # constant
+        self.ranges: dict[Value, tuple[int, int]] = {}
 
     def follow(self, value: Value) -> Value:
         while value in self.replacements:
@@ -124,8 +127,11 @@ class _Simplifier:
             op.inputs = [self.follow(v) for v in op.inputs]
             if isinstance(loop := as_loop(op), RangeLoop):
                 bounds = [consts.get(v, _NOT_CONST) for v in loop.op.inputs[:3]]
-                if all(type(bound) is int for bound in bounds) and bounds[2]:
-                    self.ranges[loop.index] = range(*bounds)
+                if all(type(bound) is int for bound in bounds) and bounds[2] and \
+                        range(*bounds):
+                    taken = range(*bounds)
+                    self.ranges[loop.index] = (min(taken[0], taken[-1]),
+                                               max(taken[0], taken[-1]))
             for inner in op.regions:
                 changed |= self.region(inner, consts)
                 inner.results = [self.follow(v) for v in inner.results]
@@ -142,6 +148,7 @@ class _Simplifier:
                 continue
             self.pending = []
             self.rewriting = op
+            self.note_range(op, consts)
             rewrite = self.rewrite(op, consts)
             new_ops.extend(self.pending)
             if rewrite is None:
@@ -365,12 +372,27 @@ class _Simplifier:
                 (params["size"], params["reach"]):
             return "value", start
         known = consts.get(start, _NOT_CONST)
-        starts = [known] if type(known) is int else self.ranges.get(start)
-        if not params["reach"] or starts is not None and all(
-                0 <= bound <= params["size"] - params["reach"]
-                for bound in (starts[0], starts[-1]) if starts):
+        low, high = (known, known) if type(known) is int else self.ranges.get(start, (-1, -1))
+        if not params["reach"] or 0 <= low and high <= params["size"] - params["reach"]:
             return "value", start
         return None
+
+    def note_range(self, op: Op, consts: dict) -> None:
+        """The range of an int a range loop's index plus, minus or times a constant takes."""
+        if op.prim not in ("add", "sub", "mul") or type(op.output.type) is not ArrayType or \
+                op.output.type.shape != () or op.output.type.kind not in "iu":
+            return
+        for ranged, other in (op.inputs, reversed(op.inputs)):
+            constant = consts.get(other, _NOT_CONST)
+            if ranged not in self.ranges or type(constant) is not int or \
+                    op.prim == "sub" and ranged is not op.inputs[0]:
+                continue
+            low, high = self.ranges[ranged]
+            ends = {"add": (low + constant, high + constant),
+                    "sub": (low - constant, high - constant),
+                    "mul": (low * constant, high * constant)}[op.prim]
+            self.ranges[op.output] = (min(ends), max(ends))
+            return
 
     def fixed_windows(self, op: Op, consts: dict) -> Value | None:
         """`op` with its windows that start at constants inside the axis as slices."""
