@@ -81,7 +81,7 @@ def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
     if isinstance(node, gast.Expr) and _is_append(node.value):
         _check(node.value.args[0], parsed, in_loop)
         return
-    if isinstance(node, gast.If) and (is_unbound_check(node) or window_check(node)):
+    if isinstance(node, gast.If) and (is_unbound_check(node) or is_window_check(node)):
         return
     if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) and \
             isinstance(node.value.func, gast.Attribute) and \
@@ -176,33 +176,26 @@ def is_unbound_check(node) -> bool:
         isinstance(body[0].exc.args[0].value, str)
 
 
-def window_check(node) -> tuple | None:
+def is_window_check(node) -> bool:
     """``if not 0 <= i <= 7: raise IndexError(f'x[i:i + 3] with i = {i} reads outside an
-    axis of 10: ...')``, the start of a slice of fixed length checked as in adcompile's
-    output: (the start, the ``check_window`` parameters), or None for another statement."""
+    axis of 10: adcompile compiles slices of a fixed length ...')``: the start of a slice of
+    fixed length checked, as in adcompile's output, before the slice, which lowering checks
+    again."""
     test, body = node.test, node.body
-    if not (isinstance(node, gast.If) and isinstance(test, gast.UnaryOp) and
-            isinstance(test.op, gast.Not) and isinstance(test.operand, gast.Compare) and
-            not node.orelse and len(body) == 1 and isinstance(body[0], gast.Raise) and
-            isinstance(body[0].exc, gast.Call) and isinstance(body[0].exc.func, gast.Name)
-            and body[0].exc.func.id == "IndexError" and len(body[0].exc.args) == 1):
-        return None
+    if not (isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not) and
+            isinstance(test.operand, gast.Compare) and not node.orelse and len(body) == 1 and
+            isinstance(body[0], gast.Raise) and isinstance(body[0].exc, gast.Call) and
+            isinstance(body[0].exc.func, gast.Name) and body[0].exc.func.id == "IndexError"
+            and len(body[0].exc.args) == 1):
+        return False
     compare, message = test.operand, body[0].exc.args[0]
-    if not (isinstance(compare.left, gast.Constant) and compare.left.value == 0 and
-            [type(op) for op in compare.ops] == [gast.LtE, gast.LtE] and
-            isinstance(compare.comparators[1], gast.Constant) and
-            type(compare.comparators[1].value) is int and
-            isinstance(message, gast.JoinedStr) and len(message.values) == 3):
-        return None
-    before, start, after = message.values
-    written = re.fullmatch(r"(.*) with (.*) = ", getattr(before, "value", "") or "")
-    size = re.match(r" reads outside an axis of (\d+): ", getattr(after, "value", "") or "")
-    if written is None or size is None or not isinstance(start, gast.FormattedValue) or \
-            gast.dump(start.value) != gast.dump(compare.comparators[0]):
-        return None
-    size = int(size.group(1))
-    return start.value, {"size": size, "reach": size - compare.comparators[1].value,
-                         "written": written.group(1), "start_text": written.group(2)}
+    return isinstance(compare.left, gast.Constant) and compare.left.value == 0 and \
+        [type(op) for op in compare.ops] == [gast.LtE, gast.LtE] and \
+        isinstance(compare.comparators[1], gast.Constant) and \
+        isinstance(message, gast.JoinedStr) and len(message.values) == 3 and \
+        isinstance(message.values[2], gast.Constant) and re.match(
+            r" reads outside an axis of \d+: adcompile compiles slices of a fixed length",
+            str(message.values[2].value)) is not None
 
 
 def is_add_at(call) -> bool:

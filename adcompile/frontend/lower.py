@@ -50,7 +50,7 @@ from ..ir.primitives import OPERAND, PRIMITIVES, RETURNS_NEW_ARRAY, VIEWS, Slice
 from .callables import (METHODS, REQUIRED, STRING_PARAMS, UNSUPPORTED_PARAMS, Signature,
                         method_signature, signature_for)
 from ..ir.structured import Cond, RangeLoop, WhileLoop, loop_region, yield_body, yield_test
-from .fence import fence, is_add_at, is_unbound_check, window_check
+from .fence import fence, is_add_at, is_unbound_check, is_window_check
 from .parse import ParsedFunction, function_from_lambda, parse_function
 from .reads import ROOT, Read, is_input, still_finds
 from ..pytree import LEAF, Tree, flatten, leaf_names, nesting, unflatten
@@ -554,13 +554,8 @@ class _Lowerer:
         elif isinstance(node, gast.AnnAssign):
             if node.value is not None:
                 self.bind(node.target, self.expr(node.value, env), env)
-        elif isinstance(node, gast.If) and window_check(node):
-            start, params = window_check(node)
-            self.at(start)
-            checked = self.b.apply("check_window", self.value(self.expr(start, env), start),
-                                   **params)
-            if isinstance(start, gast.Name):
-                self.bind(start, checked, env)
+        elif isinstance(node, gast.If) and is_window_check(node):
+            pass  # adcompile's check of a window's start: the window checks it again
         elif isinstance(node, gast.If) and is_unbound_check(node):
             checked = node.test.left
             self.at(checked)
@@ -1995,7 +1990,7 @@ class _Lowerer:
         self.at(node)
         start = self.b.apply("check_window", self.value(binding, node.lower), *extra,
                              size=size, reach=reach, written=_text(subscript),
-                             start_text=_text(node.lower), hint=binding.hint or "start")
+                             start_text=_text(node.lower), hint=binding.hint)
         return window, start
 
     def known_offset(self, offset, env: dict) -> int | Value:
