@@ -1504,7 +1504,7 @@ def test_a_window_reaching_outside_its_axis_raises_where_numpy_would_shorten_it(
 
 def test_a_slice_whose_length_depends_on_data_is_refused_with_the_fixed_length_form():
     x = np.linspace(0.2, 1.3, 8)
-    for fn, snippet in ((window_of_unrelated_bounds, "j"), (window_of_a_length_from_data,
+    for fn, snippet in ((window_of_unrelated_bounds, "j]"), (window_of_a_length_from_data,
                                                             "k:k + n")):
         with pytest.raises(ad.UnsupportedSyntaxError) as info:
             ad.grad(fn)(x, 3)
