@@ -46,7 +46,7 @@ import numpy as np
 
 from ..ir.nodes import Function, Op, Region, Value
 from ..ir.structured import Cond, Loop, RangeLoop, WhileLoop, as_cond, as_loop
-from ..ir.primitives import PRIMITIVES, RETURNS_NEW_ARRAY
+from ..ir.primitives import PRIMITIVES, RETURNS_NEW_ARRAY, is_basic_index
 from ..ir.types import ListType
 from . import arrays, spellings
 
@@ -244,7 +244,11 @@ class _Codegen:
             return self.check_window(op)
         if self.is_inlined(op.output):
             return []
-        return [ast.Assign([ast.Name(self.name(op.output), ast.Store())], self.op_expr(op))]
+        value = self.op_expr(op)
+        if self._element_before_update(op) and op.output.type.shape != () and \
+                is_basic_index(op.params["index"], [v.type for v in op.inputs[1:]]):
+            value = spellings.copied(value)  # a view, kept apart from the update after it
+        return [ast.Assign([ast.Name(self.name(op.output), ast.Store())], value)]
 
     def update(self, op: Op) -> list[ast.stmt]:
         """An index update: in place when its operand is owned, else on a copy."""
@@ -385,9 +389,11 @@ class _Codegen:
         return alternatives
 
     def _element_before_update(self, read: Op) -> bool:
-        """Whether `read` takes an element of an array (a scalar, a copy) that an index
-        update after it in its region writes into (``g = bx[i]``, then ``bx[i] = 0.0``)."""
-        if read.prim != "index" or getattr(read.outputs[0].type, "shape", None) != ():
+        """Whether `read` takes elements of an array that an index update after it in its
+        region writes into (``g = bx[i]``, then ``bx[i] = 0.0``): a scalar, a copy, or a
+        view that codegen copies (``g = bx[i:i + 2].copy()``, costing the view's size,
+        not the array's)."""
+        if read.prim != "index":
             return False
         region = self._op_region.get(read)
         return any(writer.prim == "index_update" and writer.inputs[0] is read.inputs[0]

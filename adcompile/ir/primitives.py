@@ -531,6 +531,13 @@ def indexed_shape(x: ArrayType, index: tuple, operands: list) -> tuple:
     return tuple(shape)
 
 
+def is_basic_index(index: tuple, operand_types: list) -> bool:
+    """Whether an index is NumPy's basic indexing, which gives a view of the array: ints,
+    slices and windows, no integer array."""
+    return not any(isinstance(entry, tuple) for entry in index) and \
+        all(t.shape == () for t in operand_types)
+
+
 def may_repeat(index: tuple, operand_types: list) -> bool:
     """Whether a normalized index may select an element twice: an integer array known
     only at run time, several arrays, or a constant array that repeats a value."""
