@@ -467,9 +467,10 @@ def _window_fitting(window: Window, axis: int, shape: tuple) -> Window:
         raise ShapeMismatch(f"a slice of run-time start needs a length of zero or more and "
                             f"a positive step, not {window.length} and {window.step}")
     if window.reach > shape[axis]:
-        raise ShapeMismatch(f"a slice of {window.length} elements {window.step} apart does not "
-                            f"fit in axis {axis} of size {shape[axis]} (an array of shape "
-                            f"{shape}) wherever it starts")
+        apart = "" if window.step == 1 else f" {window.step} apart"
+        raise ShapeMismatch(f"a slice of {window.length} elements{apart} does not fit in axis "
+                            f"{axis} of size {shape[axis]} (an array of shape {shape}) "
+                            "wherever it starts")
     return window
 
 
