@@ -601,7 +601,7 @@ def test_a_folded_0d_array_of_one_is_a_unit_factor():
 
 
 # ---- slices of run-time start and fixed length ----------------------------------------------
-CHECK = {"size": 8, "reach": 3, "written": "x[i:i + 3]", "start_text": "i"}
+CHECK = {"size": 8, "window": Window(3), "written": "x[i:i + 3]", "start_text": "i"}
 F8 = ArrayType((8,), "float64")
 
 

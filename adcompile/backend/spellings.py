@@ -259,8 +259,8 @@ class WindowCheck:
     window of zero elements never does."""
 
     def statements(self, start: ast.expr, params) -> list[ast.stmt]:
-        last = params["size"] - params["reach"]
-        if not params["reach"]:
+        last = params["size"] - params["window"].reach
+        if not params["window"].reach:
             return []
         inside = ast.Compare(ast.Constant(0), [ast.LtE(), ast.LtE()], [start, literal(last)])
         message = ast.JoinedStr([

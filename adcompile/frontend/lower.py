@@ -1964,44 +1964,49 @@ class _Lowerer:
         `Window` of length b - a and its start, checked against the axis (``check_window``)
         since NumPy would shorten the slice there. None for another slice."""
         offsets = _common_base(node.lower, node.upper) if axis is not None else None
-        step = 1 if node.step is None else self.known.get(self.read_constant(node.step, env))
-        if offsets is None or not isinstance(step, int) or isinstance(step, bool) or step < 1:
+        step = 1 if node.step is None else self.known_int(self.read_constant(node.step, env))
+        if offsets is None or step is None or step < 1:
             return None
         binding = self.read_constant(node.lower, env)
-        known = binding.obj if isinstance(binding, Static) else self.known.get(binding)
-        if known is not None or not isinstance(binding, Value):
+        if not isinstance(binding, Value) or self.known_int(binding) is not None:
             return None  # a constant start: a `Slice`
         self.at(node)
-        lower, upper = (self.known_offset(offset, env) for offset in offsets)
+        lower, upper = (self.window_offset(offset, env) for offset in offsets)
         length = self.int_op(operator.sub, upper, lower)
         if step != 1:
             length = self.int_op(operator.floordiv, self.int_op(operator.add, length,
                                                                 step - 1), step)
         length = self.int_op(max, length, 0)
-        reach = self.int_op(max, self.int_op(operator.add, self.int_op(
-            operator.mul, self.int_op(operator.sub, length, 1), step), 1), 0)
         what = "the length of a slice whose start is computed when the function runs"
         hint = "write the stop as the start plus a number known while compiling: " \
             f"x[{_text(node.lower)}:{_text(node.lower)} + 3]"
-        window = Window(self.defer_int(length, what, deferred, node, hint), step)
+        windows = []  # the index's, and its check's, each with its own deferred length
         extra = []
+        for listed in (deferred, extra):
+            windows.append(Window(length if isinstance(length, int) else self.defer(
+                length, None, what, listed, self.loc(node), hint), step))
         size = self.defer(self.b.apply("dim", array, axis=axis), None, what, extra, None)
-        reach = self.defer_int(reach, what, extra, node, hint)
         self.at(node)
         start = self.b.apply("check_window", self.value(binding, node.lower), *extra,
-                             size=size, reach=reach, written=_text(subscript),
+                             size=size, window=windows[1], written=_text(subscript),
                              start_text=_text(node.lower), hint=binding.hint)
-        return window, start
+        return windows[0], start
 
-    def known_offset(self, offset, env: dict) -> int | Value:
+    def window_offset(self, offset, env: dict) -> int | Value:
         """An offset of a window's bounds: an int, or a value typing makes one."""
         if isinstance(offset, int):
             return offset
         binding = self.read_constant(offset, env)
-        known = binding.obj if isinstance(binding, Static) else self.known.get(binding)
+        known = self.known_int(binding)
+        return self.value(binding, offset) if known is None else known
+
+    def known_int(self, binding) -> int | None:
+        """The int `binding` is while compiling, or None."""
+        known = binding.obj if isinstance(binding, Static) else \
+            self.known.get(binding) if isinstance(binding, Value) else None
         if isinstance(known, (int, np.integer)) and not isinstance(known, (bool, np.bool_)):
             return int(known)
-        return self.value(binding, offset)
+        return None
 
     def int_op(self, function, a, b) -> int | Value:
         """``function(a, b)`` on ints, or the op computing it where either is a value."""
@@ -2009,12 +2014,6 @@ class _Lowerer:
             return function(a, b)
         operands = [v if isinstance(v, Value) else self.const(v) for v in (a, b)]
         return self.b.apply(_INT_PRIMS[function], *operands)
-
-    def defer_int(self, value: int | Value, what: str, deferred: list, node,
-                  hint: str) -> int | Deferred:
-        if isinstance(value, int):
-            return value
-        return self.defer(value, None, what, deferred, self.loc(node), hint)
 
     def index_list(self, node, env: dict):
         """The values of a list written in an index, ``x[[0, 2, -1]]``, as Python lists."""
@@ -2030,9 +2029,9 @@ class _Lowerer:
 
     def index_bound(self, node, env: dict, deferred: list) -> int | Deferred:
         binding = self.read_constant(node, env)  # a global bound is guarded, not an input
-        known = binding.obj if isinstance(binding, Static) else self.known.get(binding)
-        if isinstance(known, (int, np.integer)) and not isinstance(known, (bool, np.bool_)):
-            return int(known)
+        known = self.known_int(binding)
+        if known is not None:
+            return known
         if isinstance(binding, Value):
             return self.defer(binding, None, "a slice's bounds and step", deferred,
                               self.loc(node))

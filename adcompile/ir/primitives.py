@@ -582,18 +582,18 @@ def _index_normalizer(arity: int) -> Callable:
     return normalize
 
 
-# The start of a `Window` in an axis of `size`, checked to leave the `reach` the window
-# needs before the end (and to be non-negative): the start, or an IndexError naming the
-# slice as `written`, its start as `start_text`. Once per window the user writes; the ops
+# The start of a `window` in an axis of `size`, checked to leave the room the window needs
+# before the end (and to be non-negative): the start, or an IndexError naming the slice
+# as `written`, its start as `start_text`. Once per window the user writes; the ops
 # derivatives add read the checked start.
-def _check_window(start: ArrayType, size: int, reach: int, written: str,
+def _check_window(start: ArrayType, size: int, window: Window, written: str,
                   start_text: str) -> ArrayType:
     if start.shape != () or start.kind not in "iu":
         raise ShapeMismatch(f"the start of {written} must be one integer, not {start}")
     return start
 
 
-_define("check_window", 1, _check_window, params=("size", "reach", "written", "start_text"))
+_define("check_window", 1, _check_window, params=("size", "window", "written", "start_text"))
 _define("index", 1, _index, params=("index",), normalize=_index_normalizer(1))
 _define("index_update", 2, _index_update, params=("index", "mode"),
         normalize=_index_normalizer(2))

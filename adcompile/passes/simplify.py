@@ -368,12 +368,13 @@ class _Simplifier:
         start, params = op.inputs[0], op.params
         inner = self.defs.get(start)
         if inner is not None and inner.prim == "check_window" and \
-                (inner.params["size"], inner.params["reach"]) == \
-                (params["size"], params["reach"]):
+                (inner.params["size"], inner.params["window"]) == \
+                (params["size"], params["window"]):
             return "value", start
         known = consts.get(start, _NOT_CONST)
         low, high = (known, known) if type(known) is int else self.ranges.get(start, (-1, -1))
-        if not params["reach"] or 0 <= low and high <= params["size"] - params["reach"]:
+        reach = params["window"].reach
+        if not reach or 0 <= low and high <= params["size"] - reach:
             return "value", start
         return None
 
