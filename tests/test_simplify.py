@@ -626,13 +626,6 @@ def test_a_range_loops_index_needs_no_check_where_every_window_fits(n, checked):
     assert ("check_window" in prims(fn)) == checked
 
 
-def test_a_start_checked_twice_alike_is_checked_once():
-    fn = make(lambda b, x, i: b.apply("index", x, b.apply("check_window", b.apply(
-        "check_window", i, **CHECK), **CHECK), index=(Window(3),)), F8, INT)
-    assert _run(fn)
-    assert prims(fn) == ["check_window", "index"]
-
-
 @pytest.mark.parametrize("start, kept", [(5, False), (6, True), (-1, True)])
 def test_a_window_at_a_constant_start_inside_the_axis_is_a_slice(start, kept):
     fn = make(lambda b, x: b.apply("index", x, b.apply("check_window", b.const(start),

@@ -34,8 +34,7 @@ the zeros come from derivatives that are zero by construction, as JAX's symbolic
     x with x[i] + v set at i -> x with v added at i, where i cannot select an element twice
     (x updated at i)[j] -> x[j], where constant ints in i and j pick apart rows of one axis
     the check of a window's start -> the start, where it is inside (a constant, a range
-        loop's index over such starts, that plus or times a constant, a start checked so
-        already)
+        loop's index over such starts, that plus or times a constant)
     x[i:i + 3] with i a constant -> x[5:8]
 
 Folding evaluates through `adcompile.backend.spellings.evaluate`, the code generated code
@@ -56,7 +55,7 @@ from ..ir.primitives import PRIMITIVES, TYPE_FACTS, Slice, Window, result_type, 
 from ..ir.structured import Cond, Loop, RangeLoop, as_cond, as_loop
 from ..ir.types import ArrayType, NoneType, type_of
 
-_UNFOLDABLE = {"const", "cond", "loop", "push", "pop", "tape_new", "check_window"}
+_UNFOLDABLE = {"const", "cond", "loop", "push", "pop", "tape_new"}
 _RESHAPING = {"reshape", "broadcast_to", "sum_to", "transpose", "as_numpy", "as_python",
               "copy", "ravel", "squeeze", "atleast_1d", "atleast_2d", "atleast_3d", "astype"}
 _CASTS = ("as_numpy", "as_python")
@@ -127,9 +126,9 @@ class _Simplifier:
             op.inputs = [self.follow(v) for v in op.inputs]
             if isinstance(loop := as_loop(op), RangeLoop):
                 bounds = [consts.get(v, _NOT_CONST) for v in loop.op.inputs[:3]]
-                if all(type(bound) is int for bound in bounds) and bounds[2] and \
-                        range(*bounds):
-                    taken = range(*bounds)
+                taken = range(*bounds) if all(type(bound) is int for bound in bounds) and \
+                    bounds[2] else None
+                if taken:
                     self.ranges[loop.index] = (min(taken[0], taken[-1]),
                                                max(taken[0], taken[-1]))
             for inner in op.regions:
@@ -366,11 +365,6 @@ class _Simplifier:
     def checked_window(self, op: Op, consts: dict):
         """("value", the start) where the check of a window's start cannot fail."""
         start, params = op.inputs[0], op.params
-        inner = self.defs.get(start)
-        if inner is not None and inner.prim == "check_window" and \
-                (inner.params["size"], inner.params["window"]) == \
-                (params["size"], params["window"]):
-            return "value", start
         known = consts.get(start, _NOT_CONST)
         low, high = (known, known) if type(known) is int else self.ranges.get(start, (-1, -1))
         reach = params["window"].reach
