@@ -245,8 +245,7 @@ class _Codegen:
         if self.is_inlined(op.output):
             return []
         value = self.op_expr(op)
-        if self._element_before_update(op) and op.output.type.shape != () and \
-                is_basic_index(op.params["index"], [v.type for v in op.inputs[1:]]):
+        if self._element_before_update(op) and op.output.type.shape != ():
             value = spellings.copied(value)  # a view, kept apart from the update after it
         return [ast.Assign([ast.Name(self.name(op.output), ast.Store())], value)]
 
@@ -392,8 +391,10 @@ class _Codegen:
         """Whether `read` takes elements of an array that an index update after it in its
         region writes into (``g = bx[i]``, then ``bx[i] = 0.0``): a scalar, a copy, or a
         view that codegen copies (``g = bx[i:i + 2].copy()``, costing the view's size,
-        not the array's)."""
-        if read.prim != "index":
+        not the array's). Not an integer array's selection: a copy already, but one that
+        lowering the generated code again could not tell from a view."""
+        if read.prim != "index" or read.outputs[0].type.shape != () and not \
+                is_basic_index(read.params["index"], [v.type for v in read.inputs[1:]]):
             return False
         region = self._op_region.get(read)
         return any(writer.prim == "index_update" and writer.inputs[0] is read.inputs[0]
