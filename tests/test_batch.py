@@ -183,3 +183,14 @@ def test_a_placeholder_a_branch_yields_stands_for_a_batch(fun, x):
     (columns,) = compile_source(source, "batched", constants)(x, np.eye(3))
     ad.testing.check_grads(fun, (x,), order=2)
     np.testing.assert_allclose(columns, ad.hessian(fun)(x), rtol=1e-14)
+
+
+def moving_products(x):
+    out = np.zeros(len(x))
+    for i in range(len(x) - 1):
+        out[i:i + 2] += x[i:i + 2] * x[i]
+    return out
+
+
+def test_windows_read_and_written_in_a_loop_are_batched():
+    _check(moving_products, (np.linspace(0.2, 1.3, 6),), [0])

@@ -563,6 +563,59 @@ def test_an_array_written_under_an_if_in_a_loop_is_not_copied_there(transform, f
                                else ad.hessian(fn)(x))
 
 
+# ---- slices of run-time start and fixed length --------------------------------------------
+def lagged_products(x):
+    out = np.zeros(len(x))
+    for i in range(2, len(x)):
+        out[i - 2:i] += x[i - 2:i] * x[i]
+    return np.sum(out ** 2)
+
+
+def strided_while(x):
+    total, i = 0.0, 0
+    while i + 3 <= len(x):
+        total = total + np.prod(x[i:i + 3] ** 2)
+        i = i + 2
+    return total
+
+
+def pair_at(x, k):
+    return np.sum(np.sin(x[k:k + 2]) * x[k + 1:k + 3])
+
+
+def test_a_window_is_written_as_its_slice_and_its_adjoint_added_in_place():
+    x = np.linspace(0.2, 1.3, 8)
+    g = ad.grad(lagged_products)
+    g(x)
+    assert "x[t:t + 2]" in g.source and "bx[t5:t5 + 2] +=" in g.source, g.source
+    assert "raise" not in g.source  # a range loop's windows all fit: no check
+    assert not any(".copy()" in body for body in _loop_bodies(g.source)), g.source
+    primal = ad.primal(pair_at)
+    primal(x, 1)
+    assert "x[k:k + 2]" in primal.source and "x[k + 1:k + 3]" in primal.source
+    assert primal.source.count("raise IndexError") == 2, primal.source
+
+
+@pytest.mark.parametrize("transform", [ad.primal, ad.grad])
+@pytest.mark.parametrize("fn", [lagged_products, strided_while, pair_at])
+def test_the_saved_source_of_windows_compiles_again(transform, fn, tmp_path, monkeypatch):
+    x = np.linspace(0.2, 1.3, 8)
+    args = (x, 5) if fn is pair_at else (x,)
+    compiled = transform(fn)
+    compiled(*args)
+    name = compiled.source.split("def ")[1].split("(")[0]
+    (tmp_path / f"saved_{name}.py").write_text(compiled.source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    again = getattr(importlib.import_module(f"saved_{name}"), name)
+    np.testing.assert_allclose(ad.primal(again)(*args), compiled(*args))
+    np.testing.assert_allclose(ad.jacobian(again)(*args),
+                               ad.jacobian(fn)(*args) if transform is ad.primal
+                               else ad.hessian(fn)(*args))
+    if fn is pair_at:  # its checks read back as checks
+        with pytest.raises(IndexError, match="= 7 reads outside an axis of 8"):
+            ad.primal(again)(x, 6)
+
+
 def rows_then_an_if_passing_an_adjoint_on(x, y):
     acc = np.zeros((1, 3))
     for i in range(len(x)):

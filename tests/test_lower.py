@@ -34,7 +34,7 @@ import pytest
 import adcompile as ad
 from adcompile.frontend.callables import METHODS
 from adcompile.frontend.lower import lower, lower_function
-from adcompile.ir.primitives import OPERAND, Slice
+from adcompile.ir.primitives import OPERAND, Slice, Window
 from adcompile.ir.nodes import Function, Region, walk_ops
 from adcompile.ir.types import type_of
 from adcompile.testing import check_grads
@@ -1390,6 +1390,128 @@ def test_indices_lower_to_one_index_op_each_with_the_structure_as_a_parameter():
         ("index", {"index": (OPERAND, -1)}), ("index", {"index": ((0, 0),)})]
     m = np.arange(6.0).reshape(3, 2)
     np.testing.assert_array_equal(ad.primal(reads_elements)(m, 2), reads_elements(m, 2))
+
+
+# ---- slices of run-time start and fixed length ---------------------------------------------
+def moving_sums(x):
+    out = np.zeros(len(x) - 2)
+    for i in range(len(x) - 2):
+        out[i] = np.sum(x[i:i + 3])
+    return np.sum(out ** 2)
+
+
+def squares_of_pairs(x):
+    n = len(x) // 2
+    out = np.zeros((n, 2))
+    for i in range(n):
+        out[i, :] = x[2 * i:2 * i + 2] ** 2
+    return np.sum(out)
+
+
+def sets_windows(x):
+    out = np.zeros(len(x) + 1)
+    for i in range(len(x) - 1):
+        out[i:i + 2] = x[i:i + 2] * x[i]
+    return np.sum(out ** 2)
+
+
+def adds_windows(x):
+    out = np.zeros(len(x) + 1)
+    for i in range(len(x) - 2):
+        out[i:i + 2] += np.sin(x[i + 1:i + 3]) * x[i]
+    return np.sum(out ** 2)
+
+
+def products_while(x):
+    total = 0.0
+    i = 0
+    while i + 3 <= len(x):
+        total = total + np.prod(x[i:i + 3])
+        i = i + 2
+    return total
+
+
+def row_windows(X):
+    total = 0.0
+    for i in range(X.shape[0] - 1):
+        total = total + np.sum(X[i:i + 2, :] ** 2) * X[i, 0]
+    return total
+
+
+def column_windows(X):
+    out = np.zeros((X.shape[0], X.shape[1] + 1))
+    for j in range(X.shape[1] - 1):
+        out[:, j:j + 2] += np.cos(X[:, j:j + 2]) * np.sum(X[..., j:j + 2] ** 2)
+    return np.sum(out ** 2)
+
+
+def windows_of_a_length_from_the_shape(x):
+    k = len(x) // 4
+    total = 0.0
+    for i in range(2, len(x) - k - 1):
+        total = total + np.sum(x[i - 2:i - 2 + k] ** 2) * x[i - 1] + np.sum(x[i - 2:i + 3:2])
+    return total
+
+
+def window_at(x, k):
+    return np.sum(x[k:k + 3] ** 2)
+
+
+def window_of_unrelated_bounds(x, j):
+    return np.sum(x[1:j])
+
+
+def window_of_a_length_from_data(x, k):
+    n = np.argmax(x)
+    return np.sum(x[k:k + n])
+
+
+WINDOWS = [moving_sums, squares_of_pairs, sets_windows, adds_windows, products_while,
+           row_windows, column_windows, windows_of_a_length_from_the_shape]
+
+
+def test_a_slice_of_run_time_start_and_fixed_length_lowers_to_a_window():
+    windows = [params["index"] for prim, params in lowered_ops(moving_sums) +
+               lowered_ops(squares_of_pairs) + lowered_ops(column_windows)
+               if prim in ("index", "index_update") and any(
+                   isinstance(entry, Window) for entry in params["index"])]
+    assert windows == [(Window(3),), (Window(2),), (Slice(), Window(2)),  # out[:, j:j + 2] +=
+                       (Slice(), Window(2)), (Ellipsis, Window(2)), (Slice(), Window(2))]
+    compiled = ad.primal(window_at)
+    compiled(np.ones(4), 1)
+    assert Counter(op.prim for op in walk_ops(compiled.ir.function.body))["check_window"] == 1
+
+
+@pytest.mark.parametrize("fn", WINDOWS)
+def test_windows_read_and_written_in_loops_have_exact_derivatives(fn):
+    x = np.linspace(0.2, 1.3, 12).reshape(3, 4) if "X" in inspect.signature(fn).parameters \
+        else np.linspace(0.2, 1.3, 9)
+    np.testing.assert_allclose(ad.primal(fn)(x), fn(x), rtol=1e-14)
+    check_grads(fn, (x,), order=2)
+
+
+def test_a_window_reaching_outside_its_axis_raises_where_numpy_would_shorten_it():
+    x = np.linspace(0.2, 1.3, 8)
+    assert len(x[6:6 + 3]) == 2 and len(x[-1:-1 + 3]) == 0  # NumPy's slices
+    np.testing.assert_allclose(ad.grad(window_at)(x, 5), [0] * 5 + list(2 * x[5:]))
+    for compiled in (ad.primal(window_at), ad.grad(window_at)):
+        for k in (6, -1, 100):
+            with pytest.raises(IndexError, match=re.escape(
+                    f"x[k:k + 3] with k = {k} reads outside an axis of 8: adcompile "
+                    "compiles slices of a fixed length")):
+                compiled(x, k)
+
+
+def test_a_slice_whose_length_depends_on_data_is_refused_with_the_fixed_length_form():
+    x = np.linspace(0.2, 1.3, 8)
+    for fn, snippet in ((window_of_unrelated_bounds, "j]"), (window_of_a_length_from_data,
+                                                            "k:k + n")):
+        with pytest.raises(ad.UnsupportedSyntaxError) as info:
+            ad.grad(fn)(x, 3)
+        assert_points_at(info.value, fn, snippet, "known while compiling")
+        assert "x[k:k + 3]" in info.value.hint or "x[i:i + 3]" in info.value.hint
+    with pytest.raises(ad.ShapeError, match="does not fit in axis 0 of size 8"):
+        ad.primal(lambda x, k: x[k:k + 9])(x, 0)
 
 
 def test_the_facts_of_a_type_are_constants_once_typed():

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from adcompile.backend.spellings import evaluate
-from adcompile.ir.primitives import OPERAND, PRIMITIVES, TYPE_FACTS, Slice, result_type
+from adcompile.ir.primitives import (OPERAND, PRIMITIVES, TYPE_FACTS, Slice, Window,
+                                     index_operand_count, result_type)
 from adcompile.ir.types import BOOL, FLOAT, INT, TAPE, ArrayType, ShapeMismatch, type_of
 
 F3 = ArrayType((3,), "float64")
@@ -422,6 +423,7 @@ def test_declared_parameters():
                         "transpose": ("axes",), "index": ("index",),
                         "index_update": ("index", "mode"), "dim": ("axis", "rank"),
                         "check_bound": ("name",), "list_stack": ("length", "axis"),
+                        "check_window": ("size", "window", "written", "start_text"),
                         "list_unstack": ("axis",), "list_broadcast": ("size",),
                         **{name: ("axis", "keepdims") for name in ("mean", "prod", "max",
                                                                    "min")},
@@ -465,6 +467,11 @@ I2 = ArrayType((2,), "int64")
     ((((0, 1), (1, 2)), None, (1, 2)), [], ([[0, 1], [1, 2]], None, [1, 2])),
     ((Slice(), ((0, 1), (1, 2)), (1, 2)), [], (slice(None), [[0, 1], [1, 2]], [1, 2])),
     ((), [], ()), ((Slice(10, None),), [], (slice(10, None),)),
+    # a window starting at 1: basic indexing, as the slice it is
+    ((Window(2), OPERAND), [INT, I2], (slice(1, 3), np.array([0, 1]))),
+    ((OPERAND, Slice(), Window(3, 2)), [I2, INT], (np.array([0, 1]), slice(None),
+                                                   slice(0, 6, 2))),
+    ((Ellipsis, Window(0)), [INT], (Ellipsis, slice(1, 1))),
 ])
 def test_index_types_its_result_as_numpy_shapes_it(index, operands, numpy_index):
     params = PRIMITIVES["index"].normalize([T345, *operands], {"index": index})
@@ -493,6 +500,13 @@ def test_index_normalizes_to_explicit_non_negative_entries():
      r"cannot add a value of shape \(2,\) at an index selecting shape \(3,\)"),
     ("index_update", [ArrayType((), "float64"), FLOAT], {"index": (), "mode": "set"},
      "at least one dimension"),
+    ("index", [T345, INT], {"index": (Slice(), Window(5))}, "5 elements does not fit in "
+                                                          "axis 1 of size 4"),
+    ("index", [T345, INT], {"index": (Window(2, 3),)}, "2 elements 3 apart does not fit"),
+    ("index", [T345, INT], {"index": (Window(2, -1),)}, "a positive step"),
+    ("index", [T345, I2], {"index": (Window(2),)}, "start must be one integer"),
+    ("check_window", [FLOAT], {"size": 3, "window": Window(2), "written": "x[i:i + 2]",
+                               "start_text": "i"}, r"start of x\[i:i \+ 2\] must be one"),
     ("dim", [M23], {"axis": 2}, "axis 2 is out of bounds"),
     ("dim", [ArrayType((), "float64")], {"axis": 0}, "len"),
     ("dim", [M23], {"axis": 0, "rank": 3}, "cannot unpack the shape"),
@@ -502,6 +516,14 @@ def test_bad_indices_are_refused_with_the_shape(prim, inputs, params, message):
     with pytest.raises(ShapeMismatch, match=message):
         normalize = PRIMITIVES[prim].normalize
         result_type(prim, inputs, normalize(inputs, params) if normalize else params)
+
+
+def test_a_window_takes_its_start_as_an_operand_and_keeps_its_entry():
+    index = (Window(2), OPERAND, Slice(1, None))
+    assert index_operand_count({"index": index}) == 2
+    params = PRIMITIVES["index"].normalize([T345, INT, INT], {"index": index})
+    assert params == {"index": (Window(2), OPERAND, Slice(1, 5, 1))}
+    assert repr(Window(3)) == "@:@+3" and repr(Window(2, 3)) == "@:@+6:3"
 
 
 def test_index_update_keeps_the_type_of_the_array():

@@ -14,7 +14,7 @@ from adcompile.backend.compile import compile_source
 from adcompile.ir.builder import Builder
 from adcompile.ir.nodes import Function, Region, Value
 from adcompile.backend.spellings import evaluate
-from adcompile.ir.primitives import LIST_PRIMITIVES, OPERAND, PRIMITIVES, Slice
+from adcompile.ir.primitives import LIST_PRIMITIVES, OPERAND, PRIMITIVES, Slice, Window
 from adcompile.ir.types import FLOAT, type_of
 from adcompile.passes import optimize
 from adcompile.rules import BATCH_RULES, RULES, DiffBuilder, rule_for
@@ -45,7 +45,10 @@ SMOOTH = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "ta
 ZERO = {"floordiv", "lt", "le", "gt", "ge", "eq", "ne", "not", "sign", "floor", "ceil",
         "int", "factorial", "zeros_like", "ones_like", "dim", "ndim", "size", "zeros",
         "ones", "eye", "arange", "linspace", "basis", "trunc", "round", "argmax", "argmin",
-        "slogdet_sign", "dtype_is"}
+        "slogdet_sign", "dtype_is", "check_window"}
+# the check of a window's start: an int, nothing to differentiate or batch; checked through
+# the programs that read windows (tests/test_lower.py)
+INT_ONLY = {"check_window"}
 TYPE_FACTS = {"dim", "ndim", "size", "dtype_is"}  # read from an array's type
 # Lists, and the check of a loop variable read after its loop, are checked through the
 # programs that use them (tests/test_lower.py), batching rules included: a list is no
@@ -78,12 +81,17 @@ ARRAY_CASES = {
               ([M23], {"index": (None, Ellipsis, Slice(1, None))}),
               ([M23], {"index": ((1, 0, 1), Slice())}), ([M23], {"index": ((0, 0), (2, 2))}),
               ([M23, 1], {"index": (OPERAND,)}),
-              ([M23, np.array([2, 0, 2])], {"index": (Slice(), OPERAND)})],
+              ([M23, np.array([2, 0, 2])], {"index": (Slice(), OPERAND)}),
+              ([M23, 1], {"index": (Slice(), Window(2))}),
+              ([T234, 0], {"index": (Window(2), Slice(), Slice(1, None))}),
+              ([M23, 0], {"index": (Slice(), Window(2, 2))})],
     "index_update": [
         ([M23, M23[0] * 3], {"index": (1,), "mode": "add"}),
         ([M23, 0.7], {"index": (Slice(), Slice(None, None, 2)), "mode": "set"}),
         ([M23, M23[:, :1] + 1], {"index": (Slice(), (2, 2, 0)), "mode": "add"}),
         ([M23, np.array([0.5, -1.0]), 0], {"index": (Slice(), OPERAND), "mode": "set"}),
+        ([M23, M23[:, :2] * 3, 1], {"index": (Slice(), Window(2)), "mode": "add"}),
+        ([M23, M23[0, :2], 0], {"index": (1, Window(2, 2)), "mode": "set"}),
         ([M23, M23[:, 0], np.array([1, 0])], {"index": (OPERAND, 2), "mode": "add"})],
     # reductions
     "mean": [([M23], {"axis": 0}), ([M23], {"keepdims": True})],
@@ -253,8 +261,8 @@ def test_array_rule(prim, case):
     _check_rules(prim, args, params)
 
 
-@pytest.mark.parametrize("prim", sorted(p for p in ZERO - {"factorial", "not"} - TYPE_FACTS
-                                         if PRIMITIVES[p].arity))
+@pytest.mark.parametrize("prim", sorted(p for p in ZERO - {"factorial", "not"} - TYPE_FACTS -
+                                         INT_ONLY if PRIMITIVES[p].arity))
 def test_zero_rules_give_zero_derivatives(prim):
     arity = PRIMITIVES[prim].arity
     args = [SQUARE] if prim == "slogdet_sign" else [2.3, 1.1][:arity]
@@ -306,11 +314,12 @@ def test_symbolic_zeros_cost_nothing():
 # ---- batching rules ------------------------------------------------------------------
 
 # No batching rule: the tape's effects, a factorial (of ints, never a tangent), the facts
-# of a type (constants before any transform runs), and what has no operands. A program batching them is computed one member
+# of a type (constants before any transform runs), the check of a window's start (an
+# int), and what has no operands. A program batching them is computed one member
 # of the batch at a time (tests/test_api.py).
 # A list's length is one for the whole batch (the batch transform keeps it); a list is
 # broadcast along a batch, or summed over one, only by batching, never batched again.
-UNBATCHED = EFFECTS | TYPE_FACTS | {"factorial"} | {p for p in PRIMITIVES
+UNBATCHED = EFFECTS | TYPE_FACTS | INT_ONLY | {"factorial"} | {p for p in PRIMITIVES
                                                    if PRIMITIVES[p].arity == 0} | \
     {"list_len", "list_broadcast", "list_batch_sum"}
 BATCH = 3

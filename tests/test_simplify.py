@@ -8,7 +8,7 @@ import pytest
 import adcompile as ad
 from adcompile.pipeline import specialize
 from adcompile.ir.nodes import walk_ops
-from adcompile.ir.primitives import OPERAND, Slice
+from adcompile.ir.primitives import OPERAND, Slice, Window
 from adcompile.ir.types import ArrayType, BOOL, FLOAT, INT
 from adcompile.ir.verify import verify
 from adcompile.passes.dce import dce
@@ -598,3 +598,51 @@ def test_a_folded_0d_array_of_one_is_a_unit_factor():
     fn = make(build, scalar)
     optimize(fn)
     assert prims(fn) == ["cos"]
+
+
+# ---- slices of run-time start and fixed length ----------------------------------------------
+CHECK = {"size": 8, "window": Window(3), "written": "x[i:i + 3]", "start_text": "i"}
+F8 = ArrayType((8,), "float64")
+
+
+def _windows(fn) -> list:
+    return [op.params["index"] for op in walk_ops(fn.body) if op.prim == "index"]
+
+
+@pytest.mark.parametrize("n, checked", [(6, False), (7, True)])
+def test_a_range_loops_index_needs_no_check_where_every_window_fits(n, checked):
+    # for i in range(n): 2 * i - 1 + 1 (0, 2, ..., 2n - 2) starts a window of 3 in 8 + 6
+    def build(b, x):
+        def body(b, i, total):
+            start = b.apply("add", b.apply("sub", b.apply("mul", i, b.const(2)),
+                                           b.const(1)), b.const(1))
+            start = b.apply("check_window", start, **{**CHECK, "size": 14})
+            window = b.apply("index", x, start, index=(Window(3),))
+            return [b.apply("add", total, b.apply("sum", window, axis=(0,),
+                                                   keepdims=False))], b.const(False)
+        return range_loop(b, n, [b.const(0.0)], body).outputs[0]
+    fn = make(build, ArrayType((14,), "float64"))
+    _run(fn)
+    assert ("check_window" in prims(fn)) == checked
+
+
+@pytest.mark.parametrize("start, kept", [(5, False), (6, True), (-1, True)])
+def test_a_window_at_a_constant_start_inside_the_axis_is_a_slice(start, kept):
+    fn = make(lambda b, x: b.apply("index", x, b.apply("check_window", b.const(start),
+                                                       **CHECK), index=(Window(3),)), F8)
+    _run(fn)
+    if kept:  # it raises when it runs, as the check says
+        assert prims(fn) == ["const", "check_window", "index"]
+    else:
+        assert prims(fn) == ["index"] and _windows(fn) == [(Slice(5, 8, 1),)]
+
+
+def window_after_the_middle(x):
+    n = len(x) // 2
+    return np.sum(x[n - 1:n + 2] ** 2)
+
+
+def test_a_window_whose_start_typing_knows_is_the_slice_it_is():
+    compiled = ad.primal(window_after_the_middle)
+    assert compiled(np.arange(8.0)) == 9 + 16 + 25
+    assert "x[3:6]" in compiled.source and "raise" not in compiled.source

@@ -124,11 +124,17 @@ def inverted(x):
     return np.linalg.inv(x[:4].reshape(2, 2)).ravel()
 
 
-@pytest.mark.parametrize("fun", [looped, branched, inverted])
+def windowed(x):
+    start = np.argmax(x[:3])  # a slice of fixed length whose start is known at run time
+    return x[start:start + 2] * 2.0
+
+
+@pytest.mark.parametrize("fun", [looped, branched, inverted, windowed])
 def test_loops_ifs_and_ops_without_a_rule_are_dense_over_what_they_read(fun):
     x = RNG.uniform(0.5, 1.5, 6)
     [pattern] = _pattern(fun, x)
-    read = {looped: np.arange(6), branched: np.arange(6), inverted: np.arange(4)}[fun]
+    read = {looped: np.arange(6), branched: np.arange(6), inverted: np.arange(4),
+            windowed: np.arange(6)}[fun]
     expected = np.zeros((pattern.shape[0], 6), dtype=bool)
     expected[:, read] = True
     np.testing.assert_array_equal(pattern, expected)

@@ -46,7 +46,7 @@ import numpy as np
 
 from ..ir.nodes import Function, Op, Region, Value
 from ..ir.structured import Cond, Loop, RangeLoop, WhileLoop, as_cond, as_loop
-from ..ir.primitives import PRIMITIVES, RETURNS_NEW_ARRAY
+from ..ir.primitives import PRIMITIVES, RETURNS_NEW_ARRAY, is_basic_index
 from ..ir.types import ListType
 from . import arrays, spellings
 
@@ -128,7 +128,7 @@ class _Codegen:
         op = self.defs.get(value)
         if op is None or self.is_literal(value):
             return op is not None
-        if op.prim == "check_bound":
+        if op.prim in ("check_bound", "check_window"):
             return False
         if op.prim in _LIST_READS and self.uses.get(op.inputs[0], 0) > 1 or \
                 self._element_before_update(op):
@@ -240,9 +240,14 @@ class _Codegen:
             return []
         if op.prim == "check_bound":
             return self.check_bound(op)
+        if op.prim == "check_window":
+            return self.check_window(op)
         if self.is_inlined(op.output):
             return []
-        return [ast.Assign([ast.Name(self.name(op.output), ast.Store())], self.op_expr(op))]
+        value = self.op_expr(op)
+        if self._element_before_update(op) and op.output.type.shape != ():
+            value = spellings.copied(value)  # a view, kept apart from the update after it
+        return [ast.Assign([ast.Name(self.name(op.output), ast.Store())], value)]
 
     def update(self, op: Op) -> list[ast.stmt]:
         """An index update: in place when its operand is owned, else on a copy."""
@@ -269,6 +274,19 @@ class _Codegen:
         check = spellings.spelling(op.prim, [op.inputs[0].type], self.target)
         return check.statements(self.expr(op.inputs[0]), op.params) + \
             self.assign([op.output], [self.expr(op.inputs[0])])
+
+    def check_window(self, op: Op) -> list[ast.stmt]:
+        """The start of a window checked; read under the start's name where nothing
+        rebinds that name while the checked value is read (a range loop's index): ``i``,
+        not a copy of it. A while loop's ``i = i + 2`` may come before the window's
+        reads, which the check's own name keeps apart."""
+        start = self.expr(op.inputs[0])
+        owner = self._region_owner.get(id(self.def_region.get(op.inputs[0])))
+        loop = as_loop(owner) if owner is not None else None
+        if isinstance(loop, RangeLoop) and op.inputs[0] is loop.index:
+            self.names.setdefault(op.output, start.id)
+        check = spellings.spelling(op.prim, [op.inputs[0].type], self.target)
+        return check.statements(start, op.params) + self.assign([op.output], [start])
 
     def owned(self, value: Value, reader: Op) -> bool:
         """Whether `reader` may write into `value`: nothing else reads it, and it is an
@@ -370,9 +388,13 @@ class _Codegen:
         return alternatives
 
     def _element_before_update(self, read: Op) -> bool:
-        """Whether `read` takes an element of an array (a scalar, a copy) that an index
-        update after it in its region writes into (``g = bx[i]``, then ``bx[i] = 0.0``)."""
-        if read.prim != "index" or getattr(read.outputs[0].type, "shape", None) != ():
+        """Whether `read` takes elements of an array that an index update after it in its
+        region writes into (``g = bx[i]``, then ``bx[i] = 0.0``): a scalar, a copy, or a
+        view that codegen copies (``g = bx[i:i + 2].copy()``, costing the view's size,
+        not the array's). Not an integer array's selection: a copy already, but one that
+        lowering the generated code again could not tell from a view."""
+        if read.prim != "index" or read.outputs[0].type.shape != () and not \
+                is_basic_index(read.params["index"], [v.type for v in read.inputs[1:]]):
             return False
         region = self._op_region.get(read)
         return any(writer.prim == "index_update" and writer.inputs[0] is read.inputs[0]

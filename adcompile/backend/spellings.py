@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..ir.primitives import OPERAND, Slice, may_repeat, result_type
+from ..ir.primitives import OPERAND, Slice, Window, may_repeat, result_type
 from ..ir.types import ArrayType, Type, promote
 
 # (module imported, the name generated code calls it by)
@@ -164,6 +164,19 @@ def _slice(entry: Slice, size: int) -> ast.Slice:
                        for bound in (start, stop, step)))
 
 
+def _window(entry: Window, start: ast.expr) -> ast.Slice:
+    """``i:i + 3``, ``2 * i:2 * i + 4:2``, ``i - 2:i`` (not ``i - 2:i - 2 + 2``)."""
+    base, offset = start, 0
+    if isinstance(start, ast.BinOp) and isinstance(start.op, (ast.Add, ast.Sub)) and \
+            isinstance(start.right, ast.Constant) and type(start.right.value) is int:
+        base = start.left
+        offset = start.right.value if isinstance(start.op, ast.Add) else -start.right.value
+    reach = offset + entry.length * entry.step
+    stop = ast.BinOp(base, ast.Add() if reach > 0 else ast.Sub(), literal(abs(reach))) \
+        if reach else base
+    return ast.Slice(start, stop, None if entry.step == 1 else literal(entry.step))
+
+
 def _entries(x: Type, index: tuple, operands: list[ast.expr]) -> list[ast.expr]:
     """One expression per entry of a normalized index, the trailing full slices left out."""
     operands = iter(operands)
@@ -178,6 +191,8 @@ def _entries(x: Type, index: tuple, operands: list[ast.expr]) -> list[ast.expr]:
             written.append(entry if entry.is_full(size) else _slice(entry, size))
         elif entry is OPERAND:
             written.append(next(operands))
+        elif isinstance(entry, Window):
+            written.append(_window(entry, next(operands)))
         elif isinstance(entry, tuple):
             written.append(_int_list(entry))
         else:
@@ -235,6 +250,29 @@ class Check:
                          [])
         return [ast.If(ast.Compare(value, [ast.Is()], [ast.Constant(None)]),
                        [ast.Raise(error, None)], [])]
+
+
+@dataclass(frozen=True)
+class WindowCheck:
+    """The start of a slice of fixed length (``check_window``): an IndexError where the
+    slice would reach outside its axis, which NumPy would shorten instead, and which a
+    window of zero elements never does."""
+
+    def statements(self, start: ast.expr, params) -> list[ast.stmt]:
+        last = params["size"] - params["window"].reach
+        if not params["window"].reach:
+            return []
+        inside = ast.Compare(ast.Constant(0), [ast.LtE(), ast.LtE()], [start, literal(last)])
+        message = ast.JoinedStr([
+            ast.Constant(f"{params['written']} with {params['start_text']} = "),
+            ast.FormattedValue(start, -1, None),
+            ast.Constant(f" reads outside an axis of {params['size']}: {WINDOW_RULE}")])
+        error = ast.Call(ast.Name("IndexError", ast.Load()), [message], [])
+        return [ast.If(ast.UnaryOp(ast.Not(), inside), [ast.Raise(error, None)], [])]
+
+
+# Why a slice of run-time start is checked, in the IndexError of `WindowCheck`.
+WINDOW_RULE = "adcompile compiles slices of a fixed length (NumPy's would be shorter)"
 
 
 @dataclass(frozen=True)
@@ -328,6 +366,7 @@ _LIST_SPELLINGS = {
     "list_zeros_like": Written(_list_zeros_like),
     "list_add": Written(_list_add),
     "check_bound": Check(),
+    "check_window": WindowCheck(),
 }
 
 

@@ -7,6 +7,8 @@ happen during lowering, with the same kind of message.
 
 from __future__ import annotations
 
+import re
+
 import gast
 
 from ..errors import UnsupportedSyntaxError
@@ -79,7 +81,7 @@ def _check(node, parsed: ParsedFunction, in_loop: bool) -> None:
     if isinstance(node, gast.Expr) and _is_append(node.value):
         _check(node.value.args[0], parsed, in_loop)
         return
-    if isinstance(node, gast.If) and is_unbound_check(node):
+    if isinstance(node, gast.If) and (is_unbound_check(node) or is_window_check(node)):
         return
     if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) and \
             isinstance(node.value.func, gast.Attribute) and \
@@ -172,6 +174,28 @@ def is_unbound_check(node) -> bool:
         body[0].exc.func.id == "UnboundLocalError" and len(body[0].exc.args) == 1 and \
         isinstance(body[0].exc.args[0], gast.Constant) and \
         isinstance(body[0].exc.args[0].value, str)
+
+
+def is_window_check(node) -> bool:
+    """``if not 0 <= i <= 7: raise IndexError(f'x[i:i + 3] with i = {i} reads outside an
+    axis of 10: adcompile compiles slices of a fixed length ...')``: the start of a slice of
+    fixed length checked, as in adcompile's output, before the slice, which lowering checks
+    again."""
+    test, body = node.test, node.body
+    if not (isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not) and
+            isinstance(test.operand, gast.Compare) and not node.orelse and len(body) == 1 and
+            isinstance(body[0], gast.Raise) and isinstance(body[0].exc, gast.Call) and
+            isinstance(body[0].exc.func, gast.Name) and body[0].exc.func.id == "IndexError"
+            and len(body[0].exc.args) == 1):
+        return False
+    compare, message = test.operand, body[0].exc.args[0]
+    return isinstance(compare.left, gast.Constant) and compare.left.value == 0 and \
+        [type(op) for op in compare.ops] == [gast.LtE, gast.LtE] and \
+        isinstance(compare.comparators[1], gast.Constant) and \
+        isinstance(message, gast.JoinedStr) and len(message.values) == 3 and \
+        isinstance(message.values[2], gast.Constant) and re.match(
+            r" reads outside an axis of \d+: adcompile compiles slices of a fixed length",
+            str(message.values[2].value)) is not None
 
 
 def is_add_at(call) -> bool:

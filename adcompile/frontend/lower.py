@@ -27,6 +27,7 @@ Lowering knows nothing of derivatives.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import functools
 import inspect
@@ -45,11 +46,11 @@ from ..ir.builder import Builder
 from ..ir.deferred import Deferred
 from ..ir.infer import NOT_ARRAY
 from ..ir.nodes import Function, Op, Region, Value
-from ..ir.primitives import OPERAND, PRIMITIVES, RETURNS_NEW_ARRAY, VIEWS, Slice
+from ..ir.primitives import OPERAND, PRIMITIVES, RETURNS_NEW_ARRAY, VIEWS, Slice, Window
 from .callables import (METHODS, REQUIRED, STRING_PARAMS, UNSUPPORTED_PARAMS, Signature,
                         method_signature, signature_for)
 from ..ir.structured import Cond, RangeLoop, WhileLoop, loop_region, yield_body, yield_test
-from .fence import fence, is_add_at, is_unbound_check
+from .fence import fence, is_add_at, is_unbound_check, is_window_check
 from .parse import ParsedFunction, function_from_lambda, parse_function
 from .reads import ROOT, Read, is_input, still_finds
 from ..pytree import LEAF, Tree, flatten, leaf_names, nesting, unflatten
@@ -553,6 +554,8 @@ class _Lowerer:
         elif isinstance(node, gast.AnnAssign):
             if node.value is not None:
                 self.bind(node.target, self.expr(node.value, env), env)
+        elif isinstance(node, gast.If) and is_window_check(node):
+            pass  # adcompile's check of a window's start: the window checks it again
         elif isinstance(node, gast.If) and is_unbound_check(node):
             checked = node.test.left
             self.at(checked)
@@ -1622,7 +1625,7 @@ class _Lowerer:
         if isinstance(base, Static) and isinstance(base.obj, (dict, list, tuple)):
             return self.outside_item(base.obj, node, env)
         array = self.value(base, node.value)
-        entries, operands = self.index(index, env)
+        entries, operands = self.index(index, env, array, node)
         self.at(node)
         return self.new_array(self.b.apply("index", array, *operands, index=entries))
 
@@ -1768,12 +1771,19 @@ class _Lowerer:
                 made[keyword.arg] = self.expr(keyword.value, env)
         return self.made(made)
 
-    def index(self, node, env: dict) -> tuple[tuple, list[Value]]:
-        """The ``index`` parameter of a subscript's index, and its run-time operands (then
-        the values of its deferred slice bounds)."""
+    def index(self, node, env: dict, array: Value, subscript) -> tuple[tuple, list[Value]]:
+        """The ``index`` parameter of `subscript`'s index `node` into `array`, and its
+        run-time operands (then the values of its deferred slice bounds)."""
         entries, operands, deferred = [], [], []
-        for element in node.elts if isinstance(node, gast.Tuple) else [node]:
-            entries.extend(self.index_entries(element, env, operands, deferred))
+        elements = node.elts if isinstance(node, gast.Tuple) else [node]
+        for k, element in enumerate(elements):
+            window = self.window(element, env, array, _axis_of(elements, k), subscript,
+                                 deferred) if isinstance(element, gast.Slice) else None
+            if window is not None:
+                entries.append(window[0])
+                operands.append(window[1])
+            else:
+                entries.extend(self.index_entries(element, env, operands, deferred))
         return tuple(entries), operands + deferred
 
     def write_item(self, target, value: Value, mode: str, env: dict,
@@ -1792,7 +1802,7 @@ class _Lowerer:
         self.at(target)
         self.require_no_views(name_node.id, array, env, f"writing into {name_node.id}")
         entries, operands = self.index(target.slice if index_node is None else index_node,
-                                       env)
+                                       env, array, target)
         self.at(target)
         updated = self.b.apply("index_update", array, value, *operands, index=entries,
                                mode=mode)
@@ -1949,6 +1959,63 @@ class _Lowerer:
         operands.append(self.value(binding, node))
         return [OPERAND]
 
+    def window(self, node, env: dict, array: Value, axis: int | None, subscript,
+               deferred: list) -> tuple[Window, Value] | None:
+        """``x[e + a:e + b]`` with `e` known only at run time and a, b while compiling: a
+        `Window` of length b - a and its start, checked against the axis (``check_window``)
+        since NumPy would shorten the slice there. None for another slice."""
+        offsets = _common_base(node.lower, node.upper) if axis is not None else None
+        step = 1 if node.step is None else self.known_int(self.read_constant(node.step, env))
+        if offsets is None or step is None or step < 1:
+            return None
+        binding = self.read_constant(node.lower, env)
+        if not isinstance(binding, Value) or self.known_int(binding) is not None:
+            return None  # a constant start: a `Slice`
+        self.at(node)
+        lower, upper = (self.window_offset(offset, env) for offset in offsets)
+        length = self.int_op(operator.sub, upper, lower)
+        if step != 1:
+            length = self.int_op(operator.floordiv, self.int_op(operator.add, length,
+                                                                step - 1), step)
+        length = self.int_op(max, length, 0)
+        what = "the length of a slice whose start is computed when the function runs"
+        hint = "write the stop as the start plus a number known while compiling: " \
+            f"x[{_text(node.lower)}:{_text(node.lower)} + 3]"
+        windows = []  # the index's, and its check's, each with its own deferred length
+        extra = []
+        for listed in (deferred, extra):
+            windows.append(Window(length if isinstance(length, int) else self.defer(
+                length, None, what, listed, self.loc(node), hint), step))
+        size = self.defer(self.b.apply("dim", array, axis=axis), None, what, extra, None)
+        self.at(node)
+        start = self.b.apply("check_window", self.value(binding, node.lower), *extra,
+                             size=size, window=windows[1], written=_text(subscript),
+                             start_text=_text(node.lower), hint=binding.hint)
+        return windows[0], start
+
+    def window_offset(self, offset, env: dict) -> int | Value:
+        """An offset of a window's bounds: an int, or a value typing makes one."""
+        if isinstance(offset, int):
+            return offset
+        binding = self.read_constant(offset, env)
+        known = self.known_int(binding)
+        return self.value(binding, offset) if known is None else known
+
+    def known_int(self, binding) -> int | None:
+        """The int `binding` is while compiling, or None."""
+        known = binding.obj if isinstance(binding, Static) else \
+            self.known.get(binding) if isinstance(binding, Value) else None
+        if isinstance(known, (int, np.integer)) and not isinstance(known, (bool, np.bool_)):
+            return int(known)
+        return None
+
+    def int_op(self, function, a, b) -> int | Value:
+        """``function(a, b)`` on ints, or the op computing it where either is a value."""
+        if isinstance(a, int) and isinstance(b, int):
+            return function(a, b)
+        operands = [v if isinstance(v, Value) else self.const(v) for v in (a, b)]
+        return self.b.apply(_INT_PRIMS[function], *operands)
+
     def index_list(self, node, env: dict):
         """The values of a list written in an index, ``x[[0, 2, -1]]``, as Python lists."""
         if isinstance(node, gast.List):
@@ -1963,9 +2030,9 @@ class _Lowerer:
 
     def index_bound(self, node, env: dict, deferred: list) -> int | Deferred:
         binding = self.read_constant(node, env)  # a global bound is guarded, not an input
-        known = binding.obj if isinstance(binding, Static) else self.known.get(binding)
-        if isinstance(known, (int, np.integer)) and not isinstance(known, (bool, np.bool_)):
-            return int(known)
+        known = self.known_int(binding)
+        if known is not None:
+            return known
         if isinstance(binding, Value):
             return self.defer(binding, None, "a slice's bounds and step", deferred,
                               self.loc(node))
@@ -2591,10 +2658,11 @@ class _Lowerer:
                          "write it as a number or a tuple of numbers")
 
     @staticmethod
-    def defer(value: Value, fact: str | None, what: str, deferred: list, loc) -> Deferred:
+    def defer(value: Value, fact: str | None, what: str, deferred: list, loc,
+              hint: str | None = None) -> Deferred:
         """A parameter typing resolves from `value` (see `adcompile.ir.deferred`)."""
         deferred.append(value)
-        return Deferred(len(deferred) - 1, fact, what, loc)
+        return Deferred(len(deferred) - 1, fact, what, loc, hint)
 
     def local_function(self, node, env: dict) -> Local:
         """A `def` or `lambda` in the body; its defaults are evaluated now, as Python does."""
@@ -2703,6 +2771,53 @@ def _holders(value: Value, env: dict) -> list[str]:
     return [name for name, binding in env.items()
             if binding is value or (not _is_binding_leaf(binding) and
                                     any(leaf is value for leaf in _flatten(binding)))]
+
+
+# The ops `int_op` computes a window's length with, where typing knows the operands.
+_INT_PRIMS = {operator.add: "add", operator.sub: "sub", operator.mul: "mul",
+              operator.floordiv: "floordiv", max: "maximum"}
+
+
+def _axis_of(elements: list, k: int) -> int | None:
+    """The axis the `k`-th element of an index stands for, counted from the end after an
+    ellipsis; None where a list (maybe a mask of several axes) makes it unknown."""
+    def takes_axis(element):
+        return not (isinstance(element, gast.Constant) and
+                    (element.value is None or element.value is Ellipsis))
+    ellipsis = any(isinstance(e, gast.Constant) and e.value is Ellipsis for e in elements[:k])
+    counted = elements[k:] if ellipsis else elements[:k]
+    if any(isinstance(e, gast.List) for e in counted):
+        return None
+    axes = sum(map(takes_axis, counted))
+    return -axes if ellipsis else axes
+
+
+def _common_base(lower, upper) -> tuple | None:
+    """(a, b) for bounds ``e + a`` and ``e + b`` (or ``e``, ``e - a``, ``a + e``) of the
+    same expression `e`: ints, or expressions to add (negated: a `gast.UnaryOp`)."""
+    if lower is None or upper is None:
+        return None
+    for base, a in _split_offset(lower):
+        for other, b in _split_offset(upper):
+            if gast.dump(base) == gast.dump(other):
+                return a, b
+    return None
+
+
+def _split_offset(node) -> list:
+    """The ways to read `node` as ``base + offset``."""
+    ways = [(node, 0)]
+    if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Add):
+        ways += [(node.left, node.right), (node.right, node.left)]
+    elif isinstance(node, gast.BinOp) and isinstance(node.op, gast.Sub):
+        ways.append((node.left, gast.copy_location(gast.UnaryOp(gast.USub(), node.right),
+                                                   node.right)))
+    return ways
+
+
+def _text(node) -> str:
+    """`node` as Python source, for a message."""
+    return ast.unparse(gast.gast_to_ast(node))
 
 
 def _constant_array_entries(values: np.ndarray) -> list:

@@ -21,12 +21,14 @@ from ..errors import Loc
 class Deferred:
     """The `position`-th extra input of its op, as a parameter: its value as an int
     (``fact`` None), or the ``"shape"`` or ``"dtype"`` of the array it is. `what` names the
-    parameter, and `loc` is where it is written, for an error message."""
+    parameter, and `loc` is where it is written, for an error message, with `hint` where
+    the usual one (compute it from shapes) does not say enough."""
 
     position: int
     fact: str | None
     what: str
     loc: Loc | None = None
+    hint: str | None = None
 
     def __repr__(self) -> str:
         return f"<deferred {self.fact or 'int'} {self.position}>"

@@ -133,9 +133,10 @@ def _resolve_deferred(op: Op, producers: dict) -> None:
             raise UnsupportedSyntaxError(
                 f"{marker.what} must be known while compiling, from constants and the "
                 "shapes of arrays, but this one is computed from the data when the "
-                "function runs", marker.loc or op.loc,
+                "function runs", marker.loc or op.loc, marker.hint or
                 "compute it from constants, len(x), x.shape[k] or x.size; to read one "
-                "element at a position computed at run time, write x[i]")
+                "element at a position computed at run time, write x[i], and a slice of "
+                "a fixed length, x[i:i + 3]")
         return known
 
     op.params = resolve_deferred(op.params, value_of)

@@ -315,9 +315,10 @@ _define("matmul", 2, _matmul)
 # ``.set(v)`` in JAX's words) another, ``index_update`` with ``mode`` "add" or "set". The
 # static structure of the index is the ``index`` parameter, a tuple with one entry per
 # position: an int, a `Slice`, None (a new axis), ``...`` (before normalization), a nested
-# tuple of ints (a constant integer array), or `OPERAND`, which stands for the next input
+# tuple of ints (a constant integer array), `OPERAND`, which stands for the next input
 # after the primitive's fixed operands: an index known only at run time (a loop's ``i``,
-# an integer array). Normalization, once the types are known, expands ``...``, adds the
+# an integer array), or a `Window`, a slice of fixed length whose start is the next input
+# (``x[i:i + 3]``). Normalization, once the types are known, expands ``...``, adds the
 # full slices NumPy implies, checks constant indices against the shape and makes them
 # non-negative; run-time indices cannot be checked while compiling (NumPy checks them).
 # Advanced indexing follows NumPy: the integer arrays (and the ints among them) broadcast
@@ -361,10 +362,36 @@ class _Operand:
 OPERAND = _Operand()  # an index entry given at run time: the op's next input
 
 
+@dataclass(frozen=True)
+class Window:
+    """``start:start + length * step:step`` with the start given at run time, the op's next
+    input as for `OPERAND`: a slice whose length is known while compiling (``x[i:i + 3]``,
+    ``x[2 * i:2 * i + 2]``). NumPy shortens such a slice where it passes the end of the
+    axis; compiled code raises there instead (see ``check_window``), so every window
+    selects `length` elements, from start on, `step` apart."""
+
+    length: int
+    step: int = 1
+
+    def __repr__(self) -> str:
+        step = "" if self.step == 1 else f":{self.step}"
+        return f"@:@+{self.length * self.step}{step}"
+
+    @property
+    def reach(self) -> int:
+        """How far past its start a window's last element is, plus one: the room it needs."""
+        return (self.length - 1) * self.step + 1 if self.length else 0
+
+
+def takes_operand(entry) -> bool:
+    """Whether an index entry is given (or starts) at run time: the op's next input."""
+    return entry is OPERAND or isinstance(entry, Window)
+
+
 def index_operand_count(params: dict) -> int:
     """How many inputs an op takes beyond its primitive's arity: its run-time index
     entries."""
-    return sum(entry is OPERAND for entry in params.get("index", ()))
+    return sum(map(takes_operand, params.get("index", ())))
 
 
 class BooleanMaskAtRunTime(ShapeMismatch):
@@ -376,9 +403,13 @@ def _check_entries(x: ArrayType, index: tuple, operands: list) -> None:
         raise ShapeMismatch("a Python number cannot be indexed; index an array")
     if sum(entry is Ellipsis for entry in index) > 1:
         raise ShapeMismatch("an index can have only one ellipsis (...)")
-    if sum(entry is OPERAND for entry in index) != len(operands):
+    if sum(map(takes_operand, index)) != len(operands):
         raise ShapeMismatch("the index has a different number of run-time entries "
                             "than the op has index operands")
+    starts = [t for entry, t in zip([e for e in index if takes_operand(e)], operands)
+              if isinstance(entry, Window)]
+    if any(t.shape != () for t in starts):
+        raise ShapeMismatch("a slice's start must be one integer, not an array")
     for t in operands:
         if t.kind == "b":
             raise BooleanMaskAtRunTime(
@@ -415,6 +446,8 @@ def _normalize_index(x: ArrayType, index, operands: list) -> tuple:
             normalized.append(_constant_array_entry(entry, axis, x.shape))
         elif entry is OPERAND:
             normalized.append(OPERAND)
+        elif isinstance(entry, Window):
+            normalized.append(_window_fitting(entry, axis, x.shape))
         else:
             raise ShapeMismatch(f"{entry!r} cannot index an array")
         axis += 1
@@ -426,6 +459,19 @@ def _in_bounds(k: int, axis: int, shape: tuple) -> int:
         raise ShapeMismatch(f"index {k} is out of bounds for axis {axis} with size "
                             f"{shape[axis]} (an array of shape {shape})")
     return k % shape[axis]
+
+
+def _window_fitting(window: Window, axis: int, shape: tuple) -> Window:
+    if not isinstance(window.length, int) or not isinstance(window.step, int) or \
+            window.length < 0 or window.step < 1:
+        raise ShapeMismatch(f"a slice of run-time start needs a length of zero or more and "
+                            f"a positive step, not {window.length} and {window.step}")
+    if window.reach > shape[axis]:
+        apart = "" if window.step == 1 else f" {window.step} apart"
+        raise ShapeMismatch(f"a slice of {window.length} elements{apart} does not fit in axis "
+                            f"{axis} of size {shape[axis]} (an array of shape {shape}) "
+                            "wherever it starts")
+    return window
 
 
 def _constant_array_entry(entry: tuple, axis: int, shape: tuple) -> tuple:
@@ -458,7 +504,7 @@ def _entry_shape(entry, operand: ArrayType | None) -> tuple:
 def indexed_shape(x: ArrayType, index: tuple, operands: list) -> tuple:
     """The shape of ``x[index]`` for a normalized index, as NumPy computes it."""
     kinds = iter(operands)
-    operand_of = [next(kinds) if entry is OPERAND else None for entry in index]
+    operand_of = [next(kinds) if takes_operand(entry) else None for entry in index]
     has_arrays = any(isinstance(entry, tuple) or (entry is OPERAND and t.shape != ())
                      for entry, t in zip(index, operand_of))
     advanced = [k for k, entry in enumerate(index)
@@ -480,8 +526,17 @@ def indexed_shape(x: ArrayType, index: tuple, operands: list) -> tuple:
                 placed = True
         elif isinstance(entry, Slice):
             shape.append(entry.length(x.shape[axis]))
+        elif isinstance(entry, Window):
+            shape.append(entry.length)
         axis += 1
     return tuple(shape)
+
+
+def is_basic_index(index: tuple, operand_types: list) -> bool:
+    """Whether an index is NumPy's basic indexing, which gives a view of the array: ints,
+    slices and windows, no integer array."""
+    return not any(isinstance(entry, tuple) for entry in index) and \
+        all(t.shape == () for t in operand_types)
 
 
 def may_repeat(index: tuple, operand_types: list) -> bool:
@@ -527,6 +582,18 @@ def _index_normalizer(arity: int) -> Callable:
     return normalize
 
 
+# The start of a `window` in an axis of `size`, checked to leave the room the window needs
+# before the end (and to be non-negative): the start, or an IndexError naming the slice
+# as `written`, its start as `start_text`. Once per window the user writes; the ops
+# derivatives add read the checked start.
+def _check_window(start: ArrayType, size: int, window: Window, written: str,
+                  start_text: str) -> ArrayType:
+    if start.shape != () or start.kind not in "iu":
+        raise ShapeMismatch(f"the start of {written} must be one integer, not {start}")
+    return start
+
+
+_define("check_window", 1, _check_window, params=("size", "window", "written", "start_text"))
 _define("index", 1, _index, params=("index",), normalize=_index_normalizer(1))
 _define("index_update", 2, _index_update, params=("index", "mode"),
         normalize=_index_normalizer(2))

@@ -33,6 +33,9 @@ the zeros come from derivatives that are zero by construction, as JAX's symbolic
     a + (zeros with v added at i) -> a with v added at i (an update costs the size of v)
     x with x[i] + v set at i -> x with v added at i, where i cannot select an element twice
     (x updated at i)[j] -> x[j], where constant ints in i and j pick apart rows of one axis
+    the check of a window's start -> the start, where it is inside (a constant, a range
+        loop's index over such starts, that plus or times a constant)
+    x[i:i + 3] with i a constant -> x[5:8]
 
 Folding evaluates through `adcompile.backend.spellings.evaluate`, the code generated code
 runs, so a folded constant equals what the code would compute.
@@ -48,9 +51,9 @@ import numpy as np
 from ..backend.spellings import evaluate
 from ..ir.infer import infer_op
 from ..ir.nodes import Function, Op, Region, Value, substitute, walk_ops
-from ..ir.primitives import PRIMITIVES, TYPE_FACTS, Slice, result_type
-from ..ir.structured import Cond, Loop, as_cond, as_loop
-from ..ir.types import NoneType, type_of
+from ..ir.primitives import PRIMITIVES, TYPE_FACTS, Slice, Window, result_type, takes_operand
+from ..ir.structured import Cond, Loop, RangeLoop, as_cond, as_loop
+from ..ir.types import ArrayType, NoneType, type_of
 
 _UNFOLDABLE = {"const", "cond", "loop", "push", "pop", "tape_new"}
 _RESHAPING = {"reshape", "broadcast_to", "sum_to", "transpose", "as_numpy", "as_python",
@@ -87,6 +90,9 @@ class _Simplifier:
         self.reads.update(v for op in walk_ops(fn.body) for inner in op.regions
                           for v in inner.results)
         self.reads.update(fn.body.results)
+        # an int known to lie in [low, high]: a range loop's index, that plus or times a
+        # constant
+        self.ranges: dict[Value, tuple[int, int]] = {}
 
     def follow(self, value: Value) -> Value:
         while value in self.replacements:
@@ -118,6 +124,13 @@ class _Simplifier:
         new_ops: list[Op] = []
         for op in region.ops:
             op.inputs = [self.follow(v) for v in op.inputs]
+            if isinstance(loop := as_loop(op), RangeLoop):
+                bounds = [consts.get(v, _NOT_CONST) for v in loop.op.inputs[:3]]
+                taken = range(*bounds) if all(type(bound) is int for bound in bounds) and \
+                    bounds[2] else None
+                if taken:
+                    self.ranges[loop.index] = (min(taken[0], taken[-1]),
+                                               max(taken[0], taken[-1]))
             for inner in op.regions:
                 changed |= self.region(inner, consts)
                 inner.results = [self.follow(v) for v in inner.results]
@@ -134,6 +147,7 @@ class _Simplifier:
                 continue
             self.pending = []
             self.rewriting = op
+            self.note_range(op, consts)
             rewrite = self.rewrite(op, consts)
             new_ops.extend(self.pending)
             if rewrite is None:
@@ -159,6 +173,12 @@ class _Simplifier:
                 self.defs[op.inputs[0]].prim in ("list_new", "list_zeros_like"):
             inner = self.defs[op.inputs[0]]
             return "prim", (inner.prim, list(inner.inputs))
+        if op.prim == "check_window":
+            return self.checked_window(op, consts)
+        if op.prim in ("index", "index_update"):
+            fixed = self.fixed_windows(op, consts)
+            if fixed is not None:
+                return "value", fixed
         if op.prim in _UNFOLDABLE or not PRIMITIVES[op.prim].pure or \
                 PRIMITIVES[op.prim].on_lists:
             return None
@@ -341,6 +361,55 @@ class _Simplifier:
                     read.inputs[1:] == operands and read.params["index"] == index:
                 return other
         return None
+
+    def checked_window(self, op: Op, consts: dict):
+        """("value", the start) where the check of a window's start cannot fail."""
+        start, params = op.inputs[0], op.params
+        known = consts.get(start, _NOT_CONST)
+        low, high = (known, known) if type(known) is int else self.ranges.get(start, (-1, -1))
+        reach = params["window"].reach
+        if not reach or 0 <= low and high <= params["size"] - reach:
+            return "value", start
+        return None
+
+    def note_range(self, op: Op, consts: dict) -> None:
+        """The range of an int a range loop's index plus, minus or times a constant takes."""
+        if op.prim not in ("add", "sub", "mul") or type(op.output.type) is not ArrayType or \
+                op.output.type.shape != () or op.output.type.kind not in "iu":
+            return
+        for ranged, other in (op.inputs, reversed(op.inputs)):
+            constant = consts.get(other, _NOT_CONST)
+            if ranged not in self.ranges or type(constant) is not int or \
+                    op.prim == "sub" and ranged is not op.inputs[0]:
+                continue
+            low, high = self.ranges[ranged]
+            ends = {"add": (low + constant, high + constant),
+                    "sub": (low - constant, high - constant),
+                    "mul": (low * constant, high * constant)}[op.prim]
+            self.ranges[op.output] = (min(ends), max(ends))
+            return
+
+    def fixed_windows(self, op: Op, consts: dict) -> Value | None:
+        """`op` with its windows that start at constants inside the axis as slices."""
+        arity = PRIMITIVES[op.prim].arity
+        operands = iter(op.inputs[arity:])
+        entries, kept, axis = [], [], 0
+        shape = op.inputs[0].type.shape
+        for entry in op.params["index"]:
+            operand = next(operands) if takes_operand(entry) else None
+            start = consts.get(operand, _NOT_CONST)
+            if isinstance(entry, Window) and type(start) is int and \
+                    0 <= start <= shape[axis] - entry.reach:
+                stop = start + entry.length * entry.step
+                entries.append(Slice(start, stop, entry.step).normalized(shape[axis]))
+            else:
+                entries.append(entry)
+                kept += [] if operand is None else [operand]
+            axis += entry is not None
+        if len(kept) == len(op.inputs) - arity:
+            return None
+        params = {**op.params, "index": tuple(entries)}
+        return self.make(op.prim, *op.inputs[:arity], *kept, **params)
 
     def is_one(self, value: Value, consts: dict) -> bool:
         """A constant 1, or one reshaped or broadcast (a float32 reverse sweep's seed, the

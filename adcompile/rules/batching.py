@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir.primitives import OPERAND, Slice, atleast_shape, indexed_shape, stacking_axis
+from ..ir.primitives import (OPERAND, Slice, atleast_shape, indexed_shape, stacking_axis,
+                             takes_operand)
 from ..ir.types import ArrayType, ListType, broadcast
 from .registry import BatchUnsupported, defbatch, defzero
 
@@ -149,11 +150,12 @@ def _repeated(b, value, n: int):
 
 def _arrays_in_front(index, operand_types) -> int:
     """The number of axes NumPy puts in front of the result for an index whose arrays
-    (ints count among them) are apart from each other, the shape they broadcast to; 0
-    when they are adjacent (their shape stands where they do). The batch axis, a full
+    (ints count among them; a window's start does not) are apart from each other, the
+    shape they broadcast to; 0 when they are adjacent (their shape stands where they do). The batch axis, a full
     slice in front of the index, comes after those axes."""
     operands = iter(operand_types)
-    shapes = {k: next(operands).shape if entry is OPERAND else np.shape(entry)
+    given = {k: next(operands).shape for k, entry in enumerate(index) if takes_operand(entry)}
+    shapes = {k: given[k] if entry is OPERAND else np.shape(entry)
               for k, entry in enumerate(index)
               if entry is OPERAND or isinstance(entry, (tuple, int))}
     if all(shape == () for k, shape in shapes.items() if not isinstance(index[k], int)):

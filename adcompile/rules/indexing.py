@@ -13,6 +13,10 @@ index repeats, the value written last wins, and the value's cotangent counts eve
 repeat, as in JAX.
 
 An index of only full slices and new axes is a reshape; its reverse is the reshape back.
+A slice of run-time start and fixed length (a `Window`, ``x[i:i + 3]``) is an index entry
+like the others, its start an operand: the reverse adds into the same window in place
+(``bx[i:i + 3] += g``), so a loop of windows has a reverse sweep of the same order of cost.
+Its start is an int checked against the axis (``check_window``), with no derivative.
 """
 
 from __future__ import annotations
@@ -69,4 +73,4 @@ defrule("copy", linear=True,
         jvp=lambda b, p, t, out: None if t[0] is None else b.call("copy", t[0]),
         vjp=lambda b, p, out, g: [b.unbroadcast(g, p[0])])
 
-defzero("dim", "ndim", "size", "dtype_is")
+defzero("dim", "ndim", "size", "dtype_is", "check_window")
