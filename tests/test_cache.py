@@ -366,6 +366,32 @@ def test_a_global_list_is_walked_and_compiled_again_when_its_length_changes():
         GLOBAL_WEIGHTS[:] = [1.0, 2.0]
 
 
+PENALTIES = {"l2": 0.1, "scale": 2.0}
+
+
+def walks_a_global_dict(w):
+    t = PENALTIES.get("l2", 0.0) * w * w + PENALTIES.get("missing", 1.0) * w
+    for key, value in PENALTIES.items():
+        t = t + value * w
+    if "scale" in PENALTIES:
+        t = t * PENALTIES["scale"]
+    return t + len(PENALTIES) + sum(v for v in PENALTIES.values())
+
+
+def test_a_dict_read_from_outside_is_walked_and_compiled_again_when_its_keys_change():
+    g = ad.grad(walks_a_global_dict)
+    assert g(1.0) == pytest.approx(2.0 * (0.2 + 1.0 + 2.1))
+    try:
+        PENALTIES["l2"] = 1.0  # an item changed: read at the call
+        assert g(1.0) == pytest.approx(2.0 * (2.0 + 1.0 + 3.0))
+        PENALTIES["extra"] = 1.0  # a key added: compiled again
+        assert g(1.0) == pytest.approx(2.0 * (2.0 + 1.0 + 4.0))
+    finally:
+        PENALTIES.clear()
+        PENALTIES.update({"l2": 0.1, "scale": 2.0})
+    assert g(1.0) == pytest.approx(2.0 * (0.2 + 1.0 + 2.1))
+
+
 def reads_a_global_dict_by_a_run_time_key(x, k):
     return SETTINGS[k] * x
 

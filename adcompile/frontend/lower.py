@@ -983,18 +983,12 @@ class _Lowerer:
             isinstance(node.func, gast.Name) else None
         if isinstance(callee, Static) and callee.obj in (range, zip, enumerate, reversed):
             return self.iteration_call(callee.obj, node, env)
-        binding = self.expr(node, env)
+        binding = self.contents(self.expr(node, env), node)
         if isinstance(binding, (tuple, list)):
             return list(binding)
         if isinstance(binding, dict):  # its keys, known while compiling
             return [self.key_binding(key) for key in binding]
         self.at(node)
-        if isinstance(binding, Static) and isinstance(binding.obj, tuple) and \
-                all(isinstance(v, _NUMBER) for v in binding.obj):
-            return [self.const(v) for v in binding.obj]  # (a tuple cannot change)
-        if isinstance(binding, Static) and isinstance(binding.obj, (list, tuple)):
-            return [self.read(Read(binding.obj, "item", k, f"{_read_owner(node)}_{k}"), node)
-                    for k in range(self.outside_length(binding.obj, node))]
         if isinstance(binding, DynList):
             items = binding.value
             length = self.const(binding.length) if binding.length is not None else \
@@ -1668,6 +1662,30 @@ class _Lowerer:
         self.reads.guards[read] = read.fetch(self.reads.root)
         return self.reads.guards[read]
 
+    def contents(self, binding, node):
+        """A list, tuple or dict read from outside as the container of its items, each
+        read at every call (``for k, v in CONFIG.items()``, ``len(self.layers)``): its
+        length, or its keys, are known while compiling, and the code is compiled again
+        when they change. It stays the caller's: this function cannot change it. Any
+        other binding as it is."""
+        if not isinstance(binding, Static) or not isinstance(binding.obj, (list, tuple,
+                                                                              dict)):
+            return binding
+        container, owner = binding.obj, _read_owner(node)
+        if isinstance(container, dict):
+            read = Read(container, "keys", None, f"{owner}.keys()")
+            keys = self.reads.guards[read] = read.fetch(self.reads.root)
+            if not all(isinstance(k, (str, int)) and not isinstance(k, bool) for k in keys):
+                raise self.error(node, "a dict read from outside is walked here only when "
+                                 "its keys are strings or ints",
+                                 "read its items by their keys: CONFIG['lr']")
+            return {k: self.read(Read(container, "item", k, f"{owner}_{k}"
+                                      if isinstance(k, int) or k.isidentifier() else owner),
+                                 node) for k in keys}
+        items = [self.read(Read(container, "item", k, f"{owner}_{k}"), node)
+                 for k in range(self.outside_length(container, node))]
+        return items if isinstance(container, list) else tuple(items)
+
     def dict_key(self, node, env: dict):
         """A dict's key: a string or a number known while compiling (written out, a
         name bound to one, or the key of a walk over a dict's keys)."""
@@ -2210,7 +2228,7 @@ class _Lowerer:
     def membership(self, node, env: dict) -> Value:
         """``k in d`` (or ``not in``) for a dict, ``mode in ("a", "b")`` for a tuple or
         list of values known while compiling: known while compiling."""
-        container = self.expr(node.comparators[0], env)
+        container = self.contents(self.expr(node.comparators[0], env), node.comparators[0])
         if isinstance(container, dict):
             found = self.dict_key(node.left, env) in container
         else:
@@ -2275,6 +2293,9 @@ class _Lowerer:
                                  "xs.copy()")
             if isinstance(base, Value):
                 return self.method_call(base, node, env)
+            if isinstance(base, Static) and isinstance(base.obj, dict) and \
+                    node.func.attr in ("items", "keys", "values", "get"):
+                base = self.contents(base, node.func.value)
             if isinstance(base, dict):
                 return self.dict_method(base, node, env)
             callee = self.attribute(base, node.func)
@@ -2292,12 +2313,11 @@ class _Lowerer:
             return self.builtin_dict(node, env)
         if callee == Static(len) and len(node.args) == 1 and not node.keywords:
             sized = self.expr(node.args[0], env)
-            if isinstance(sized, (tuple, list, DynList, dict)):
-                return self.length(sized, node)
-            if isinstance(sized, dict):
-                return self.const(len(sized))
             if isinstance(sized, Static) and isinstance(sized.obj, (list, tuple)):
                 return self.const(self.outside_length(sized.obj, node.args[0]))
+            sized = self.contents(sized, node.args[0])
+            if isinstance(sized, (tuple, list, DynList, dict)):
+                return self.length(sized, node)
             array = self.value(sized, node.args[0])
             self.at(node)
             return self.b.apply("dim", array, axis=0)

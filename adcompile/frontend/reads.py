@@ -42,8 +42,8 @@ class Read:
     """One place a function reads: ``cell`` (`base` a cell, or ROOT with `key` the
     index), ``self`` (ROOT: the instance the function being called is bound to), ``global`` (`base` a globals dict, `key` the name; builtins behind it),
     ``attr`` (`base` an object, `key` the attribute), ``item`` (`base` a dict, list or
-    tuple, `key` a constant key or index), ``len`` (`base` a list or tuple: its length, a
-    guard compared by value), ``default`` (`base` an inlined
+    tuple, `key` a constant key or index), ``len`` (`base` a list or tuple: its length)
+    or ``keys`` (`base` a dict: its keys in order), guards compared by value, ``default`` (`base` an inlined
     helper, `key` the index of an array default) or ``partial`` (`base` a
     functools.partial, `key` the index of a bound argument or the name of a bound
     keyword). `name` is for hints and messages."""
@@ -99,6 +99,8 @@ class Read:
                 self.base.keywords[self.key]
         if self.kind == "len":
             return len(self.base)
+        if self.kind == "keys":
+            return tuple(self.base)
         if self.kind == "item":
             try:
                 return self.base[self.key]
@@ -129,13 +131,15 @@ class Read:
             return f"{constant(self.base)}[{self.key!r}]"
         if self.kind == "len":
             return f"len({constant(self.base)})"
+        if self.kind == "keys":
+            return f"tuple({constant(self.base)})"
         return f"{constant(self.base)}.{self.key}"
 
 
 def still_finds(read: Read, found, guarded) -> bool:
     """Whether a guard holds: the read finds the very object it found (a length, the
     same number)."""
-    return found == guarded if read.kind == "len" else found is guarded
+    return found == guarded if read.kind in ("len", "keys") else found is guarded
 
 
 def is_input(obj) -> bool:
