@@ -3177,3 +3177,26 @@ def test_np_square_makes_a_new_array_the_function_may_update():
     y = np.array([1.0, -2.0])
     assert ad.primal(updates_what_square_made)(y) == updates_what_square_made(y)
     check_grads(updates_what_square_made, (y,), order=2)
+
+
+class TwoMethods:
+    def __init__(self, w):
+        self.w = w
+
+    def forward(self, x):
+        return np.tanh(self.w * x)
+
+    def loss(self, x, y):
+        return np.sum((self.forward(x) - y) ** 2)
+
+
+def test_a_method_calls_another_method_of_self():
+    model = TwoMethods(np.array([0.5, -1.0]))
+    x, y = np.array([1.0, 2.0]), np.zeros(2)
+    grad_loss = ad.grad(model.loss)
+    t = np.tanh(model.w * x)
+    np.testing.assert_allclose(grad_loss(x, y), 2.0 * t * (1.0 - t * t) * model.w)
+    check_grads(model.loss, (x, y), order=2)
+    model.w = np.array([1.0, 1.0])  # read at the call, through the other method too
+    t = np.tanh(x)
+    np.testing.assert_allclose(grad_loss(x, y), 2.0 * t * (1.0 - t * t))

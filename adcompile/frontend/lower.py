@@ -2067,6 +2067,12 @@ class _Lowerer:
             return getattr(base, node.attr)
         if isinstance(base, Static) and hasattr(base.obj, node.attr):
             self.at(node)
+            found = getattr(base.obj, node.attr)
+            if inspect.ismethod(found) and found.__self__ is base.obj and \
+                    node.attr not in getattr(base.obj, "__dict__", {}):
+                # self.forward: a new bound method at each read; its function is not
+                method = self.read(Read(type(base.obj), "attr", node.attr, node.attr), node)
+                return Static(functools.partial(method.obj, base.obj))
             return self.read(Read(base.obj, "attr", node.attr, node.attr), node)
         if isinstance(base, Value) and node.attr in _ARRAY_ATTRIBUTES:
             self.at(node)
