@@ -3200,3 +3200,23 @@ def test_a_method_calls_another_method_of_self():
     model.w = np.array([1.0, 1.0])  # read at the call, through the other method too
     t = np.tanh(x)
     np.testing.assert_allclose(grad_loss(x, y), 2.0 * t * (1.0 - t * t))
+
+
+def mean_under_a_mask(p, mask=None):
+    if mask is not None:
+        return np.sum(p * mask) / np.sum(mask)
+    return np.mean(p)
+
+
+def reduces_by_mode(x, mode="all"):
+    if mode == "all":
+        return np.sum(x)
+    return np.sum(x, axis=1)  # would not type for a vector: lowered only for other modes
+
+
+def test_an_early_return_under_a_condition_known_while_compiling_lowers_one_branch():
+    p = np.array([1.0, 2.0, 4.0])
+    np.testing.assert_allclose(ad.grad(mean_under_a_mask)(p), np.full(3, 1.0 / 3.0))
+    np.testing.assert_allclose(ad.grad(mean_under_a_mask)(p, np.array([1.0, 0.0, 1.0])),
+                               [0.5, 0.0, 0.5])
+    np.testing.assert_array_equal(ad.grad(reduces_by_mode)(p), np.ones(3))

@@ -494,8 +494,8 @@ class _Lowerer:
                         isinstance(leaf, DynList) for leaf in _flatten_tree(returned)[0]):
                     raise self.error(stmt.value, "returning a list whose length is known "
                                      "only when the code runs is not supported",
-                                     "return what you compute from it (sum(xs)), or an "
-                                     "array: y = np.zeros_like(x), then y[i] = ... in a loop")
+                                     "return an array of it, np.array(xs), or what you "
+                                     "compute from it, sum(xs)")
                 return returned
             if isinstance(stmt, gast.If) and _returns(stmt):
                 return self.lower_returning_if(stmt, rest, env)
@@ -762,6 +762,9 @@ class _Lowerer:
 
     def lower_returning_if(self, node, rest: list, env: dict):
         pred = self.value(self.expr(node.test, env), node.test)
+        if isinstance(self.known.get(pred), bool):  # only the branch that runs
+            return self.lower_stmts((node.body if self.known[pred] else node.orelse) + rest,
+                                    env)
 
         def lower(stmts):
             def run(branch_env):
