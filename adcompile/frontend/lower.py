@@ -2378,9 +2378,27 @@ class _Lowerer:
 
     def spread(self, node, env: dict):
         """The call with its arguments ``*args`` written out, one ``args[k]`` each, for a
-        tuple or list whose length is known while compiling."""
-        if not any(isinstance(arg, gast.Starred) for arg in node.args):
+        tuple or list whose length is known while compiling, and ``**kw`` as one
+        ``k=kw['k']`` each, for a dict."""
+        if not any(isinstance(arg, gast.Starred) for arg in node.args) and \
+                all(keyword.arg is not None for keyword in node.keywords):
             return node
+        keywords = []
+        for keyword in node.keywords:
+            if keyword.arg is not None:
+                keywords.append(keyword)
+                continue
+            binding = self.contents(self.expr(keyword.value, env), keyword.value)
+            if not isinstance(binding, dict) or not isinstance(
+                    keyword.value, (gast.Name, gast.Attribute)) or \
+                    not all(isinstance(k, str) for k in binding):
+                raise self.error(keyword.value, "**-unpacking in a call is supported for a "
+                                 "name holding a dict with string keys",
+                                 "name the dict first, opts = {'scale': 2.0}, then f(x, "
+                                 "**opts)")
+            keywords += [gast.copy_location(gast.keyword(k, gast.copy_location(
+                gast.Subscript(keyword.value, gast.Constant(k, None), gast.Load()),
+                keyword.value)), keyword.value) for k in binding]
         args = []
         for arg in node.args:
             if not isinstance(arg, gast.Starred):
@@ -2401,7 +2419,7 @@ class _Lowerer:
                 args += [gast.copy_location(gast.Subscript(arg.value, gast.Constant(k, None),
                                                            gast.Load()), arg)
                          for k in range(self.spread_length(binding, arg))]
-        return gast.copy_location(gast.Call(node.func, args, node.keywords), node)
+        return gast.copy_location(gast.Call(node.func, args, keywords), node)
 
     def spread_length(self, binding, node) -> int:
         length = _known_length(binding)
