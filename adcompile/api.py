@@ -404,8 +404,8 @@ def jvp(fun, primals, tangents):
     One primal per argument f is called with (each element of *args is one, as `grad`
     counts them); primals may be containers (see `pytree`); each tangent has its
     primal's structure, and the two results have the structure of f's result."""
-    label = f"jvp({_name_of(fun)})"
     fun, bound, keywords = _unpartial(fun)
+    label = f"jvp({getattr(fun, '__name__', 'f')})"
     signature = _checked_signature("jvp", fun)
     primals = argument_sequence(label, "primals", primals)
     tangents = argument_sequence(label, "tangents", tangents)
@@ -439,8 +439,8 @@ def vjp(fun, *primals):
     """Reverse mode: ``(f(*primals), pullback)``; ``pullback(g)`` gives a cotangent for
     each primal, an element of *args too (None for ints, also inside containers), for a
     cotangent `g` with the structure and shapes of f's result."""
-    label = f"vjp({_name_of(fun)})"
     fun, bound, keywords = _unpartial(fun)
+    label = f"vjp({getattr(fun, '__name__', 'f')})"
     signature = _checked_signature("vjp", fun)
     values = bind_arguments(label, fun, signature, (*bound, *primals), keywords)
     floats, given, types, compiled, call_values = _prepared(
@@ -476,10 +476,6 @@ def _unpartial(fun) -> tuple[Callable, tuple, dict]:
     if isinstance(fun, functools.partial):
         return _function_of(fun.func), fun.args, fun.keywords
     return _function_of(fun), (), {}
-
-
-def _name_of(fun) -> str:
-    return getattr(fun.func if isinstance(fun, functools.partial) else fun, "__name__", "f")
 
 
 def _prepared(kind: str, label: str, fun, signature: inspect.Signature, values: list,
