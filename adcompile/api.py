@@ -25,9 +25,9 @@ from typing import Callable
 
 import numpy as np
 
-from .arguments import (argument_sequence, argument_types, bind_arguments, checked_argnums,
-                        checked_order, describe, fits, flatten_arguments, is_position,
-                        refuse_complex, refuse_strings)
+from .arguments import (Selected, argument_sequence, argument_types, bind_arguments,
+                        checked_argnums, checked_order, describe, fits, flatten_arguments,
+                        is_position, refuse_complex, refuse_strings, selected_arguments)
 from .backend.compile import compile_source
 from .cache import COMPILE_LOCK, CodeCache
 from .compiled import Compiled
@@ -50,11 +50,16 @@ _CONTAINERS = (tuple, list, dict, str, type(None))  # what flattens into a struc
 
 
 def _function_of(fun):
-    """`fun`, or for a NumPy, math or builtin function adcompile knows (``np.sin``,
+    """`fun`; for an object whose class defines `__call__` in Python, that bound method;
+    or for a NumPy, math or builtin function adcompile knows (``np.sin``,
     ``math.exp``), a Python function calling it, whose source is registered with
     linecache so the frontend reads it like any other."""
     if isinstance(fun, Transformed) or hasattr(fun, "__code__"):
         return fun
+    if hasattr(getattr(type(fun), "__call__", None), "__code__"):
+        # an object whose class defines __call__ in Python (a model, as PyTorch users
+        # write one): its bound __call__, which reads the object's attributes at each call
+        return fun.__call__
     signature = signature_for(fun)
     library = (getattr(fun, "__module__", None) or "").split(".")[0]
     prefix = {"numpy": "np.", "math": "math.", "builtins": "builtins."}.get(library)
@@ -196,6 +201,11 @@ class Transformed:
             return args, kwargs
         return (*self._partial.args, *args), {**self._partial.keywords, **kwargs}
 
+    def bind_call(self, args: tuple, kwargs: dict) -> list:
+        """The values of the parameters for a call with `args` and `kwargs` (a partial's
+        own arguments first, defaults filled in), as `prepare` takes them."""
+        return self._bind(*self._with_partial(args, kwargs))
+
     def prepare(self, values: list) -> tuple[Compiled, list]:
         """The compiled code for arguments like `values` (from the cache if it is there),
         and what to call it with: the leaves of `values`, then the inputs read from
@@ -307,7 +317,7 @@ class Transformed:
 
     def _compiled_for(self, args: tuple, kwargs: dict) -> Compiled:
         """The code for arguments like `args`, which `.source` shows from now on."""
-        return self.prepare(self._bind(args, kwargs))[0]
+        return self.prepare(self.bind_call(args, kwargs))[0]
 
     @property
     def source(self) -> str:
@@ -391,10 +401,11 @@ derivative.__adcompile_static__ = True
 
 def jvp(fun, primals, tangents):
     """Forward mode: ``(f(*primals), the derivative of f at primals along tangents)``.
-    Primals may be containers (see `pytree`); each tangent has its primal's structure,
-    and the two results have the structure of f's result."""
-    label = f"jvp({_name_of(fun)})"
+    One primal per argument f is called with (each element of *args is one, as `grad`
+    counts them); primals may be containers (see `pytree`); each tangent has its
+    primal's structure, and the two results have the structure of f's result."""
     fun, bound, keywords = _unpartial(fun)
+    label = f"jvp({getattr(fun, '__name__', 'f')})"
     signature = _checked_signature("jvp", fun)
     primals = argument_sequence(label, "primals", primals)
     tangents = argument_sequence(label, "tangents", tangents)
@@ -403,25 +414,21 @@ def jvp(fun, primals, tangents):
                                  "tangents: give one tangent per primal")
     tangents = (None,) * len(bound) + tuple(tangents)
     values = bind_arguments(label, fun, signature, (*bound, *primals), keywords)
-    positions, types, trees = _float_arguments(label, signature, values, len(bound),
-                                               len(tangents))
-    refuse_complex(label, signature, flatten_arguments(values)[0], types, trees,
-                   range(len(bound), len(tangents)))
-    transform = Transformed(fun, "jvp", positions)  # the compile cache is shared
-    compiled, values = transform.prepare(values)  # leaves, then inputs from outside
-    names = list(signature.parameters)
+    floats, _, types, compiled, values = _prepared("jvp", label, fun, signature, values,
+                                                   range(len(bound), len(tangents)))
     directions = []
-    for i in positions:
-        tree, start = _argument_structure(trees, i)
-        leaves, given = _structured(tangents[i], tree)
-        primal_types = types[start:start + tree.size]
-        if given != tree or not all(fits(v, t) for v, t in zip(leaves, primal_types)
-                                    if t.is_float):
-            shaped = describe(primal_types[0]) if tree.is_leaf else \
-                f"structured as {tree}, each leaf shaped like the primal's"
+    for s in floats:
+        tangent = tangents[s.position]
+        leaves, structure = _structured(tangent, s.tree)
+        primal_types = types[s.start:s.start + s.tree.size]
+        if structure != s.tree or not all(fits(v, t) for v, t in zip(leaves, primal_types)
+                                          if t.is_float):
+            shaped = describe(primal_types[0]) if s.tree.is_leaf else \
+                f"structured as {s.tree}, each leaf shaped like the primal's"
             raise AdcompileTypeError(
-                f"{label}: tangent {i - len(bound)} must be shaped like primal {names[i]!r}, {shaped}; "
-                f"got {reprlib.repr(tangents[i])} of type {type(tangents[i]).__name__}")
+                f"{label}: tangent {s.position - len(bound)} must be shaped like primal "
+                f"{s.name!r}, {shaped}; got {reprlib.repr(tangent)} of type "
+                f"{type(tangent).__name__}")
         directions += [v for v, t in zip(leaves, primal_types) if t.is_float]
     out = compiled.run(*values, *directions)
     n = len(out) // 2
@@ -430,27 +437,22 @@ def jvp(fun, primals, tangents):
 
 def vjp(fun, *primals):
     """Reverse mode: ``(f(*primals), pullback)``; ``pullback(g)`` gives a cotangent for
-    each primal (None for ints, also inside containers), for a cotangent `g` with the
-    structure and shapes of f's result."""
-    label = f"vjp({_name_of(fun)})"
+    each primal, an element of *args too (None for ints, also inside containers), for a
+    cotangent `g` with the structure and shapes of f's result."""
     fun, bound, keywords = _unpartial(fun)
+    label = f"vjp({getattr(fun, '__name__', 'f')})"
     signature = _checked_signature("vjp", fun)
     values = bind_arguments(label, fun, signature, (*bound, *primals), keywords)
-    caller_positions = range(len(bound), len(bound) + len(primals))
-    positions, types, trees = _float_arguments(label, signature, values,
-                                               caller_positions.start, caller_positions.stop)
-    refuse_complex(label, signature, flatten_arguments(values)[0], types, trees,
-                   caller_positions)
-    transform = Transformed(fun, "vjp", positions)
-    compiled, call_values = transform.prepare(values)  # leaves, then inputs from outside
+    floats, given, types, compiled, call_values = _prepared(
+        "vjp", label, fun, signature, values, range(len(bound), len(bound) + len(primals)))
     result_types = [param.type for param in compiled.ir.params[len(call_values):]]
     value = fun(*bound, *primals, **keywords)
 
     def pullback(g):
         if compiled.tree.node is tuple and isinstance(g, list):
             g = tuple(g)
-        cotangents, given = _structured(g, compiled.tree)
-        if given != compiled.tree or len(cotangents) != len(result_types) or not all(
+        cotangents, structure = _structured(g, compiled.tree)
+        if structure != compiled.tree or len(cotangents) != len(result_types) or not all(
                 fits(c, t) for c, t in zip(cotangents, result_types)):
             expected = ", ".join(map(describe, result_types))
             if compiled.tree.node is tuple and compiled.tree.is_tuple_nest:
@@ -461,13 +463,9 @@ def vjp(fun, *primals):
                 f"the pullback of {label} takes one cotangent shaped like the function's "
                 f"result, {expected}; got {reprlib.repr(g)}")
         out = iter(compiled.run(*call_values, *cotangents))
-        result = []
-        for i in caller_positions:
-            tree, start = _argument_structure(trees, i)
-            leaves = [next(out) if i in positions and t.is_float else None
-                      for t in types[start:start + tree.size]]
-            result.append(unflatten(tree, leaves) if i in positions else None)
-        return tuple(result)
+        return tuple(unflatten(s.tree, [next(out) if types[k].is_float else None
+                                        for k in s.leaves]) if s in floats else None
+                     for s in given)
 
     return value, pullback
 
@@ -480,29 +478,23 @@ def _unpartial(fun) -> tuple[Callable, tuple, dict]:
     return _function_of(fun), (), {}
 
 
-def _name_of(fun) -> str:
-    return getattr(fun.func if isinstance(fun, functools.partial) else fun, "__name__", "f")
-
-
-def _float_arguments(label: str, signature: inspect.Signature, values: list, start: int,
-                     stop: int) -> tuple[tuple, list[Type], tuple | None]:
-    """The positions from `start` to `stop` of the arguments that hold a float leaf, the
-    types of all the leaves, and the arguments' structures."""
+def _prepared(kind: str, label: str, fun, signature: inspect.Signature, values: list,
+              caller: range) -> tuple[list[Selected], list[Selected], list[Type], Compiled,
+                                      list]:
+    """For jvp or vjp (`kind`) of `fun` at the parameters' `values`: which of the arguments
+    at the `caller`'s call positions (an element of *args is one, as `grad` counts them)
+    hold a float leaf and are differentiated, all of those arguments, the types of every
+    leaf, and the code with what to call it with (the leaves, then the inputs read from
+    outside, now)."""
     leaves, trees = flatten_arguments(values)
     types = argument_types(label, signature, leaves, trees)
-    positions = []
-    for i in range(start, stop):
-        tree, start = _argument_structure(trees, i)
-        if any(t.is_float for t in types[start:start + tree.size]):
-            positions.append(i)
-    return tuple(positions), types, trees
-
-
-def _argument_structure(trees: tuple | None, i: int) -> tuple[Tree, int]:
-    """The structure of argument i and where its leaves start."""
-    if trees is None:
-        return LEAF, i
-    return trees[i], sum(t.size for t in trees[:i])
+    refuse_complex(label, signature, leaves, types, trees, caller)
+    given = selected_arguments(label, signature, trees, tuple(caller))
+    floats = [s for s in given if any(types[k].is_float for k in s.leaves)]
+    # (a Transformed made per call: the compile cache is shared by them all)
+    compiled, call_values = Transformed(fun, kind, tuple(s.position for s in floats)) \
+        .prepare(values)
+    return floats, given, types, compiled, call_values
 
 
 def _structured(value, like: Tree) -> tuple[list, Tree]:

@@ -75,17 +75,6 @@ def _zeros_like(value):
                        if isinstance(leaf, np.ndarray) else 0.0, value)
 
 
-def _leaf_positions(args: list, positions: list[int]) -> list[int]:
-    """Where the float leaves of the arguments at `positions` are among all the leaves."""
-    found, start = [], 0
-    for i, arg in enumerate(args):
-        leaves = flatten(arg)[0] if arg is not None else [None]
-        if i in positions:
-            found += [start + k for k, leaf in enumerate(leaves) if _is_float(leaf)]
-        start += len(leaves)
-    return found
-
-
 def _name_of(f) -> str:
     return getattr(f, "__name__", repr(f))
 
@@ -126,11 +115,10 @@ def check_grads(f, args, order: int = 1, modes=("fwd", "rev"), *, argnums=None,
 def _check_second_order(f, args, positions, modes, order, rtol, atol, step, seed):
     """Differentiate the compiled first-derivative programs, and check those."""
     rng = np.random.default_rng(seed + 1)
-    every_arg = _with_defaults(f, args)
     if "fwd" in modes:
         # The program takes what f reads from outside after f's arguments.
-        compiled, values = Transformed(f, "jvp", tuple(positions)).prepare(every_arg)
-        leaves = _leaf_positions(args, positions)  # the program takes leaves
+        compiled, values = _prepared(f, "jvp", positions, args)
+        leaves = list(compiled.positions)  # the program takes leaves
         tangents = [_random_like(values[p], rng) for p in leaves]
         check_grads(compiled.function, values + tangents, order - 1, modes,
                     argnums=leaves,
@@ -138,8 +126,8 @@ def _check_second_order(f, args, positions, modes, order, rtol, atol, step, seed
     if "rev" in modes:
         value = f(*args)
         cotangent = _random_like(value, rng)
-        compiled, values = Transformed(f, "vjp", tuple(positions)).prepare(every_arg)
-        leaves = _leaf_positions(args, positions)  # the program takes leaves
+        compiled, values = _prepared(f, "vjp", positions, args)
+        leaves = list(compiled.positions)  # the program takes leaves
         program = compiled.function
         cotangents = flatten(cotangent)[0]
         inner_modes = tuple(modes)
@@ -151,24 +139,13 @@ def _check_second_order(f, args, positions, modes, order, rtol, atol, step, seed
                     rtol=rtol * 10, atol=atol * 10, step=step, seed=seed + 3)
 
 
-def _with_defaults(f, args: list) -> list:
-    """`args` followed by the defaults of the parameters they leave out (keyword-only ones
-    too), in the order the compiled programs take them all, by position."""
-    import inspect
-    try:
-        parameters = list(inspect.signature(f).parameters.values())
-    except (TypeError, ValueError):
-        return args
-    defaults = []
-    for parameter in parameters[len(args):]:
-        if parameter.kind == parameter.VAR_KEYWORD:  # (no keyword arguments given)
-            defaults.append({})
-            break
-        if parameter.kind == parameter.VAR_POSITIONAL or \
-                parameter.default is parameter.empty:
-            break
-        defaults.append(parameter.default)
-    return args + defaults
+def _prepared(f, kind: str, positions: list[int], args: list):
+    """The compiled `kind` program of `f` for the arguments at `positions`, and what to
+    call it with for the call ``f(*args)``: every parameter's leaves (a partial's own and
+    the defaults too), then the inputs f reads from outside. Its `positions` are the
+    leaves it differentiates."""
+    transform = Transformed(f, kind, tuple(positions))
+    return transform.prepare(transform.bind_call(tuple(args), {}))
 
 
 def _compare(got: np.ndarray, expected: np.ndarray, where: str, rtol: float, atol: float):

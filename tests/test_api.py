@@ -1031,6 +1031,36 @@ def test_static_methods_under_or_over_a_transform():
     assert Model.cube_below(2.0) == Model.cube_above(2.0) == Model(1.0).cube_above(2.0) == 12.0
 
 
+class Quadratic:
+    """A model as PyTorch users write one: an object called like a function."""
+
+    def __init__(self, w):
+        self.w = w
+
+    def __call__(self, x):
+        return self.w * x * x
+
+
+def test_an_object_with_a_python_call_is_transformed_through_it_reading_it_each_call():
+    model = Quadratic(2.0)
+    grad = ad.grad(model)
+    assert grad(3.0) == 12.0
+    model.w = 5.0
+    assert grad(3.0) == 30.0 and ad.grad(Quadratic(1.0))(3.0) == 6.0
+    assert ad.value_and_grad(model)(1.0) == (5.0, 10.0)
+    assert ad.hessian(model)(3.0) == 10.0 and ad.hvp(model)(3.0, 2.0) == 20.0
+    np.testing.assert_array_equal(ad.jacobian(model)(np.array([1.0, 2.0])),
+                                  [[10.0, 0.0], [0.0, 20.0]])
+    assert ad.derivative(model, order=2)(1.0) == 10.0
+    assert ad.jvp(model, (3.0,), (2.0,)) == (45.0, 60.0)
+    value, pullback = ad.vjp(model, 3.0)
+    assert (value, pullback(1.0)) == (45.0, (30.0,))
+    model.w = 0.5
+    ad.testing.check_grads(model, (1.5,), order=2)
+    with pytest.raises(ad.SourceUnavailableError, match="Wrap it in a `def`"):
+        ad.grad(functools.partial(max, 0.0))  # a partial is called in C, not Python
+
+
 # ---- whole Jacobians and Hessians in one program; hvp -----------------------------------------
 
 def _generated_calls(call) -> int:
@@ -1381,6 +1411,64 @@ def test_star_args_are_differentiated_by_call_position_and_kwargs_are_read_each_
         grad(2.0, 3.0, 5.0, scale="big", shift=0.0)
 
 
+def squares_of_each(*values):
+    return sum(v * v for v in values)
+
+
+def scaled_squares(x, *rest):
+    return x * sum(v * v for v in rest)
+
+
+def scaled_layers(scale, *layers):
+    return scale * sum(layer["w"] * layer["b"] ** 2 for layer in layers)
+
+
+def test_jvp_and_vjp_take_one_primal_per_call_position_through_star_args():
+    assert ad.jvp(squares_of_each, (1.0, 2.0), (1.0, 1.0)) == (5.0, 6.0)
+    value, pullback = ad.vjp(squares_of_each, 1.0, 2.0, 3.0)
+    assert (value, pullback(2.0)) == (14.0, (4.0, 8.0, 12.0))
+    assert ad.vjp(scaled_squares, 1.0, 2.0)[1](1.0) == (4.0, 4.0)
+    assert ad.vjp(scaled_squares, 1.0, 2.0, 3.0)[1](1.0) == (13.0, 4.0, 6.0)
+    assert ad.vjp(scaled_squares, 2.0, 3, 1.0)[1](1.0) == (10.0, None, 4.0)  # an int
+    assert ad.jvp(scaled_squares, (1.0, 2.0), (1.0, 0.0)) == (4.0, 4.0)
+    assert ad.jvp(scaled_squares, (2.0, 2.0, 3.0), (0.0, 1.0, -1.0)) == (26.0, -4.0)
+    with pytest.raises(ad.AdcompileTypeError,
+                       match=r"tangent 2 must be shaped like primal 'rest\[1\]', an array of "
+                             r"shape \(2,\)"):
+        ad.jvp(scaled_squares, (1.0, 2.0, np.ones(2)), (1.0, 0.0, 1.0))
+
+
+def test_star_args_holding_containers_give_structured_tangents_and_cotangents():
+    first, second = {"w": 3.0, "b": 2.0}, {"w": 1.0, "b": 5.0}
+    value, pullback = ad.vjp(scaled_layers, 2.0, first, second)
+    assert value == 74.0
+    assert pullback(1.0) == (37.0, {"w": 8.0, "b": 24.0}, {"w": 50.0, "b": 20.0})
+    value, tangent = ad.jvp(scaled_layers, (2.0, first, second),
+                            (0.0, {"w": 1.0, "b": 0.0}, {"w": 0.0, "b": 1.0}))
+    assert (value, tangent) == (74.0, 2.0 * (4.0 + 10.0))
+    assert ad.vjp(scaled_layers, 2.0, {"w": 3, "b": 2.0})[1](1.0) == (12.0, {"w": None, "b": 24.0})
+
+
+def test_jvp_and_vjp_of_a_partial_over_star_args_take_the_callers_positions():
+    by_x = functools.partial(scaled_squares, 2.0)  # the partial's x is not differentiated
+    assert ad.vjp(by_x, 2.0, 3.0)[1](1.0) == (8.0, 12.0)
+    assert ad.jvp(by_x, (2.0, 3.0), (1.0, 0.0)) == (26.0, 8.0)
+    into_rest = functools.partial(scaled_squares, 1.0, 2.0)
+    assert ad.vjp(into_rest, 3.0)[1](1.0) == (6.0,)
+    assert ad.jvp(into_rest, (3.0,), (1.0,)) == (13.0, 6.0)
+
+
+@pytest.mark.parametrize("fn, args", [
+    (squares_of_each, (1.0, -2.0)),
+    (scaled_squares, (1.5, 2.0, -3.0)),
+    (scaled_layers, (0.7, {"w": 1.2, "b": -0.4}, {"w": 0.3, "b": 2.0})),
+    (functools.partial(scaled_squares, 1.3), (0.5, -1.5)),
+    (functools.partial(scaled_layers, 0.7, {"w": 1.2, "b": -0.4}), ({"w": 0.3, "b": 2.0},)),
+])
+def test_star_args_check_against_finite_differences_to_second_order(fn, args):
+    ad.testing.check_grads(fn, args, order=2)
+
+
 def activation(x, kind="tanh", w=None):
     y = np.tanh(x) if kind == "tanh" else np.maximum(x, 0.0) if kind in ("relu", "ReLU") else x
     return y if w is None else w * y
@@ -1420,6 +1508,11 @@ def test_a_partial_is_called_with_its_arguments_as_they_are_at_each_call():
     assert ad.grad(functools.partial(weighted, a=5.0))(2.0) == 20.0
     assert ad.grad(functools.partial(weighted, 2.0))(4.0) == 4.0  # argnums counts a
     assert ad.hessian(functools.partial(weighted, power=3))(2.0, 1.0) == 12.0
+
+
+def test_source_for_a_partial_takes_the_callers_arguments():
+    grad = ad.grad(functools.partial(weighted, 2.0))
+    assert grad.source_for(4.0) == "def weighted_grad(x, a, power=2):\n    return x ** power\n"
 
 
 def test_jvp_and_vjp_of_a_partial_take_the_callers_arguments_only():

@@ -11,6 +11,7 @@ derivative for one argument only.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -96,6 +97,11 @@ def test_check_grads_on_an_array_argument():
 def test_check_grads_on_a_function_with_defaults_checks_the_arguments_given():
     # the first-order programs checked at order 2 take the defaults as arguments too
     check_grads(ridge, (np.array([0.3, -1.2]),), order=2)
+
+
+def test_check_grads_order_2_of_a_partial_differentiates_the_callers_arguments():
+    # the first-order programs take the partial's own argument first
+    check_grads(functools.partial(smooth, 0.3), (-0.8,), order=2)
 
 
 def test_check_grads_order_2_passes_for_a_smooth_function():
