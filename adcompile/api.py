@@ -42,7 +42,7 @@ from .ir.dot import function_to_dot
 from .ir.nodes import Function
 from .ir.printer import format_function
 from .ir.types import Type
-from .pipeline import TransformSpec, build_ir, compile_transform
+from .pipeline import TransformSpec, build_ir, compile_transform, function_name
 from .pytree import LEAF, Tree, flatten, unflatten
 from .staging import stage
 
@@ -182,7 +182,7 @@ class Transformed:
 
     def _label(self) -> str:
         inner = self.fun._label() if isinstance(self.fun, Transformed) else \
-            getattr(self.fun, "__name__", "f")
+            function_name(self.fun)
         if self.kind == "primal":
             return inner
         if self.kind == "derivative":
@@ -405,7 +405,7 @@ def jvp(fun, primals, tangents):
     counts them); primals may be containers (see `pytree`); each tangent has its
     primal's structure, and the two results have the structure of f's result."""
     fun, bound, keywords = _unpartial(fun)
-    label = f"jvp({getattr(fun, '__name__', 'f')})"
+    label = f"jvp({function_name(fun)})"
     signature = _checked_signature("jvp", fun)
     primals = argument_sequence(label, "primals", primals)
     tangents = argument_sequence(label, "tangents", tangents)
@@ -440,7 +440,7 @@ def vjp(fun, *primals):
     each primal, an element of *args too (None for ints, also inside containers), for a
     cotangent `g` with the structure and shapes of f's result."""
     fun, bound, keywords = _unpartial(fun)
-    label = f"vjp({getattr(fun, '__name__', 'f')})"
+    label = f"vjp({function_name(fun)})"
     signature = _checked_signature("vjp", fun)
     values = bind_arguments(label, fun, signature, (*bound, *primals), keywords)
     floats, given, types, compiled, call_values = _prepared(

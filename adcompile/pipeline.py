@@ -44,6 +44,14 @@ _DIRECT_KINDS = ("grad", "primal", "derivative")
 _MATRIX_KINDS = ("hessian", "jacobian")
 
 
+def function_name(fn) -> str:
+    """The name a user knows a function by: a callable object's is its class's."""
+    name = getattr(fn, "__name__", "f")
+    if name == "__call__" and hasattr(fn, "__self__"):
+        return type(fn.__self__).__name__
+    return name
+
+
 @dataclass(frozen=True, eq=False)
 class TransformSpec:
     """What the pipeline needs to know of a transform. `kind` is one of ``primal``,
@@ -68,7 +76,7 @@ class TransformSpec:
             if spec.kind != "primal":
                 parts.append(f"d{spec.order}" if spec.kind == "derivative" else spec.kind)
             spec = spec.inner
-        name = getattr(self.root, "__name__", "f")
+        name = function_name(self.root)
         name = "lambda_fn" if name == "<lambda>" else name
         return "_".join([name, *reversed(parts)]) if parts else name
 

@@ -1052,6 +1052,8 @@ def test_an_object_with_a_python_call_is_transformed_through_it_reading_it_each_
     np.testing.assert_array_equal(ad.jacobian(model)(np.array([1.0, 2.0])),
                                   [[10.0, 0.0], [0.0, 20.0]])
     assert ad.derivative(model, order=2)(1.0) == 10.0
+    assert repr(grad) == "<adcompile grad(Quadratic, argnums=0)>"  # named by its class
+    assert "def Quadratic_grad(x, w):" in grad.source
     assert ad.jvp(model, (3.0,), (2.0,)) == (45.0, 60.0)
     value, pullback = ad.vjp(model, 3.0)
     assert (value, pullback(1.0)) == (45.0, (30.0,))
