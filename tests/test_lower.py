@@ -3055,16 +3055,6 @@ def test_starred_targets_take_what_the_other_names_leave():
                      unpacks_a_shape_with_a_starred_target, "n, *rest", "one name per axis")
 
 
-def joins_with_a_starred_element(a):
-    xs = [a]
-    return [*xs, a][1]
-
-
-def joins_as_hinted(a):
-    xs = [a]
-    return (xs + [a])[1]
-
-
 def maps(x):
     return sum(map(np.sin, x))
 
@@ -3110,8 +3100,6 @@ def checks_a_mode_as_hinted(a, b, kind="float"):
     (rounds, "round(", ["round(...) is not supported"], rounds_as_hinted),
     (checks_a_type, "isinstance(", ["isinstance(...) is not supported"],
      checks_a_mode_as_hinted),
-    (joins_with_a_starred_element, "*xs", ["call's argument", "a, *rest = xs"],
-     joins_as_hinted),
     (maps, "map(", ["map(...) is not supported"], maps_as_hinted),
     (filters, "filter(", ["filter(...) is not supported"], filters_as_hinted),
     (sorts, "sorted(", ["sorted(...) is not supported"], sorts_two_as_hinted),
@@ -3240,3 +3228,37 @@ def test_keywords_unpacked_from_a_dict_in_a_call():
     check_grads(passes_its_keywords_on, (2.0,), order=2)
     err = refuse(unpacks_a_dict_written_in_the_call, 1.0)
     assert_points_at(err, unpacks_a_dict_written_in_the_call, '{"scale"', "**-unpacking")
+
+
+def splices_and_collects(a, xs):
+    state = (a, *xs)
+    values = [2.0 * a, *state, *xs]
+    return sum(values) * state[0] + sum(tuple(v * v for v in xs))
+
+
+class CallableModel:
+    def __init__(self, w):
+        self.w = w
+
+    def __call__(self, x):
+        return self.w * x * x
+
+
+MODEL = CallableModel(3.0)
+
+
+def calls_a_model_object(x):
+    return MODEL(x) + 1.0
+
+
+def test_starred_elements_tuple_of_a_generator_and_a_callable_object_in_the_body():
+    assert ad.grad(splices_and_collects, argnums=(0, 1))(1.0, (2.0, 3.0)) == (
+        16.0, (6.0, 8.0))
+    check_grads(splices_and_collects, (1.0, (2.0, 3.0)), order=2)
+    g = ad.grad(calls_a_model_object)
+    assert g(1.0) == 6.0
+    MODEL.w = 4.0  # read at the call
+    try:
+        assert g(1.0) == 8.0
+    finally:
+        MODEL.w = 3.0

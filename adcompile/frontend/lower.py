@@ -1426,7 +1426,9 @@ class _Lowerer:
         """``tuple(xs)`` of a list or tuple of known length."""
         if len(node.args) != 1 or node.keywords:
             raise self.error(node, "tuple(...) takes one list or tuple here")
-        binding = self.expr(node.args[0], env)
+        argument = node.args[0]
+        binding = self.list_comprehension(argument, env) \
+            if isinstance(argument, gast.GeneratorExp) else self.expr(argument, env)
         if isinstance(binding, DynList) and binding.length is not None:
             self.at(node)
             return tuple(self.b.apply("list_get", binding.value, self.const(k))
@@ -1517,13 +1519,13 @@ class _Lowerer:
         if isinstance(node, gast.Name):
             return self.name(node, env)
         if isinstance(node, gast.Tuple):
-            return tuple(self.expr(e, env) for e in node.elts)
+            return tuple(self.written_elements(node.elts, env))
         if isinstance(node, gast.Dict):
             return self.dict_literal(node, env)
         if isinstance(node, gast.DictComp):
             return self.dict_comprehension(node, env)
         if isinstance(node, gast.List):
-            return self.made([self.expr(e, env) for e in node.elts])
+            return self.made(self.written_elements(node.elts, env))
         if isinstance(node, gast.ListComp):
             return self.list_comprehension(node, env)
         if isinstance(node, gast.GeneratorExp):
@@ -1590,9 +1592,10 @@ class _Lowerer:
         if isinstance(node, gast.Lambda):
             return self.local_function(node, env)
         if isinstance(node, gast.Starred):
-            raise self.error(node, "a starred expression is supported as a call's argument "
-                             "(f(*args)) or an assignment target (a, *rest = xs)",
-                             "write the elements out: [*xs, v] is xs + [v]")
+            raise self.error(node, "a starred expression is supported in a call's arguments "
+                             "(f(*args)), a tuple or a list written out ((a, *xs)) or an "
+                             "assignment target (a, *rest = xs)",
+                             "write the elements out: (a, *xs), or xs + [v]")
         if isinstance(node, gast.Subscript):
             return self.subscript(node, env)
         raise self.error(node, f"{type(node).__name__} expressions are not supported")
@@ -1703,6 +1706,20 @@ class _Lowerer:
     def key_binding(self, key):
         """A dict's key as a binding: a string stays known; a number is a constant."""
         return Static(key) if isinstance(key, str) else self.const(key)
+
+    def written_elements(self, written: list, env: dict) -> list:
+        """The bindings of a tuple or list written out, each ``*xs`` (a tuple or list of
+        known length, or one read from outside) spliced in."""
+        found = []
+        for element in written:
+            if not isinstance(element, gast.Starred):
+                found.append(self.expr(element, env))
+                continue
+            spliced = self.contents(self.expr(element.value, env), element.value)
+            if not isinstance(spliced, (tuple, list)):
+                self.spread_length(spliced, element)  # raises, saying what it is
+            found += spliced
+        return found
 
     def dict_literal(self, node, env: dict) -> dict:
         """``{"w": w, "b": b}``, ``{**p, "b": b}``: a dict of bindings, its keys known
@@ -2340,6 +2357,9 @@ class _Lowerer:
                              "call a function by its name: one defined with def (in this "
                              "function or at module level), or a lambda bound to a name")
         fn = callee.obj
+        if not isinstance(fn, type) and inspect.isfunction(getattr(type(fn), "__call__", None)):
+            # a callable object, as PyTorch models are: its class's __call__, self bound
+            fn = functools.partial(type(fn).__call__, fn)
         if isinstance(fn, functools.partial):
             return self.call_partial(fn, node, env)
         if getattr(fn, "__adcompile_static__", False):
