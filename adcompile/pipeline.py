@@ -29,6 +29,7 @@ from .ir.infer import infer_function
 from .ir.nodes import Function
 from .ir.types import ArrayType, Type, type_of
 from .passes import optimize
+from .passes.dce import drop_dead_carried
 from .passes.strength import reduce_strength
 from .pytree import Tree, compose, nesting, tuple_of
 from .transforms.batch import BatchUnsupported
@@ -104,6 +105,7 @@ def specialize(fun, arg_types: list[Type], trees: tuple | None = None) -> Functi
         if len(arg_types) != len(fn.params):
             raise AdcompileTypeError(f"{fun.__name__}() takes {n_user} arguments, "
                                      f"got {len(arg_types) - len(lowering.inputs)}")
+        drop_dead_carried(fn)
         infer_function(fn, arg_types)
     with compiler_stage(f"expanding the transforms called in {fun.__name__}"):
         while inline_applies(fn, _staged_ir):

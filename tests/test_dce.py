@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 import adcompile as ad
@@ -9,7 +10,8 @@ from adcompile.pipeline import specialize
 from adcompile.ir.nodes import walk_ops
 from adcompile.ir.types import FLOAT, TAPE
 from adcompile.ir.verify import verify
-from adcompile.passes.dce import dce
+from adcompile.frontend.lower import lower_function
+from adcompile.passes.dce import dce, drop_dead_carried
 
 from irkit import cond, make, prims, range_loop
 
@@ -197,3 +199,26 @@ def test_reverse_mode_tapes_only_what_the_adjoint_reads():
     assert prims(fn).count("push") == 1 and prims(fn).count("pop") == 1
     # and the program DCE kept computes d(x**6)/dx
     assert value == pytest.approx(6 * 0.5 ** 5, rel=1e-12)
+
+
+def sums_rows_of_two_widths(y, z):
+    a = 0.0
+    for row in y:
+        a = a + np.sum(row)
+    b = 0.0
+    for row in z:  # `row` is (3,) before this loop and (6,) in it; nothing reads it after
+        b = b + np.sum(row * 2.0)
+    return a + b
+
+
+def test_a_loop_variable_nothing_reads_after_the_loop_is_not_carried_into_typing():
+    y, z = np.ones((2, 3)), np.ones((2, 6))
+    assert ad.primal(sums_rows_of_two_widths)(y, z) == sums_rows_of_two_widths(y, z)
+    np.testing.assert_array_equal(ad.grad(sums_rows_of_two_widths, argnums=1)(y, z),
+                                  np.full((2, 6), 2.0))
+    fn = lower_function(sums_rows_of_two_widths)
+    before = [len(op.outputs) for op in walk_ops(fn.body) if op.prim == "loop"]
+    drop_dead_carried(fn)
+    verify(fn, typed=False)
+    after = [len(op.outputs) for op in walk_ops(fn.body) if op.prim == "loop"]
+    assert after[1] == before[1] - 1  # the second loop no longer carries `row`

@@ -24,6 +24,33 @@ def dce(fn: Function) -> bool:
     return _sweep(fn.body, live, live_tapes)
 
 
+def drop_dead_carried(fn: Function) -> None:
+    """Drop what loops carry that neither they nor anything after them reads, before
+    typing: a loop variable not read after its loop (``for row in z:`` after ``for row
+    in y:`` over rows of another length) would otherwise join two types. No op is
+    removed (checks with no results keep their operands live)."""
+    live: set[Value] = set(fn.results)
+    live.update(v for op in walk_ops(fn.body) if not op.outputs for v in op.inputs)
+    live_tapes: set[Value] = set()
+    while True:
+        before = (len(live), len(live_tapes))
+        _mark(fn.body, live, live_tapes)
+        if (len(live), len(live_tapes)) == before:
+            break
+    read = {v for op in walk_ops(fn.body) for v in op.inputs}
+    for op in list(walk_ops(fn.body)):
+        loop = as_loop(op)
+        if loop is None or _has_effects(op):
+            continue
+        # (a carried value the body reads stays: what reads it stays too)
+        keep = [k for k, out in enumerate(loop.outputs) if out in live or any(
+            params[k] in read or params[k] in region.results
+            for region in loop.regions
+            for params in [loop.carried_params(region)])]
+        if len(keep) != len(loop.outputs):
+            loop.keep_carried(keep)
+
+
 def _mark(region: Region, live: set, live_tapes: set) -> None:
     live.update(region.results)
     for op in reversed(region.ops):
