@@ -14,14 +14,18 @@ from ..ir.structured import Cond, Loop, as_cond, as_loop, structured
 
 
 def dce(fn: Function) -> bool:
-    live: set[Value] = set(fn.results)
-    live_tapes: set[Value] = set()
+    live, live_tapes = _liveness(fn, set(fn.results))
+    return _sweep(fn.body, live, live_tapes)
+
+
+def _liveness(fn: Function, roots: set[Value]) -> tuple[set[Value], set[Value]]:
+    """The values and tapes something needs, from `roots` (a fixed point)."""
+    live, live_tapes = roots, set()
     while True:
         before = (len(live), len(live_tapes))
         _mark(fn.body, live, live_tapes)
         if (len(live), len(live_tapes)) == before:
-            break
-    return _sweep(fn.body, live, live_tapes)
+            return live, live_tapes
 
 
 def drop_dead_carried(fn: Function) -> None:
@@ -29,14 +33,8 @@ def drop_dead_carried(fn: Function) -> None:
     typing: a loop variable not read after its loop (``for row in z:`` after ``for row
     in y:`` over rows of another length) would otherwise join two types. No op is
     removed (checks with no results keep their operands live)."""
-    live: set[Value] = set(fn.results)
-    live.update(v for op in walk_ops(fn.body) if not op.outputs for v in op.inputs)
-    live_tapes: set[Value] = set()
-    while True:
-        before = (len(live), len(live_tapes))
-        _mark(fn.body, live, live_tapes)
-        if (len(live), len(live_tapes)) == before:
-            break
+    live, _ = _liveness(fn, set(fn.results) | {
+        v for op in walk_ops(fn.body) if not op.outputs for v in op.inputs})
     read = {v for op in walk_ops(fn.body) for v in op.inputs}
     for op in list(walk_ops(fn.body)):
         loop = as_loop(op)
