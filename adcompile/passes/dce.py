@@ -29,24 +29,26 @@ def _liveness(fn: Function, roots: set[Value]) -> tuple[set[Value], set[Value]]:
 
 
 def drop_dead_carried(fn: Function) -> None:
-    """Drop what loops carry that neither they nor anything after them reads, before
-    typing: a loop variable not read after its loop (``for row in z:`` after ``for row
-    in y:`` over rows of another length) would otherwise join two types. No op is
-    removed (checks with no results keep their operands live)."""
-    live, _ = _liveness(fn, set(fn.results) | {
-        v for op in walk_ops(fn.body) if not op.outputs for v in op.inputs})
-    read = {v for op in walk_ops(fn.body) for v in op.inputs}
-    for op in list(walk_ops(fn.body)):
-        loop = as_loop(op)
-        if loop is None or _has_effects(op):
-            continue
-        # (a carried value the body reads stays: what reads it stays too)
-        keep = [k for k, out in enumerate(loop.outputs) if out in live or any(
-            params[k] in read or params[k] in region.results
-            for region in loop.regions
-            for params in [loop.carried_params(region)])]
-        if len(keep) != len(loop.outputs):
-            loop.keep_carried(keep)
+    """Drop what loops carry that nothing reads, neither the loop nor what follows it,
+    before typing: a loop variable not read after its loop (``for row in z:`` after
+    ``for row in y:`` over rows of another length) would otherwise join two types. No
+    op is removed."""
+    while True:
+        read = {v for op in walk_ops(fn.body)
+                for v in [*op.inputs, *(r for region in op.regions for r in region.results)]}
+        read.update(fn.results)
+        dropped = False
+        for op in list(walk_ops(fn.body)):
+            loop = as_loop(op)
+            if loop is None or _has_effects(op):
+                continue
+            keep = [k for k, out in enumerate(loop.outputs) if out in read or any(
+                loop.carried_params(region)[k] in read for region in loop.regions)]
+            if len(keep) != len(loop.outputs):
+                loop.keep_carried(keep)
+                dropped = True
+        if not dropped:
+            return
 
 
 def _mark(region: Region, live: set, live_tapes: set) -> None:
