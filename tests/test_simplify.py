@@ -646,3 +646,22 @@ def test_a_window_whose_start_typing_knows_is_the_slice_it_is():
     compiled = ad.primal(window_after_the_middle)
     assert compiled(np.arange(8.0)) == 9 + 16 + 25
     assert "x[3:6]" in compiled.source and "raise" not in compiled.source
+
+
+def accumulates_into_list_slots(x):
+    acc = [0.0] * 3
+    for i in range(len(x)):
+        acc[i % 3] = acc[i % 3] + x[i] ** 2
+    return acc[0] + acc[1] * acc[2]
+
+
+def test_the_adjoint_of_reading_and_writing_a_list_element_is_no_write():
+    # the reverse of acc[k] = acc[k] + v zeroed bacc[k], then added the same value back
+    x = np.array([0.3, -1.2, 0.7, 2.0, 0.5, -0.4, 1.1])
+    g = ad.grad(accumulates_into_list_slots)
+    acc = [sum(x[k::3] ** 2) for k in range(3)]
+    weights = np.array([1.0, acc[2], acc[1]])[np.arange(len(x)) % 3]
+    np.testing.assert_allclose(g(x), 2.0 * x * weights)
+    reverse_loop = g.source[g.source.rindex("for _ in range(trips):"):]
+    assert "bacc[" not in reverse_loop.replace("bacc[t", "", 1)  # one read, no write
+    check_grads(accumulates_into_list_slots, (x,), order=2)

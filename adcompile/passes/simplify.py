@@ -179,6 +179,8 @@ class _Simplifier:
             fixed = self.fixed_windows(op, consts)
             if fixed is not None:
                 return "value", fixed
+        if op.prim in ("list_add_at", "list_set"):
+            return self.list_update(op)
         if op.prim in _UNFOLDABLE or not PRIMITIVES[op.prim].pure or \
                 PRIMITIVES[op.prim].on_lists:
             return None
@@ -324,6 +326,28 @@ class _Simplifier:
             if _is(cc, 0) and scalar:
                 return "const", 1.0 if op.output.type.is_float else 1
         return None
+
+    def list_update(self, op: Op):
+        """``xs[i] = 0; xs[i] += v`` is ``xs[i] = v``; ``xs[i] = xs[i]`` is xs (the
+        adjoint of reading an element and writing it, in a reverse loop)."""
+        items, value, position = op.inputs
+        if op.prim == "list_add_at" and self.zeroed_at(items, position, value):
+            return "prim", ("list_set", [self.defs[items].inputs[0], value, position])
+        read = self.defs.get(value)
+        if op.prim == "list_set" and read is not None and read.prim == "list_get" and \
+                read.inputs == [items, position]:
+            return "value", items
+        return None
+
+    def zeroed_at(self, items: Value, position: Value, like: Value) -> bool:
+        """Whether the list `items` is another with its element at `position` set to
+        zeros of `like`'s type, and nothing else reads it."""
+        op = self.defs.get(items)
+        zeros = self.defs.get(op.inputs[1]) if op is not None and op.prim == "list_set" \
+            else None
+        return zeros is not None and zeros.prim in ("zeros_like", "zeros") and \
+            op.inputs[2] is position and op.inputs[1].type == like.type and \
+            self.reads[items] == 1
 
     def is_identity(self, value: Value) -> bool:
         """Whether `value` is the identity matrix: the unit vectors of a vector, stacked
