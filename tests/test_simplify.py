@@ -665,3 +665,19 @@ def test_the_adjoint_of_reading_and_writing_a_list_element_is_no_write():
     reverse_loop = g.source[g.source.rindex("for _ in range(trips):"):]
     assert "bacc[" not in reverse_loop.replace("bacc[t", "", 1)  # one read, no write
     check_grads(accumulates_into_list_slots, (x,), order=2)
+
+
+def correlates_windows(x, w):
+    out = np.zeros(len(x) - 2)
+    for i in range(len(out)):
+        out[i] = np.dot(x[i:i + 3], w)
+    return np.sum(out ** 2)
+
+
+def test_an_einsum_of_a_scalar_and_an_array_is_a_product():
+    # np.dot's derivative along a scalar cotangent read ``np.einsum(',a->a', t2, w)``
+    g = ad.grad(correlates_windows, argnums=(0, 1))
+    x, w = np.array([0.3, -1.2, 0.7, 2.0, 0.5]), np.array([0.5, -1.0, 0.25])
+    g(x, w)
+    assert "einsum" not in g.source and "+= t2 * w" in g.source
+    check_grads(correlates_windows, (x, w), order=2)

@@ -316,6 +316,12 @@ class _Simplifier:
             if increment is not None:
                 return "value", self.make("index_update", a, increment, *op.inputs[2:],
                                           index=op.params["index"], mode="add")
+        elif op.prim == "einsum" and len(op.inputs) == 2:
+            operands, output = op.params["subscripts"].split("->")
+            left, right = operands.split(",")
+            if (left == "" and right == output or right == "" and left == output) and \
+                    op.output.type == result_type("mul", [a.type, c.type]):
+                return "value", self.make("mul", a, c)  # a scalar times an array
         elif op.prim == "matmul":
             for unit, other in ((a, c), (c, a)):
                 if self.is_identity(unit) and _same_type(op, other):
