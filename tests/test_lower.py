@@ -3262,3 +3262,16 @@ def test_starred_elements_tuple_of_a_generator_and_a_callable_object_in_the_body
         assert g(1.0) == 8.0
     finally:
         MODEL.w = 3.0
+
+
+def updates_the_eigenvalues(y):
+    m = y @ y.T + np.diag(np.array([2.0, 3.0]))
+    values, _ = np.linalg.eigh(m)
+    values += 1.0  # a new array, as each of a pair a NumPy function returns
+    return np.sum(values ** 2)
+
+
+def test_each_array_of_a_pair_a_numpy_function_returns_is_the_functions_own():
+    y = np.array([[0.3, 1.0], [0.5, -0.2]])
+    assert ad.primal(updates_the_eigenvalues)(y) == pytest.approx(updates_the_eigenvalues(y))
+    check_grads(updates_the_eigenvalues, (y,), order=1)

@@ -2522,9 +2522,11 @@ class _Lowerer:
         if signature.prim is None:  # np.clip(a, None, None): a, as NumPy holds it
             return operands[0]
         if isinstance(signature.prim, tuple):
-            return tuple(self.b.apply(prim, *operands, **params) for prim in signature.prim)
-        if signature.pieces:
-            return tuple(self.b.apply(signature.prim, *operands, **params, piece=k)
+            return tuple(self.new_array(self.b.apply(prim, *operands, **params))
+                         for prim in signature.prim)
+        if signature.pieces:  # (views, as np.split's pieces are)
+            return tuple(self.new_array(self.b.apply(signature.prim, *operands, **params,
+                                                     piece=k))
                          for k in range(self.piece_count(params, node, described)))
         return self.new_array(self.b.apply(signature.prim, *operands, **params))
 
