@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import AdcompileTypeError, AdcompileValueError
 from .ir.types import ArrayType, Type, type_of
-from .pytree import LEAF, Tree, flatten, is_container, leaf_paths, unflatten
+from .pytree import LEAF, Tree, flatten, is_container, leaf_paths, path_step, unflatten
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
@@ -271,9 +271,7 @@ def _strings_in(tree: Tree, path: str):
     if tree.node is str:
         yield path, tree.keys[0]
     for k, child in enumerate(tree.children):
-        step = f"[{tree.keys[k]!r}]" if tree.node is dict else \
-            f".{tree.keys[k]}" if tree.keys else f"[{k}]"
-        yield from _strings_in(child, path + step)
+        yield from _strings_in(child, path + path_step(tree, k))
 
 
 def require_floats(label: str, signature: inspect.Signature, values: list, types: list,

@@ -141,11 +141,14 @@ def _build(tree: Tree, leaves: Iterator, constant):
 def leaf_paths(tree: Tree, root: str) -> list[str]:
     """How a user reaches each leaf from the name `root`, as Python writes it:
     ``params['w']``, ``layers[0].b``."""
-    def step(tree: Tree, k: int) -> str:
-        if tree.node is dict:
-            return f"[{tree.keys[k]!r}]"
-        return f".{tree.keys[k]}" if tree.keys else f"[{k}]"
-    return _walk(tree, root, step)
+    return _walk(tree, root, path_step)
+
+
+def path_step(tree: Tree, k: int) -> str:
+    """How Python reaches child `k` of a node: ``['w']``, ``.b`` or ``[0]``."""
+    if tree.node is dict:
+        return f"[{tree.keys[k]!r}]"
+    return f".{tree.keys[k]}" if tree.keys else f"[{k}]"
 
 
 def leaf_names(tree: Tree, root: str) -> list[str]:

@@ -3275,3 +3275,10 @@ def test_each_array_of_a_pair_a_numpy_function_returns_is_the_functions_own():
     y = np.array([[0.3, 1.0], [0.5, -0.2]])
     assert ad.primal(updates_the_eigenvalues)(y) == pytest.approx(updates_the_eigenvalues(y))
     check_grads(updates_the_eigenvalues, (y,), order=1)
+
+
+def test_a_model_objects_class_call_replaced_takes_effect_at_the_next_call(monkeypatch):
+    g = ad.grad(calls_a_model_object)
+    assert g(1.0) == 6.0
+    monkeypatch.setattr(CallableModel, "__call__", lambda self, x: self.w * x)
+    assert g(1.0) == 3.0

@@ -1656,9 +1656,13 @@ class _Lowerer:
             raise self.error(node.slice, f"a {type(container).__name__} read from outside is "
                              "indexed here only by a key or index known while compiling",
                              "write the key, CONFIG['lr'], or pass the value in as an argument")
-        owner = _read_owner(node.value)
-        name = f"{owner}_{key}" if isinstance(key, int) or key.isidentifier() else owner
         self.at(node)
+        return self.outside_element(container, key, _read_owner(node.value), node)
+
+    def outside_element(self, container, key, owner: str, node):
+        """``container[key]`` of a container read from outside, read at each call, named
+        after the name it is read under (``CONFIG_lr``, ``layers_0``)."""
+        name = f"{owner}_{key}" if isinstance(key, int) or key.isidentifier() else owner
         return self.read(Read(container, "item", key, name), node)
 
     def outside_length(self, sequence, node) -> int:
@@ -1685,10 +1689,8 @@ class _Lowerer:
                 raise self.error(node, "a dict read from outside is walked here only when "
                                  "its keys are strings or ints",
                                  "read its items by their keys: CONFIG['lr']")
-            return {k: self.read(Read(container, "item", k, f"{owner}_{k}"
-                                      if isinstance(k, int) or k.isidentifier() else owner),
-                                 node) for k in keys}
-        items = [self.read(Read(container, "item", k, f"{owner}_{k}"), node)
+            return {k: self.outside_element(container, k, owner, node) for k in keys}
+        items = [self.outside_element(container, k, owner, node)
                  for k in range(self.outside_length(container, node))]
         return items if isinstance(container, list) else tuple(items)
 
@@ -2358,8 +2360,10 @@ class _Lowerer:
                              "function or at module level), or a lambda bound to a name")
         fn = callee.obj
         if not isinstance(fn, type) and inspect.isfunction(getattr(type(fn), "__call__", None)):
-            # a callable object, as PyTorch models are: its class's __call__, self bound
-            fn = functools.partial(type(fn).__call__, fn)
+            # a callable object, as PyTorch models are: its class's __call__ (guarded),
+            # self bound
+            method = self.read(Read(type(fn), "attr", "__call__", "__call__"), node)
+            fn = functools.partial(method.obj, fn)
         if isinstance(fn, functools.partial):
             return self.call_partial(fn, node, env)
         if getattr(fn, "__adcompile_static__", False):
